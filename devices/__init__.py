@@ -1,0 +1,1 @@
+"""Device drivers and their simulators: thermometers, code readers, turnstile relays."""

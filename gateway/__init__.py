@@ -1,0 +1,1 @@
+"""The gate edge agent: pairs scans with readings, publishes passages, drives the turnstile."""

@@ -1,0 +1,237 @@
+"""Pydantic v2 models for every message of wire contract v1 (DESIGN section 3).
+
+Temperatures are :class:`decimal.Decimal` end to end so that 37.3 is exactly 37.3
+when compared with the fever threshold; on the wire they stay JSON numbers.
+Every model forbids unknown fields and is frozen: a message is a value.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
+
+from schemas.names import GateName, SiteName
+
+WIRE_VERSION: Literal[1] = 1
+MAX_CREDENTIALS = 8
+MAX_CREDENTIAL_LENGTH = 2048
+MAX_REASONS = 32
+MAX_TEXT = 200
+
+Outcome = Literal["admit", "recheck", "deny", "isolate"]
+Direction = Literal["in", "out"]
+ReadingKind = Literal["body", "surface", "ambient"]
+CommandName = Literal["open", "lockdown", "release", "sync"]
+
+
+def _to_json_number(value: Decimal) -> float:
+    # The wire keeps temperatures as JSON numbers; the model keeps exact decimals.
+    return float(value)
+
+
+Celsius = Annotated[
+    Decimal,
+    Field(ge=Decimal("-60"), le=Decimal("150"), max_digits=6, decimal_places=3),
+    PlainSerializer(_to_json_number, return_type=float, when_used="json"),
+]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+def utc_isoformat(value: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and a ``Z``, as in the wire examples."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    PlainSerializer(utc_isoformat, return_type=str, when_used="json"),
+]
+
+
+class WireModel(BaseModel):
+    """Base of all wire messages: strict about unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+    v: Literal[1] = WIRE_VERSION
+
+
+class Credential(BaseModel):
+    """One scan: a signed QR code, a card number, or an ID typed in by a guard."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["qr", "card", "manual"]
+    data: Annotated[str, Field(min_length=1, max_length=MAX_CREDENTIAL_LENGTH)]
+
+
+class Temperature(BaseModel):
+    """A body temperature as the gate measured it (already offset-corrected)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    celsius: Celsius
+    sensor: Text
+    measured_at: Timestamp
+
+
+class Vehicle(BaseModel):
+    """A vehicle lane passage: each occupant is a passage of its own in one group."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plate: Text
+    group_id: UUID
+    occupants: Annotated[int, Field(ge=1, le=64)]
+
+
+class Passage(WireModel):
+    """One person passing one gate lane, published by the gate (QoS 1)."""
+
+    event_id: UUID
+    site: SiteName
+    gate: GateName
+    direction: Direction
+    ts: Timestamp
+    credentials: Annotated[list[Credential], Field(max_length=MAX_CREDENTIALS)]
+    temperature: Temperature | None = None
+    mask: bool | None = None
+    vehicle: Vehicle | None = None
+    recheck_of: UUID | None = None
+    local_decision: Outcome | None = None
+
+
+class DecisionPerson(BaseModel):
+    """Who the central side recognised, masked for showing at the lane."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Text
+    name: Text
+    kind: Text
+    masked_id: Annotated[str, Field(max_length=32)]
+
+
+class Decision(WireModel):
+    """The answer to one Passage, on the gate's decision topic."""
+
+    event_id: UUID
+    gate: GateName
+    decision: Outcome
+    reasons: Annotated[list[Text], Field(max_length=MAX_REASONS)]
+    person: DecisionPerson | None = None
+    celsius: Celsius | None = None
+    case_id: Text | None = None
+    policy_version: Annotated[int, Field(ge=0)]
+    decided_at: Timestamp
+
+
+class DeviceHealth(BaseModel):
+    """State of one device of a gate (thermometer, camera, relay)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    state: Literal["ok", "degraded", "fault", "absent"]
+    detail: Annotated[str, Field(max_length=MAX_TEXT)] = ""
+
+
+class SnapshotInfo(BaseModel):
+    """Which whitelist snapshot a gate holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Annotated[int, Field(ge=0)]
+    checksum: Annotated[str, Field(max_length=128)]
+    taken_at: Timestamp
+
+
+class GateStatus(WireModel):
+    """Retained gate state; also the last will with ``online: false``."""
+
+    site: SiteName
+    gate: GateName
+    online: bool
+    ts: Timestamp
+    mode: Literal["online", "offline", "locked"] = "online"
+    devices: dict[Annotated[str, Field(max_length=32)], DeviceHealth] = Field(
+        default_factory=dict, max_length=16
+    )
+    snapshot: SnapshotInfo | None = None
+    outbox: Annotated[int, Field(ge=0)] = 0
+
+
+class Command(WireModel):
+    """An order from the central side to one gate."""
+
+    command_id: UUID
+    site: SiteName
+    gate: GateName
+    command: CommandName
+    issued_by: Text
+    reason: Annotated[str, Field(max_length=MAX_TEXT)] = ""
+    ts: Timestamp
+
+
+class Reading(WireModel):
+    """Raw thermometer telemetry (QoS 0), for dashboards and calibration."""
+
+    site: SiteName
+    gate: GateName
+    sensor: Text
+    kind: ReadingKind
+    celsius: Celsius
+    ts: Timestamp
+
+
+class FeverAlert(WireModel):
+    """Sent to the clinic and dashboards when a passage is flagged for isolation."""
+
+    alert_id: UUID
+    case_id: Text
+    event_id: UUID
+    site: SiteName
+    gate: GateName
+    person: DecisionPerson | None = None
+    celsius: Celsius
+    threshold: Celsius
+    ts: Timestamp
+
+
+class PolicyAnnouncement(WireModel):
+    """Retained on the policy topic: what gates must hold to decide offline."""
+
+    site: SiteName
+    version: Annotated[int, Field(ge=0)]
+    threshold: Celsius
+    snapshot_version: Annotated[int, Field(ge=0)] = 0
+    snapshot_hash: Annotated[str, Field(max_length=128)] = ""
+    published_at: Timestamp
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_in_bounds(cls, value: Decimal) -> Decimal:
+        if not Decimal("35") <= value <= Decimal("40"):
+            raise ValueError("fever threshold must be between 35 and 40 C")
+        return value
+
+
+MESSAGE_MODELS: dict[str, type[WireModel]] = {
+    "passage": Passage,
+    "decision": Decision,
+    "status": GateStatus,
+    "command": Command,
+    "reading": Reading,
+    "fever_alert": FeverAlert,
+    "policy": PolicyAnnouncement,
+}

@@ -1,0 +1,1 @@
+"""The ``campusgate`` command line: one module per command group."""
