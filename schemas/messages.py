@@ -195,7 +195,11 @@ class Reading(WireModel):
 
 
 class FeverAlert(WireModel):
-    """Sent to the clinic and dashboards when a passage is flagged for isolation."""
+    """Sent to the clinic and dashboards when a passage opens an isolation case.
+
+    ``decision`` is ``admit`` for a fever under soft screening: the person was
+    let through but the clinic must still follow up.
+    """
 
     alert_id: UUID
     case_id: Text
@@ -203,8 +207,10 @@ class FeverAlert(WireModel):
     site: SiteName
     gate: GateName
     person: DecisionPerson | None = None
-    celsius: Celsius
+    celsius: Celsius | None = None  # None when isolation is for a red health code
     threshold: Celsius
+    reasons: Annotated[list[Text], Field(max_length=MAX_REASONS)]
+    decision: Outcome
     ts: Timestamp
 
 

@@ -1,0 +1,1 @@
+"""Code readers: decoders, camera reader, scanners, simulator (DESIGN section 2)."""

@@ -1,0 +1,1 @@
+"""Turnstile relay: frames, the USB driver against a fake board, NoRelay."""
