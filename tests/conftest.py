@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.mqtt",
+    "tests.fixtures.processes",
 ]

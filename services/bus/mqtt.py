@@ -1,0 +1,269 @@
+"""The one module that does MQTT I/O (paho-mqtt 2, MQTT 5).
+
+:class:`MqttBus` wraps a paho client: it turns paho messages into
+:class:`InboundMessage` at the boundary, sets TCP_NODELAY on its socket (paho
+does not, and a QoS 1 round trip then takes ~88 ms instead of ~0.65 ms), and
+raises :class:`services.errors.BusError` for anything the broker refuses.
+Callbacks run on paho's network thread; publish and ack are thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from services.errors import BusError, ConfigError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 1883
+DEFAULT_TLS_PORT = 8883
+KEEPALIVE_S = 30
+CONNECT_TIMEOUT_S = 10.0
+# The broker may hand us this many unacknowledged QoS 1 messages; a batch of
+# passages is acknowledged only after its commit, so this bounds a batch.
+RECEIVE_MAXIMUM = 2000
+# Our own unacknowledged outgoing QoS 1 publishes (decisions, alerts).
+MAX_INFLIGHT_OUT = 2000
+RECONNECT_MIN_S = 1
+RECONNECT_MAX_S = 10
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+
+    def __str__(self) -> str:
+        scheme = "mqtts" if self.tls else "mqtt"
+        return f"{scheme}://{self.host}:{self.port}"
+
+
+def parse_broker_url(url: str) -> BrokerAddress:
+    """``mqtt://[user:pass@]host[:port]`` or ``mqtts://...`` (TLS)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+        raise ConfigError(f"broker URL must start with mqtt:// or mqtts://, got {url!r}")
+    tls = parts.scheme in ("mqtts", "ssl")
+    if not parts.hostname:
+        raise ConfigError(f"broker URL has no host: {url!r}")
+    try:
+        port = parts.port or (DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
+    except ValueError as exc:
+        raise ConfigError(f"broker URL has a bad port: {url!r}") from exc
+    return BrokerAddress(
+        host=parts.hostname,
+        port=port,
+        tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """A received message, free of paho types. ``mid`` is for :meth:`MqttBus.ack`."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    mid: int
+
+
+MessageHandler = Callable[[InboundMessage], None]
+ConnectionHandler = Callable[[bool], None]
+
+
+def _set_nodelay(_client: paho.Client, _userdata: Any, sock: Any) -> None:
+    # Without TCP_NODELAY, Nagle + delayed ACK add ~40 ms to every small publish.
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class MqttBus:
+    """A connected MQTT 5 client with the project's settings."""
+
+    def __init__(
+        self,
+        address: BrokerAddress,
+        *,
+        client_id: str,
+        on_message: MessageHandler | None = None,
+        on_connection: ConnectionHandler | None = None,
+        clean_start: bool = True,
+        session_expiry_s: int = 0,
+        manual_ack: bool = False,
+        subscriptions: tuple[tuple[str, int], ...] = (),
+        will: tuple[str, bytes, int, bool] | None = None,
+    ) -> None:
+        self.address = address
+        self._on_message = on_message
+        self._on_connection = on_connection
+        self._subscriptions = subscriptions
+        self._clean_start = clean_start
+        self._session_expiry_s = session_expiry_s
+        self._connected = threading.Event()
+        self._subscribed = threading.Event()
+        self._subscribe_mid: int | None = None
+        self._refused: str | None = None
+        client = paho.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=paho.MQTTv5,
+            manual_ack=manual_ack,
+        )
+        client.on_socket_open = _set_nodelay
+        client.on_connect = self._handle_connect
+        client.on_disconnect = self._handle_disconnect
+        client.on_message = self._handle_message
+        client.on_subscribe = self._handle_subscribe
+        client.max_inflight_messages_set(MAX_INFLIGHT_OUT)
+        client.max_queued_messages_set(0)  # never drop our own outgoing messages
+        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+        if address.username is not None:
+            client.username_pw_set(address.username, address.password)
+        if address.tls:
+            client.tls_set()
+        if will is not None:
+            topic, payload, qos, retain = will
+            client.will_set(topic, payload, qos=qos, retain=retain)
+        self._client = client
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def connect(self, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+        """Connect, subscribe, and start the network thread; raise BusError on failure."""
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.ReceiveMaximum = RECEIVE_MAXIMUM
+        if self._session_expiry_s:
+            props.SessionExpiryInterval = self._session_expiry_s
+        try:
+            self._client.connect(
+                self.address.host,
+                self.address.port,
+                keepalive=KEEPALIVE_S,
+                clean_start=self._clean_start,
+                properties=props,
+            )
+        except (OSError, ValueError) as exc:
+            raise BusError(f"cannot reach the broker at {self.address}: {exc}") from exc
+        self._client.loop_start()
+        # Return only once our subscriptions are in place, so nothing published
+        # right after connect() can slip past them.
+        if not (self._connected.wait(timeout_s) and self._subscribed.wait(timeout_s)):
+            self._client.loop_stop()
+            reason = self._refused or "no CONNACK/SUBACK in time"
+            raise BusError(f"broker at {self.address} did not accept us: {reason}")
+
+    def close(self) -> None:
+        """Disconnect cleanly (the last will is not sent) and stop the network thread."""
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    # -- I/O -------------------------------------------------------------------
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+        """Queue a publish; paho sends it (and re-sends after a reconnect) on its thread."""
+        info = self._client.publish(topic, payload, qos=qos, retain=retain)
+        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+            raise BusError(f"publish to {topic} failed: {paho.error_string(info.rc)}")
+
+    def ack(self, mid: int, qos: int = 1) -> None:
+        """Acknowledge a message received with ``manual_ack``."""
+        self._client.ack(mid, qos)
+
+    def subscribe(self, topic_filter: str, qos: int = 1) -> None:
+        self._subscriptions = (*self._subscriptions, (topic_filter, qos))
+        if self.connected:
+            self._client.subscribe(topic_filter, qos=qos)
+
+    # -- paho callbacks (network thread) -----------------------------------------
+
+    def _handle_connect(
+        self,
+        client: paho.Client,
+        _userdata: Any,
+        _flags: Any,
+        reason: ReasonCode,
+        _props: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            self._refused = str(reason)
+            log.error("broker %s refused the connection: %s", self.address, reason)
+            return
+        if self._subscriptions:
+            _rc, self._subscribe_mid = client.subscribe(list(self._subscriptions))
+        else:
+            self._subscribed.set()
+        self._connected.set()
+        log.info("connected to %s", self.address)
+        if self._on_connection is not None:
+            self._on_connection(True)
+
+    def _handle_subscribe(
+        self,
+        _client: paho.Client,
+        _userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        _props: Properties | None,
+    ) -> None:
+        if mid != self._subscribe_mid:
+            return
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            log.error("broker %s refused subscriptions: %s", self.address, ", ".join(refused))
+            self._refused = "subscription refused: " + ", ".join(refused)
+            return
+        self._subscribed.set()
+
+    def _handle_disconnect(
+        self,
+        _client: paho.Client,
+        _userdata: Any,
+        _flags: Any,
+        reason: ReasonCode,
+        _props: Properties | None,
+    ) -> None:
+        was_connected = self._connected.is_set()
+        self._connected.clear()
+        if was_connected:
+            level = logging.INFO if reason.value == 0 else logging.WARNING
+            log.log(level, "disconnected from %s: %s", self.address, reason)
+            if self._on_connection is not None:
+                self._on_connection(False)
+
+    def _handle_message(self, _client: paho.Client, _userdata: Any, msg: paho.MQTTMessage) -> None:
+        if self._on_message is None:
+            return
+        try:
+            topic = msg.topic
+        except UnicodeDecodeError:
+            topic = "<invalid utf-8 topic>"
+        inbound = InboundMessage(
+            topic=topic, payload=bytes(msg.payload), qos=msg.qos, retain=msg.retain, mid=msg.mid
+        )
+        try:
+            self._on_message(inbound)
+        except Exception:
+            # A bad message must never kill dispatch: log it with its topic.
+            log.exception("handler failed for a message on %s (%d bytes)", topic, len(msg.payload))

@@ -1,0 +1,1 @@
+"""The central decision worker: MQTT passages in, durable entries and decisions out."""

@@ -1,0 +1,85 @@
+"""Wiring of the central service from its settings; the CLI and the demo use it."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime
+from types import FrameType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from schemas.policy import Policy
+from services.bus.mqtt import parse_broker_url
+from services.central.policy_file import load_policy
+from services.central.processor import BatchProcessor, CodeVerifier
+from services.central.settings import CentralSettings
+from services.central.worker import CentralWorker
+from services.clock import Clock, SystemClock
+from services.codes import KeyRing, Verifier, verify_facts
+from services.decision import CodeFacts
+from services.storage.engine import make_engine, upgrade
+
+log = logging.getLogger(__name__)
+
+
+def code_verifier(keyring: KeyRing) -> CodeVerifier:
+    verifier = Verifier(keyring)
+
+    def verify(code: str, now: datetime) -> CodeFacts:
+        return verify_facts(verifier, code, now)
+
+    return verify
+
+
+def build_worker(
+    settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
+) -> CentralWorker:
+    engine = make_engine(settings.db.url)
+    sessions = sessionmaker(engine, expire_on_commit=False, class_=Session)
+    policy = policy or load_policy(settings.policy_file, site=settings.site)
+    processor = BatchProcessor(
+        site=settings.site,
+        sessions=sessions,
+        policy=policy,
+        verify=code_verifier(KeyRing.load(settings.keys_dir)),
+    )
+    worker = CentralWorker(
+        address=parse_broker_url(settings.mqtt.url),
+        processor=processor,
+        clock=clock or SystemClock(),
+        site=settings.site,
+        policy=policy,
+        worker_id=settings.worker_id,
+        batch_max=settings.batch_max,
+        batch_wait_s=settings.batch_wait_ms / 1000,
+    )
+    worker.on_stop.append(engine.dispose)
+    return worker
+
+
+def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -> int:
+    """Run one worker until SIGTERM or SIGINT, then finish the batch and disconnect."""
+    if upgrade_db:
+        upgrade(settings.db.url)
+    worker = build_worker(settings)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: finishing the current batch", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    worker.start()
+    log.info(
+        "central worker %s serving site %s on %s",
+        settings.worker_id,
+        settings.site,
+        settings.mqtt.url,
+    )
+    stop.wait()
+    worker.stop()
+    log.info("stopped after %d passages in %d batches", worker.passages, worker.batches)
+    return 0

@@ -1,0 +1,46 @@
+"""Settings of the central service: env vars ``CAMPUSGATE_*`` (nested with ``__``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.names import SiteName
+from services.bus.mqtt import RECEIVE_MAXIMUM
+
+DEFAULT_DB_URL = "sqlite:///var/campusgate.db"
+DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"
+
+
+class MqttSettings(BaseModel):
+    url: str = DEFAULT_BROKER_URL
+
+
+class DbSettings(BaseModel):
+    url: str = DEFAULT_DB_URL
+
+
+class CentralSettings(BaseSettings):
+    """``CAMPUSGATE_SITE``, ``CAMPUSGATE_MQTT__URL``, ``CAMPUSGATE_DB__URL``, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="CAMPUSGATE_", env_nested_delimiter="__")
+
+    site: SiteName = "main"
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    db: DbSettings = Field(default_factory=DbSettings)
+    keys_dir: Path = Path("var/keys")
+    worker_id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,16}$")] = "1"
+    # Group commit: at most this many passages per transaction ...
+    batch_max: Annotated[int, Field(ge=1, le=RECEIVE_MAXIMUM)] = 500
+    # ... and a batch waits at most this long for company once it has one message.
+    batch_wait_ms: Annotated[float, Field(ge=0, le=1000)] = 1.0
+    policy_file: Path | None = None
+
+
+@lru_cache(maxsize=1)
+def central_settings() -> CentralSettings:
+    return CentralSettings()

@@ -1,0 +1,148 @@
+"""The central worker: MQTT in, batches through the processor, decisions out, then ack.
+
+Threads: paho's network thread only enqueues received messages; one worker
+thread drains the queue into batches (group commit), runs the processor,
+publishes the answers and then acknowledges every message of the batch.  A
+passage is therefore acknowledged to the broker only once its row is committed;
+if the process dies before that, the broker redelivers it (persistent session,
+clean start off) and the stored decision makes the retry harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from schemas.messages import PolicyAnnouncement
+from schemas.policy import Policy
+from schemas.topics import GateChannel, SiteChannel, gate_filter, shared, site_topic
+from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
+from services.central.processor import BatchProcessor, Incoming
+from services.clock import Clock
+
+log = logging.getLogger(__name__)
+
+SESSION_EXPIRY_S = 7 * 24 * 3600  # passages wait a week for a central that is down
+RETRY_MIN_S = 0.1
+RETRY_MAX_S = 5.0
+IDLE_POLL_S = 0.2
+
+
+class CentralWorker:
+    """One decision worker; several may share the passages of a site."""
+
+    def __init__(
+        self,
+        *,
+        address: BrokerAddress,
+        processor: BatchProcessor,
+        clock: Clock,
+        site: str,
+        policy: Policy,
+        worker_id: str = "1",
+        batch_max: int = 500,
+        batch_wait_s: float = 0.001,
+    ) -> None:
+        self.processor = processor
+        self.clock = clock
+        self.site = site
+        self.policy = policy
+        self.batch_max = batch_max
+        self.batch_wait_s = batch_wait_s
+        self._inbox: queue.SimpleQueue[InboundMessage] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Resources to release after the last batch (the database engine).
+        self.on_stop: list[Callable[[], None]] = []
+        self.batches = 0
+        self.passages = 0
+        self.bus = MqttBus(
+            address,
+            client_id=f"campusgate-central-{site}-{worker_id}",
+            on_message=self._inbox.put,
+            clean_start=False,
+            session_expiry_s=SESSION_EXPIRY_S,
+            manual_ack=True,
+            subscriptions=((shared(gate_filter(site, GateChannel.PASSAGE)), 1),),
+        )
+
+    def start(self) -> None:
+        self.bus.connect()
+        self.announce_policy(self.clock.now())
+        self._thread = threading.Thread(target=self._run, name="central-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then disconnect (SIGTERM does this)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.bus.close()
+        for release in self.on_stop:
+            release()
+
+    def announce_policy(self, now: datetime) -> None:
+        announcement = PolicyAnnouncement(
+            site=self.site,
+            version=self.policy.version,
+            threshold=self.policy.threshold,
+            published_at=now,
+        )
+        topic = site_topic(self.site, SiteChannel.POLICY)
+        self.bus.publish(topic, announcement.model_dump_json().encode(), qos=1, retain=True)
+
+    def _next_batch(self) -> list[InboundMessage]:
+        try:
+            first = self._inbox.get(timeout=IDLE_POLL_S)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self.batch_wait_s
+        while len(batch) < self.batch_max:
+            try:
+                batch.append(self._inbox.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(self._inbox.get(timeout=remaining))
+            except queue.Empty:
+                break
+        return batch
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            batch = self._next_batch()
+            if batch:
+                self._handle(batch)
+
+    def _handle(self, batch: list[InboundMessage]) -> None:
+        incoming = [Incoming(m.topic, m.payload) for m in batch]
+        delay = RETRY_MIN_S
+        while True:
+            try:
+                result = self.processor.process(incoming, self.clock.now())
+                break
+            except Exception:
+                # The database is down or refused: keep the batch unacknowledged
+                # and try again; the broker keeps redelivery as a backstop.
+                log.exception("batch of %d failed; retrying in %.1f s", len(batch), delay)
+                if self._stop.wait(delay):
+                    return
+                delay = min(delay * 2, RETRY_MAX_S)
+        for out in result.outgoing:
+            self.bus.publish(out.topic, out.payload, qos=out.qos, retain=out.retain)
+        for message in batch:
+            if message.qos > 0:
+                self.bus.ack(message.mid, message.qos)
+        self.batches += 1
+        self.passages += len(batch)
+        if result.rejected:
+            log.warning("batch: %d rejected message(s) kept with their reason", result.rejected)

@@ -1,0 +1,45 @@
+"""``campusgate central``: run one central decision worker until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "central",
+        help="run a central decision worker",
+        description="Decide passages from MQTT, log them durably, answer the gates.",
+    )
+    parser.add_argument("--broker", help="mqtt://host:port (env CAMPUSGATE_MQTT__URL)")
+    parser.add_argument("--db", help="database URL (env CAMPUSGATE_DB__URL)")
+    parser.add_argument("--site", help="site served (env CAMPUSGATE_SITE)")
+    parser.add_argument("--keys", type=Path, help="key directory with the public keys")
+    parser.add_argument("--policy", type=Path, help="policy file (JSON or TOML)")
+    parser.add_argument("--worker-id", help="distinct id per worker of one site")
+    parser.add_argument("--no-upgrade", action="store_true", help="do not migrate the database")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from services.central.app import run_until_signalled
+    from services.central.settings import CentralSettings
+
+    overrides: dict[str, object] = {}
+    if args.site:
+        overrides["site"] = args.site
+    if args.broker:
+        overrides["mqtt"] = {"url": args.broker}
+    if args.db:
+        overrides["db"] = {"url": args.db}
+    if args.keys:
+        overrides["keys_dir"] = args.keys
+    if args.policy:
+        overrides["policy_file"] = args.policy
+    if args.worker_id:
+        overrides["worker_id"] = args.worker_id
+    settings = CentralSettings.model_validate(
+        {**CentralSettings().model_dump(exclude_unset=True), **overrides}
+    )
+    return run_until_signalled(settings, upgrade_db=not args.no_upgrade)

@@ -1,0 +1,56 @@
+"""``campusgate code issue``: print a signed code, optionally as a QR image."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("code", help="signed ID, health, visitor and pass codes")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    issue = actions.add_parser("issue", help="issue a code with the active key")
+    issue.add_argument("--keys", type=Path, default=Path("var/keys"))
+    issue.add_argument("--person", required=True)
+    issue.add_argument("--type", required=True, choices=["id", "health", "visitor", "pass"])
+    issue.add_argument("--health", choices=["green", "yellow", "red"])
+    issue.add_argument("--negative-test", help="ISO time of the last negative test")
+    issue.add_argument("--risk", action="store_true", help="travelled through a risk area")
+    issue.add_argument("--ttl", help="lifetime: 30s, 10m, 12h, 30d")
+    issue.add_argument("--once", action="store_true", help="one-time code")
+    issue.add_argument("--png", type=Path, help="also write the code as a QR image")
+    issue.set_defaults(handler=run_issue)
+
+
+def run_issue(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from services.codes import DEFAULT_TTL, issue_code, load_signing_key, parse_ttl
+    from services.errors import ConfigError
+
+    negative_test = None
+    if args.negative_test:
+        try:
+            negative_test = datetime.fromisoformat(args.negative_test)
+        except ValueError as exc:
+            raise ConfigError(f"bad --negative-test {args.negative_test!r}") from exc
+        if negative_test.tzinfo is None:
+            raise ConfigError("--negative-test needs a time zone, e.g. 2026-11-24T08:00Z")
+    ttl = parse_ttl(args.ttl) if args.ttl else DEFAULT_TTL[args.type]
+    code = issue_code(
+        load_signing_key(args.keys),
+        subject=args.person,
+        typ=args.type,
+        ttl=ttl,
+        now=datetime.now(UTC),
+        once=args.once,
+        health=args.health,
+        negative_test=negative_test,
+        risk=args.risk if args.type == "health" else None,
+    )
+    print(code)
+    if args.png:
+        import segno
+
+        segno.make(code, error="m", micro=False).save(str(args.png), scale=6, border=4)
+    return 0

@@ -1,0 +1,22 @@
+"""Signed codes (DESIGN section 5). Light to import: the gate verifies offline with it."""
+
+from services.codes.claims import Claims
+from services.codes.issue import DEFAULT_TTL, issue_code, parse_ttl
+from services.codes.keys import KeyRing, SigningKey, load_signing_key, new_key, retire_key
+from services.codes.verify import UsedCodes, Verifier, check_code, verify_facts
+
+__all__ = [
+    "DEFAULT_TTL",
+    "Claims",
+    "KeyRing",
+    "SigningKey",
+    "UsedCodes",
+    "Verifier",
+    "check_code",
+    "issue_code",
+    "load_signing_key",
+    "new_key",
+    "parse_ttl",
+    "retire_key",
+    "verify_facts",
+]

@@ -1,0 +1,1 @@
+"""The one-command demo: a private broker, the central service and simulated gates."""

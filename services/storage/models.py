@@ -1,0 +1,109 @@
+"""ORM models (SQLAlchemy 2, typed). Wire schemas stay separate from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.storage.types import UtcDateTime
+
+# BIGINT on PostgreSQL, INTEGER PRIMARY KEY (the rowid) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PersonRow(Base):
+    __tablename__ = "persons"
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)  # keyed HMAC, never the number
+    id_last4: Mapped[str] = mapped_column(String(4))
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    household: Mapped[str | None] = mapped_column(String(64), index=True)
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    gates: Mapped[str] = mapped_column(Text, default="*")
+    active: Mapped[bool] = mapped_column(default=True)
+    return_approved: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EntryRow(Base):
+    __tablename__ = "entries"
+    __table_args__ = (
+        Index("ix_entries_person_ts", "person_id", "ts"),
+        Index("ix_entries_site_gate_ts", "site", "gate", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    site: Mapped[str] = mapped_column(String(32))
+    gate: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(3))
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    person_id: Mapped[str | None] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    celsius: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    local_decision: Mapped[str | None] = mapped_column(String(8))
+    recheck_of: Mapped[str | None] = mapped_column(String(36))
+    case_id: Mapped[str | None] = mapped_column(String(40))
+    passage_json: Mapped[str] = mapped_column(Text)
+    decision_json: Mapped[str] = mapped_column(Text)
+
+
+class RejectedMessageRow(Base):
+    __tablename__ = "rejected_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(Text)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class UsedCodeRow(Base):
+    __tablename__ = "used_codes"
+
+    jti: Mapped[str] = mapped_column(String(128), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    site: Mapped[str] = mapped_column(String(32))
+    gate: Mapped[str] = mapped_column(String(32))
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IsolationCaseRow(Base):
+    __tablename__ = "isolation_cases"
+
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    site: Mapped[str] = mapped_column(String(32))
+    gate: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    celsius: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+class GateStateRow(Base):
+    __tablename__ = "gate_states"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gate: Mapped[str] = mapped_column(String(32), primary_key=True)
+    locked: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")

@@ -1,0 +1,40 @@
+"""Plain records the central service writes; kept apart from the ORM models."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRecord:
+    event_id: uuid.UUID
+    site: str
+    gate: str
+    direction: str
+    ts: datetime
+    received_at: datetime
+    decided_at: datetime
+    person_id: str | None
+    decision: str
+    reasons: tuple[str, ...]
+    celsius: Decimal | None
+    policy_version: int
+    local_decision: str | None
+    recheck_of: uuid.UUID | None
+    case_id: str | None
+    passage_json: str
+    decision_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    case_id: str
+    event_id: uuid.UUID
+    site: str
+    gate: str
+    person_id: str | None
+    celsius: Decimal | None
+    opened_at: datetime

@@ -1,0 +1,240 @@
+"""Repository functions of the backbone; each takes the session as a keyword argument.
+
+The hot path (entries, cases, used codes) uses Core bulk statements with
+``ON CONFLICT DO NOTHING ... RETURNING`` so a batch is a handful of statements
+and idempotency is enforced by the database itself, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.decision.facts import PersonFacts
+from services.storage.models import (
+    EntryRow,
+    GateStateRow,
+    IsolationCaseRow,
+    PersonRow,
+    RejectedMessageRow,
+    UsedCodeRow,
+)
+from services.storage.records import CaseRecord, EntryRecord
+
+MAX_REJECTED_PAYLOAD = 64 * 1024
+ID_NUMBER_WIDTH = 18
+# SQLite allows 32766 bound parameters; keep IN lists well below.
+CHUNK = 500
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+def stored_decisions(*, session: Session, event_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    found: dict[uuid.UUID, str] = {}
+    for chunk in _chunks([str(e) for e in event_ids]):
+        rows = session.execute(
+            select(EntryRow.event_id, EntryRow.decision_json).where(EntryRow.event_id.in_(chunk))
+        )
+        found.update({uuid.UUID(event_id): text for event_id, text in rows})
+    return found
+
+
+def insert_entries(*, session: Session, records: Sequence[EntryRecord]) -> set[uuid.UUID]:
+    """Insert entries; returns the event_ids actually inserted (not already there)."""
+    if not records:
+        return set()
+    values = [
+        {
+            "event_id": str(r.event_id),
+            "site": r.site,
+            "gate": r.gate,
+            "direction": r.direction,
+            "ts": r.ts,
+            "received_at": r.received_at,
+            "decided_at": r.decided_at,
+            "person_id": r.person_id,
+            "decision": r.decision,
+            "reasons": ",".join(r.reasons),
+            "celsius": r.celsius,
+            "policy_version": r.policy_version,
+            "local_decision": r.local_decision,
+            "recheck_of": str(r.recheck_of) if r.recheck_of else None,
+            "case_id": r.case_id,
+            "passage_json": r.passage_json,
+            "decision_json": r.decision_json,
+        }
+        for r in records
+    ]
+    statement = (
+        _insert(session, EntryRow)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(EntryRow.event_id)
+    )
+    inserted: set[uuid.UUID] = set()
+    for chunk in _chunks(values):
+        result = session.execute(statement.values(list(chunk)))
+        inserted.update(uuid.UUID(e) for e in result.scalars())
+    return inserted
+
+
+def open_cases(*, session: Session, cases: Sequence[CaseRecord]) -> None:
+    if not cases:
+        return
+    values = [
+        {
+            "case_id": c.case_id,
+            "event_id": str(c.event_id),
+            "site": c.site,
+            "gate": c.gate,
+            "person_id": c.person_id,
+            "celsius": c.celsius,
+            "status": "open",
+            "opened_at": c.opened_at,
+        }
+        for c in cases
+    ]
+    session.execute(
+        _insert(session, IsolationCaseRow)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+
+
+def record_rejected(
+    *, session: Session, topic: str, payload: bytes, reason: str, received_at: datetime
+) -> None:
+    session.add(
+        RejectedMessageRow(
+            topic=topic[:1024],
+            payload=payload[:MAX_REJECTED_PAYLOAD],
+            reason=reason,
+            received_at=received_at,
+        )
+    )
+
+
+def used_jtis(*, session: Session, jtis: Collection[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(list(jtis)):
+        found.update(session.scalars(select(UsedCodeRow.jti).where(UsedCodeRow.jti.in_(chunk))))
+    return found
+
+
+def mark_codes_used(
+    *, session: Session, rows: Sequence[tuple[str, uuid.UUID, str, str, datetime]]
+) -> set[str]:
+    """Mark one-time codes spent; returns the jtis newly marked by this call."""
+    if not rows:
+        return set()
+    values = [
+        {"jti": jti, "event_id": str(event_id), "site": site, "gate": gate, "used_at": used_at}
+        for jti, event_id, site, gate, used_at in rows
+    ]
+    statement = (
+        _insert(session, UsedCodeRow)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["jti"])
+        .returning(UsedCodeRow.jti)
+    )
+    return set(session.execute(statement).scalars())
+
+
+def mask_id(last4: str) -> str:
+    return "*" * (ID_NUMBER_WIDTH - len(last4)) + last4
+
+
+def _facts(row: PersonRow, open_case: str | None) -> PersonFacts:
+    gates = None if row.gates.strip() == "*" else frozenset(g for g in row.gates.split(";") if g)
+    return PersonFacts(
+        person_id=row.person_id,
+        name=row.name,
+        kind=row.kind,
+        masked_id=mask_id(row.id_last4),
+        active=row.active,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        gates=gates,
+        return_approved=row.return_approved,
+        household=row.household,
+        open_case_id=open_case,
+    )
+
+
+def _open_cases_of(session: Session, person_ids: Collection[str]) -> dict[str, str]:
+    cases: dict[str, tuple[datetime, str]] = {}
+    for chunk in _chunks(list(person_ids)):
+        rows = session.execute(
+            select(IsolationCaseRow.person_id, IsolationCaseRow.opened_at, IsolationCaseRow.case_id)
+            .where(IsolationCaseRow.person_id.in_(chunk))
+            .where(IsolationCaseRow.status != "closed")
+        )
+        for person_id, opened_at, case_id in rows:
+            if person_id is not None and (
+                person_id not in cases or opened_at > cases[person_id][0]
+            ):
+                cases[person_id] = (opened_at, case_id)
+    return {person_id: case_id for person_id, (_at, case_id) in cases.items()}
+
+
+def persons_by_id(*, session: Session, person_ids: Collection[str]) -> dict[str, PersonFacts]:
+    rows: list[PersonRow] = []
+    for chunk in _chunks(list(person_ids)):
+        rows.extend(session.scalars(select(PersonRow).where(PersonRow.person_id.in_(chunk))))
+    cases = _open_cases_of(session, [r.person_id for r in rows])
+    return {r.person_id: _facts(r, cases.get(r.person_id)) for r in rows}
+
+
+def persons_by_id_hash(*, session: Session, id_hashes: Collection[str]) -> dict[str, PersonFacts]:
+    rows: list[PersonRow] = []
+    for chunk in _chunks(list(id_hashes)):
+        rows.extend(session.scalars(select(PersonRow).where(PersonRow.id_hash.in_(chunk))))
+    cases = _open_cases_of(session, [r.person_id for r in rows])
+    return {r.id_hash: _facts(r, cases.get(r.person_id)) for r in rows}
+
+
+def locked_gates(*, session: Session, site: str) -> set[str]:
+    return set(
+        session.scalars(
+            select(GateStateRow.gate).where(GateStateRow.site == site, GateStateRow.locked)
+        )
+    )
+
+
+def set_gate_locked(
+    *, session: Session, site: str, gate: str, locked: bool, by: str, at: datetime
+) -> None:
+    statement = _insert(session, GateStateRow).values(
+        site=site, gate=gate, locked=locked, updated_at=at, updated_by=by
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["site", "gate"],
+            set_={"locked": locked, "updated_at": at, "updated_by": by},
+        )
+    )
+
+
+def count_entries(*, session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(EntryRow)) or 0
+
+
+def count_rejected(*, session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(RejectedMessageRow)) or 0
+
+
+def decisions_by_event(*, session: Session) -> dict[uuid.UUID, str]:
+    rows = session.execute(select(EntryRow.event_id, EntryRow.decision))
+    return {uuid.UUID(event_id): decision for event_id, decision in rows}

@@ -1,0 +1,214 @@
+"""The central service against the real Mosquitto and the real databases (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from gateway.client import DecisionClient
+from schemas.ids import uuid7
+from schemas.messages import Credential, Decision, FeverAlert, Passage, Temperature
+from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
+from services.bus.broker import LocalBroker
+from services.central.app import build_worker
+from services.central.settings import CentralSettings, DbSettings, MqttSettings
+from services.central.worker import CentralWorker
+from services.storage.engine import make_engine
+from services.storage.repository import count_entries, count_rejected, decisions_by_event
+from tests.fixtures.campus import Campus, make_campus
+from tests.fixtures.processes import Processes
+
+pytestmark = pytest.mark.mqtt
+
+
+def passage(site: str, code: str | None, celsius: str | None = "36.6", gate: str = "north-1",
+            **changes: object) -> Passage:  # fmt: skip
+    now = datetime.now(UTC)
+    fields: dict[str, object] = {
+        "event_id": uuid7(),
+        "site": site,
+        "gate": gate,
+        "direction": "in",
+        "ts": now,
+        "credentials": [Credential(kind="qr", data=code)] if code else [],
+        "temperature": None
+        if celsius is None
+        else Temperature(celsius=Decimal(celsius), sensor="ir-0", measured_at=now),
+        "mask": True,
+    }
+    fields.update(changes)
+    return Passage.model_validate(fields)
+
+
+def rows(db_url: str) -> tuple[int, int, dict[uuid.UUID, str]]:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            return (count_entries(session=session), count_rejected(session=session),
+                    decisions_by_event(session=session))  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def campus(db_url: str, tmp_path: Path) -> Campus:
+    return make_campus(db_url, tmp_path / "keys")
+
+
+@pytest.fixture
+def worker(broker: LocalBroker, db_url: str, campus: Campus, site: str) -> Iterator[CentralWorker]:
+    settings = CentralSettings(site=site, mqtt=MqttSettings(url=broker.url),
+                               db=DbSettings(url=db_url), keys_dir=campus.keys_dir)  # fmt: skip
+    central = build_worker(settings)
+    central.start()
+    yield central
+    central.stop()
+
+
+@pytest.fixture
+def gate(broker: LocalBroker, site: str) -> Iterator[DecisionClient]:
+    client = DecisionClient(broker.url, site=site).connect()
+    yield client
+    client.close()
+
+
+def test_passages_get_decisions_and_are_logged(
+    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str, db_url: str,
+    listen: object, broker: LocalBroker,
+) -> None:  # fmt: skip
+    clinic = listen(broker.url, site_topic(site, SiteChannel.FEVER_ALERT))  # type: ignore[operator]
+    alice, bob = campus.people[0], campus.people[1]
+    admitted = gate.request(passage(site, campus.code(alice.person_id)))
+    assert admitted is not None
+    assert admitted.decision == "admit"
+    assert admitted.person is not None
+    assert admitted.person.name == alice.name
+    assert admitted.person.masked_id.endswith(alice.id_number[-4:])
+    stranger = gate.request(passage(site, campus.code("nobody")))
+    assert stranger is not None
+    assert (stranger.decision, stranger.reasons) == ("deny", ["not_whitelisted"])
+    fever = gate.request(passage(site, campus.code(bob.person_id), "37.3"))
+    assert fever is not None
+    assert (fever.decision, fever.reasons) == ("isolate", ["fever"])
+    assert fever.case_id is not None
+    alert = FeverAlert.model_validate_json(clinic.get().payload)
+    assert (alert.case_id, alert.celsius, alert.gate) == (fever.case_id, Decimal("37.3"), "north-1")
+    # Bob now has an open case: his next passage joins it, whatever his temperature.
+    again = gate.request(passage(site, campus.code(bob.person_id), "36.5"))
+    assert again is not None
+    assert (again.decision, again.reasons, again.case_id) == (
+        "isolate", ["isolation_pending"], fever.case_id)  # fmt: skip
+    count, _, stored = rows(db_url)
+    assert count == 4
+    assert stored[admitted.event_id] == "admit"
+
+
+def test_duplicates_get_the_same_answer_and_one_row(
+    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str, db_url: str
+) -> None:
+    p = passage(site, campus.code(campus.people[2].person_id))
+    answers: list[Decision] = []
+    for _ in range(3):
+        decision = gate.request(p)
+        assert decision is not None
+        answers.append(decision)
+    assert len({a.model_dump_json() for a in answers}) == 1
+    assert rows(db_url)[0] == 1
+
+
+def test_one_time_code_admits_once(
+    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str
+) -> None:
+    code = campus.code(campus.people[3].person_id, once=True)
+    first = gate.request(passage(site, code))
+    second = gate.request(passage(site, code))
+    assert first is not None
+    assert second is not None
+    assert first.decision == "admit"
+    assert (second.decision, second.reasons) == ("deny", ["code_used", "not_whitelisted"])
+
+
+def test_malformed_flood_leaves_the_worker_serving(
+    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str, db_url: str,
+    listen: object, broker: LocalBroker,
+) -> None:  # fmt: skip
+    rng = random.Random(5)
+    topic = gate_topic(site, "north-1", GateChannel.PASSAGE)
+    raw = listen(broker.url)  # type: ignore[operator]
+    flood = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))) for _ in range(50)]
+    flood += [b"{}", b"[1,2]", b"null", b"x" * 70_000, json.dumps({"event_id": 5}).encode()]
+    for payload in flood:
+        raw.publish(topic, payload)
+    raw.publish(f"campusgate/v1/{site}/gate/BAD GATE/passage", b"{}")
+    # Valid JSON, readable event_id, but the payload's gate disagrees with the topic.
+    liar = passage(site, campus.code(campus.people[4].person_id), gate="south-2")
+    gate.expect(liar.event_id)
+    raw.publish(topic, liar.model_dump_json().encode())
+    answer = gate.wait(liar.event_id)
+    assert answer is not None
+    assert (answer.decision, answer.reasons, answer.gate) == ("deny", ["malformed"], "north-1")
+    good = gate.request(passage(site, campus.code(campus.people[5].person_id)))
+    assert good is not None
+    assert good.decision == "admit"
+    count, rejected, _ = rows(db_url)
+    assert count == 1
+    assert rejected >= len(flood) + 1
+
+
+@pytest.mark.slow
+def test_sigkill_mid_stream_loses_nothing(
+    broker: LocalBroker, db_url: str, campus: Campus, site: str, tmp_path: Path,
+    processes: Processes, listen: object,
+) -> None:  # fmt: skip
+    args = ("--broker", broker.url, "--db", db_url, "--site", site,
+            "--keys", str(campus.keys_dir))  # fmt: skip
+    log = tmp_path / "central.log"
+    answered: dict[uuid.UUID, int] = {}
+    lock = threading.Lock()
+
+    def on_decision(decision: Decision) -> None:
+        with lock:
+            answered[decision.event_id] = answered.get(decision.event_id, 0) + 1
+
+    gate = DecisionClient(broker.url, site=site, on_decision=on_decision).connect()
+    try:
+        policy = listen(broker.url, site_topic(site, SiteChannel.POLICY))  # type: ignore[operator]
+        first = processes.central(*args, log=log)
+        policy.get(timeout=30)  # the worker announces its policy once subscribed
+        warm = passage(site, campus.code(campus.people[0].person_id))
+        assert gate.request(warm, timeout=30) is not None  # central is up and subscribed
+        sent: list[Passage] = []
+        for index in range(600):
+            p = passage(site, campus.code(campus.people[index % 20].person_id))
+            sent.append(p)
+            gate.send(p)
+            if index == 300:
+                first.send_signal(signal.SIGKILL)  # mid-stream, mid-batch
+                first.wait(10)
+        processes.central(*args, log=log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with lock:
+                if all(p.event_id in answered for p in sent):
+                    break
+            time.sleep(0.1)
+    finally:
+        gate.close()
+    missing = [p.event_id for p in sent if p.event_id not in answered]
+    assert not missing, f"{len(missing)} passages never answered; see {log}"
+    count, _, stored = rows(db_url)
+    assert count == len(sent) + 1  # exactly once each, the warm-up included
+    assert all(stored[p.event_id] == "admit" for p in sent)
+    assert os.path.exists(log)
