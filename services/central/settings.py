@@ -36,8 +36,9 @@ class CentralSettings(BaseSettings):
     worker_id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,16}$")] = "1"
     # Group commit: at most this many passages per transaction ...
     batch_max: Annotated[int, Field(ge=1, le=RECEIVE_MAXIMUM)] = 500
-    # ... and a batch waits at most this long for company once it has one message.
-    batch_wait_ms: Annotated[float, Field(ge=0, le=1000)] = 1.0
+    # ... and waits this long for company once it has one message. 0: under load the
+    # queue fills while the previous batch commits, so batches form by themselves.
+    batch_wait_ms: Annotated[float, Field(ge=0, le=1000)] = 0.0
     policy_file: Path | None = None
 
 

@@ -45,7 +45,7 @@ class CentralWorker:
         policy: Policy,
         worker_id: str = "1",
         batch_max: int = 500,
-        batch_wait_s: float = 0.001,
+        batch_wait_s: float = 0.0,
     ) -> None:
         self.processor = processor
         self.clock = clock

@@ -34,8 +34,10 @@ CHUNK = 500
 
 
 def _insert(session: Session, model: type[Any]) -> Any:
+    # Core insert on the table (not the ORM entity): the statement is compiled
+    # once and cached, and a list of rows goes out as one multi-row statement.
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
 
 
 def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
@@ -45,8 +47,9 @@ def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
 def stored_decisions(*, session: Session, event_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
     found: dict[uuid.UUID, str] = {}
     for chunk in _chunks([str(e) for e in event_ids]):
-        rows = session.execute(
-            select(EntryRow.event_id, EntryRow.decision_json).where(EntryRow.event_id.in_(chunk))
+        table = EntryRow.__table__.c
+        rows = session.connection().execute(
+            select(table.event_id, table.decision_json).where(table.event_id.in_(chunk))
         )
         found.update({uuid.UUID(event_id): text for event_id, text in rows})
     return found
@@ -78,16 +81,14 @@ def insert_entries(*, session: Session, records: Sequence[EntryRecord]) -> set[u
         }
         for r in records
     ]
+    table = EntryRow.__table__
     statement = (
         _insert(session, EntryRow)
         .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(EntryRow.event_id)
+        .returning(table.c.event_id)
     )
-    inserted: set[uuid.UUID] = set()
-    for chunk in _chunks(values):
-        result = session.execute(statement.values(list(chunk)))
-        inserted.update(uuid.UUID(e) for e in result.scalars())
-    return inserted
+    result = session.connection().execute(statement, values)
+    return {uuid.UUID(e) for e in result.scalars()}
 
 
 def open_cases(*, session: Session, cases: Sequence[CaseRecord]) -> None:
@@ -145,18 +146,18 @@ def mark_codes_used(
     ]
     statement = (
         _insert(session, UsedCodeRow)
-        .values(values)
         .on_conflict_do_nothing(index_elements=["jti"])
-        .returning(UsedCodeRow.jti)
+        .returning(UsedCodeRow.__table__.c.jti)
     )
-    return set(session.execute(statement).scalars())
+    return set(session.connection().execute(statement, values).scalars())
 
 
 def mask_id(last4: str) -> str:
     return "*" * (ID_NUMBER_WIDTH - len(last4)) + last4
 
 
-def _facts(row: PersonRow, open_case: str | None) -> PersonFacts:
+def _facts(row: Any, open_case: str | None) -> PersonFacts:
+    # ``row`` is a Core row of the persons table (faster than ORM objects on the hot path).
     gates = None if row.gates.strip() == "*" else frozenset(g for g in row.gates.split(";") if g)
     return PersonFacts(
         person_id=row.person_id,
@@ -176,10 +177,11 @@ def _facts(row: PersonRow, open_case: str | None) -> PersonFacts:
 def _open_cases_of(session: Session, person_ids: Collection[str]) -> dict[str, str]:
     cases: dict[str, tuple[datetime, str]] = {}
     for chunk in _chunks(list(person_ids)):
-        rows = session.execute(
-            select(IsolationCaseRow.person_id, IsolationCaseRow.opened_at, IsolationCaseRow.case_id)
-            .where(IsolationCaseRow.person_id.in_(chunk))
-            .where(IsolationCaseRow.status != "closed")
+        cases_table = IsolationCaseRow.__table__.c
+        rows = session.connection().execute(
+            select(cases_table.person_id, cases_table.opened_at, cases_table.case_id)
+            .where(cases_table.person_id.in_(chunk))
+            .where(cases_table.status != "closed")
         )
         for person_id, opened_at, case_id in rows:
             if person_id is not None and (
@@ -190,17 +192,21 @@ def _open_cases_of(session: Session, person_ids: Collection[str]) -> dict[str, s
 
 
 def persons_by_id(*, session: Session, person_ids: Collection[str]) -> dict[str, PersonFacts]:
-    rows: list[PersonRow] = []
+    rows: list[Any] = []
+    persons = PersonRow.__table__
     for chunk in _chunks(list(person_ids)):
-        rows.extend(session.scalars(select(PersonRow).where(PersonRow.person_id.in_(chunk))))
+        query = select(persons).where(persons.c.person_id.in_(chunk))
+        rows.extend(session.connection().execute(query))
     cases = _open_cases_of(session, [r.person_id for r in rows])
     return {r.person_id: _facts(r, cases.get(r.person_id)) for r in rows}
 
 
 def persons_by_id_hash(*, session: Session, id_hashes: Collection[str]) -> dict[str, PersonFacts]:
-    rows: list[PersonRow] = []
+    rows: list[Any] = []
+    persons = PersonRow.__table__
     for chunk in _chunks(list(id_hashes)):
-        rows.extend(session.scalars(select(PersonRow).where(PersonRow.id_hash.in_(chunk))))
+        query = select(persons).where(persons.c.id_hash.in_(chunk))
+        rows.extend(session.connection().execute(query))
     cases = _open_cases_of(session, [r.person_id for r in rows])
     return {r.id_hash: _facts(r, cases.get(r.person_id)) for r in rows}
 
