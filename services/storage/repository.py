@@ -191,24 +191,25 @@ def _open_cases_of(session: Session, person_ids: Collection[str]) -> dict[str, s
     return {person_id: case_id for person_id, (_at, case_id) in cases.items()}
 
 
-def persons_by_id(*, session: Session, person_ids: Collection[str]) -> dict[str, PersonFacts]:
-    rows: list[Any] = []
+def _persons_where(
+    session: Session, column: str, values: Collection[str]
+) -> dict[str, PersonFacts]:
+    """PersonFacts keyed by ``column`` (person_id or id_hash) for the given values."""
     persons = PersonRow.__table__
-    for chunk in _chunks(list(person_ids)):
-        query = select(persons).where(persons.c.person_id.in_(chunk))
+    rows: list[Any] = []
+    for chunk in _chunks(list(values)):
+        query = select(persons).where(persons.c[column].in_(chunk))
         rows.extend(session.connection().execute(query))
     cases = _open_cases_of(session, [r.person_id for r in rows])
-    return {r.person_id: _facts(r, cases.get(r.person_id)) for r in rows}
+    return {getattr(r, column): _facts(r, cases.get(r.person_id)) for r in rows}
+
+
+def persons_by_id(*, session: Session, person_ids: Collection[str]) -> dict[str, PersonFacts]:
+    return _persons_where(session, "person_id", person_ids)
 
 
 def persons_by_id_hash(*, session: Session, id_hashes: Collection[str]) -> dict[str, PersonFacts]:
-    rows: list[Any] = []
-    persons = PersonRow.__table__
-    for chunk in _chunks(list(id_hashes)):
-        query = select(persons).where(persons.c.id_hash.in_(chunk))
-        rows.extend(session.connection().execute(query))
-    cases = _open_cases_of(session, [r.person_id for r in rows])
-    return {r.id_hash: _facts(r, cases.get(r.person_id)) for r in rows}
+    return _persons_where(session, "id_hash", id_hashes)
 
 
 def locked_gates(*, session: Session, site: str) -> set[str]:
