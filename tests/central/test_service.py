@@ -33,8 +33,13 @@ from tests.fixtures.processes import Processes
 pytestmark = pytest.mark.mqtt
 
 
-def passage(site: str, code: str | None, celsius: str | None = "36.6", gate: str = "north-1",
-            **changes: object) -> Passage:  # fmt: skip
+def passage(
+    site: str,
+    code: str | None,
+    celsius: str | None = "36.6",
+    gate: str = "north-1",
+    **changes: object,
+) -> Passage:
     now = datetime.now(UTC)
     fields: dict[str, object] = {
         "event_id": uuid7(),
@@ -56,8 +61,11 @@ def rows(db_url: str) -> tuple[int, int, dict[uuid.UUID, str]]:
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            return (count_entries(session=session), count_rejected(session=session),
-                    decisions_by_event(session=session))  # fmt: skip
+            return (
+                count_entries(session=session),
+                count_rejected(session=session),
+                decisions_by_event(session=session),
+            )
     finally:
         engine.dispose()
 
@@ -69,8 +77,12 @@ def campus(db_url: str, tmp_path: Path) -> Campus:
 
 @pytest.fixture
 def worker(broker: LocalBroker, db_url: str, campus: Campus, site: str) -> Iterator[CentralWorker]:
-    settings = CentralSettings(site=site, mqtt=MqttSettings(url=broker.url),
-                               db=DbSettings(url=db_url), keys_dir=campus.keys_dir)  # fmt: skip
+    settings = CentralSettings(
+        site=site,
+        mqtt=MqttSettings(url=broker.url),
+        db=DbSettings(url=db_url),
+        keys_dir=campus.keys_dir,
+    )
     central = build_worker(settings)
     central.start()
     yield central
@@ -85,9 +97,14 @@ def gate(broker: LocalBroker, site: str) -> Iterator[DecisionClient]:
 
 
 def test_passages_get_decisions_and_are_logged(
-    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str, db_url: str,
-    listen: object, broker: LocalBroker,
-) -> None:  # fmt: skip
+    worker: CentralWorker,
+    gate: DecisionClient,
+    campus: Campus,
+    site: str,
+    db_url: str,
+    listen: object,
+    broker: LocalBroker,
+) -> None:
     clinic = listen(broker.url, site_topic(site, SiteChannel.FEVER_ALERT))  # type: ignore[operator]
     alice, bob = campus.people[0], campus.people[1]
     admitted = gate.request(passage(site, campus.code(alice.person_id)))
@@ -109,7 +126,10 @@ def test_passages_get_decisions_and_are_logged(
     again = gate.request(passage(site, campus.code(bob.person_id), "36.5"))
     assert again is not None
     assert (again.decision, again.reasons, again.case_id) == (
-        "isolate", ["isolation_pending"], fever.case_id)  # fmt: skip
+        "isolate",
+        ["isolation_pending"],
+        fever.case_id,
+    )
     count, _, stored = rows(db_url)
     assert count == 4
     assert stored[admitted.event_id] == "admit"
@@ -141,9 +161,14 @@ def test_one_time_code_admits_once(
 
 
 def test_malformed_flood_leaves_the_worker_serving(
-    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str, db_url: str,
-    listen: object, broker: LocalBroker,
-) -> None:  # fmt: skip
+    worker: CentralWorker,
+    gate: DecisionClient,
+    campus: Campus,
+    site: str,
+    db_url: str,
+    listen: object,
+    broker: LocalBroker,
+) -> None:
     rng = random.Random(5)
     topic = gate_topic(site, "north-1", GateChannel.PASSAGE)
     raw = listen(broker.url)  # type: ignore[operator]
@@ -169,11 +194,15 @@ def test_malformed_flood_leaves_the_worker_serving(
 
 @pytest.mark.slow
 def test_sigkill_mid_stream_loses_nothing(
-    broker: LocalBroker, db_url: str, campus: Campus, site: str, tmp_path: Path,
-    processes: Processes, listen: object,
-) -> None:  # fmt: skip
-    args = ("--broker", broker.url, "--db", db_url, "--site", site,
-            "--keys", str(campus.keys_dir))  # fmt: skip
+    broker: LocalBroker,
+    db_url: str,
+    campus: Campus,
+    site: str,
+    tmp_path: Path,
+    processes: Processes,
+    listen: object,
+) -> None:
+    args = ("--broker", broker.url, "--db", db_url, "--site", site, "--keys", str(campus.keys_dir))
     log = tmp_path / "central.log"
     answered: dict[uuid.UUID, int] = {}
     lock = threading.Lock()
@@ -212,3 +241,38 @@ def test_sigkill_mid_stream_loses_nothing(
     assert count == len(sent) + 1  # exactly once each, the warm-up included
     assert all(stored[p.event_id] == "admit" for p in sent)
     assert os.path.exists(log)
+
+
+def test_sigterm_finishes_and_exits_cleanly(
+    broker: LocalBroker,
+    db_url: str,
+    campus: Campus,
+    site: str,
+    tmp_path: Path,
+    processes: Processes,
+    listen: object,
+    gate: DecisionClient,
+) -> None:
+    policy = listen(broker.url, site_topic(site, SiteChannel.POLICY))  # type: ignore[operator]
+    central = processes.central(
+        "--broker",
+        broker.url,
+        "--db",
+        db_url,
+        "--site",
+        site,
+        "--keys",
+        str(campus.keys_dir),
+        log=tmp_path / "c.log",
+    )
+    policy.get(timeout=30)
+    sent = [passage(site, campus.code(campus.people[i % 20].person_id)) for i in range(50)]
+    for p in sent:
+        gate.send(p)
+    assert gate.wait(sent[0].event_id) is not None
+    central.send_signal(signal.SIGTERM)
+    assert central.wait(20) == 0
+    assert "stopped after" in (tmp_path / "c.log").read_text(encoding="utf-8")
+    # Whatever it had not yet committed stays with the broker for the next worker.
+    count, _, _ = rows(db_url)
+    assert count <= len(sent)
