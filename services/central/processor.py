@@ -143,6 +143,7 @@ class BatchProcessor:
 
     def _process_once(self, messages: Sequence[Incoming], now: datetime) -> BatchResult:
         result = BatchResult()
+        raw_payloads: dict[uuid.UUID, str] = {}
         passages: list[Passage] = []
         rejections: list[tuple[Incoming, Rejection]] = []
         for message in messages:
@@ -151,6 +152,8 @@ class BatchProcessor:
                 rejections.append((message, read))
             else:
                 passages.append(read)
+                # The entry keeps the payload exactly as the gate sent it (it validated).
+                raw_payloads[read.event_id] = message.payload.decode("utf-8", "replace")
 
         with self.sessions.begin() as session:
             stored = repo.stored_decisions(
@@ -163,7 +166,7 @@ class BatchProcessor:
                     fresh[passage.event_id] = passage
 
             records, cases, alerts, codes_to_mark = self._decide_all(
-                session, list(fresh.values()), now
+                session, list(fresh.values()), raw_payloads, now
             )
             inserted = repo.insert_entries(session=session, records=records) if records else set()
             for record in records:
@@ -217,7 +220,11 @@ class BatchProcessor:
         return result
 
     def _decide_all(
-        self, session: Session, passages: list[Passage], now: datetime
+        self,
+        session: Session,
+        passages: list[Passage],
+        raw_payloads: dict[uuid.UUID, str],
+        now: datetime,
     ) -> tuple[list[EntryRecord], list[CaseRecord], list[FeverAlert], list[UsedCodeRow]]:
         verified: dict[str, CodeFacts] = {}
         for passage in passages:
@@ -275,7 +282,8 @@ class BatchProcessor:
                         codes_to_mark.append(
                             (code.jti, passage.event_id, passage.site, passage.gate, now)
                         )
-            records.append(self._record(passage, decision, facts.person, now))
+            raw = raw_payloads.get(passage.event_id) or passage.model_dump_json()
+            records.append(self._record(passage, raw, decision, facts.person, now))
         return records, cases, alerts, codes_to_mark
 
     def _open_case(
@@ -311,7 +319,7 @@ class BatchProcessor:
 
     @staticmethod
     def _record(
-        passage: Passage, decision: Decision, person: PersonFacts | None, now: datetime
+        passage: Passage, raw: str, decision: Decision, person: PersonFacts | None, now: datetime
     ) -> EntryRecord:
         return EntryRecord(
             event_id=passage.event_id,
@@ -329,6 +337,6 @@ class BatchProcessor:
             local_decision=passage.local_decision,
             recheck_of=passage.recheck_of,
             case_id=decision.case_id,
-            passage_json=passage.model_dump_json(),
+            passage_json=raw,
             decision_json=decision.model_dump_json(),
         )
