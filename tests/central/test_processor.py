@@ -1,0 +1,126 @@
+"""The batch processor without a broker: group commit, in-batch duplicates, one-time codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from schemas.messages import Decision, FeverAlert
+from schemas.policy import Policy
+from schemas.topics import GateChannel, gate_topic
+from services.central.app import code_verifier
+from services.central.processor import BatchProcessor, Incoming
+from services.codes import KeyRing
+from services.storage import repository as repo
+from services.storage.engine import make_engine
+from tests.central.test_service import passage
+from tests.fixtures.campus import Campus, make_campus
+
+SITE = "main"
+TOPIC = gate_topic(SITE, "north-1", GateChannel.PASSAGE)
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def campus(sqlite_url: str, tmp_path: Path) -> Campus:
+    return make_campus(sqlite_url, tmp_path / "keys")
+
+
+@pytest.fixture
+def processor(engine: Engine, campus: Campus) -> BatchProcessor:
+    return BatchProcessor(
+        site=SITE,
+        sessions=sessionmaker(engine, class_=Session),
+        policy=Policy(site=SITE, version=3),
+        verify=code_verifier(KeyRing.load(campus.keys_dir)),
+    )
+
+
+def _decisions(result_outgoing: list[object]) -> list[Decision]:
+    return [
+        Decision.model_validate_json(o.payload)
+        for o in result_outgoing  # type: ignore[attr-defined]
+        if o.topic.endswith("/decision")
+    ]  # type: ignore[attr-defined]
+
+
+def test_a_batch_with_duplicates_and_a_reused_one_time_code(
+    processor: BatchProcessor, campus: Campus, engine: Engine
+) -> None:
+    code = campus.code(campus.people[0].person_id, once=True)
+    first, second = passage(SITE, code), passage(SITE, code)
+    fever = passage(SITE, campus.code(campus.people[1].person_id), "38.2")
+    batch = [first, first, second, fever, first]
+    result = processor.process(
+        [Incoming(TOPIC, p.model_dump_json().encode()) for p in batch], datetime.now(UTC)
+    )
+    decisions = _decisions(result.outgoing)
+    assert [d.decision for d in decisions] == ["admit", "admit", "deny", "isolate", "admit"]
+    assert "code_used" in decisions[2].reasons
+    assert decisions[0] == decisions[1] == decisions[4]
+    alerts = [
+        FeverAlert.model_validate_json(o.payload)
+        for o in result.outgoing
+        if o.topic.endswith("/alert/fever")
+    ]
+    assert [a.event_id for a in alerts] == [fever.event_id]
+    assert (result.decided, result.duplicates) == (3, 2)
+    with Session(engine) as session:
+        assert repo.count_entries(session=session) == 3
+    # Redelivered later (QoS 1): the same answers, no new rows, no second case.
+    again = processor.process(
+        [Incoming(TOPIC, fever.model_dump_json().encode())], datetime.now(UTC)
+    )
+    assert _decisions(again.outgoing) == [decisions[3]]
+    assert again.cases_opened == 0
+
+
+def test_policy_version_and_locked_gate(
+    processor: BatchProcessor, campus: Campus, engine: Engine
+) -> None:
+    with Session(engine) as session, session.begin():
+        repo.set_gate_locked(
+            session=session,
+            site=SITE,
+            gate="north-1",
+            locked=True,
+            by="security",
+            at=datetime.now(UTC),
+        )
+    p = passage(SITE, campus.code(campus.people[2].person_id))
+    result = processor.process([Incoming(TOPIC, p.model_dump_json().encode())], datetime.now(UTC))
+    (decision,) = _decisions(result.outgoing)
+    assert (decision.decision, decision.reasons, decision.policy_version) == (
+        "deny",
+        ["gate_closed"],
+        3,
+    )
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.binary(max_size=120), min_size=1, max_size=10))
+def test_garbage_is_kept_and_good_passages_still_decided(
+    processor: BatchProcessor, campus: Campus, garbage: list[bytes]
+) -> None:
+    good = passage(SITE, campus.code(campus.people[3].person_id))
+    batch = [Incoming(TOPIC, g) for g in garbage] + [
+        Incoming(TOPIC, good.model_dump_json().encode())
+    ]
+    result = processor.process(batch, datetime.now(UTC))
+    assert result.rejected == len(garbage)
+    assert [d.event_id for d in _decisions(result.outgoing)][-1] == good.event_id
