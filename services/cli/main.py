@@ -23,6 +23,7 @@ COMMAND_MODULES: dict[str, str] = {
     "roster": "roster",
     "central": "central",
     "demo": "demo",
+    "simulate": "simulate",
 }
 
 Handler = Callable[[argparse.Namespace], int]
