@@ -40,41 +40,10 @@ def test_keys_and_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     claims = Verifier(KeyRing.load(keys)).verify(code, datetime.now(UTC))
     assert (claims.sub, claims.typ, claims.hs) == ("S1", "health", "green")
     assert png.read_bytes().startswith(b"\x89PNG")
-    assert (
-        main(
-            [
-                "code",
-                "issue",
-                "--keys",
-                str(keys),
-                "--person",
-                "S1",
-                "--type",
-                "id",
-                "--ttl",
-                "ten minutes",
-            ]
-        )
-        == 2
-    )
+    issue_id = ["code", "issue", "--keys", str(keys), "--person", "S1", "--type", "id"]
+    assert main([*issue_id, "--ttl", "ten minutes"]) == 2
     assert "bad TTL" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "code",
-                "issue",
-                "--keys",
-                str(keys),
-                "--person",
-                "S1",
-                "--type",
-                "id",
-                "--health",
-                "red",
-            ]
-        )
-        == 2
-    )
+    assert main([*issue_id, "--health", "red"]) == 2
     assert main(["keys", "list", "--dir", str(keys)]) == 0
     assert f"* {kid}" in capsys.readouterr().out
     assert main(["keys", "retire", "--dir", str(keys), "--kid", kid]) == 2
