@@ -97,6 +97,13 @@ class IsolationCaseRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # The clinic's own work on the case (DESIGN section 4): who acknowledged and
+    # closed it, its clinical re-measurement, and when nobody answered in time.
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    clinic_celsius: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    clinic_measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class GateStateRow(Base):
