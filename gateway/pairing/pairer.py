@@ -7,17 +7,18 @@ Rules (DESIGN section 3, issue 4):
 
 * A reading below ``presence_min`` is the empty scene (the sensor looking at
   the wall or the air), never a person.
-* Readings of one person arrive as an *episode*: readings less than ``window``
-  apart.  A scan pairs with the highest reading of the current, unused episode
-  (reading first), or with the first reading that arrives after it within
-  ``window`` (scan first).  Highest, because a fever must not hide behind an
-  early, cooler reading.
-* Once used, the rest of an episode is ignored, so one person standing in front
-  of a continuous-output sensor is not paired twice.
+* Readings arrive in *episodes*: readings less than ``window`` apart.  A scan
+  pairs with the highest reading of the episode not yet used by an earlier
+  passage (reading first), or with the first reading that arrives after it
+  within ``window`` (scan first).  Highest, because a fever must not hide behind
+  an early, cooler reading.  A reading is used once: a triggered sensor's next
+  measurement (the next person, measured before scanning) stays free for the
+  next scan, while what a pairing used never pairs again.
 * A scan with no reading within ``window`` becomes a passage without a
   temperature (the decision asks for a re-measure).
-* An unused episode that ends at or above the fever threshold becomes a
-  passage without credentials: an unknown febrile person still raises an alert.
+* An episode that ends with none of its readings used and its peak at or above
+  the fever threshold becomes a passage without credentials: an unknown febrile
+  person still raises an alert.
 * Scans that arrive while a passage is gathering join it (an ID code and a
   health code); ``gather`` holds a complete pair this long for more scans.
 """
@@ -58,10 +59,16 @@ class Paired:
 class _Episode:
     readings: list[Reading] = field(default_factory=list)
     last_at: float = 0.0
-    used: bool = False
+    used_upto: int = 0  # readings[:used_upto] went into a passage already
 
     def peak(self) -> Reading:
         return max(self.readings, key=lambda r: r.celsius)
+
+    def take_fresh_peak(self) -> Reading | None:
+        """The highest reading no passage has used yet, marking all of them used."""
+        fresh = self.readings[self.used_upto :]
+        self.used_upto = len(self.readings)
+        return max(fresh, key=lambda r: r.celsius) if fresh else None
 
 
 @dataclass(slots=True)
@@ -106,10 +113,10 @@ class Pairer:
                 return out  # a passage carries at most this many; the rest is noise
             gathering.credentials.append(credential)
         episode = self._episode
-        if gathering.reading is None and episode is not None and not episode.used:
-            gathering.reading = episode.peak()
-            episode.used = True
-            gathering.complete_at = at
+        if gathering.reading is None and episode is not None:
+            gathering.reading = episode.take_fresh_peak()
+            if gathering.reading is not None:
+                gathering.complete_at = at
         out += self._release_if_due(at)
         return out
 
@@ -131,10 +138,11 @@ class Pairer:
             # Scan first: this reading came after the scan, so it is this person's.
             gathering.reading = reading
             gathering.complete_at = at
-            episode.used = True
+            episode.used_upto = len(episode.readings)
         elif gathering is not None and gathering.reading is not None:
             # Still gathering codes: a higher reading of the same person counts.
             gathering.reading = max(gathering.reading, reading, key=lambda r: r.celsius)
+            episode.used_upto = len(episode.readings)
         out += self._release_if_due(at)
         return out
 
@@ -151,7 +159,7 @@ class Pairer:
             self._gathering = None
         episode = self._episode
         if episode is not None and at - episode.last_at >= self.window_s:
-            if not episode.used and episode.peak().celsius >= self.threshold:
+            if episode.used_upto == 0 and episode.peak().celsius >= self.threshold:
                 out.append(Paired((), episode.peak(), "unscanned_fever"))
             self._episode = None
         return out

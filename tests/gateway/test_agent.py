@@ -59,9 +59,7 @@ class Lane:
         self.reading(celsius)
         return self.uplink.passage(before)
 
-    def answer(
-        self, passage: Passage, outcome: Outcome, *reasons: str, age: float = 0.0
-    ) -> None:
+    def answer(self, passage: Passage, outcome: Outcome, *reasons: str, age: float = 0.0) -> None:
         decision = Decision(
             event_id=passage.event_id,
             gate=GATE,

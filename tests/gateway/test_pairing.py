@@ -62,6 +62,24 @@ def test_empty_scene_readings_never_pair() -> None:
     assert pairer.tick(5.5)[0].outcome == "no_reading"
 
 
+def test_a_triggered_sensors_next_measurement_pairs_with_the_next_scan() -> None:
+    pairer = Pairer(window_s=5)
+    pairer.reading(body("36.5"), at=0.0)
+    [first] = pairer.scan(ID, at=0.5)
+    pairer.reading(body("38.0"), at=2.0)  # the next person, measured before scanning
+    [second] = pairer.scan(HEALTH, at=2.5)
+    assert (first.reading, second.reading) == (body("36.5"), body("38.0"))
+
+
+def test_a_used_reading_never_pairs_again() -> None:
+    pairer = Pairer(window_s=5)
+    pairer.reading(body("36.5"), at=0.0)
+    pairer.scan(ID, at=0.5)
+    assert pairer.scan(HEALTH, at=1.0) == []  # waits for a reading of its own
+    [paired] = pairer.reading(body("36.9"), at=1.5)
+    assert paired.reading == body("36.9")
+
+
 def test_an_episode_pairs_once_even_if_the_person_stays() -> None:
     pairer = Pairer(window_s=5)
     pairer.reading(body("36.5"), at=0.0)
@@ -149,6 +167,8 @@ def test_nothing_is_lost_or_used_twice(stream: list[tuple[float, str | Decimal]]
             out += pairer.reading(body(str(item)), at)
     out += pairer.tick(at + 1000)
     assert pairer.next_deadline() is None
+    used = [id(p.reading) for p in out if p.reading is not None]
+    assert len(used) == len(set(used)), "a reading went into two passages"
     # Every scan is in exactly one passage (repeats inside one passage fold into one).
     carried = sum(len(p.credentials) for p in out)
     assert carried <= scans
