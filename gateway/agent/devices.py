@@ -110,6 +110,8 @@ def make_readers(
     decoder: str,
     cooldown: float,
     on_scan: Callable[[Scan], None],
+    camera_fps: float | None = None,
+    camera_loop: bool = False,
 ) -> tuple[CodeReader, ...]:
     readers: list[CodeReader] = []
     if camera.strip().lower() != NONE:
@@ -119,7 +121,7 @@ def make_readers(
 
         readers.append(
             CameraReader(
-                open_source(camera),
+                open_source(camera, loop=camera_loop, fps=camera_fps),
                 make_decoder(decoder),
                 name="camera",
                 on_scan=on_scan,

@@ -40,6 +40,8 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         decoder=settings.decoder,
         cooldown=settings.scan_cooldown_s,
         on_scan=inbox.scan_sink,
+        camera_fps=settings.camera_fps,
+        camera_loop=settings.camera_loop,
     )
     uplink = MqttUplink(
         parse_broker_url(settings.mqtt.url),

@@ -55,6 +55,9 @@ class GateSettings(BaseSettings):
     scanner: str = "none"
     relay: str = "none"
     decoder: Literal["zxing", "pyzbar"] = "zxing"
+    # An image folder or video file as the camera (tests, replays): pace and loop it.
+    camera_fps: Annotated[float, Field(gt=0, le=120)] | None = None
+    camera_loop: bool = False
     pulse_s: Annotated[float, Field(gt=0, le=MAX_PULSE_S)] = PULSE_S
     pairing_window_s: Annotated[float, Field(gt=0, le=60)] = DEFAULT_WINDOW_S
     gather_s: Annotated[float, Field(ge=0, le=10)] = 0.0

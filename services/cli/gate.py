@@ -19,6 +19,8 @@ OPTIONS: dict[str, str] = {
     "decision_timeout": "decision_timeout_s",
     "pairing_window": "pairing_window_s",
     "pulse": "pulse_s",
+    "camera_fps": "camera_fps",
+    "camera_loop": "camera_loop",
 }
 
 
@@ -44,6 +46,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--scanner", help="serial:///dev/ttyACM0, stdin (keyboard wedge), or none")
     parser.add_argument("--relay", help="serial:///dev/ttyUSB1[?relay=1], or none (guard only)")
     parser.add_argument("--decoder", choices=["zxing", "pyzbar"])
+    parser.add_argument("--camera-fps", type=float, help="pace an image folder or video file")
+    parser.add_argument(
+        "--camera-loop", action="store_true", default=None, help="loop an image folder or video"
+    )
     parser.add_argument("--decision-timeout", type=float, help="seconds to wait for a decision")
     parser.add_argument("--pairing-window", type=float, help="seconds a scan waits for a reading")
     parser.add_argument("--pulse", type=float, help="seconds the turnstile stays released")

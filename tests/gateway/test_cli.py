@@ -202,3 +202,14 @@ def test_toml_file_with_environment_and_command_line_on_top(
     )
     assert settings.decision_timeout_s == 2.5
     assert settings.mqtt.url == "mqtt://127.0.0.1:1999"
+
+
+def test_the_shipped_example_configuration_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.agent.settings import load_gate_settings
+
+    for name in ("CAMPUSGATE_GATE", "CAMPUSGATE_SITE", "CAMPUSGATE_MQTT__URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_gate_settings(ROOT / "deploy" / "gate.example.toml")
+    assert (settings.site, settings.gate) == ("main", "north-1")
+    assert settings.thermometer.startswith("serial:///dev/ttyUSB0?protocol=gy-mcu90614")
+    assert settings.lane_config(None).decision_timeout_s == 3.0
