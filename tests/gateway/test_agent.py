@@ -280,3 +280,25 @@ def test_stop_says_goodbye_on_the_status_topic(lane: Lane) -> None:
     lane.agent.stop()
     assert lane.uplink.statuses[-1].online is False
     assert lane.uplink.closed
+
+
+def test_guard_console_commands(lane: Lane) -> None:
+    from gateway.agent.runner import CONSOLE_HELP, console_command, decision_line
+
+    assert console_command(lane.agent, "nomask") == "next passage: no mask"
+    assert lane.person().mask is False
+    first = lane.uplink.passages[0]
+    assert console_command(lane.agent, f"recheck {first.event_id} 36.9").startswith("re-measure")
+    assert lane.uplink.passage(1).recheck_of == first.event_id
+    assert CONSOLE_HELP in console_command(lane.agent, "recheck not-a-uuid 36.9")
+    assert CONSOLE_HELP in console_command(lane.agent, "recheck " + str(first.event_id) + " hot")
+    assert console_command(lane.agent, "fly away") == CONSOLE_HELP
+    assert "turnstile: ok" in console_command(lane.agent, "status")
+    assert console_command(lane.agent, "   ") == ""
+    lane.answer(first, "deny", "not_whitelisted")
+    lane.settled()
+    assert lane.agent.last_decision is not None
+    line = decision_line(lane.agent.last_decision)
+    assert line.startswith("DENY")
+    assert "unknown person" in line
+    assert "not_whitelisted" in line
