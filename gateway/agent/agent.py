@@ -48,6 +48,7 @@ from gateway.agent.events import (
 )
 from gateway.agent.status import FrameRate, ThermometerCounters, device_health, worst
 from gateway.agent.uplink import Uplink
+from gateway.outbox.store import OutboxError
 from gateway.pairing import Paired, Pairer
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_THRESHOLD_C, DEFAULT_WINDOW_S
 from gateway.vehicle import VehicleGroup
@@ -139,6 +140,9 @@ class AgentStats:
     ignored_decisions: int = 0
     commands: int = 0
     publish_failures: int = 0
+    outbox_failures: int = 0
+    local_decisions: int = 0
+    forwarded_answers: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
@@ -309,6 +313,10 @@ class GateAgent:
     def _housekeeping(self) -> None:
         now = self.monotonic()
         self._publish_all(self.pairer.tick(now))
+        try:
+            self.uplink.pump(now)
+        except OutboxError as exc:
+            log.error("gate %s: outbox: %s", self.config.gate, exc)
         for event_id in [e for e, w in self._waiting.items() if w.deadline <= now]:
             self._no_answer(self._waiting.pop(event_id).passage)
         if now - self._last_health_check >= HEALTH_CHECK_S:
@@ -403,6 +411,10 @@ class GateAgent:
         self.stats.passages += 1
         try:
             self.uplink.publish_passage(passage)
+        except OutboxError as exc:
+            # Reported in the status (device "outbox"); the guard must know.
+            self.stats.outbox_failures += 1
+            log.error("gate %s: passage %s NOT KEPT: %s", self.config.gate, passage.event_id, exc)
         except BusError as exc:
             self.stats.publish_failures += 1
             log.error(
@@ -441,11 +453,18 @@ class GateAgent:
 
     def _on_decision(self, decision: Decision) -> None:
         event_id = decision.event_id
+        kept = self._answered(event_id)
         if event_id in self._acted:
             self.stats.ignored_decisions += 1  # QoS 1 may deliver an answer twice
             return
         waiting = self._waiting.pop(event_id, None)
         if waiting is None:
+            if kept:
+                # The answer to a passage forwarded from the outbox (after an outage
+                # or a restart): logged centrally, nobody is waiting at the lane.
+                self.stats.forwarded_answers += 1
+                self._mark_acted(event_id)
+                return
             if event_id in self._recent:
                 # We gave up on it: the person was told to see the guard already.
                 self.stats.late_decisions += 1
@@ -490,6 +509,13 @@ class GateAgent:
         if self.on_decision is not None:
             self.on_decision(decision, passage)
 
+    def _answered(self, event_id: uuid.UUID) -> bool:
+        try:
+            return self.uplink.answered(event_id)
+        except OutboxError as exc:
+            log.error("gate %s: outbox: %s", self.config.gate, exc)
+            return False
+
     def _mark_acted(self, event_id: uuid.UUID) -> None:
         self._acted[event_id] = None
         while len(self._acted) > REMEMBERED_PASSAGES:
@@ -498,6 +524,12 @@ class GateAgent:
     def _no_answer(self, passage: Passage) -> None:
         decision = self.fallback.decide(passage)
         if decision is not None:
+            # Decided here: forward it later with the local decision, for the audit.
+            self.stats.local_decisions += 1
+            try:
+                self.uplink.keep(passage.model_copy(update={"local_decision": decision.decision}))
+            except OutboxError as exc:
+                log.error("gate %s: outbox: %s", self.config.gate, exc)
             self._act(decision, passage)
             return
         self.stats.no_answer += 1
@@ -552,6 +584,9 @@ class GateAgent:
         for reader in self.readers:
             states[reader.name] = reader.health()
         states[self.turnstile.name] = self.turnstile.health()
+        outbox = self.uplink.health()
+        if outbox is not None:
+            states["outbox"] = outbox
         return states
 
     def devices(self) -> dict[str, DeviceHealth]:
@@ -577,6 +612,10 @@ class GateAgent:
         out[self.turnstile.name] = device_health(
             states[self.turnstile.name], counters={"pulses": self.stats.pulses}
         )
+        if "outbox" in states:
+            out["outbox"] = device_health(
+                states["outbox"], counters={"waiting": self.uplink.backlog()}
+            )
         return out
 
     def status(self, *, online: bool = True) -> GateStatus:
@@ -587,6 +626,7 @@ class GateAgent:
             ts=self.clock.now(),
             mode="locked" if self.locked else ("online" if online else "offline"),
             devices=self.devices(),
+            outbox=self.uplink.backlog(),
         )
 
     def _publish_status(self, *, online: bool = True) -> None:

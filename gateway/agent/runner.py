@@ -19,6 +19,7 @@ from gateway.agent.devices import make_readers, make_relay, make_thermometer
 from gateway.agent.events import Inbox
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
+from gateway.outbox import Outbox, OutboxUplink
 from schemas.messages import Decision
 from services.bus.mqtt import parse_broker_url
 from services.clock import SystemClock
@@ -43,18 +44,30 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         camera_fps=settings.camera_fps,
         camera_loop=settings.camera_loop,
     )
-    uplink = MqttUplink(
-        parse_broker_url(settings.mqtt.url),
-        site=settings.site,
-        gate=settings.gate,
-        inbox=inbox,
-        now=clock.now(),
+    # Everything is validated before the outbox file is created.
+    turnstile = make_relay(settings.relay)
+    lane = settings.lane_config(offset)
+    address = parse_broker_url(settings.mqtt.url)
+    outbox = Outbox(
+        settings.outbox_path,
+        max_bytes=None if settings.outbox_max_mb is None else int(settings.outbox_max_mb * 2**20),
+    )
+    uplink = OutboxUplink(
+        MqttUplink(
+            address,
+            site=settings.site,
+            gate=settings.gate,
+            inbox=inbox,
+            now=clock.now(),
+        ),
+        outbox,
+        forward_rate=settings.forward_rate,
     )
     return GateAgent(
-        settings.lane_config(offset),
+        lane,
         inbox=inbox,
         uplink=uplink,
-        turnstile=make_relay(settings.relay),
+        turnstile=turnstile,
         thermometer=thermometer,
         readers=readers,
         clock=clock,

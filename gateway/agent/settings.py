@@ -27,6 +27,7 @@ from pydantic_settings import (
 from devices.camera.codes import SCAN_COOLDOWN_S
 from devices.relay.turnstile import MAX_PULSE_S, PULSE_S
 from gateway.agent.agent import DECISION_TIMEOUT_S, STATUS_INTERVAL_S, LaneConfig
+from gateway.outbox.uplink import FORWARD_RATE_PER_S
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_WINDOW_S
 from schemas.names import GateName, SiteName
 from services.errors import ConfigError
@@ -65,6 +66,10 @@ class GateSettings(BaseSettings):
     presence_min_c: Annotated[Decimal, Field(ge=20, le=36)] = DEFAULT_PRESENCE_MIN_C
     status_interval_s: Annotated[float, Field(ge=1, le=3600)] = STATUS_INTERVAL_S
     scan_cooldown_s: Annotated[float, Field(ge=0, le=60)] = SCAN_COOLDOWN_S
+    # Every passage is kept here until answered (DESIGN section 6).
+    outbox_path: Path = Path("var/gate-outbox.db")
+    outbox_max_mb: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    forward_rate: Annotated[float, Field(gt=0, le=1000)] = FORWARD_RATE_PER_S
 
     @classmethod
     def settings_customise_sources(
@@ -80,7 +85,7 @@ class GateSettings(BaseSettings):
 
     def lane_config(self, surface_offset: Decimal | None) -> LaneConfig:
         if self.gather_s >= self.pairing_window_s:
-            raise ValueError("gather_s must be shorter than pairing_window_s")
+            raise ConfigError("gather_s must be shorter than pairing_window_s")
         return LaneConfig(
             site=self.site,
             gate=self.gate,

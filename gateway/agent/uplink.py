@@ -10,6 +10,7 @@ here, at the boundary, and a bad one is logged and counted, never raised.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from datetime import datetime
 from typing import Protocol
@@ -45,6 +46,26 @@ class Uplink(Protocol):
     def publish_status(self, status: GateStatus) -> None: ...
 
     def publish_reading(self, reading: Reading) -> None: ...
+
+    def keep(self, passage: Passage) -> None:
+        """Store a new version of a passage for forwarding (no-op without an outbox)."""
+        ...
+
+    def answered(self, event_id: uuid.UUID) -> bool:
+        """A Decision for ``event_id`` arrived; True if it answered a kept passage."""
+        ...
+
+    def pump(self, now: float) -> None:
+        """Forward what is waiting (called from the agent's loop)."""
+        ...
+
+    def backlog(self) -> int:
+        """Passages kept and not answered yet."""
+        ...
+
+    def health(self) -> tuple[str, str] | None:
+        """The outbox's health, or None when there is no outbox."""
+        ...
 
     def close(self) -> None: ...
 
@@ -100,6 +121,21 @@ class MqttUplink:
     def publish_reading(self, reading: Reading) -> None:
         topic = gate_topic(self.site, self.gate, GateChannel.READING)
         self.bus.publish(topic, reading.model_dump_json().encode(), qos=0)
+
+    def keep(self, passage: Passage) -> None:
+        """Nothing to keep without an outbox."""
+
+    def answered(self, event_id: uuid.UUID) -> bool:
+        return False
+
+    def pump(self, now: float) -> None:
+        """Nothing to forward without an outbox."""
+
+    def backlog(self) -> int:
+        return 0
+
+    def health(self) -> tuple[str, str] | None:
+        return None
 
     def close(self) -> None:
         self.bus.close()

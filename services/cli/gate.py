@@ -21,6 +21,7 @@ OPTIONS: dict[str, str] = {
     "pulse": "pulse_s",
     "camera_fps": "camera_fps",
     "camera_loop": "camera_loop",
+    "outbox": "outbox_path",
 }
 
 
@@ -53,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--decision-timeout", type=float, help="seconds to wait for a decision")
     parser.add_argument("--pairing-window", type=float, help="seconds a scan waits for a reading")
     parser.add_argument("--pulse", type=float, help="seconds the turnstile stays released")
+    parser.add_argument("--outbox", type=Path, help="outbox file (default var/gate-outbox.db)")
     parser.add_argument(
         "--console",
         action="store_true",

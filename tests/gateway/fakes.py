@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -46,6 +47,7 @@ class RecordingUplink(Recorder):
         self.passages: list[Passage] = []
         self.statuses: list[GateStatus] = []
         self.readings: list[Reading] = []
+        self.kept: list[Passage] = []
         self.started = False
         self.closed = False
 
@@ -67,6 +69,21 @@ class RecordingUplink(Recorder):
     def publish_reading(self, reading: Reading) -> None:
         self.readings.append(reading)
         self._changed()
+
+    def keep(self, passage: Passage) -> None:
+        self.kept.append(passage)
+
+    def answered(self, event_id: uuid.UUID) -> bool:
+        return False
+
+    def pump(self, now: float) -> None:
+        """Nothing kept here."""
+
+    def backlog(self) -> int:
+        return 0
+
+    def health(self) -> tuple[str, str] | None:
+        return None
 
     def close(self) -> None:
         self.closed = True

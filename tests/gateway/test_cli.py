@@ -105,6 +105,8 @@ def test_gate_process_admits_through_real_ports_and_stops_cleanly(
             "0.2",
             "--decision-timeout",
             "10",
+            "--outbox",
+            str(tmp_path / "outbox.db"),
         ),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -142,7 +144,16 @@ def test_gate_process_admits_through_real_ports_and_stops_cleanly(
 def test_killed_gate_leaves_its_last_will(broker: LocalBroker, site: str, listen: object) -> None:
     watcher = listen(broker.url, gate_topic(site, GATE, GateChannel.STATUS))  # type: ignore[operator]
     process = subprocess.Popen(
-        gate_command("--site", site, "--gate", GATE, "--broker", broker.url),
+        gate_command(
+            "--site",
+            site,
+            "--gate",
+            GATE,
+            "--broker",
+            broker.url,
+            "--outbox",
+            str(tmp_path / "outbox.db"),
+        ),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -172,12 +183,19 @@ def test_killed_gate_leaves_its_last_will(broker: LocalBroker, site: str, listen
     ],
 )
 def test_bad_settings_are_refused_with_a_clear_error(
-    args: tuple[str, ...], message: str, monkeypatch: pytest.MonkeyPatch
+    args: tuple[str, ...], message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("CAMPUSGATE_GATE", raising=False)
+    outbox = tmp_path / "outbox.db"
     done = subprocess.run(
-        gate_command(*args), cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+        gate_command(*args, "--outbox", str(outbox)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
+    assert not outbox.exists()  # refused before anything was written
     assert done.returncode == 2
     assert "campusgate: error:" in done.stderr
     assert message in done.stderr
