@@ -141,7 +141,9 @@ def test_gate_process_admits_through_real_ports_and_stops_cleanly(
         thermometer.close()
 
 
-def test_killed_gate_leaves_its_last_will(broker: LocalBroker, site: str, listen: object) -> None:
+def test_killed_gate_leaves_its_last_will(
+    broker: LocalBroker, site: str, listen: object, tmp_path: Path
+) -> None:
     watcher = listen(broker.url, gate_topic(site, GATE, GateChannel.STATUS))  # type: ignore[operator]
     process = subprocess.Popen(
         gate_command(
