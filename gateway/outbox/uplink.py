@@ -53,7 +53,7 @@ class OutboxUplink:
         self._sent: dict[uuid.UUID, float] = {}
         self._tokens = float(max_in_flight)
         self._last_pump: float | None = None
-        self._was_connected = False
+        self._lost_connection = False
 
     # -- Uplink ------------------------------------------------------------------
 
@@ -87,11 +87,11 @@ class OutboxUplink:
 
     def pump(self, now: float) -> None:
         if not self.inner.connected:
-            self._was_connected = False
+            self._lost_connection = True
             return
-        if not self._was_connected:
+        if self._lost_connection:
             # Back online: whatever was in flight may be gone with the old session.
-            self._was_connected = True
+            self._lost_connection = False
             self._sent.clear()
         if self._last_pump is not None and now - self._last_pump < PUMP_INTERVAL_S:
             return
