@@ -26,7 +26,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal, Protocol
 
@@ -44,6 +44,7 @@ from gateway.agent.events import (
     Inbox,
     PolicyArrived,
     ScanSeen,
+    SnapshotArrived,
     ThermometerSaw,
 )
 from gateway.agent.status import FrameRate, ThermometerCounters, device_health, worst
@@ -51,6 +52,7 @@ from gateway.agent.uplink import Uplink
 from gateway.outbox.store import OutboxError
 from gateway.pairing import Paired, Pairer
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_THRESHOLD_C, DEFAULT_WINDOW_S
+from gateway.snapshot.store import SnapshotStore
 from gateway.vehicle import VehicleGroup
 from schemas.ids import uuid7
 from schemas.messages import (
@@ -98,12 +100,19 @@ class Fallback(Protocol):
 
     def decide(self, passage: Passage) -> Decision | None: ...
 
+    def stale(self, now: datetime) -> bool:
+        """True when its facts are too old to admit anyone on."""
+        ...
+
 
 class NoFallback:
     """Online-only gate: without an answer the turnstile stays shut."""
 
     def decide(self, passage: Passage) -> Decision | None:
         return None
+
+    def stale(self, now: datetime) -> bool:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +173,7 @@ class GateAgent:
         clock: Clock,
         monotonic: Callable[[], float] = time.monotonic,
         fallback: Fallback | None = None,
+        snapshots: SnapshotStore | None = None,
         on_decision: DecisionListener | None = None,
     ) -> None:
         self.config = config
@@ -175,6 +185,9 @@ class GateAgent:
         self.clock = clock
         self.monotonic = monotonic
         self.fallback = fallback or NoFallback()
+        self.snapshots = snapshots
+        # Last time the central side was heard (a decision, the policy, a snapshot).
+        self.last_contact: datetime | None = None
         self.on_decision = on_decision
         self.on_sync: list[Callable[[], None]] = []
         self.pairer = Pairer(
@@ -297,12 +310,18 @@ class GateAgent:
                 self.thermo_counts.faults += 1
                 log.debug("gate %s: thermometer fault %s", self.config.gate, fault.detail)
             case DecisionArrived(decision):
+                self.last_contact = self.clock.now()
                 self._on_decision(decision)
             case CommandArrived(command):
                 self._on_command(command)
             case PolicyArrived(policy):
                 # The central policy's threshold also decides which unscanned readings alert.
                 self.pairer.threshold = policy.threshold
+                self.last_contact = self.clock.now()
+            case SnapshotArrived(envelope):
+                self.last_contact = self.clock.now()
+                if self.snapshots is not None and self.snapshots.install(envelope):
+                    self._publish_status()
             case ConnectionChanged(online):
                 self.online = online
                 if online:
@@ -587,7 +606,20 @@ class GateAgent:
         outbox = self.uplink.health()
         if outbox is not None:
             states["outbox"] = outbox
+        if self.snapshots is not None:
+            states["snapshot"] = self._snapshot_health()
         return states
+
+    def _snapshot_health(self) -> tuple[str, str]:
+        store = self.snapshots
+        assert store is not None
+        if store.current is None:
+            return "fault", "no whitelist snapshot: offline passages are denied"
+        if self.fallback.stale(self.clock.now()):
+            return "fault", "snapshot too old: NOT ADMITTING on the cache while offline"
+        if store.last_error:
+            return "degraded", f"last snapshot rejected: {store.last_error}"
+        return "ok", ""
 
     def devices(self) -> dict[str, DeviceHealth]:
         now = self.monotonic()
@@ -616,6 +648,13 @@ class GateAgent:
             out["outbox"] = device_health(
                 states["outbox"], counters={"waiting": self.uplink.backlog()}
             )
+        if "snapshot" in states and self.snapshots is not None:
+            age = self.snapshots.age_s(self.clock.now())
+            out["snapshot"] = device_health(
+                states["snapshot"],
+                counters={"rejected": self.snapshots.rejected},
+                metrics={} if age is None else {"age_s": round(age, 1)},
+            )
         return out
 
     def status(self, *, online: bool = True) -> GateStatus:
@@ -626,6 +665,7 @@ class GateAgent:
             ts=self.clock.now(),
             mode="locked" if self.locked else ("online" if online else "offline"),
             devices=self.devices(),
+            snapshot=self.snapshots.info() if self.snapshots is not None else None,
             outbox=self.uplink.backlog(),
         )
 

@@ -42,6 +42,13 @@ class PolicyArrived:
 
 
 @dataclass(frozen=True, slots=True)
+class SnapshotArrived:
+    """A snapshot envelope as received; the store checks it on the agent's loop."""
+
+    envelope: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionChanged:
     online: bool
 
@@ -59,6 +66,7 @@ AgentEvent = (
     | DecisionArrived
     | CommandArrived
     | PolicyArrived
+    | SnapshotArrived
     | ConnectionChanged
     | GuardAction
 )

@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import uuid
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
@@ -20,6 +21,8 @@ from gateway.agent.events import Inbox
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
 from gateway.outbox import Outbox, OutboxUplink
+from gateway.snapshot.local import LocalDecider
+from gateway.snapshot.store import SnapshotStore
 from schemas.messages import Decision
 from services.bus.mqtt import parse_broker_url
 from services.clock import SystemClock
@@ -63,7 +66,8 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         outbox,
         forward_rate=settings.forward_rate,
     )
-    return GateAgent(
+    snapshots = SnapshotStore(settings.snapshot_path, site=settings.site, gate=settings.gate)
+    agent = GateAgent(
         lane,
         inbox=inbox,
         uplink=uplink,
@@ -71,8 +75,17 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         thermometer=thermometer,
         readers=readers,
         clock=clock,
+        snapshots=snapshots,
         on_decision=lambda decision, _passage: print(decision_line(decision), file=out, flush=True),
     )
+    agent.fallback = LocalDecider(
+        snapshots,
+        clock=clock,
+        locked=lambda: agent.locked,
+        last_contact=lambda: agent.last_contact,
+        max_offline_age=timedelta(hours=settings.max_offline_age_h),
+    )
+    return agent
 
 
 def decision_line(decision: Decision) -> str:

@@ -70,6 +70,9 @@ class GateSettings(BaseSettings):
     outbox_path: Path = Path("var/gate-outbox.db")
     outbox_max_mb: Annotated[float, Field(gt=0, le=100_000)] | None = None
     forward_rate: Annotated[float, Field(gt=0, le=1000)] = FORWARD_RATE_PER_S
+    # The whitelist snapshot for offline decisions, and how old it may get offline.
+    snapshot_path: Path = Path("var/gate-snapshot.bin")
+    max_offline_age_h: Annotated[float, Field(gt=0, le=24 * 30)] = 12.0
 
     @classmethod
     def settings_customise_sources(

@@ -23,6 +23,7 @@ from gateway.agent.events import (
     DecisionArrived,
     Inbox,
     PolicyArrived,
+    SnapshotArrived,
 )
 from schemas.messages import Command, Decision, GateStatus, Passage, PolicyAnnouncement, Reading
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
@@ -31,6 +32,7 @@ from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 log = logging.getLogger(__name__)
 
 LOGGED_PAYLOAD_BYTES = 120
+MAX_SNAPSHOT_ENVELOPE = 16 * 2**20
 
 
 class Uplink(Protocol):
@@ -87,6 +89,7 @@ class MqttUplink:
         self._topics = {
             GateChannel.DECISION: gate_topic(site, gate, GateChannel.DECISION),
             GateChannel.COMMAND: gate_topic(site, gate, GateChannel.COMMAND),
+            GateChannel.SNAPSHOT: gate_topic(site, gate, GateChannel.SNAPSHOT),
         }
         self._policy_topic = site_topic(site, SiteChannel.POLICY)
         will = offline_status(site, gate, now).model_dump_json().encode()
@@ -99,6 +102,7 @@ class MqttUplink:
             subscriptions=(
                 (self._topics[GateChannel.DECISION], 1),
                 (self._topics[GateChannel.COMMAND], 1),
+                (self._topics[GateChannel.SNAPSHOT], 1),
                 (self._policy_topic, 1),
             ),
             will=(self._status_topic, will, 1, True),
@@ -164,6 +168,11 @@ class MqttUplink:
                     self._reject(message, "command for another gate")
                     return
                 self._inbox.put(CommandArrived(command))
+            elif message.topic == self._topics[GateChannel.SNAPSHOT]:
+                if len(message.payload) > MAX_SNAPSHOT_ENVELOPE:
+                    self._reject(message, "snapshot too large")
+                    return
+                self._inbox.put(SnapshotArrived(message.payload))
             elif message.topic == self._policy_topic:
                 policy = PolicyAnnouncement.model_validate_json(message.payload)
                 if policy.site != self.site:

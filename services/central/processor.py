@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -111,6 +111,21 @@ class _BatchFacts:
         return gate in self._locked
 
 
+MAX_FORWARD_AGE = timedelta(days=30)
+
+
+def decision_time(passage: Passage, now: datetime) -> datetime:
+    """When to judge a passage: now, or for one decided offline, when it happened.
+
+    A passage forwarded from a gate's outbox is judged by the facts of its own
+    time (a code valid then counts even if it expired during the outage); the
+    gate's clock is trusted only within [now - MAX_FORWARD_AGE, now].
+    """
+    if passage.local_decision is None:
+        return now
+    return min(max(passage.ts, now - MAX_FORWARD_AGE), now)
+
+
 def new_case_id(now: datetime) -> str:
     return f"C-{uuid7(int(now.timestamp() * 1000)).hex[:20]}"
 
@@ -132,6 +147,7 @@ class BatchProcessor:
         self.policy = policy
         self.verify = verify
         self.hash_plain_id = hash_plain_id
+        self.disagreements = 0
 
     def process(self, messages: Sequence[Incoming], now: datetime) -> BatchResult:
         """Decide and commit a batch; retried once if another worker raced us."""
@@ -226,11 +242,12 @@ class BatchProcessor:
         raw_payloads: dict[uuid.UUID, str],
         now: datetime,
     ) -> tuple[list[EntryRecord], list[CaseRecord], list[FeverAlert], list[UsedCodeRow]]:
-        verified: dict[str, CodeFacts] = {}
+        verified: dict[tuple[str, datetime], CodeFacts] = {}
         for passage in passages:
+            when = decision_time(passage, now)
             for credential in passage.credentials:
-                if credential.kind == "qr" and credential.data not in verified:
-                    verified[credential.data] = self.verify(credential.data, now)
+                if credential.kind == "qr" and (credential.data, when) not in verified:
+                    verified[credential.data, when] = self.verify(credential.data, when)
         subjects = {f.subject for f in verified.values() if f.subject}
         plain = {c.data for p in passages for c in p.credentials if c.kind != "qr"}
         accept_plain = self.policy.accept_plain_ids
@@ -248,21 +265,43 @@ class BatchProcessor:
             persons, by_hash, repo.locked_gates(session=session, site=self.site), self.hash_plain_id
         )
 
-        def check(code: str) -> CodeFacts:
-            facts = verified[code]
-            if facts.status is CodeStatus.VALID and facts.once and facts.jti in used:
-                return replace(facts, status=CodeStatus.USED)
-            return facts
+        def checker(when: datetime) -> Callable[[str], CodeFacts]:
+            def check(code: str) -> CodeFacts:
+                facts = verified[code, when]
+                if facts.status is CodeStatus.VALID and facts.once and facts.jti in used:
+                    return replace(facts, status=CodeStatus.USED)
+                return facts
+
+            return check
 
         records: list[EntryRecord] = []
         cases: list[CaseRecord] = []
         alerts: list[FeverAlert] = []
         codes_to_mark: list[UsedCodeRow] = []
         for passage in passages:
+            when = decision_time(passage, now)
             facts = gather_facts(
-                passage, check_code=check, source=source, now=now, accept_plain_ids=accept_plain
+                passage,
+                check_code=checker(when),
+                source=source,
+                now=when,
+                accept_plain_ids=accept_plain,
             )
             decision = decide(passage, facts, self.policy)
+            if passage.local_decision is not None:
+                decision = decision.model_copy(update={"decided_at": now})
+                if passage.local_decision != decision.decision:
+                    # The gate decided offline on its snapshot and the central facts
+                    # say otherwise (e.g. revoked meanwhile): logged for the audit.
+                    log.warning(
+                        "gate %s decided %s offline for %s; central decides %s (%s)",
+                        passage.gate,
+                        passage.local_decision,
+                        passage.event_id,
+                        decision.decision,
+                        ", ".join(decision.reasons) or "ok",
+                    )
+                    self.disagreements += 1
             open_case = facts.person.open_case_id if facts.person else None
             needs_case = "fever" in decision.reasons or (
                 decision.decision == "isolate" and decision.reasons != ["isolation_pending"]

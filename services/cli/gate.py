@@ -22,6 +22,7 @@ OPTIONS: dict[str, str] = {
     "camera_fps": "camera_fps",
     "camera_loop": "camera_loop",
     "outbox": "outbox_path",
+    "snapshot": "snapshot_path",
 }
 
 
@@ -55,6 +56,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--pairing-window", type=float, help="seconds a scan waits for a reading")
     parser.add_argument("--pulse", type=float, help="seconds the turnstile stays released")
     parser.add_argument("--outbox", type=Path, help="outbox file (default var/gate-outbox.db)")
+    parser.add_argument(
+        "--snapshot", type=Path, help="whitelist snapshot file (default var/gate-snapshot.bin)"
+    )
     parser.add_argument(
         "--console",
         action="store_true",
