@@ -83,6 +83,8 @@ REMEMBERED_PASSAGES = 256
 """Recent passages kept for re-measures and for ignoring repeated decisions."""
 HANDHELD_SENSOR = "handheld"
 MAX_LOOP_WAIT_S = 1.0
+CONNECT_RETRY_S = 2.0
+"""A gate that started without its broker tries to connect this often."""
 
 
 class Thermometer(Protocol):
@@ -219,6 +221,8 @@ class GateAgent:
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._closed = False
+        self._uplink_started = False
+        self._next_connect = float("inf")
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------
@@ -235,12 +239,25 @@ class GateAgent:
             self.thermometer.start()
         for reader in self.readers:
             reader.start()
+        self._start_uplink()
+
+    def _start_uplink(self) -> None:
+        # Connecting may take seconds (a blackholed broker): never on the lane's loop.
+        self._next_connect = float("inf")
+        threading.Thread(target=self._connect_once, name="uplink-connect", daemon=True).start()
+
+    def _connect_once(self) -> None:
         try:
             self.uplink.start()
-            self.online = True
         except BusError as exc:
-            # The lane keeps reading devices; paho reconnects on its own.
-            log.error("gate %s: %s", self.config.gate, exc)
+            # The lane keeps working on its own (outbox, local decisions) and tries
+            # again; once connected, paho reconnects by itself.
+            self._next_connect = self.monotonic() + CONNECT_RETRY_S
+            log.error("gate %s: %s; retrying in %.0f s", self.config.gate, exc, CONNECT_RETRY_S)
+            return
+        self.online = True
+        self._uplink_started = True
+        self.inbox.put(ConnectionChanged(True))
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the loop, say goodbye on the status topic, release every device."""
@@ -331,6 +348,8 @@ class GateAgent:
 
     def _housekeeping(self) -> None:
         now = self.monotonic()
+        if not self._uplink_started and now >= self._next_connect:
+            self._start_uplink()
         self._publish_all(self.pairer.tick(now))
         try:
             self.uplink.pump(now)

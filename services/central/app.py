@@ -65,7 +65,7 @@ def build_snapshot_publisher(
 ) -> SnapshotPublisher:
     """The publisher of the gates' whitelist snapshots (offline decisions)."""
     engine = make_engine(settings.db.url)
-    publisher = SnapshotPublisher(
+    return SnapshotPublisher(
         address=parse_broker_url(settings.mqtt.url),
         site=settings.site,
         sessions=sessionmaker(engine, expire_on_commit=False, class_=Session),
@@ -73,7 +73,6 @@ def build_snapshot_publisher(
         keyring=KeyRing.load(settings.keys_dir),
         clock=clock or SystemClock(),
     )
-    return publisher
 
 
 def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -> int:

@@ -176,6 +176,14 @@ class BatchProcessor:
                 session=session, event_ids=[p.event_id for p in passages]
             )
             answers: dict[uuid.UUID, bytes] = {k: v.encode() for k, v in stored.items()}
+            late_local = [
+                (p.event_id, p.local_decision)
+                for p in passages
+                if p.event_id in stored and p.local_decision is not None
+            ]
+            if late_local:
+                # The gate decided offline after its first copy was logged: keep both.
+                repo.record_local_decisions(session=session, decided=late_local)
             fresh: dict[uuid.UUID, Passage] = {}
             for passage in passages:  # a duplicate inside the batch is decided once
                 if passage.event_id not in answers and passage.event_id not in fresh:
