@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -89,6 +90,12 @@ class Lane:
         while self.uplink.backlog() or self.agent._waiting:
             assert time.monotonic() < deadline, f"{self.uplink.backlog()} passage(s) still kept"
             time.sleep(0.05)
+
+    def wait_for(self, probe: Callable[[], bool], timeout: float = WAIT_S) -> None:
+        deadline = time.monotonic() + timeout
+        while not probe():
+            assert time.monotonic() < deadline, f"condition not met in time: {self.agent.stats}"
+            time.sleep(0.02)
 
     def wait_snapshot(self, timeout: float = WAIT_S) -> None:
         deadline = time.monotonic() + timeout
