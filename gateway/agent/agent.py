@@ -292,6 +292,11 @@ class GateAgent:
         finally:
             self._stopped.set()
 
+    @property
+    def waiting(self) -> int:
+        """Passages published and still waiting for their decision."""
+        return len(self._waiting)
+
     # -- guard actions (thread-safe: they run on the loop) ------------------------
 
     def remeasure(self, recheck_of: uuid.UUID, celsius: Decimal) -> None:

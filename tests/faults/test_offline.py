@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from gateway.simulation import Lane, SkewedClock, check_exactly_once, logged, make_lane
 from services.bus.broker import LocalBroker
 from services.storage.engine import make_engine
 from services.storage.models import PersonRow
-from tests.faults.harness import Lane, SkewedClock, check_exactly_once, logged, make_lane
 from tests.fixtures.campus import Campus
 from tests.fixtures.processes import Processes
 
@@ -74,7 +74,7 @@ def test_broker_killed_and_restarted_mid_stream(
     own_broker.start()
     lane.wait_drained()
     assert check_exactly_once(sqlite_url, [lane]) == 32
-    found = logged(sqlite_url, [p.event_id for p in lane.uplink.produced[10:30]])
+    found = logged(sqlite_url, [p.event_id for p in lane.produced[10:30]])
     assert {local for _, local, _ in found.values()} == {"admit"}
 
 

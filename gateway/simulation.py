@@ -1,16 +1,16 @@
-"""A gate lane with every reliability part real, for fault tests and the soak.
+"""A simulated gate lane with every reliability part real: fault tests, the soak, demos.
 
 The agent runs in-process with the real outbox (SQLite), the real snapshot
 store and local decider, and the real MQTT uplink; people are presented by
 posting a scan and a body reading on its inbox, which is exactly what the
-camera and thermometer drivers do.  Every passage the gate produces is
-recorded with the decision it must end up logged with, so a test can check
-"every event_id logged exactly once, with the right decision".
+camera and thermometer drivers do.  Every passage the lane produces is
+recorded with the decision it must end up logged with, so a test or the soak
+can check "every event_id logged exactly once, with the right decision"
+(:func:`check_exactly_once`, :func:`audit`).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from devices.relay.turnstile import NoRelay
 from devices.thermometer.frames import Reading
 from gateway.agent.agent import GateAgent, LaneConfig
 from gateway.agent.events import Inbox, ScanSeen, ThermometerSaw
-from gateway.agent.uplink import MqttUplink
+from gateway.agent.uplink import MqttUplink, Uplink
 from gateway.outbox import Outbox, OutboxUplink
 from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
@@ -53,14 +54,12 @@ class SkewedClock:
 class SpyUplink(OutboxUplink):
     """Records every passage the agent hands to its uplink: what the gate produced."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, inner: Uplink, outbox: Outbox, **options: Any) -> None:
+        super().__init__(inner, outbox, **options)
         self.produced: list[Passage] = []
-        self._changed = threading.Event()
 
     def publish_passage(self, passage: Passage) -> None:
         self.produced.append(passage)
-        self._changed.set()
         super().publish_passage(passage)
 
 
@@ -72,37 +71,42 @@ class Lane:
     decisions: list[Decision] = field(default_factory=list)
 
     def person(self, code: str, celsius: str = "36.6", expect: str = "admit") -> Passage:
-        before = len(self.uplink.produced)
+        before = len(self.produced)
         now = datetime.now(UTC)
         self.agent.inbox.put(ScanSeen(Scan(code, "qr", "camera", time.monotonic())))
         self.agent.inbox.put(ThermometerSaw(Reading("body", "ir-0", Decimal(celsius), now)))
         deadline = time.monotonic() + WAIT_S
-        while len(self.uplink.produced) <= before:
-            assert time.monotonic() < deadline, "the gate produced no passage"
+        while len(self.produced) <= before:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the gate produced no passage")
             time.sleep(0.002)
-        passage = self.uplink.produced[before]
+        passage = self.produced[before]
         self.expected[passage.event_id] = expect
         return passage
 
+    @property
+    def produced(self) -> list[Passage]:
+        return self.uplink.produced
+
     def wait_drained(self, timeout: float = 60.0) -> None:
         """Until the outbox is empty: every passage answered by the central side."""
-        deadline = time.monotonic() + timeout
-        while self.uplink.backlog() or self.agent._waiting:
-            assert time.monotonic() < deadline, f"{self.uplink.backlog()} passage(s) still kept"
-            time.sleep(0.05)
+        self.wait_for(lambda: self.uplink.backlog() == 0 and not self.agent.waiting, timeout)
 
     def wait_for(self, probe: Callable[[], bool], timeout: float = WAIT_S) -> None:
         deadline = time.monotonic() + timeout
         while not probe():
-            assert time.monotonic() < deadline, f"condition not met in time: {self.agent.stats}"
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"gate {self.agent.config.gate}: condition not met in {timeout} s "
+                    f"({self.uplink.backlog()} kept; {self.agent.stats})"
+                )
             time.sleep(0.02)
 
     def wait_snapshot(self, timeout: float = WAIT_S) -> None:
-        deadline = time.monotonic() + timeout
-        store = self.agent.snapshots
-        while store is None or store.current is None:
-            assert time.monotonic() < deadline, "no snapshot arrived"
-            time.sleep(0.05)
+        self.wait_for(
+            lambda: self.agent.snapshots is not None and self.agent.snapshots.current is not None,
+            timeout,
+        )
 
 
 def make_lane(
@@ -168,16 +172,35 @@ def logged(db_url: str, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str
     return found
 
 
-def check_exactly_once(db_url: str, lanes: list[Lane]) -> int:
-    """Every produced event_id logged exactly once with the expected decision."""
-    produced = [p.event_id for lane in lanes for p in lane.uplink.produced]
+@dataclass(frozen=True, slots=True)
+class Audit:
+    produced: int
+    lost: int
+    duplicated: int
+    wrong: int
+    examples: tuple[str, ...]
+
+
+def audit(db_url: str, lanes: list[Lane]) -> Audit:
+    """Compare what the lanes produced with what the central side logged."""
+    produced = [p.event_id for lane in lanes for p in lane.produced]
     expected = {e: d for lane in lanes for e, d in lane.expected.items()}
-    assert len(produced) == len(set(produced)), "the gate produced an event_id twice"
     found = logged(db_url, produced)
     missing = [e for e in produced if e not in found]
-    assert not missing, f"{len(missing)} of {len(produced)} passages were lost"
     twice = [e for e, (_, _, rows) in found.items() if rows != 1]
-    assert not twice, f"{len(twice)} passages logged more than once"
-    wrong = {e: found[e][0] for e, want in expected.items() if found[e][0] != want}
-    assert not wrong, f"wrong decisions: {list(wrong.items())[:5]}"
-    return len(produced)
+    twice += [e for e in set(produced) if produced.count(e) > 1]
+    wrong = [e for e, want in expected.items() if e in found and found[e][0] != want]
+    examples = tuple(
+        [f"lost {e}" for e in missing[:3]]
+        + [f"twice {e}" for e in twice[:3]]
+        + [f"{e}: logged {found[e][0]}, expected {expected[e]}" for e in wrong[:3]]
+    )
+    return Audit(len(produced), len(missing), len(twice), len(wrong), examples)
+
+
+def check_exactly_once(db_url: str, lanes: list[Lane]) -> int:
+    """Every produced event_id logged exactly once with the expected decision."""
+    result = audit(db_url, lanes)
+    if result.lost or result.duplicated or result.wrong:
+        raise AssertionError(f"{result}")
+    return result.produced
