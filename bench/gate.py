@@ -31,6 +31,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -70,8 +71,9 @@ RSS_TARGET_MB = 120.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def prepare_campus(workdir: Path) -> tuple[str, Path, SigningKey]:
-    db_url = f"sqlite:///{workdir}/gate-bench.db"
+def prepare_campus(workdir: Path, db_url: str | None = None) -> tuple[str, Path, SigningKey]:
+    """A migrated database with the synthetic roster, and a signing key."""
+    db_url = db_url or f"sqlite:///{workdir}/gate-bench.db"
     upgrade(db_url)
     engine = make_engine(db_url)
     try:
@@ -137,12 +139,10 @@ def measure_latency(
             simulator.person(Decimal("36.50"))
             while agent.thermo_counts.readings == readings:
                 time.sleep(0.001)
-            closes = sum(1 for c in board.changes if c.closed)
+            closes = _closes(board)
             start = time.monotonic()
             camera.scene.show(code)
-            if not board.wait_for(
-                lambda b, n=closes: sum(1 for c in b.changes if c.closed) > n, WAIT_S
-            ):
+            if not board.wait_for(partial(_more_closes, than=closes), WAIT_S):
                 raise RuntimeError(f"person {index}: the relay never closed")
             closed_at = next(c.at for c in reversed(board.changes) if c.closed)
             scan = scans.get(timeout=WAIT_S)
@@ -158,6 +158,14 @@ def measure_latency(
         board.close()
         simulator.close()
     return {"shown": shown, "decoded": decoded}
+
+
+def _closes(board: FakeRelayBoard) -> int:
+    return sum(1 for change in board.changes if change.closed)
+
+
+def _more_closes(board: FakeRelayBoard, *, than: int) -> bool:
+    return _closes(board) > than
 
 
 def load_frames(folder: Path, key: SigningKey) -> None:

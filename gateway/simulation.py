@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,10 +57,13 @@ class SpyUplink(OutboxUplink):
 
     def __init__(self, inner: Uplink, outbox: Outbox, **options: Any) -> None:
         super().__init__(inner, outbox, **options)
-        self.produced: list[Passage] = []
+        # Only ids are kept: a long soak must not grow by whole passages.
+        self.produced: list[uuid.UUID] = []
+        self.latest: Passage | None = None
 
     def publish_passage(self, passage: Passage) -> None:
-        self.produced.append(passage)
+        self.produced.append(passage.event_id)
+        self.latest = passage
         super().publish_passage(passage)
 
 
@@ -68,7 +72,7 @@ class Lane:
     agent: GateAgent
     uplink: SpyUplink
     expected: dict[uuid.UUID, str] = field(default_factory=dict)
-    decisions: list[Decision] = field(default_factory=list)
+    decisions: deque[Decision] = field(default_factory=lambda: deque(maxlen=100))
 
     def person(self, code: str, celsius: str = "36.6", expect: str = "admit") -> Passage:
         before = len(self.produced)
@@ -80,12 +84,13 @@ class Lane:
             if time.monotonic() > deadline:
                 raise TimeoutError("the gate produced no passage")
             time.sleep(0.002)
-        passage = self.produced[before]
+        passage = self.uplink.latest
+        assert passage is not None
         self.expected[passage.event_id] = expect
         return passage
 
     @property
-    def produced(self) -> list[Passage]:
+    def produced(self) -> list[uuid.UUID]:
         return self.uplink.produced
 
     def wait_drained(self, timeout: float = 60.0) -> None:
@@ -131,7 +136,7 @@ def make_lane(
         forward_rate=200,
     )
     snapshots = SnapshotStore(workdir / f"{gate}-snapshot.bin", site=site, gate=gate)
-    decisions: list[Decision] = []
+    decisions: deque[Decision] = deque(maxlen=100)
     agent = GateAgent(
         LaneConfig(
             site=site, gate=gate, decision_timeout_s=decision_timeout_s, status_interval_s=2
@@ -183,7 +188,7 @@ class Audit:
 
 def audit(db_url: str, lanes: list[Lane]) -> Audit:
     """Compare what the lanes produced with what the central side logged."""
-    produced = [p.event_id for lane in lanes for p in lane.produced]
+    produced = [event_id for lane in lanes for event_id in lane.produced]
     expected = {e: d for lane in lanes for e, d in lane.expected.items()}
     found = logged(db_url, produced)
     missing = [e for e in produced if e not in found]

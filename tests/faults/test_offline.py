@@ -74,7 +74,7 @@ def test_broker_killed_and_restarted_mid_stream(
     own_broker.start()
     lane.wait_drained()
     assert check_exactly_once(sqlite_url, [lane]) == 32
-    found = logged(sqlite_url, [p.event_id for p in lane.produced[10:30]])
+    found = logged(sqlite_url, lane.produced[10:30])
     assert {local for _, local, _ in found.values()} == {"admit"}
 
 
