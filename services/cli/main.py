@@ -24,6 +24,7 @@ COMMAND_MODULES: dict[str, str] = {
     "central": "central",
     "demo": "demo",
     "simulate": "simulate",
+    "broker": "broker",
 }
 
 Handler = Callable[[argparse.Namespace], int]
