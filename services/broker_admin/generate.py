@@ -1,10 +1,15 @@
 """Writing a broker's files for a list of accounts: config, passwords, ACL, secrets, TLS.
 
-Everything the broker reads goes into one directory (mounted as a whole into a
-container, or /etc/mosquitto/campusgate on a host); ``config_dir`` is where the
-broker will see that directory.  Broker-read files are mode 0600 and, with
-``owner``, belong to the broker's account (Mosquitto reads them only after
-dropping root); the plaintext secrets file stays with whoever ran the command.
+Layout of the output directory::
+
+    OUT/secrets.env          plaintext passwords, mode 0600, for the operator and clients
+    OUT/mosquitto/           everything the broker reads, and nothing else:
+        mosquitto.conf  passwd  acl  [server.crt  server.key  ca.crt]
+
+``OUT/mosquitto`` is mounted as a whole into a broker container (a directory,
+not single files, so an atomic rewrite is seen after SIGHUP); ``config_dir`` is
+where the broker sees it.  Broker files are mode 0600 and, with ``owner``,
+belong to the broker's account (Mosquitto reads them only after dropping root).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from services.broker_admin.secrets_file import (
 from services.errors import ConfigError
 
 DEFAULT_DATA_DIR = PurePath("/var/lib/mosquitto")
+BROKER_SUBDIR = "mosquitto"
 BROKER_FILE_MODE = 0o600
 
 
@@ -58,7 +64,7 @@ class BrokerOptions:
     tls_port: int = DEFAULT_TLS_PORT
     bind: str | None = None
     tls: TlsFiles | None = None
-    config_dir: PurePath | None = None  # default: the output directory itself
+    config_dir: PurePath | None = None  # default: OUT/mosquitto as seen from here
     data_dir: PurePath | None = DEFAULT_DATA_DIR
     broker_user: str | None = None
     owner: str | None = None
@@ -76,8 +82,12 @@ class BrokerFiles:
     rotated: list[str] = field(default_factory=list)
 
     @property
+    def broker_dir(self) -> Path:
+        return self.out_dir / BROKER_SUBDIR
+
+    @property
     def config(self) -> Path:
-        return self.out_dir / CONFIG_FILE
+        return self.broker_dir / CONFIG_FILE
 
     @property
     def secrets(self) -> Path:
@@ -139,11 +149,12 @@ def _read_pem(path: Path, what: str) -> str:
 def write_broker_files(
     accounts: list[Account], out_dir: Path, options: BrokerOptions | None = None
 ) -> BrokerFiles:
-    """Write mosquitto.conf, passwd, acl, secrets.env (and TLS copies) into ``out_dir``."""
+    """Write secrets.env and mosquitto/{mosquitto.conf,passwd,acl,TLS} into ``out_dir``."""
     options = options or BrokerOptions()
     if options.port is None and options.tls is None:
         raise ConfigError("no listener: give TLS files or keep the plain port")
     out_dir = out_dir.resolve()
+    broker_dir = out_dir / BROKER_SUBDIR
     secrets_path = out_dir / SECRETS_FILE
     passwords, new_users, rotated = _passwords(accounts, read_secrets(secrets_path), options)
     owner = _owner_ids(options.owner)
@@ -154,9 +165,9 @@ def write_broker_files(
         if tls.ca is not None:
             pems[TLS_CA_FILE] = _read_pem(tls.ca, "CA")
         for name, text in pems.items():
-            _write_broker_file(out_dir / name, text, owner)
+            _write_broker_file(broker_dir / name, text, owner)
     plan = ListenerPlan(
-        config_dir=options.config_dir or out_dir,
+        config_dir=options.config_dir or broker_dir,
         port=options.port,
         bind=options.bind,
         tls_port=options.tls_port if tls is not None else None,
@@ -164,9 +175,12 @@ def write_broker_files(
         data_dir=options.data_dir,
         broker_user=options.broker_user,
     )
-    _write_broker_file(out_dir / PASSWORD_FILE, render_password_file(passwords), owner)
-    _write_broker_file(out_dir / ACL_FILE, render_acl(accounts), owner)
-    _write_broker_file(out_dir / CONFIG_FILE, render_secure_config(plan), owner)
+    _write_broker_file(broker_dir / PASSWORD_FILE, render_password_file(passwords), owner)
+    _write_broker_file(broker_dir / ACL_FILE, render_acl(accounts), owner)
+    _write_broker_file(broker_dir / CONFIG_FILE, render_secure_config(plan), owner)
+    if owner is not None:
+        shutil.chown(broker_dir, *owner)
+    broker_dir.chmod(0o700)
     descriptions = {
         a.user: f"gate {a.sites[0]}/{a.gate}" if a.gate else f"{a.role} of {', '.join(a.sites)}"
         for a in accounts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +16,8 @@ from services.bus.mqtt import RECEIVE_MAXIMUM
 
 DEFAULT_DB_URL = "sqlite:///var/campusgate.db"
 DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"
+WORKER_ID_PATTERN = r"^[a-z0-9-]{1,16}$"
+AUTO_WORKER_ID = "auto"
 
 
 class MqttSettings(BaseModel):
@@ -33,13 +37,24 @@ class CentralSettings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     db: DbSettings = Field(default_factory=DbSettings)
     keys_dir: Path = Path("var/keys")
-    worker_id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,16}$")] = "1"
+    worker_id: Annotated[str, Field(pattern=WORKER_ID_PATTERN)] = "1"
     # Group commit: at most this many passages per transaction ...
     batch_max: Annotated[int, Field(ge=1, le=RECEIVE_MAXIMUM)] = 500
     # ... and waits this long for company once it has one message. 0: under load the
     # queue fills while the previous batch commits, so batches form by themselves.
     batch_wait_ms: Annotated[float, Field(ge=0, le=1000)] = 0.0
     policy_file: Path | None = None
+
+
+def worker_id_from_host(hostname: str | None = None) -> str:
+    """A worker id from the host name (``--worker-id auto``): one per container replica.
+
+    A container's host name is its id, kept across restarts of that container, so
+    a restarted replica resumes its own persistent MQTT session and the passages
+    queued in it.  The last 16 characters of the sanitised name are kept.
+    """
+    name = re.sub(r"[^a-z0-9-]+", "-", (hostname or socket.gethostname()).lower()).strip("-")
+    return name[-16:].strip("-") or "1"
 
 
 @lru_cache(maxsize=1)

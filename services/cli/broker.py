@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     config.add_argument(
         "--config-dir",
         type=PurePosixPath,
-        help="where the broker sees --out (e.g. /mosquitto/config in a container)",
+        help="where the broker sees OUT/mosquitto (e.g. /mosquitto/config in a container)",
     )
     config.add_argument(
         "--data-dir",

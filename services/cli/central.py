@@ -17,14 +17,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--site", help="site served (env CAMPUSGATE_SITE)")
     parser.add_argument("--keys", type=Path, help="key directory with the public keys")
     parser.add_argument("--policy", type=Path, help="policy file (JSON or TOML)")
-    parser.add_argument("--worker-id", help="distinct id per worker of one site")
+    parser.add_argument(
+        "--worker-id",
+        help="distinct, stable id per worker of one site; `auto`: from the host name "
+        "(one per container replica)",
+    )
     parser.add_argument("--no-upgrade", action="store_true", help="do not migrate the database")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from services.central.app import run_until_signalled
-    from services.central.settings import CentralSettings
+    from services.central.settings import AUTO_WORKER_ID, CentralSettings, worker_id_from_host
 
     overrides: dict[str, object] = {}
     if args.site:
@@ -38,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if args.policy:
         overrides["policy_file"] = args.policy
     if args.worker_id:
-        overrides["worker_id"] = args.worker_id
+        auto = args.worker_id == AUTO_WORKER_ID
+        overrides["worker_id"] = worker_id_from_host() if auto else args.worker_id
     settings = CentralSettings.model_validate(
         {**CentralSettings().model_dump(exclude_unset=True), **overrides}
     )

@@ -221,18 +221,22 @@ def test_files_modes_and_passwords_kept_across_runs(tmp_path: Path) -> None:
     out = tmp_path / "broker"
     first = write_broker_files(accounts, out, BrokerOptions(data_dir=None))
     assert sorted(first.new_users) == sorted(a.user for a in accounts)
-    for name in ("mosquitto.conf", "passwd", "acl", "secrets.env"):
+    for name in ("mosquitto/mosquitto.conf", "mosquitto/passwd", "mosquitto/acl", "secrets.env"):
         assert _mode(out / name) == 0o600, name
+    assert _mode(out / "mosquitto") == 0o700
+    assert sorted(p.name for p in out.iterdir()) == ["mosquitto", "secrets.env"]
     secrets = read_secrets(out / "secrets.env")
     assert secrets[variable_name("north-1")] == first.passwords["north-1"]
-    hashes = dict(line.split(":", 1) for line in (out / "passwd").read_text().splitlines())
+    hashes = dict(
+        line.split(":", 1) for line in (out / "mosquitto/passwd").read_text().splitlines()
+    )
     assert all(verify_password(first.passwords[u], h) for u, h in hashes.items())
     # Drop a gate, add none: the others keep their passwords, the dropped one is gone.
     fewer = [a for a in accounts if a.user != "south-2"]
     second = write_broker_files(fewer, out, BrokerOptions(data_dir=None))
     assert second.new_users == []
     assert second.passwords == {u: p for u, p in first.passwords.items() if u != "south-2"}
-    assert "south-2" not in (out / "passwd").read_text()
+    assert "south-2" not in (out / "mosquitto/passwd").read_text()
     third = write_broker_files(fewer, out, BrokerOptions(data_dir=None, rotate=("web",)))
     assert third.rotated == ["web"]
     assert third.passwords["web"] != first.passwords["web"]
@@ -267,9 +271,9 @@ def test_config_has_the_required_settings_and_tls(tmp_path: Path) -> None:
     ):
         assert expected in lines
     assert "listener 1883" not in lines
-    assert _mode(tmp_path / "out/server.key") == 0o600
-    assert (tmp_path / "out/server.crt").read_bytes() == pki.cert.read_bytes()
-    not_pem = BrokerOptions(tls=TlsFiles(pki.cert, tmp_path / "out/passwd"))
+    assert _mode(tmp_path / "out/mosquitto/server.key") == 0o600
+    assert (tmp_path / "out/mosquitto/server.crt").read_bytes() == pki.cert.read_bytes()
+    not_pem = BrokerOptions(tls=TlsFiles(pki.cert, tmp_path / "out/mosquitto/passwd"))
     with pytest.raises(ConfigError, match="not PEM"):
         write_broker_files(accounts, tmp_path / "x", not_pem)
     with pytest.raises(ConfigError, match="no listener"):
