@@ -133,6 +133,8 @@ class MqttBus:
         # Set once connect() can return: subscriptions in place, or the broker said no.
         self._settled = threading.Event()
         self._subscribe_mid: int | None = None
+        self._unsubscribed = threading.Condition()
+        self._unsubscribe_acks: set[int] = set()
         self._refused: str | None = None
         # QoS 1 publishes the broker acknowledged with a failure (an ACL denial).
         self.refused_publishes = 0
@@ -147,6 +149,7 @@ class MqttBus:
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
         client.on_subscribe = self._handle_subscribe
+        client.on_unsubscribe = self._handle_unsubscribe
         client.on_publish = self._handle_publish
         client.max_inflight_messages_set(MAX_INFLIGHT_OUT)
         client.max_queued_messages_set(0)  # never drop our own outgoing messages
@@ -191,9 +194,17 @@ class MqttBus:
             reason = self._refused or "no CONNACK/SUBACK in time"
             raise BusError(f"broker at {self.address} did not accept us: {reason}")
 
-    def close(self) -> None:
-        """Disconnect cleanly (the last will is not sent) and stop the network thread."""
-        self._client.disconnect()
+    def close(self, *, end_session: bool = False) -> None:
+        """Disconnect cleanly (the last will is not sent) and stop the network thread.
+
+        ``end_session``: set the session expiry to 0 on the way out, so the broker
+        forgets this client id's session and its subscriptions (MQTT 5).
+        """
+        properties = None
+        if end_session:
+            properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = 0
+        self._client.disconnect(properties=properties)
         self._client.loop_stop()
 
     @property
@@ -211,6 +222,17 @@ class MqttBus:
     def ack(self, mid: int, qos: int = 1) -> None:
         """Acknowledge a message received with ``manual_ack``."""
         self._client.ack(mid, qos)
+
+    def unsubscribe(self, topic_filter: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+        """Drop a subscription and wait for the broker's UNSUBACK (BusError if none comes)."""
+        self._subscriptions = tuple(s for s in self._subscriptions if s[0] != topic_filter)
+        rc, mid = self._client.unsubscribe(topic_filter)
+        if rc != MQTTErrorCode.MQTT_ERR_SUCCESS or mid is None:
+            raise BusError(f"unsubscribe from {topic_filter} failed: {paho.error_string(rc)}")
+        with self._unsubscribed:
+            if not self._unsubscribed.wait_for(lambda: mid in self._unsubscribe_acks, timeout_s):
+                raise BusError(f"no UNSUBACK from {self.address} for {topic_filter}")
+            self._unsubscribe_acks.discard(mid)
 
     def subscribe(self, topic_filter: str, qos: int = 1) -> None:
         self._subscriptions = (*self._subscriptions, (topic_filter, qos))
@@ -256,6 +278,18 @@ class MqttBus:
             log.error("broker %s refused subscriptions: %s", self.address, ", ".join(refused))
             self._refused = "subscription refused: " + ", ".join(refused)
         self._settled.set()
+
+    def _handle_unsubscribe(
+        self,
+        _client: paho.Client,
+        _userdata: Any,
+        mid: int,
+        _reasons: list[ReasonCode],
+        _props: Properties | None,
+    ) -> None:
+        with self._unsubscribed:
+            self._unsubscribe_acks.add(mid)
+            self._unsubscribed.notify_all()
 
     def _handle_publish(
         self,

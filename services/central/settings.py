@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -44,17 +42,6 @@ class CentralSettings(BaseSettings):
     # queue fills while the previous batch commits, so batches form by themselves.
     batch_wait_ms: Annotated[float, Field(ge=0, le=1000)] = 0.0
     policy_file: Path | None = None
-
-
-def worker_id_from_host(hostname: str | None = None) -> str:
-    """A worker id from the host name (``--worker-id auto``): one per container replica.
-
-    A container's host name is its id, kept across restarts of that container, so
-    a restarted replica resumes its own persistent MQTT session and the passages
-    queued in it.  The last 16 characters of the sanitised name are kept.
-    """
-    name = re.sub(r"[^a-z0-9-]+", "-", (hostname or socket.gethostname()).lower()).strip("-")
-    return name[-16:].strip("-") or "1"
 
 
 @lru_cache(maxsize=1)

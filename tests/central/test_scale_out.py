@@ -95,3 +95,51 @@ def test_two_workers_share_passages_and_a_killed_one_loses_nothing(
         handled = re.findall(r"stopped after (\d+) passages", log.read_text(encoding="utf-8"))
         assert handled, f"worker {wid} did not stop cleanly; see {log}"
         assert int(handled[-1]) > 0, f"worker {wid} decided nothing"
+
+
+def send_and_wait(gate: DecisionClient, passages: list[Passage], timeout: float) -> list[Passage]:
+    """Publish ``passages``; the ones still unanswered after ``timeout``."""
+    for p in passages:
+        gate.send(p)
+    deadline = time.monotonic() + timeout
+    return [p for p in passages if gate.wait(p.event_id, max(0.0, deadline - time.monotonic()))
+            is None]  # fmt: skip
+
+
+def test_a_retired_worker_hands_over_its_queue_and_leaves_the_group(
+    broker: LocalBroker,
+    postgres_url: str,
+    site: str,
+    tmp_path: Path,
+    processes: Processes,
+    listen: object,
+) -> None:
+    campus = make_campus(postgres_url, tmp_path / "keys")
+    common = ("--broker", broker.url, "--db", postgres_url, "--site", site,
+              "--keys", str(campus.keys_dir), "--no-upgrade")  # fmt: skip
+    policy: Listener = listen(broker.url, site_topic(site, SiteChannel.POLICY))  # type: ignore[operator]
+    for wid in ("1", "2"):
+        processes.central(*common, "--worker-id", wid, log=tmp_path / f"central-{wid}.log")
+        wait_live_policy(policy)
+    people = [campus.people[i % 20].person_id for i in range(150)]
+    batches = [[passage(site, campus.code(pid)) for pid in people[a:b]]
+               for a, b in ((0, 100), (100, 150))]  # fmt: skip
+    gate = DecisionClient(broker.url, site=site).connect()
+    try:
+        # Worker 2 stops for good: its session stays and keeps taking half the passages.
+        second = processes.started[1]
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0
+        stuck = send_and_wait(gate, batches[0], timeout=3)
+        assert 20 < len(stuck) < 80  # about half waits for worker 2
+        retire = processes.central(*common, "--worker-id", "2", "--retire",
+                                   log=tmp_path / "retire.log")  # fmt: skip
+        assert retire.wait(60) == 0
+        assert all(gate.wait(p.event_id, 10) is not None for p in stuck)
+        # Session 2 is gone: worker 1 alone answers everything now, promptly.
+        assert send_and_wait(gate, batches[1], timeout=10) == []
+    finally:
+        gate.close()
+    count, _, _ = rows(postgres_url)
+    assert count == 150
+    assert "worker 2 retired after" in (tmp_path / "retire.log").read_text(encoding="utf-8")
