@@ -32,6 +32,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+from sqlalchemy.engine import make_url
+
 from bench.central_process import CentralProcess
 from bench.floor import sink_floor
 from bench.pgtemp import temporary_postgres_database
@@ -40,6 +43,7 @@ from services.bus.broker import LocalBroker
 from services.codes import new_key
 
 STOPPED = re.compile(r"stopped after (\d+) passages")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CRASHED_WORKER = 1  # index: worker id "2"
 
 
@@ -51,11 +55,62 @@ class RunResult:
     rows: int
     distinct: int
     per_worker: list[int]
+    # CPU milliseconds per passage by component (from /proc), empty for the crash run.
+    cpu_ms: dict[str, float]
     answered_again: int  # decisions sent twice: answered, then redelivered after the crash
 
     @property
     def rate(self) -> float:
         return self.passages / self.seconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postgres_backends(db_url: str) -> list[int]:
+    """PIDs of the PostgreSQL backends serving ``db_url`` (the workers' connections)."""
+    url = make_url(db_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+class CpuMeter:
+    """CPU used by the workers, their PostgreSQL backends and the broker during the burst."""
+
+    def __init__(self, centrals: list[CentralProcess], broker: LocalBroker, db_url: str) -> None:
+        self.centrals, self.broker, self.db_url = centrals, broker, db_url
+        self.start: dict[str, dict[int, float]] = {}
+
+    def _pids(self) -> dict[str, list[int]]:
+        assert self.broker.process is not None
+        workers = [c.process.pid for c in self.centrals if c.process is not None]
+        return {
+            "central workers": workers,
+            "PostgreSQL": postgres_backends(self.db_url),
+            "Mosquitto": [self.broker.process.pid],
+        }
+
+    def begin(self) -> None:
+        self.start = {k: {p: cpu_seconds(p) for p in v} for k, v in self._pids().items()}
+
+    def end(self, passages: int) -> dict[str, float]:
+        used: dict[str, float] = {}
+        for component, pids in self._pids().items():
+            before = self.start.get(component, {})
+            seconds = sum(cpu_seconds(p) - before.get(p, 0.0) for p in pids)
+            used[component] = seconds * 1000 / passages
+        return used
 
 
 def handled(log: Path) -> int:
@@ -96,12 +151,17 @@ def run(workers: int, args: argparse.Namespace, workdir: Path, *, crash: bool) -
             restarter = threading.Thread(target=come_back, name="restart")
             restarter.start()
 
+        meter = CpuMeter(centrals, broker, db_url)
+        cpu_ms: dict[str, float] = {}
         try:
             for central in centrals:
                 central.start()
+            meter.begin()
             seconds, answers = measure_burst(
                 broker.url, planned, midway=crash_one if crash else None
             )
+            if not crash:  # a restarted worker's CPU would count from zero
+                cpu_ms = meter.end(len(planned))
         finally:
             if restarter is not None:
                 restarter.join()
@@ -118,6 +178,7 @@ def run(workers: int, args: argparse.Namespace, workdir: Path, *, crash: bool) -
             rows=checked.rows,
             distinct=checked.distinct,
             per_worker=[handled(c.log) for c in centrals],
+            cpu_ms=cpu_ms,
             answered_again=extra,
         )
 
@@ -147,6 +208,8 @@ def main() -> None:
             print(f"{workers} worker(s): {result.rate:,.0f} passages/s, "
                   f"split {result.per_worker}, {result.rows} rows = {result.distinct} "
                   "distinct event_ids, every one answered as planned", flush=True)  # fmt: skip
+            cpu = ", ".join(f"{k} {v:.3f}" for k, v in result.cpu_ms.items())
+            print(f"    CPU ms per passage: {cpu}; total {sum(result.cpu_ms.values()):.3f}")
         if not args.no_crash and max(counts) >= 2:
             workers = max(counts)
             result = run(workers, args, workdir, crash=True)
