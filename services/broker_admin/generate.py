@@ -127,13 +127,17 @@ def _owner_ids(owner: str | None) -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
-def _write_broker_file(path: Path, text: str, owner: tuple[int, int] | None) -> None:
-    write_private(path, text, BROKER_FILE_MODE)
+def _hand_over(path: Path, owner: tuple[int, int] | None) -> None:
     if owner is not None:
         try:
             shutil.chown(path, *owner)
         except PermissionError as exc:
             raise ConfigError(f"cannot hand {path} to the broker's user: {exc}") from exc
+
+
+def _write_broker_file(path: Path, text: str, owner: tuple[int, int] | None) -> None:
+    write_private(path, text, BROKER_FILE_MODE)
+    _hand_over(path, owner)
 
 
 def _read_pem(path: Path, what: str) -> str:
@@ -178,8 +182,7 @@ def write_broker_files(
     _write_broker_file(broker_dir / PASSWORD_FILE, render_password_file(passwords), owner)
     _write_broker_file(broker_dir / ACL_FILE, render_acl(accounts), owner)
     _write_broker_file(broker_dir / CONFIG_FILE, render_secure_config(plan), owner)
-    if owner is not None:
-        shutil.chown(broker_dir, *owner)
+    _hand_over(broker_dir, owner)
     broker_dir.chmod(0o700)
     descriptions = {
         a.user: f"gate {a.sites[0]}/{a.gate}" if a.gate else f"{a.role} of {', '.join(a.sites)}"

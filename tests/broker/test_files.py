@@ -300,3 +300,9 @@ def test_cli_prints_passwords_only_when_asked(
                  "--tls-cert", str(gates)]) == 2  # fmt: skip
     assert "--tls-cert and --tls-key go together" in capsys.readouterr().err
     assert main(["broker", "config", "--gates", str(gates), "--out", str(out), "--no-plain"]) == 2
+
+
+def test_owner_must_exist(tmp_path: Path) -> None:
+    accounts = parse_inventory(GATES_TOML, csv_format=False)
+    with pytest.raises(ConfigError, match="no such user"):
+        write_broker_files(accounts, tmp_path, BrokerOptions(owner="no-such-user-here"))
