@@ -106,3 +106,29 @@ def test_cli_runs_with_an_auto_worker_id(
     text = log.read_text(encoding="utf-8")
     assert f"claimed worker slot 2 of site {site}" in text
     assert f"central worker 2 serving site {site}" in text
+
+
+@pytest.mark.postgres
+def test_a_lost_lease_stops_the_worker(postgres_url: str, site: str) -> None:
+    import threading
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from tests.fixtures.db import PG_SERVER
+
+    lost = threading.Event()
+    lease = claim_worker_id(postgres_url, site, on_lost=lost.set, check_s=0.05)
+    try:
+        assert not lost.wait(0.3)  # a healthy lease is left alone
+        database = make_url(postgres_url).database
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = %s)",
+                (database,),
+            )
+        assert lost.wait(10)
+    finally:
+        lease.release()
