@@ -118,8 +118,11 @@ def _passwords(
 
 
 def _owner_ids(owner: str | None) -> tuple[int, int] | None:
+    """``USER`` by name, or a numeric id used as user and group (1883 in the Mosquitto image)."""
     if owner is None:
         return None
+    if owner.isdigit():
+        return int(owner), int(owner)
     try:
         entry = pwd.getpwnam(owner)
     except KeyError as exc:

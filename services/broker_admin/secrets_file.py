@@ -53,6 +53,15 @@ def render_secrets(passwords: dict[str, str], descriptions: dict[str, str]) -> s
 
 def write_private(path: Path, text: str, mode: int = SECRET_MODE) -> None:
     """Write ``text`` atomically; the file has ``mode`` from its first byte on."""
+    try:
+        _write_atomically(path, text, mode)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {path}: {exc} (a broker container may own it: run as root)"
+        ) from exc
+
+
+def _write_atomically(path: Path, text: str, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     config.add_argument("--no-persistence", action="store_true", help="keep nothing on disk")
     config.add_argument("--broker-user", help="account Mosquitto switches to when run as root")
-    config.add_argument("--owner", help="hand the broker's files to this user (needs root)")
+    config.add_argument(
+        "--owner", help="hand the broker's files to this user or numeric id (needs root)"
+    )
     config.add_argument("--rotate", action="append", default=[], metavar="USER",
                         help="new password for USER (repeatable)")  # fmt: skip
     config.add_argument("--rotate-all", action="store_true", help="new passwords for everyone")

@@ -306,3 +306,16 @@ def test_owner_must_exist(tmp_path: Path) -> None:
     accounts = parse_inventory(GATES_TOML, csv_format=False)
     with pytest.raises(ConfigError, match="no such user"):
         write_broker_files(accounts, tmp_path, BrokerOptions(owner="no-such-user-here"))
+
+
+def test_unwritable_output_is_a_config_error(tmp_path: Path) -> None:
+    import os
+
+    accounts = parse_inventory(GATES_TOML, csv_format=False)
+    out = tmp_path / "out"
+    write_broker_files(accounts, out, BrokerOptions(owner=str(os.getuid())))
+    assert (out / "mosquitto/passwd").stat().st_uid == os.getuid()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ConfigError, match="cannot write"):
+        write_broker_files(accounts, blocker / "out")
