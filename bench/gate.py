@@ -36,11 +36,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from sqlalchemy.orm import Session
 
-from bench.central import PERSON_IDS, PERSONS, REGULARS, ROOT, SITE, CentralProcess
+from bench.central_process import ROOT, CentralProcess
 from bench.floor import echo_floor
 from bench.stats import percentile
+from bench.workload import PERSON_IDS, REGULARS, SITE, prepare_database
 from devices.camera.codes import Scan
 from devices.camera.scene import render
 from devices.camera.simulator import SimulatedCamera
@@ -57,10 +57,6 @@ from services.bus.broker import LocalBroker
 from services.bus.mqtt import MqttBus, parse_broker_url
 from services.clock import SystemClock
 from services.codes import SigningKey, issue_code, new_key
-from services.demo.people import roster_csv, synthetic_people
-from services.identity import IdHasher, load_id_hash_key
-from services.roster import import_roster
-from services.storage.engine import make_engine, upgrade
 
 GATE = "bench-1"
 WAIT_S = 10.0
@@ -74,15 +70,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def prepare_campus(workdir: Path, db_url: str | None = None) -> tuple[str, Path, SigningKey]:
     """A migrated database with the synthetic roster, and a signing key."""
     db_url = db_url or f"sqlite:///{workdir}/gate-bench.db"
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    try:
-        with Session(engine) as session, session.begin():
-            hasher = IdHasher(load_id_hash_key(allow_demo_key=True))
-            lines = roster_csv(synthetic_people(PERSONS)).splitlines()
-            import_roster(lines, session=session, hasher=hasher)
-    finally:
-        engine.dispose()
+    prepare_database(db_url)
     keys = workdir / "keys"
     return db_url, keys, new_key(keys)
 
@@ -271,8 +259,8 @@ def main() -> None:
         workdir = Path(tmp)
         db_url, keys, key = prepare_campus(workdir)
         print(f"broker: private mosquitto at {broker.url}; central on SQLite")
-        central = CentralProcess(broker.url, db_url, keys, workdir / "central.log")
-        central.start(broker.url)
+        central = CentralProcess(broker.url, db_url, keys, workdir / "central.log", site=SITE)
+        central.start()
         try:
             if "latency" in parts:
                 echo = echo_floor(broker.url, 1000)

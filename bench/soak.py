@@ -35,9 +35,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.central import PERSON_IDS, REGULARS, SITE, CentralProcess
+from bench.central_process import CentralProcess
 from bench.gate import _proc_rss_mb, prepare_campus
 from bench.pgtemp import temporary_postgres_database
+from bench.workload import PERSON_IDS, REGULARS, SITE
 from gateway.simulation import Lane, audit, make_lane
 from services.bus.broker import LocalBroker
 from services.codes import SigningKey, issue_code
@@ -122,8 +123,8 @@ def main() -> None:
         proxy = FaultyProxy(broker.port)
         with database(args.db, workdir) as url:
             db_url, keys, key = prepare_campus(workdir, url)
-            central = CentralProcess(broker.url, db_url, keys, workdir / "central.log")
-            central.start(broker.url)
+            central = CentralProcess(broker.url, db_url, keys, workdir / "central.log", site=SITE)
+            central.start()
             lanes = [
                 make_lane(
                     proxy.url,
@@ -173,7 +174,7 @@ def main() -> None:
                         central.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
                         central.process.wait(10)  # type: ignore[union-attr]
                         time.sleep(args.outage)
-                        central.start(broker.url)
+                        central.start()
                     else:
                         proxy.stall()
                         time.sleep(2 * args.outage)

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import TracebackType
 
 from services.errors import ConfigError
@@ -37,6 +37,13 @@ START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
 
 
+def persistence_settings(persistence_dir: PurePath | None) -> list[str]:
+    """Broker persistence lines: on disk in ``persistence_dir``, or none."""
+    if persistence_dir is None:
+        return ["persistence false"]
+    return ["persistence true", f"persistence_location {persistence_dir}/"]
+
+
 def render_config(
     port: int, *, persistence_dir: Path | None = None, bind: str = "127.0.0.1"
 ) -> str:
@@ -46,11 +53,8 @@ def render_config(
         f"listener {port} {bind}",
         "allow_anonymous true",
         *REQUIRED_SETTINGS,
+        *persistence_settings(persistence_dir),
     ]
-    if persistence_dir is not None:
-        lines += ["persistence true", f"persistence_location {persistence_dir}/"]
-    else:
-        lines.append("persistence false")
     return "\n".join(lines) + "\n"
 
 
@@ -69,11 +73,23 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 
 class LocalBroker:
-    """A private Mosquitto on 127.0.0.1; ``with LocalBroker() as broker: broker.url``."""
+    """A private Mosquitto on 127.0.0.1; ``with LocalBroker() as broker: broker.url``.
+
+    By default it writes its own anonymous config (:func:`render_config`); with
+    ``config`` it runs that file instead (e.g. one from ``campusgate broker
+    config``), which must listen on ``port`` on 127.0.0.1.
+    """
 
     def __init__(
-        self, port: int | None = None, *, workdir: Path | None = None, persistent: bool = False
+        self,
+        port: int | None = None,
+        *,
+        workdir: Path | None = None,
+        persistent: bool = False,
+        config: Path | None = None,
     ) -> None:
+        if config is not None and port is None:
+            raise ConfigError("LocalBroker with a config file needs the port it listens on")
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(binary).exists():
             raise ConfigError("mosquitto is not installed (run `make setup`)")
@@ -82,6 +98,7 @@ class LocalBroker:
         self._own_dir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="campusgate-broker-"))
         self.persistent = persistent
+        self.config = config
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -90,11 +107,7 @@ class LocalBroker:
 
     def start(self) -> LocalBroker:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config = self.workdir / "mosquitto.conf"
-        persistence = self.workdir / "data" if self.persistent else None
-        if persistence is not None:
-            persistence.mkdir(exist_ok=True)
-        config.write_text(render_config(self.port, persistence_dir=persistence), encoding="utf-8")
+        config = self.config or self._write_own_config()
         log_file = (self.workdir / "mosquitto.log").open("ab")
         with log_file:
             self.process = subprocess.Popen(
@@ -109,6 +122,26 @@ class LocalBroker:
                 )
             time.sleep(0.02)
         return self
+
+    def _write_own_config(self) -> Path:
+        config = self.workdir / "mosquitto.conf"
+        persistence = self.workdir / "data" if self.persistent else None
+        if persistence is not None:
+            persistence.mkdir(exist_ok=True)
+        config.write_text(render_config(self.port, persistence_dir=persistence), encoding="utf-8")
+        return config
+
+    @property
+    def log_text(self) -> str:
+        """What the broker has logged so far (its stdout and stderr)."""
+        path = self.workdir / "mosquitto.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+    def reload(self) -> None:
+        """SIGHUP: Mosquitto re-reads its password and ACL files (credential rotation)."""
+        if self.process is None or self.process.poll() is not None:
+            raise ConfigError("the broker is not running")
+        self.process.send_signal(signal.SIGHUP)
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
         """Stop our broker by PID (SIGKILL to simulate a crash)."""

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -38,6 +38,7 @@ RECEIVE_MAXIMUM = 2000
 MAX_INFLIGHT_OUT = 2000
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 10
+CA_FILE_PARAM = "cafile"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,9 @@ class BrokerAddress:
     tls: bool = False
     username: str | None = None
     password: str | None = None
+    # A CA bundle to verify the broker's certificate with (a private campus CA);
+    # None: the system's trust store.
+    ca_file: str | None = None
 
     def __str__(self) -> str:
         scheme = "mqtts" if self.tls else "mqtt"
@@ -54,7 +58,7 @@ class BrokerAddress:
 
 
 def parse_broker_url(url: str) -> BrokerAddress:
-    """``mqtt://[user:pass@]host[:port]`` or ``mqtts://...`` (TLS)."""
+    """``mqtt://[user:pass@]host[:port]`` or ``mqtts://...[?cafile=/path/ca.pem]`` (TLS)."""
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
         raise ConfigError(f"broker URL must start with mqtt:// or mqtts://, got {url!r}")
@@ -65,12 +69,20 @@ def parse_broker_url(url: str) -> BrokerAddress:
         port = parts.port or (DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
     except ValueError as exc:
         raise ConfigError(f"broker URL has a bad port: {url!r}") from exc
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(query) - {CA_FILE_PARAM})
+    if unknown:
+        raise ConfigError(f"broker URL has unknown parameters {unknown}: {url!r}")
+    ca_files = query.get(CA_FILE_PARAM, [])
+    if ca_files and (not tls or len(ca_files) > 1 or not ca_files[0]):
+        raise ConfigError(f"{CA_FILE_PARAM}= needs mqtts:// and one path: {url!r}")
     return BrokerAddress(
         host=parts.hostname,
         port=port,
         tls=tls,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
+        ca_file=ca_files[0] if ca_files else None,
     )
 
 
@@ -118,9 +130,14 @@ class MqttBus:
         self._clean_start = clean_start
         self._session_expiry_s = session_expiry_s
         self._connected = threading.Event()
-        self._subscribed = threading.Event()
+        # Set once connect() can return: subscriptions in place, or the broker said no.
+        self._settled = threading.Event()
         self._subscribe_mid: int | None = None
+        self._unsubscribed = threading.Condition()
+        self._unsubscribe_acks: set[int] = set()
         self._refused: str | None = None
+        # QoS 1 publishes the broker acknowledged with a failure (an ACL denial).
+        self.refused_publishes = 0
         client = paho.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -132,13 +149,18 @@ class MqttBus:
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
         client.on_subscribe = self._handle_subscribe
+        client.on_unsubscribe = self._handle_unsubscribe
+        client.on_publish = self._handle_publish
         client.max_inflight_messages_set(MAX_INFLIGHT_OUT)
         client.max_queued_messages_set(0)  # never drop our own outgoing messages
         client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         if address.username is not None:
             client.username_pw_set(address.username, address.password)
         if address.tls:
-            client.tls_set()
+            try:
+                client.tls_set(ca_certs=address.ca_file)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"cannot use TLS settings for {address}: {exc}") from exc
         if will is not None:
             topic, payload, qos, retain = will
             client.will_set(topic, payload, qos=qos, retain=retain)
@@ -164,15 +186,25 @@ class MqttBus:
             raise BusError(f"cannot reach the broker at {self.address}: {exc}") from exc
         self._client.loop_start()
         # Return only once our subscriptions are in place, so nothing published
-        # right after connect() can slip past them.
-        if not (self._connected.wait(timeout_s) and self._subscribed.wait(timeout_s)):
+        # right after connect() can slip past them; a refusal (bad password, ACL)
+        # ends the wait at once instead of retrying until the timeout.
+        if not self._settled.wait(timeout_s) or self._refused is not None:
             self._client.loop_stop()
+            self._client.disconnect()
             reason = self._refused or "no CONNACK/SUBACK in time"
             raise BusError(f"broker at {self.address} did not accept us: {reason}")
 
-    def close(self) -> None:
-        """Disconnect cleanly (the last will is not sent) and stop the network thread."""
-        self._client.disconnect()
+    def close(self, *, end_session: bool = False) -> None:
+        """Disconnect cleanly (the last will is not sent) and stop the network thread.
+
+        ``end_session``: set the session expiry to 0 on the way out, so the broker
+        forgets this client id's session and its subscriptions (MQTT 5).
+        """
+        properties = None
+        if end_session:
+            properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = 0
+        self._client.disconnect(properties=properties)
         self._client.loop_stop()
 
     @property
@@ -190,6 +222,17 @@ class MqttBus:
     def ack(self, mid: int, qos: int = 1) -> None:
         """Acknowledge a message received with ``manual_ack``."""
         self._client.ack(mid, qos)
+
+    def unsubscribe(self, topic_filter: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+        """Drop a subscription and wait for the broker's UNSUBACK (BusError if none comes)."""
+        self._subscriptions = tuple(s for s in self._subscriptions if s[0] != topic_filter)
+        rc, mid = self._client.unsubscribe(topic_filter)
+        if rc != MQTTErrorCode.MQTT_ERR_SUCCESS or mid is None:
+            raise BusError(f"unsubscribe from {topic_filter} failed: {paho.error_string(rc)}")
+        with self._unsubscribed:
+            if not self._unsubscribed.wait_for(lambda: mid in self._unsubscribe_acks, timeout_s):
+                raise BusError(f"no UNSUBACK from {self.address} for {topic_filter}")
+            self._unsubscribe_acks.discard(mid)
 
     def subscribe(self, topic_filter: str, qos: int = 1) -> None:
         self._subscriptions = (*self._subscriptions, (topic_filter, qos))
@@ -209,11 +252,12 @@ class MqttBus:
         if reason.is_failure:
             self._refused = str(reason)
             log.error("broker %s refused the connection: %s", self.address, reason)
+            self._settled.set()
             return
         if self._subscriptions:
             _rc, self._subscribe_mid = client.subscribe(list(self._subscriptions))
         else:
-            self._subscribed.set()
+            self._settled.set()
         self._connected.set()
         log.info("connected to %s", self.address)
         if self._on_connection is not None:
@@ -233,8 +277,33 @@ class MqttBus:
         if refused:
             log.error("broker %s refused subscriptions: %s", self.address, ", ".join(refused))
             self._refused = "subscription refused: " + ", ".join(refused)
-            return
-        self._subscribed.set()
+        self._settled.set()
+
+    def _handle_unsubscribe(
+        self,
+        _client: paho.Client,
+        _userdata: Any,
+        mid: int,
+        _reasons: list[ReasonCode],
+        _props: Properties | None,
+    ) -> None:
+        with self._unsubscribed:
+            self._unsubscribe_acks.add(mid)
+            self._unsubscribed.notify_all()
+
+    def _handle_publish(
+        self,
+        _client: paho.Client,
+        _userdata: Any,
+        mid: int,
+        reason: ReasonCode,
+        _props: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            # Mosquitto answers a publish its ACL denies with PUBACK "Not authorized"
+            # and drops it: say so, or a misconfigured gate looks merely unanswered.
+            self.refused_publishes += 1
+            log.error("broker %s refused publish mid %d: %s", self.address, mid, reason)
 
     def _handle_disconnect(
         self,

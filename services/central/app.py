@@ -75,6 +75,18 @@ def build_snapshot_publisher(
     )
 
 
+def retire(settings: CentralSettings) -> int:
+    """Drain and end worker ``settings.worker_id``'s broker session (scaling down)."""
+    worker = build_worker(settings)
+    worker.retire()
+    log.info(
+        "worker %s retired after %d passages; its session is gone",
+        settings.worker_id,
+        worker.passages,
+    )
+    return 0
+
+
 def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -> int:
     """Run one worker until SIGTERM or SIGINT, then finish the batch and disconnect."""
     if upgrade_db:

@@ -14,6 +14,8 @@ from services.bus.mqtt import RECEIVE_MAXIMUM
 
 DEFAULT_DB_URL = "sqlite:///var/campusgate.db"
 DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"
+WORKER_ID_PATTERN = r"^[a-z0-9-]{1,16}$"
+AUTO_WORKER_ID = "auto"
 
 
 class MqttSettings(BaseModel):
@@ -33,7 +35,7 @@ class CentralSettings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     db: DbSettings = Field(default_factory=DbSettings)
     keys_dir: Path = Path("var/keys")
-    worker_id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,16}$")] = "1"
+    worker_id: Annotated[str, Field(pattern=WORKER_ID_PATTERN)] = "1"
     # Group commit: at most this many passages per transaction ...
     batch_max: Annotated[int, Field(ge=1, le=RECEIVE_MAXIMUM)] = 500
     # ... and waits this long for company once it has one message. 0: under load the

@@ -30,6 +30,8 @@ SESSION_EXPIRY_S = 7 * 24 * 3600  # passages wait a week for a central that is d
 RETRY_MIN_S = 0.1
 RETRY_MAX_S = 5.0
 IDLE_POLL_S = 0.2
+# Retiring: the session counts as drained after this long with nothing new.
+RETIRE_QUIET_S = 2.0
 
 
 class CentralWorker:
@@ -60,6 +62,9 @@ class CentralWorker:
         self.on_stop: list[Callable[[], None]] = []
         self.batches = 0
         self.passages = 0
+        # Held while a batch is in hand, so retiring never ends the session mid-batch.
+        self._batch_lock = threading.Lock()
+        self._passage_filter = shared(gate_filter(site, GateChannel.PASSAGE))
         self.bus = MqttBus(
             address,
             client_id=f"campusgate-central-{site}-{worker_id}",
@@ -67,7 +72,7 @@ class CentralWorker:
             clean_start=False,
             session_expiry_s=SESSION_EXPIRY_S,
             manual_ack=True,
-            subscriptions=((shared(gate_filter(site, GateChannel.PASSAGE)), 1),),
+            subscriptions=((self._passage_filter, 1),),
         )
 
     def start(self) -> None:
@@ -82,6 +87,34 @@ class CentralWorker:
         if self._thread is not None:
             self._thread.join()
         self.bus.close()
+        for release in self.on_stop:
+            release()
+
+    def retire(self, quiet_s: float = RETIRE_QUIET_S) -> None:
+        """Scale down for good: drain this worker id's session, then make the broker forget it.
+
+        Mosquitto keeps giving an offline session its share of the shared
+        subscription; a worker id that will not come back must leave the group, or
+        its share waits for it.  This resumes the session, leaves the group (no
+        new passages come), decides and commits whatever was queued, and ends the
+        session once nothing has arrived for ``quiet_s``.
+        """
+        self.bus.connect()
+        self.bus.unsubscribe(self._passage_filter)
+        self._thread = threading.Thread(target=self._run, name="central-retire", daemon=True)
+        self._thread.start()
+        seen, quiet_since = -1, time.monotonic()
+        while True:
+            time.sleep(IDLE_POLL_S)
+            with self._batch_lock:
+                if self.passages != seen or not self._inbox.empty():
+                    seen, quiet_since = self.passages, time.monotonic()
+                    continue
+                if time.monotonic() - quiet_since >= quiet_s:
+                    self._stop.set()
+                    break
+        self._thread.join()
+        self.bus.close(end_session=True)
         for release in self.on_stop:
             release()
 
@@ -121,7 +154,8 @@ class CentralWorker:
         while not self._stop.is_set():
             batch = self._next_batch()
             if batch:
-                self._handle(batch)
+                with self._batch_lock:
+                    self._handle(batch)
 
     def _handle(self, batch: list[InboundMessage]) -> None:
         incoming = [Incoming(m.topic, m.payload) for m in batch]

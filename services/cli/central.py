@@ -17,14 +17,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--site", help="site served (env CAMPUSGATE_SITE)")
     parser.add_argument("--keys", type=Path, help="key directory with the public keys")
     parser.add_argument("--policy", type=Path, help="policy file (JSON or TOML)")
-    parser.add_argument("--worker-id", help="distinct id per worker of one site")
+    parser.add_argument(
+        "--worker-id",
+        help="distinct, stable id per worker of one site; `auto`: the lowest free slot "
+        "(container replicas), held by a database lock while the worker runs",
+    )
     parser.add_argument("--no-upgrade", action="store_true", help="do not migrate the database")
+    parser.add_argument(
+        "--retire",
+        action="store_true",
+        help="scale down: decide what is queued for --worker-id, then end its broker session",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.central.app import run_until_signalled
-    from services.central.settings import CentralSettings
+    from services.central.app import retire, run_until_signalled
+    from services.central.settings import AUTO_WORKER_ID, CentralSettings
+    from services.central.slots import claim_worker_id
+    from services.errors import ConfigError
 
     overrides: dict[str, object] = {}
     if args.site:
@@ -42,4 +53,15 @@ def run(args: argparse.Namespace) -> int:
     settings = CentralSettings.model_validate(
         {**CentralSettings().model_dump(exclude_unset=True), **overrides}
     )
-    return run_until_signalled(settings, upgrade_db=not args.no_upgrade)
+    if args.retire:
+        if settings.worker_id == AUTO_WORKER_ID or not args.worker_id:
+            raise ConfigError("--retire needs the --worker-id to retire")
+        return retire(settings)
+    if settings.worker_id != AUTO_WORKER_ID:
+        return run_until_signalled(settings, upgrade_db=not args.no_upgrade)
+    lease = claim_worker_id(settings.db.url, settings.site)
+    try:
+        settings = settings.model_copy(update={"worker_id": lease.worker_id})
+        return run_until_signalled(settings, upgrade_db=not args.no_upgrade)
+    finally:
+        lease.release()

@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "demo",
     "simulate": "simulate",
     "gate": "gate",
+    "broker": "broker",
 }
 
 Handler = Callable[[argparse.Namespace], int]

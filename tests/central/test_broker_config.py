@@ -36,3 +36,24 @@ def test_broker_urls() -> None:
     for bad in ("http://x", "mqtt://", "mqtt://h:99999"):
         with pytest.raises(ConfigError):
             parse_broker_url(bad)
+
+
+def test_broker_url_ca_file() -> None:
+    address = parse_broker_url("mqtts://gate:pw@broker.campus:8883?cafile=/etc/campusgate/ca.pem")
+    assert address.ca_file == "/etc/campusgate/ca.pem"
+    assert parse_broker_url("mqtts://broker.campus").ca_file is None
+    for bad in (
+        "mqtt://h?cafile=/ca.pem",  # a CA without TLS
+        "mqtts://h?cafile=",
+        "mqtts://h?cafile=/a&cafile=/b",
+        "mqtts://h?insecure=1",
+    ):
+        with pytest.raises(ConfigError):
+            parse_broker_url(bad)
+
+
+def test_local_broker_with_a_config_needs_its_port(tmp_path: Path) -> None:
+    from services.bus.broker import LocalBroker
+
+    with pytest.raises(ConfigError, match="needs the port"):
+        LocalBroker(config=tmp_path / "mosquitto.conf")
