@@ -159,3 +159,39 @@ def test_clock_skew_between_gate_and_central(
     finally:
         lane.agent.stop()
     assert check_exactly_once(sqlite_url, [lane]) == 16
+
+
+def test_one_time_code_used_offline_at_two_gates_is_logged_twice_and_flagged(
+    own_broker: LocalBroker,
+    campus: Campus,
+    site: str,
+    sqlite_url: str,
+    processes: Processes,
+    tmp_path: Path,
+) -> None:
+    start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    lanes = [
+        make_lane(own_broker.url, site=site, gate=gate, workdir=tmp_path)
+        for gate in ("north-1", "south-2")
+    ]
+    for lane in lanes:
+        lane.agent.start()
+    try:
+        for lane in lanes:
+            lane.wait_snapshot()
+        visitor_pass = campus.code(campus.people[5].person_id, once=True)
+        own_broker.stop(signal.SIGKILL)
+        passages = [lane.person(visitor_pass) for lane in lanes]  # the code is copied
+        for lane in lanes:
+            lane.wait_for(lambda lane=lane: lane.agent.stats.local_decisions == 1)
+        own_broker.start()
+        for lane in lanes:
+            lane.wait_drained()
+    finally:
+        for lane in lanes:
+            lane.agent.stop()
+    found = logged(sqlite_url, [p.event_id for p in passages])
+    assert sorted(rows for _, _, rows in found.values()) == [1, 1]  # both logged, once each
+    assert {local for _, local, _ in found.values()} == {"admit"}  # each gate let them in
+    # Centrally the code admits once; the second use is denied, against the gate's admit.
+    assert sorted(decision for decision, _, _ in found.values()) == ["admit", "deny"]
