@@ -60,10 +60,34 @@ class GateSnapshot(WireModel):
     locked: bool = False
 
 
+class SnapshotDelta(WireModel):
+    """The changes from the snapshot with checksum ``base`` to the one with ``sha256``.
+
+    Small values (policy, keys, lockdown) travel whole; people and spent codes as
+    changes.  Applying it to anything but ``base`` is refused; the result must
+    hash to ``sha256`` or it is thrown away (the gate then asks for a full one).
+    """
+
+    site: SiteName
+    gate: GateName
+    base: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    version: Annotated[int, Field(ge=0)]
+    built_at: Timestamp
+    policy: Policy
+    keys: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=64)]]
+    locked: bool
+    upsert: list[SnapshotPerson] = Field(default_factory=list)
+    remove: list[Text] = Field(default_factory=list)
+    codes_added: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
+    codes_removed: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
+
+
 class SnapshotHeader(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     v: Literal[1] = 1
+    kind: Literal["full", "delta"] = "full"
     site: SiteName
     gate: GateName
     version: Annotated[int, Field(ge=0)]
@@ -71,9 +95,22 @@ class SnapshotHeader(BaseModel):
     size: Annotated[int, Field(ge=2, le=MAX_SNAPSHOT_BYTES)]
 
 
+def body_of(snapshot: GateSnapshot) -> bytes:
+    """The canonical bytes a snapshot's checksum is taken over (people and codes sorted)."""
+    return snapshot.model_dump_json().encode()
+
+
+def checksum_of(snapshot: GateSnapshot) -> str:
+    return hashlib.sha256(body_of(snapshot)).hexdigest()
+
+
+def _envelope(header: SnapshotHeader, body: bytes) -> bytes:
+    return header.model_dump_json().encode() + b"\n" + zlib.compress(body, 6)
+
+
 def encode(snapshot: GateSnapshot) -> tuple[bytes, str]:
     """The envelope for ``snapshot`` and the checksum of its body."""
-    body = snapshot.model_dump_json().encode()
+    body = body_of(snapshot)
     checksum = hashlib.sha256(body).hexdigest()
     header = SnapshotHeader(
         site=snapshot.site,
@@ -82,7 +119,69 @@ def encode(snapshot: GateSnapshot) -> tuple[bytes, str]:
         sha256=checksum,
         size=len(body),
     )
-    return header.model_dump_json().encode() + b"\n" + zlib.compress(body, 6), checksum
+    return _envelope(header, body), checksum
+
+
+def diff(old: GateSnapshot, new: GateSnapshot) -> SnapshotDelta:
+    """What turns ``old`` into ``new``."""
+    before = {p.id: p for p in old.persons}
+    after = {p.id: p for p in new.persons}
+    old_codes, new_codes = set(old.used_codes), set(new.used_codes)
+    return SnapshotDelta(
+        site=new.site,
+        gate=new.gate,
+        base=checksum_of(old),
+        sha256=checksum_of(new),
+        version=new.version,
+        built_at=new.built_at,
+        policy=new.policy,
+        keys=new.keys,
+        locked=new.locked,
+        upsert=[p for pid, p in after.items() if before.get(pid) != p],
+        remove=sorted(set(before) - set(after)),
+        codes_added=sorted(new_codes - old_codes),
+        codes_removed=sorted(old_codes - new_codes),
+    )
+
+
+def encode_delta(delta: SnapshotDelta) -> bytes:
+    body = delta.model_dump_json().encode()
+    header = SnapshotHeader(
+        kind="delta",
+        site=delta.site,
+        gate=delta.gate,
+        version=delta.version,
+        sha256=hashlib.sha256(body).hexdigest(),
+        size=len(body),
+    )
+    return _envelope(header, body)
+
+
+def apply(snapshot: GateSnapshot, delta: SnapshotDelta) -> GateSnapshot:
+    """``snapshot`` with ``delta`` applied; SnapshotError unless the result is exactly right."""
+    if checksum_of(snapshot) != delta.base:
+        raise SnapshotError("delta is for another snapshot than the one held")
+    persons = {p.id: p for p in snapshot.persons}
+    for person_id in delta.remove:
+        persons.pop(person_id, None)
+    persons.update({p.id: p for p in delta.upsert})
+    codes = (set(snapshot.used_codes) - set(delta.codes_removed)) | set(delta.codes_added)
+    result = snapshot.model_copy(
+        update={
+            "version": delta.version,
+            "built_at": delta.built_at,
+            "policy": delta.policy,
+            "keys": delta.keys,
+            "locked": delta.locked,
+            "persons": sorted(persons.values(), key=lambda p: p.id),
+            "used_codes": sorted(codes),
+        }
+    )
+    # Rebuilt through validation so the bytes are exactly what the builder makes.
+    result = GateSnapshot.model_validate_json(result.model_dump_json())
+    if checksum_of(result) != delta.sha256:
+        raise SnapshotError("delta applied does not give the announced snapshot")
+    return result
 
 
 def read_header(envelope: bytes) -> SnapshotHeader:
@@ -95,8 +194,7 @@ def read_header(envelope: bytes) -> SnapshotHeader:
         raise SnapshotError(f"snapshot header is invalid: {exc.error_count()} error(s)") from exc
 
 
-def decode(envelope: bytes) -> tuple[SnapshotHeader, GateSnapshot]:
-    """Check and open an envelope; raises SnapshotError for anything wrong with it."""
+def _open(envelope: bytes) -> tuple[SnapshotHeader, bytes]:
     header = read_header(envelope)
     compressed = envelope[envelope.index(b"\n") + 1 :]
     inflater = zlib.decompressobj()
@@ -108,6 +206,27 @@ def decode(envelope: bytes) -> tuple[SnapshotHeader, GateSnapshot]:
         raise SnapshotError(f"snapshot body is not the announced {header.size} bytes")
     if hashlib.sha256(body).hexdigest() != header.sha256:
         raise SnapshotError("snapshot checksum does not match: damaged or tampered with")
+    return header, body
+
+
+def decode_delta(envelope: bytes) -> SnapshotDelta:
+    header, body = _open(envelope)
+    if header.kind != "delta":
+        raise SnapshotError("not a snapshot delta")
+    try:
+        delta = SnapshotDelta.model_validate_json(body)
+    except (ValidationError, json.JSONDecodeError) as exc:
+        raise SnapshotError(f"snapshot delta is invalid: {exc}") from exc
+    if (delta.site, delta.gate, delta.version) != (header.site, header.gate, header.version):
+        raise SnapshotError("snapshot delta body and header disagree")
+    return delta
+
+
+def decode(envelope: bytes) -> tuple[SnapshotHeader, GateSnapshot]:
+    """Check and open a full snapshot envelope; SnapshotError for anything wrong with it."""
+    header, body = _open(envelope)
+    if header.kind != "full":
+        raise SnapshotError("a delta where a full snapshot was expected")
     try:
         snapshot = GateSnapshot.model_validate_json(body)
     except (ValidationError, json.JSONDecodeError) as exc:

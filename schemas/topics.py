@@ -32,6 +32,8 @@ class GateChannel(StrEnum):
     READING = "reading"
     # central -> gate, retained: the gate's whitelist snapshot (schemas/snapshot.py)
     SNAPSHOT = "snapshot"
+    # central -> gate, not retained: the changes to the snapshot the gate holds
+    SNAPSHOT_DELTA = "snapshot-delta"
 
 
 class SiteChannel(StrEnum):

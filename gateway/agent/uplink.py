@@ -90,6 +90,7 @@ class MqttUplink:
             GateChannel.DECISION: gate_topic(site, gate, GateChannel.DECISION),
             GateChannel.COMMAND: gate_topic(site, gate, GateChannel.COMMAND),
             GateChannel.SNAPSHOT: gate_topic(site, gate, GateChannel.SNAPSHOT),
+            GateChannel.SNAPSHOT_DELTA: gate_topic(site, gate, GateChannel.SNAPSHOT_DELTA),
         }
         self._policy_topic = site_topic(site, SiteChannel.POLICY)
         will = offline_status(site, gate, now).model_dump_json().encode()
@@ -103,6 +104,7 @@ class MqttUplink:
                 (self._topics[GateChannel.DECISION], 1),
                 (self._topics[GateChannel.COMMAND], 1),
                 (self._topics[GateChannel.SNAPSHOT], 1),
+                (self._topics[GateChannel.SNAPSHOT_DELTA], 1),
                 (self._policy_topic, 1),
             ),
             will=(self._status_topic, will, 1, True),
@@ -168,7 +170,10 @@ class MqttUplink:
                     self._reject(message, "command for another gate")
                     return
                 self._inbox.put(CommandArrived(command))
-            elif message.topic == self._topics[GateChannel.SNAPSHOT]:
+            elif message.topic in (
+                self._topics[GateChannel.SNAPSHOT],
+                self._topics[GateChannel.SNAPSHOT_DELTA],
+            ):
                 if len(message.payload) > MAX_SNAPSHOT_ENVELOPE:
                     self._reject(message, "snapshot too large")
                     return

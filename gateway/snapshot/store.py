@@ -15,7 +15,15 @@ from datetime import datetime
 from pathlib import Path
 
 from schemas.messages import SnapshotInfo
-from schemas.snapshot import GateSnapshot, SnapshotError, decode
+from schemas.snapshot import (
+    GateSnapshot,
+    SnapshotError,
+    apply,
+    decode,
+    decode_delta,
+    encode,
+    read_header,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,7 @@ class SnapshotStore:
         self.path = path
         self.site, self.gate = site, gate
         self.rejected = 0
+        self.deltas = 0
         self.last_error = ""
         self._held: Held | None = None
         if path.exists():
@@ -55,8 +64,10 @@ class SnapshotStore:
         )
 
     def install(self, envelope: bytes) -> bool:
-        """Check and keep ``envelope``; True if it replaced the snapshot in use."""
+        """Check and keep a full snapshot or a delta; True if the snapshot in use changed."""
         try:
+            if read_header(envelope).kind == "delta":
+                envelope = self._apply_delta(envelope)
             held = self._check(envelope)
         except SnapshotError as exc:
             self.rejected += 1
@@ -85,6 +96,18 @@ class SnapshotStore:
             held.checksum[:12],
         )
         return True
+
+    def _apply_delta(self, envelope: bytes) -> bytes:
+        """The full envelope that the delta makes of the snapshot held."""
+        delta = decode_delta(envelope)
+        if (delta.site, delta.gate) != (self.site, self.gate):
+            raise SnapshotError(f"snapshot delta is for {delta.site}/{delta.gate}")
+        held = self._held
+        if held is None:
+            raise SnapshotError("a delta arrived but no snapshot is held")
+        self.deltas += 1
+        full, _ = encode(apply(held.snapshot, delta))
+        return full
 
     def age_s(self, now: datetime) -> float | None:
         held = self._held

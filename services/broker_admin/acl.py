@@ -46,6 +46,7 @@ def _gate_grants(site: str, gate: str) -> list[Grant]:
         Grant("read", gate_topic(site, gate, GateChannel.DECISION)),
         Grant("read", gate_topic(site, gate, GateChannel.COMMAND)),
         Grant("read", gate_topic(site, gate, GateChannel.SNAPSHOT)),
+        Grant("read", gate_topic(site, gate, GateChannel.SNAPSHOT_DELTA)),
     ]
     return [*own, Grant("read", site_topic(site, SiteChannel.POLICY))]
 
@@ -57,6 +58,7 @@ def _central_grants(site: str) -> list[Grant]:
         Grant("write", gate_filter(site, GateChannel.DECISION)),
         Grant("write", gate_filter(site, GateChannel.COMMAND)),
         Grant("write", gate_filter(site, GateChannel.SNAPSHOT)),
+        Grant("write", gate_filter(site, GateChannel.SNAPSHOT_DELTA)),
         Grant("write", site_topic(site, SiteChannel.FEVER_ALERT)),
         Grant("write", site_topic(site, SiteChannel.POLICY)),
     ]

@@ -62,7 +62,10 @@ def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
             open_cases[person_id] = (opened_at, case_id)
     persons: list[tuple[SnapshotPerson, frozenset[str] | None]] = []
     table = PersonRow.__table__.c
-    for row in session.execute(select(PersonRow.__table__).where(table.active)):
+    rows = session.execute(
+        select(PersonRow.__table__).where(table.active).order_by(table.person_id)
+    )
+    for row in rows:
         gates = (
             None if row.gates.strip() == "*" else frozenset(g for g in row.gates.split(";") if g)
         )

@@ -1,8 +1,10 @@
 """Keeps every gate's retained snapshot current (DESIGN section 6).
 
 Gates make themselves known through their retained status, which also says
-which snapshot they hold.  Every ``check_interval_s`` (and at once when a gate
-shows up holding something else) the publisher reads the site's data, cuts each
+which snapshot they hold.  A gate that holds what it was sent last gets only the
+changes (a delta, not retained); any other gets the full snapshot, retained.
+Every ``check_interval_s`` (and at once when a gate shows up holding something
+else) the publisher reads the site's data, cuts each
 known gate's snapshot and publishes it, retained, when its content changed, when
 the gate holds a different one (a ``sync`` command makes the gate republish its
 status), or when it was last published ``refresh_s`` ago: ``built_at`` then says
@@ -19,13 +21,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from schemas.messages import GateStatus, PolicyAnnouncement
 from schemas.policy import Policy
-from schemas.snapshot import encode
+from schemas.snapshot import GateSnapshot, diff, encode, encode_delta
 from schemas.topics import GateChannel, SiteChannel, gate_filter, gate_topic, parse, site_topic
 from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 from services.clock import Clock
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 
 CHECK_INTERVAL_S = 5.0
 REFRESH_S = 3600.0
+CONTENT_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+"""``built_at`` is set to this when comparing contents: only the data counts."""
 REPUBLISH_MIN_S = 5.0
 """A gate that keeps reporting another snapshot is sent it again at most this often."""
 
@@ -71,6 +76,8 @@ class SnapshotPublisher:
         self.invalid_statuses = 0
         self._holding: dict[str, str | None] = {}  # gate -> checksum it says it holds
         self._published: dict[str, _Published] = {}
+        self._sent: dict[str, GateSnapshot] = {}  # what each gate was last sent, for deltas
+        self.deltas_sent = 0
         self._site_hash = ""
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -141,9 +148,7 @@ class SnapshotPublisher:
                 data, site=self.site, gate=gate, policy=self.policy, keyring=self.keyring, now=now
             )
             content = hashlib.sha256(
-                snapshot.model_copy(update={"built_at": now.replace(year=2000)})
-                .model_dump_json()
-                .encode()
+                snapshot.model_copy(update={"built_at": CONTENT_EPOCH}).model_dump_json().encode()
             ).hexdigest()
             checksums.append(content)
             last = self._published.get(gate)
@@ -156,18 +161,27 @@ class SnapshotPublisher:
             )
             if not due:
                 continue
-            envelope, checksum = encode(snapshot)
-            topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT)
-            self.bus.publish(topic, envelope, qos=1, retain=True)
+            previous = self._sent.get(gate)
+            in_step = last is not None and previous is not None and held == last.checksum
+            if in_step and last is not None and last.content != content and previous is not None:
+                # The gate holds what we sent last: the changes are enough.
+                delta = diff(previous, snapshot)
+                envelope, checksum = encode_delta(delta), delta.sha256
+                topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT_DELTA)
+                self.bus.publish(topic, envelope, qos=1)
+                kind = f"delta (+{len(delta.upsert)} -{len(delta.remove)} people)"
+                self.deltas_sent += 1
+            else:
+                envelope, checksum = encode(snapshot)
+                topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT)
+                self.bus.publish(topic, envelope, qos=1, retain=True)
+                kind = f"full ({len(snapshot.persons)} people)"
+            self._sent[gate] = snapshot
             with self._lock:
                 self._published[gate] = _Published(content, checksum, mono)
             sent += 1
             log.info(
-                "snapshot %d for gate %s: %d persons, %d bytes",
-                snapshot.version,
-                gate,
-                len(snapshot.persons),
-                len(envelope),
+                "snapshot %d for gate %s: %s, %d bytes", snapshot.version, gate, kind, len(envelope)
             )
         self.published_count += sent
         site_hash = hashlib.sha256("".join(checksums).encode()).hexdigest()

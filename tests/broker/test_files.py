@@ -168,7 +168,8 @@ def test_a_gate_may_touch_only_its_own_topics() -> None:
         gate_topic("main", "north-1", GateChannel(c)) for c in ("passage", "status", "reading")
     }
     reads = {
-        gate_topic("main", "north-1", GateChannel(c)) for c in ("decision", "command", "snapshot")
+        gate_topic("main", "north-1", GateChannel(c))
+        for c in ("decision", "command", "snapshot", "snapshot-delta")
     }
     reads.add(site_topic("main", SiteChannel.POLICY))
     for topic in every_topic():
@@ -188,6 +189,7 @@ def test_service_accounts_stay_within_their_sites_and_channels() -> None:
             "decision",
             "command",
             "snapshot",
+            "snapshot-delta",
             "alert/fever",
             "policy",
         )

@@ -197,3 +197,70 @@ def test_without_any_snapshot_the_fever_rule_still_holds(tmp_path: Path, key: Si
     decision, reasons = gate.decide(gate.code("2021001"))
     assert decision == "deny"
     assert "snapshot_stale" in reasons
+
+
+names = st.sampled_from([f"p{i}" for i in range(12)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    before=st.sets(names),
+    after=st.sets(names),
+    renamed=st.sets(names),
+    codes_before=st.sets(st.sampled_from(["j1", "j2", "j3"])),
+    codes_after=st.sets(st.sampled_from(["j1", "j2", "j3"])),
+    locked=st.booleans(),
+)
+def test_a_delta_turns_the_old_snapshot_into_exactly_the_new_one(
+    before: set[str],
+    after: set[str],
+    renamed: set[str],
+    codes_before: set[str],
+    codes_after: set[str],
+    locked: bool,
+) -> None:
+    from schemas.snapshot import apply, checksum_of, diff
+
+    def snap(ids: set[str], codes: set[str], **changes: object) -> GateSnapshot:
+        people = [
+            person(i, name=f"New {i}" if i in renamed and changes else f"Name {i}")
+            for i in sorted(ids)
+        ]
+        return GateSnapshot(
+            site="main", gate=GATE, version=1 + len(changes), built_at=NOW,
+            policy=Policy(site="main"), keys={}, persons=people,
+            used_codes=sorted(codes), locked=bool(changes.get("locked", False)),
+        )  # fmt: skip
+
+    old = snap(before, codes_before)
+    new = snap(after, codes_after, locked=locked, bump=True)
+    delta = diff(old, new)
+    assert checksum_of(apply(old, delta)) == checksum_of(new)
+    if checksum_of(old) != checksum_of(new):
+        with pytest.raises(SnapshotError, match="another snapshot"):
+            apply(new, delta)
+
+
+def test_store_applies_deltas_and_refuses_the_wrong_ones(tmp_path: Path, key: SigningKey) -> None:
+    from schemas.snapshot import diff, encode_delta
+
+    keys = tmp_path / "keys"
+    store = SnapshotStore(tmp_path / "snap.bin", site="main", gate=GATE)
+    v1 = snapshot(keys, person("a"), person("b"), version=1)
+    v2 = snapshot(keys, person("b"), person("c"), version=2, used_codes=["j1"])
+    v3 = snapshot(keys, person("c"), version=3)
+    assert not store.install(encode_delta(diff(v1, v2)))  # nothing held to apply it to
+    assert "no snapshot is held" in store.last_error
+    assert store.install(encode(v1)[0])
+    assert not store.install(encode_delta(diff(v2, v3)))  # a delta for another base
+    assert store.current is not None
+    assert store.current.snapshot.version == 1
+    assert store.install(encode_delta(diff(v1, v2)))
+    assert store.current.snapshot == v2
+    assert store.deltas == 2
+    info = store.info()
+    assert info is not None
+    assert info.checksum == encode(v2)[1]
+    again = SnapshotStore(tmp_path / "snap.bin", site="main", gate=GATE)
+    assert again.current is not None
+    assert again.current.snapshot == v2  # the applied result was kept on disk, whole
