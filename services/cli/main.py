@@ -21,6 +21,8 @@ COMMAND_MODULES: dict[str, str] = {
     "code": "code",
     "db": "db",
     "roster": "roster",
+    "appointment": "appointment",
+    "pass": "passes",
     "central": "central",
     "demo": "demo",
     "simulate": "simulate",
