@@ -11,11 +11,12 @@ from types import FrameType
 from sqlalchemy.orm import Session, sessionmaker
 
 from schemas.policy import Policy
+from services.audit.chain import seal_all
 from services.bus.mqtt import parse_broker_url
 from services.central.policy_file import load_policy
 from services.central.processor import BatchProcessor, CodeVerifier
 from services.central.settings import CentralSettings
-from services.central.worker import CentralWorker
+from services.central.worker import CentralWorker, Periodic
 from services.clock import Clock, SystemClock
 from services.codes import KeyRing, Verifier, verify_facts
 from services.decision import CodeFacts
@@ -56,6 +57,14 @@ def build_worker(
         batch_wait_s=settings.batch_wait_ms / 1000,
     )
     worker.on_stop.append(engine.dispose)
+    clock_now = worker.clock.now
+    worker.periodic.append(
+        Periodic(
+            "seal entry chain",
+            settings.seal_interval_s,
+            lambda: seal_all(sessions=sessions, now=clock_now),
+        )
+    )
     return worker
 
 

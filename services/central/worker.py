@@ -30,6 +30,35 @@ SESSION_EXPIRY_S = 7 * 24 * 3600  # passages wait a week for a central that is d
 RETRY_MIN_S = 0.1
 RETRY_MAX_S = 5.0
 IDLE_POLL_S = 0.2
+# A periodic task waits for an idle moment, but never longer than this many intervals.
+OVERDUE_INTERVALS = 5
+
+
+class Periodic:
+    """Housekeeping the worker thread runs between batches (sealing, policy refresh).
+
+    It runs when the worker is idle and its interval has passed, or regardless
+    once it is overdue, so a sustained burst delays it but never starves it.
+    """
+
+    def __init__(self, name: str, interval_s: float, run: Callable[[], object]) -> None:
+        self.name = name
+        self.interval_s = interval_s
+        self.run = run
+        self.last = time.monotonic()
+        self.failures = 0
+
+    def due(self, now_s: float, *, idle: bool) -> bool:
+        waited = now_s - self.last
+        return waited >= self.interval_s * (1 if idle else OVERDUE_INTERVALS)
+
+    def __call__(self) -> None:
+        self.last = time.monotonic()
+        try:
+            self.run()
+        except Exception:
+            self.failures += 1
+            log.exception("periodic task %s failed; it runs again next interval", self.name)
 
 
 class CentralWorker:
@@ -58,6 +87,7 @@ class CentralWorker:
         self._thread: threading.Thread | None = None
         # Resources to release after the last batch (the database engine).
         self.on_stop: list[Callable[[], None]] = []
+        self.periodic: list[Periodic] = []
         self.batches = 0
         self.passages = 0
         self.bus = MqttBus(
@@ -122,6 +152,10 @@ class CentralWorker:
             batch = self._next_batch()
             if batch:
                 self._handle(batch)
+            now_s = time.monotonic()
+            for task in self.periodic:
+                if task.due(now_s, idle=not batch):
+                    task()
 
     def _handle(self, batch: list[InboundMessage]) -> None:
         incoming = [Incoming(m.topic, m.payload) for m in batch]

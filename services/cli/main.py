@@ -23,6 +23,7 @@ COMMAND_MODULES: dict[str, str] = {
     "roster": "roster",
     "appointment": "appointment",
     "pass": "passes",
+    "audit": "audit",
     "central": "central",
     "demo": "demo",
     "simulate": "simulate",
