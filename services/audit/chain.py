@@ -37,7 +37,7 @@ from sqlalchemy import Table, and_, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.storage.models import EntryChainRow, EntryRow, RetentionRunRow
+from services.storage.models import EntryChainRow, EntryRow, IsolationCaseRow, RetentionRunRow
 
 GENESIS = hashlib.sha256(b"campusgate entry chain v1").hexdigest()
 PUBLIC_COLUMNS = (
@@ -209,6 +209,7 @@ class _Retention:
 
     purge_cutoffs: list[datetime] = field(default_factory=list)
     anonymise_cutoffs: list[datetime] = field(default_factory=list)
+    excused: dict[str, tuple[int, int]] = field(default_factory=dict)  # event -> (entry, seq)
 
     def purged(self, entry_ts: datetime) -> bool:
         return any(entry_ts < c for c in self.purge_cutoffs)
@@ -295,6 +296,7 @@ def verify(
         report.problems.append(
             Problem(kind="anchor", entry_id=None, event_id=None, seq=seq, detail=gone)
         )
+    _cases_not_purged(session, report, retention)
     _find_unsealed(session, report)
     if progress is not None:
         progress(report.chain_rows, report.chain_rows)
@@ -305,6 +307,7 @@ def _check_entry(report: VerifyReport, row: Any, retention: _Retention) -> None:
     if row.e_id is None:
         if retention.purged(row.entry_ts):
             report.purged_by_retention += 1
+            retention.excused[row.event_id] = (row.entry_id, row.seq)
         else:
             report.problems.append(Problem(
                 kind="deleted", entry_id=row.entry_id, event_id=row.event_id, seq=row.seq,
@@ -332,6 +335,27 @@ def _check_entry(report: VerifyReport, row: Any, retention: _Retention) -> None:
             detail=f"sealed {row.sealed_at - row.e_received_at} after it was received: "
             "written into the log later, or the sealer was not running",
         ))  # fmt: skip
+
+
+def _cases_not_purged(session: Session, report: VerifyReport, retention: _Retention) -> None:
+    """Retention never purges an entry that opened a case: such a gap is tampering."""
+    events = list(retention.excused)
+    for start in range(0, len(events), 500):
+        chunk = events[start : start + 500]
+        for (event_id,) in session.execute(
+            select(IsolationCaseRow.event_id).where(IsolationCaseRow.event_id.in_(chunk))
+        ):
+            entry_id, seq = retention.excused[event_id]
+            report.purged_by_retention -= 1
+            report.problems.append(
+                Problem(
+                    kind="deleted",
+                    entry_id=entry_id,
+                    event_id=event_id,
+                    seq=seq,
+                    detail="the entry that opened an isolation case is gone (retention keeps it)",
+                )
+            )
 
 
 def _find_unsealed(session: Session, report: VerifyReport) -> None:

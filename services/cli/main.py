@@ -24,6 +24,8 @@ COMMAND_MODULES: dict[str, str] = {
     "appointment": "appointment",
     "pass": "passes",
     "audit": "audit",
+    "report": "report",
+    "retention": "retention",
     "central": "central",
     "demo": "demo",
     "simulate": "simulate",
