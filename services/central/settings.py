@@ -42,6 +42,8 @@ class CentralSettings(BaseSettings):
     policy_file: Path | None = None
     # The hash chain over the entry log is sealed this often, between batches.
     seal_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    # A new policy version in the database is picked up within this time.
+    policy_refresh_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
 
 
 @lru_cache(maxsize=1)

@@ -47,13 +47,16 @@ def actor(args: argparse.Namespace) -> str:
 
 
 @contextmanager
-def session_scope(args: argparse.Namespace, *, write: bool) -> Iterator[Session]:
-    """A session in one transaction; write commands migrate the database first."""
+def session_scope(args: argparse.Namespace, *, write: bool = True) -> Iterator[Session]:
+    """A session in one transaction, on a database migrated to the newest schema.
+
+    Migrating an up-to-date database only reads its revision, so read-only
+    commands (``write=False``) do it too: a fresh database answers "nothing yet".
+    """
     from services.storage.engine import make_engine, upgrade
 
     url = db_url(args)
-    if write:
-        upgrade(url)
+    upgrade(url)
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():

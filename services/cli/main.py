@@ -23,6 +23,7 @@ COMMAND_MODULES: dict[str, str] = {
     "roster": "roster",
     "appointment": "appointment",
     "pass": "passes",
+    "policy": "policy",
     "audit": "audit",
     "report": "report",
     "retention": "retention",
