@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(mosquitto libzbar0 libgl1 libglib2.0-0)
+DEBIAN_PACKAGES=(mosquitto libzbar0 libgl1 libglib2.0-0 poppler-utils fonts-noto-cjk)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

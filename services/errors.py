@@ -7,6 +7,8 @@
     │   ├── ExpiredCode      past ``exp``
     │   └── NotYetValidCode  before ``iat`` (beyond the allowed clock skew)
     ├── RosterError          a roster file that cannot be read at all
+    ├── NotFound             a person, appointment, pass or event that does not exist
+    ├── Refused              an administrative action the rules do not allow
     ├── StorageError         the database refused or failed
     └── BusError             the MQTT broker refused or failed
 
@@ -49,6 +51,14 @@ class NotYetValidCode(CodeError):
 
 class RosterError(CampusgateError):
     """A roster file that cannot be read at all (rows are reported one by one)."""
+
+
+class NotFound(CampusgateError):
+    """A person, appointment, pass, policy version or event that does not exist."""
+
+
+class Refused(CampusgateError):
+    """An administrative action the rules do not allow (who may approve, quotas, states)."""
 
 
 class StorageError(CampusgateError):

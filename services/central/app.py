@@ -5,22 +5,29 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from schemas.policy import Policy
+from services.audit.chain import seal_all
 from services.bus.mqtt import parse_broker_url
 from services.central.policy_file import load_policy
 from services.central.processor import BatchProcessor, CodeVerifier
 from services.central.settings import CentralSettings
-from services.central.worker import CentralWorker
+from services.central.worker import CentralWorker, Periodic
 from services.clock import Clock, SystemClock
 from services.codes import KeyRing, Verifier, verify_facts
 from services.decision import CodeFacts
+from services.policy.service import seed_policy
+from services.policy.store import stored_policy
 from services.snapshot.publisher import SnapshotPublisher
 from services.storage.engine import make_engine, upgrade
+from services.storage.models import PolicyVersionRow
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +41,69 @@ def code_verifier(keyring: KeyRing) -> CodeVerifier:
     return verify
 
 
+def policy_in_force(
+    sessions: sessionmaker[Session], site: str, given: Policy, *, from_file: bool, now: datetime
+) -> Policy:
+    """The database's newest policy; a site without one gets ``given`` stored as its first."""
+    try:
+        with sessions() as session, session.begin():
+            stored = stored_policy(session=session, site=site)
+            if stored is None:
+                seed_policy(session=session, policy=given, by="central", now=now)
+                return given
+    except IntegrityError:  # another worker stored the first policy at the same moment
+        with sessions() as session:
+            stored = stored_policy(session=session, site=site)
+    if stored is None:
+        return given
+    if from_file and stored.model_dump(exclude={"version"}) != given.model_dump(
+        exclude={"version"}
+    ):
+        log.warning(
+            "policy file ignored: the database holds policy version %d for %s "
+            "(change it with campusgate policy import)",
+            stored.version,
+            site,
+        )
+    return stored
+
+
+def policy_refresher(
+    sessions: sessionmaker[Session], worker: CentralWorker, processor: BatchProcessor
+) -> Callable[[], None]:
+    """A periodic task: adopt and announce a newer stored policy version."""
+
+    def refresh() -> None:
+        with sessions() as session:
+            latest = session.scalar(
+                select(func.max(PolicyVersionRow.version)).where(
+                    PolicyVersionRow.site == worker.site
+                )
+            )
+            if latest is None or latest == processor.policy.version:
+                return
+            newer = stored_policy(session=session, site=worker.site)
+        if newer is not None:
+            processor.policy = worker.policy = newer
+            worker.announce_policy(worker.clock.now())
+            log.info("policy version %d in force (level %s)", newer.version, newer.level or "-")
+
+    return refresh
+
+
 def build_worker(
     settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
 ) -> CentralWorker:
     engine = make_engine(settings.db.url)
     sessions = sessionmaker(engine, expire_on_commit=False, class_=Session)
-    policy = policy or load_policy(settings.policy_file, site=settings.site)
+    clock = clock or SystemClock()
+    policy = policy_in_force(
+        sessions,
+        settings.site,
+        policy or load_policy(settings.policy_file, site=settings.site),
+        from_file=settings.policy_file is not None,
+        now=clock.now(),
+    )
     processor = BatchProcessor(
         site=settings.site,
         sessions=sessions,
@@ -49,7 +113,7 @@ def build_worker(
     worker = CentralWorker(
         address=parse_broker_url(settings.mqtt.url),
         processor=processor,
-        clock=clock or SystemClock(),
+        clock=clock,
         site=settings.site,
         policy=policy,
         worker_id=settings.worker_id,
@@ -57,6 +121,21 @@ def build_worker(
         batch_wait_s=settings.batch_wait_ms / 1000,
     )
     worker.on_stop.append(engine.dispose)
+    clock_now = worker.clock.now
+    worker.periodic.append(
+        Periodic(
+            "refresh policy",
+            settings.policy_refresh_s,
+            policy_refresher(sessions, worker, processor),
+        )
+    )
+    worker.periodic.append(
+        Periodic(
+            "seal entry chain",
+            settings.seal_interval_s,
+            lambda: seal_all(sessions=sessions, now=clock_now),
+        )
+    )
     return worker
 
 

@@ -2,9 +2,11 @@
 
 The batch is the unit of group commit.  Inside one transaction the processor
 looks up what it needs for the whole batch at once (decisions already stored,
-persons, used one-time codes, locked gates), decides each new passage with the
-pure :func:`services.decision.decide`, writes entries, isolation cases, used
-codes and rejected messages, and commits.  Only then does the caller publish
+persons, appointments, temporary passes, recent household exits, used one-time
+codes, locked gates: one query per kind, never one per passage), decides each
+new passage with the pure :func:`services.decision.decide`, writes entries,
+isolation cases, used codes, household exits, pass uses and rejected messages,
+and commits.  Only then does the caller publish
 the decisions and acknowledge the messages, so an acknowledged passage is always
 on disk and a redelivered one gets the decision that was stored the first time.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -21,9 +24,10 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from schemas.ids import uuid7
-from schemas.messages import Decision, FeverAlert, Passage
+from schemas.messages import Decision, DecisionPerson, FeverAlert, Passage
 from schemas.policy import Policy
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
+from services.appointments.facts import ApprovedAppointment, approved_appointments
 from services.central.intake import Rejection, read_passage
 from services.decision import (
     AppointmentFacts,
@@ -33,7 +37,16 @@ from services.decision import (
     PersonFacts,
     decide,
 )
+from services.decision.facts import Facts
 from services.decision.gather import gather_facts
+from services.passes.facts import (
+    ExitRecord,
+    UsablePass,
+    add_pass_uses,
+    recent_exits,
+    record_exits,
+    usable_passes,
+)
 from services.storage import repository as repo
 from services.storage.records import CaseRecord, EntryRecord
 
@@ -77,20 +90,41 @@ class RetryBatchError(Exception):
     """Another worker committed a conflicting row first; run the batch again."""
 
 
-class _BatchFacts:
-    """A FactSource answering from rows prefetched for the whole batch."""
+@dataclass(slots=True)
+class _Writes:
+    """What the batch's admissions add besides entries: exits and pass uses."""
 
-    def __init__(
+    exits: list[ExitRecord] = field(default_factory=list)
+    pass_uses: Counter[str] = field(default_factory=Counter)
+    exit_events: dict[str, uuid.UUID] = field(default_factory=dict)  # exit event -> event
+    pass_events: list[tuple[str, uuid.UUID]] = field(default_factory=list)
+
+
+class _BatchFacts:
+    """A FactSource answering from rows prefetched for the whole batch.
+
+    Pass uses and household exits admitted earlier in the same batch count
+    too, so two passages in one batch cannot both take the last use or exit.
+    """
+
+    def __init__(  # noqa: PLR0917 - positional like the original four
         self,
         persons: dict[str, PersonFacts],
         by_hash: dict[str, PersonFacts],
         locked: set[str],
         hash_plain_id: Callable[[str], str] | None,
+        appointments: dict[str, ApprovedAppointment] | None = None,
+        passes: dict[str, UsablePass] | None = None,
+        exits: dict[str, list[datetime]] | None = None,
     ) -> None:
         self._persons = persons
         self._by_hash = by_hash
         self._locked = locked
         self._hash = hash_plain_id
+        self.appointments = appointments or {}
+        self.passes = passes or {}
+        self.exits = exits or {}
+        self.uses_in_batch: Counter[str] = Counter()
 
     def person(self, person_id: str) -> PersonFacts | None:
         return self._persons.get(person_id)
@@ -102,10 +136,20 @@ class _BatchFacts:
         return found
 
     def appointment(self, reference: str) -> AppointmentFacts | None:
-        return None  # appointments arrive with the administration issue
+        found = self.appointments.get(reference)
+        return found.facts if found else None
 
     def temp_pass(self, reference: str) -> PassFacts | None:
-        return None  # temporary passes arrive with the administration issue
+        found = self.passes.get(reference)
+        if found is None:
+            return None
+        used = self.uses_in_batch[reference]
+        if found.facts.uses_left is None or not used:
+            return found.facts
+        return replace(found.facts, uses_left=max(0, found.facts.uses_left - used))
+
+    def exits_since(self, household: str, since: datetime) -> int:
+        return sum(1 for at in self.exits.get(household, ()) if at > since)
 
     def gate_locked(self, site: str, gate: str) -> bool:
         return gate in self._locked
@@ -189,7 +233,7 @@ class BatchProcessor:
                 if passage.event_id not in answers and passage.event_id not in fresh:
                     fresh[passage.event_id] = passage
 
-            records, cases, alerts, codes_to_mark = self._decide_all(
+            records, cases, alerts, codes_to_mark, writes = self._decide_all(
                 session, list(fresh.values()), raw_payloads, now
             )
             inserted = repo.insert_entries(session=session, records=records) if records else set()
@@ -206,6 +250,14 @@ class BatchProcessor:
             new_cases = [c for c in cases if c.event_id in inserted]
             if new_cases:
                 repo.open_cases(session=session, cases=new_cases)
+            record_exits(
+                session=session,
+                exits=[e for e in writes.exits if uuid.UUID(e.event_id) in inserted],
+            )
+            add_pass_uses(
+                session=session,
+                uses=Counter(p for p, event in writes.pass_events if event in inserted),
+            )
             wanted = [row for row in codes_to_mark if row[1] in inserted]
             if wanted and len(repo.mark_codes_used(session=session, rows=wanted)) != len(wanted):
                 raise RetryBatchError
@@ -249,18 +301,21 @@ class BatchProcessor:
         passages: list[Passage],
         raw_payloads: dict[uuid.UUID, str],
         now: datetime,
-    ) -> tuple[list[EntryRecord], list[CaseRecord], list[FeverAlert], list[UsedCodeRow]]:
+    ) -> tuple[list[EntryRecord], list[CaseRecord], list[FeverAlert], list[UsedCodeRow], _Writes]:
         verified: dict[tuple[str, datetime], CodeFacts] = {}
         for passage in passages:
             when = decision_time(passage, now)
             for credential in passage.credentials:
                 if credential.kind == "qr" and (credential.data, when) not in verified:
                     verified[credential.data, when] = self.verify(credential.data, when)
-        subjects = {f.subject for f in verified.values() if f.subject}
+        by_type: dict[str, set[str]] = {"person": set(), "visitor": set(), "pass": set()}
+        for f in verified.values():
+            if f.subject:
+                by_type.get(f.typ or "", by_type["person"]).add(f.subject)
         plain = {c.data for p in passages for c in p.credentials if c.kind != "qr"}
         accept_plain = self.policy.accept_plain_ids
         persons = repo.persons_by_id(
-            session=session, person_ids=subjects | (plain if accept_plain else set())
+            session=session, person_ids=by_type["person"] | (plain if accept_plain else set())
         )
         by_hash: dict[str, PersonFacts] = {}
         if accept_plain and plain and self.hash_plain_id is not None:
@@ -269,9 +324,32 @@ class BatchProcessor:
             )
         jtis = {f.jti for f in verified.values() if f.once and f.jti}
         used = repo.used_jtis(session=session, jtis=jtis) if jtis else set()
-        source = _BatchFacts(
-            persons, by_hash, repo.locked_gates(session=session, site=self.site), self.hash_plain_id
+        appointments = (
+            approved_appointments(
+                session=session, site=self.site, appointment_ids=by_type["visitor"]
+            )
+            if by_type["visitor"]
+            else {}
         )
+        passes = (
+            usable_passes(session=session, site=self.site, pass_ids=by_type["pass"])
+            if by_type["pass"]
+            else {}
+        )
+        exits: dict[str, list[datetime]] = {}
+        window = self.policy.longest_exit_window_hours()
+        if window and any(p.direction == "out" for p in passages):
+            households = {
+                p.household for p in [*persons.values(), *by_hash.values()] if p.household
+            }
+            if households:
+                exits = recent_exits(
+                    session=session, households=households, since=now - timedelta(hours=window)
+                )
+        source = _BatchFacts(
+            persons, by_hash, repo.locked_gates(session=session, site=self.site),
+            self.hash_plain_id, appointments, passes, exits,
+        )  # fmt: skip
 
         def checker(when: datetime) -> Callable[[str], CodeFacts]:
             def check(code: str) -> CodeFacts:
@@ -282,20 +360,31 @@ class BatchProcessor:
 
             return check
 
+        def leaving_checker(when: datetime) -> Callable[[str], CodeFacts]:
+            def check_leaving(code: str) -> CodeFacts:
+                # A one-time code is spent by entering: its holder may still leave.
+                return verified[code, when]
+
+            return check_leaving
+
         records: list[EntryRecord] = []
         cases: list[CaseRecord] = []
         alerts: list[FeverAlert] = []
         codes_to_mark: list[UsedCodeRow] = []
+        writes = _Writes()
         for passage in passages:
             when = decision_time(passage, now)
+            entering = passage.direction == "in"
             facts = gather_facts(
                 passage,
-                check_code=checker(when),
+                check_code=checker(when) if entering else leaving_checker(when),
                 source=source,
                 now=when,
                 accept_plain_ids=accept_plain,
             )
-            decision = decide(passage, facts, self.policy)
+            if not entering:
+                facts = self._leaving_facts(passage, facts, source, when)
+            decision = self._with_grant_holder(decide(passage, facts, self.policy), facts, source)
             if passage.local_decision is not None:
                 decision = decision.model_copy(update={"decided_at": now})
                 if passage.local_decision != decision.decision:
@@ -322,16 +411,74 @@ class BatchProcessor:
                 cases.append(case)
                 alerts.append(alert)
             if decision.decision == "admit":
-                # A one-time code is spent only when it actually let someone in.
-                for code in facts.codes:
-                    if code.once and code.jti and code.status is CodeStatus.VALID:
-                        used.add(code.jti)
-                        codes_to_mark.append(
-                            (code.jti, passage.event_id, passage.site, passage.gate, now)
-                        )
+                if entering:
+                    # A one-time code is spent only when it actually let someone in.
+                    for code in facts.codes:
+                        if code.once and code.jti and code.status is CodeStatus.VALID:
+                            used.add(code.jti)
+                            codes_to_mark.append(
+                                (code.jti, passage.event_id, passage.site, passage.gate, now)
+                            )
+                self._count_admission(passage, facts, source, writes, now)
             raw = raw_payloads.get(passage.event_id) or passage.model_dump_json()
-            records.append(self._record(passage, raw, decision, facts.person, now))
-        return records, cases, alerts, codes_to_mark
+            records.append(self._record(passage, raw, decision, facts, now))
+        return records, cases, alerts, codes_to_mark, writes
+
+    def _leaving_facts(
+        self, passage: Passage, facts: Facts, source: _BatchFacts, now: datetime
+    ) -> Facts:
+        """Leaving: pass use limits count entries only; the household exit quota applies."""
+        if facts.temp_pass is not None and facts.temp_pass.uses_left is not None:
+            facts = replace(facts, temp_pass=replace(facts.temp_pass, uses_left=None))
+        person = facts.person
+        quota = self.policy.exit_quota_for(passage.gate)
+        if person is not None and person.household and quota is not None:
+            since = now - timedelta(hours=quota.window_hours)
+            if source.exits_since(person.household, since) >= quota.exits:
+                facts = replace(facts, quota_exceeded=True)
+        return facts
+
+    @staticmethod
+    def _count_admission(
+        passage: Passage, facts: Facts, source: _BatchFacts, writes: _Writes, now: datetime
+    ) -> None:
+        person = facts.person
+        if passage.direction == "out":
+            if person is not None and person.household:
+                at = min(passage.ts, now)
+                writes.exits.append(ExitRecord(
+                    event_id=str(passage.event_id), site=passage.site, household=person.household,
+                    person_id=person.person_id, gate=passage.gate, exited_at=at,
+                ))  # fmt: skip
+                source.exits.setdefault(person.household, []).append(at)
+        elif person is None and facts.appointment is None and facts.temp_pass is not None:
+            pass_id = facts.temp_pass.pass_id
+            source.uses_in_batch[pass_id] += 1
+            writes.pass_events.append((pass_id, passage.event_id))
+
+    @staticmethod
+    def _with_grant_holder(decision: Decision, facts: Facts, source: _BatchFacts) -> Decision:
+        """Visitors and pass holders are shown by name at the lane, like roster people."""
+        if decision.person is not None or facts.person is not None:
+            return decision
+        shown: DecisionPerson | None = None
+        if facts.appointment is not None:
+            found = source.appointments[facts.appointment.appointment_id]
+            shown = DecisionPerson(
+                id=found.facts.appointment_id,
+                name=found.facts.visitor_name,
+                kind="visitor",
+                masked_id=repo.mask_id(found.id_last4),
+            )
+        elif facts.temp_pass is not None:
+            held = source.passes[facts.temp_pass.pass_id]
+            shown = DecisionPerson(
+                id=held.facts.pass_id,
+                name=held.holder_name,
+                kind="pass",
+                masked_id=repo.mask_id(held.id_last4),
+            )
+        return decision if shown is None else decision.model_copy(update={"person": shown})
 
     def _open_case(
         self, passage: Passage, decision: Decision, person: PersonFacts | None, now: datetime
@@ -366,8 +513,17 @@ class BatchProcessor:
 
     @staticmethod
     def _record(
-        passage: Passage, raw: str, decision: Decision, person: PersonFacts | None, now: datetime
+        passage: Passage, raw: str, decision: Decision, facts: Facts, now: datetime
     ) -> EntryRecord:
+        person = facts.person
+        grant_id: str | None = None
+        kind = person.kind if person else None
+        if facts.appointment is not None:
+            grant_id = facts.appointment.appointment_id
+            kind = kind or "visitor"
+        elif facts.temp_pass is not None:
+            grant_id = facts.temp_pass.pass_id
+            kind = kind or "pass"
         return EntryRecord(
             event_id=passage.event_id,
             site=passage.site,
@@ -386,4 +542,7 @@ class BatchProcessor:
             case_id=decision.case_id,
             passage_json=raw,
             decision_json=decision.model_dump_json(),
+            sensor=passage.temperature.sensor if passage.temperature else None,
+            kind=kind,
+            grant_id=grant_id,
         )

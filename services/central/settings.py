@@ -42,6 +42,10 @@ class CentralSettings(BaseSettings):
     # queue fills while the previous batch commits, so batches form by themselves.
     batch_wait_ms: Annotated[float, Field(ge=0, le=1000)] = 0.0
     policy_file: Path | None = None
+    # The hash chain over the entry log is sealed this often, between batches.
+    seal_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    # A new policy version in the database is picked up within this time.
+    policy_refresh_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,35 @@ RETRY_MAX_S = 5.0
 IDLE_POLL_S = 0.2
 # Retiring: the session counts as drained after this long with nothing new.
 RETIRE_QUIET_S = 2.0
+# A periodic task waits for an idle moment, but never longer than this many intervals.
+OVERDUE_INTERVALS = 5
+
+
+class Periodic:
+    """Housekeeping the worker thread runs between batches (sealing, policy refresh).
+
+    It runs when the worker is idle and its interval has passed, or regardless
+    once it is overdue, so a sustained burst delays it but never starves it.
+    """
+
+    def __init__(self, name: str, interval_s: float, run: Callable[[], object]) -> None:
+        self.name = name
+        self.interval_s = interval_s
+        self.run = run
+        self.last = time.monotonic()
+        self.failures = 0
+
+    def due(self, now_s: float, *, idle: bool) -> bool:
+        waited = now_s - self.last
+        return waited >= self.interval_s * (1 if idle else OVERDUE_INTERVALS)
+
+    def __call__(self) -> None:
+        self.last = time.monotonic()
+        try:
+            self.run()
+        except Exception:
+            self.failures += 1
+            log.exception("periodic task %s failed; it runs again next interval", self.name)
 
 
 class CentralWorker:
@@ -60,6 +89,7 @@ class CentralWorker:
         self._thread: threading.Thread | None = None
         # Resources to release after the last batch (the database engine).
         self.on_stop: list[Callable[[], None]] = []
+        self.periodic: list[Periodic] = []
         self.batches = 0
         self.passages = 0
         # Held while a batch is in hand, so retiring never ends the session mid-batch.
@@ -156,6 +186,10 @@ class CentralWorker:
             if batch:
                 with self._batch_lock:
                     self._handle(batch)
+            now_s = time.monotonic()
+            for task in self.periodic:
+                if task.due(now_s, idle=not batch):
+                    task()
 
     def _handle(self, batch: list[InboundMessage]) -> None:
         incoming = [Incoming(m.topic, m.payload) for m in batch]

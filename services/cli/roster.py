@@ -1,50 +1,130 @@
-"""``campusgate roster import FILE.csv``: upsert the whitelist, report bad rows by line."""
+"""``campusgate roster``: import (CSV/XLSX, dry run, sync), export, return approval, show."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from services.cli.common import add_actor, add_db
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("roster", help="whitelist of people")
+    parser = subparsers.add_parser("roster", help="whitelist of people (白名单)")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = actions.add_parser("import", help="import a roster CSV (upsert by person_id)")
+
+    imp = actions.add_parser(
+        "import",
+        help="import a roster CSV or XLSX (upsert by person id)",
+        description="Headers in English (person_id,name,kind,id_number,unit,household,"
+        "valid_from,valid_until,gates,return_approved) or Chinese (学号/工号, 姓名, 类别, "
+        "身份证号, 学院/单位, 户号, 有效期起止 or 有效期起/有效期止, 可通行校门, 返校审批). "
+        "Bad rows are reported by line, column and reason; the good ones import.",
+    )
     imp.add_argument("file", type=Path)
-    imp.add_argument("--db", default=None, help="database URL")
+    add_db(imp)
+    add_actor(imp)
     imp.add_argument("--strict", action="store_true", help="import nothing if any row is bad")
+    imp.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
+    imp.add_argument("--sync", action="store_true",
+                     help="deactivate active people the file does not name")  # fmt: skip
+    imp.add_argument("--sync-kind", action="append", metavar="KIND",
+                     help="with --sync: deactivate only people of this kind")  # fmt: skip
+    imp.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    imp.add_argument("--progress", action="store_true",
+                     help="show progress on stderr even when it is not a terminal")  # fmt: skip
+    imp.add_argument("--tz", help="time zone of the dates in the file (env CAMPUSGATE_TZ)")
     imp.add_argument("--demo-key", action="store_true", help="allow the demo ID-hash key")
     imp.set_defaults(handler=run_import)
 
+    export = actions.add_parser("export", help="export the roster (ID numbers masked)")
+    export.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
+    add_db(export)
+    add_actor(export, role="admin")
+    export.add_argument("--lang", choices=["en", "zh"], default="en", help="header language")
+    export.add_argument("--kind", action="append", help="only this kind (repeatable)")
+    export.add_argument("--active", action="store_true", help="only active people")
+    export.set_defaults(handler=run_export)
+
+    ret = actions.add_parser("return", help="students' return approval (返校审批)")
+    ret.add_argument("person")
+    decision = ret.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true")
+    decision.add_argument("--revoke", action="store_true")
+    ret.add_argument("--note", default="", help="why (kept in the audit log)")
+    add_db(ret)
+    add_actor(ret)
+    ret.set_defaults(handler=run_return)
+
+    show = actions.add_parser("show", help="one person as the roster has them")
+    show.add_argument("person")
+    add_db(show)
+    add_actor(show, role="admin")
+    show.set_defaults(handler=run_show)
+
 
 def run_import(args: argparse.Namespace) -> int:
-    from sqlalchemy.orm import Session
-
-    from services.cli.db import default_db
-    from services.errors import RosterError
+    from services.cli.common import ProgressBar, actor, session_scope, wants_progress
     from services.identity import IdHasher, load_id_hash_key
-    from services.roster import import_roster
-    from services.storage.engine import make_engine, upgrade
+    from services.localtime import site_zone
+    from services.roster import import_file
 
     hasher = IdHasher(load_id_hash_key(allow_demo_key=args.demo_key))
-    url = args.db or default_db()
-    try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RosterError(f"cannot read {args.file}: {exc}") from exc
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            report = import_roster(text.splitlines(), session=session, hasher=hasher,
-                                   strict=args.strict)  # fmt: skip
-    finally:
-        engine.dispose()
-    for line, reason in report.errors:
-        print(f"line {line}: {reason}")
+    bar = ProgressBar(f"importing {args.file.name}") if wants_progress(args.progress) else None
+    with session_scope(args, write=True) as session:
+        try:
+            report = import_file(
+                args.file, session=session, hasher=hasher, sheet_name=args.sheet,
+                tz=site_zone(args.tz), actor=actor(args), strict=args.strict,
+                dry_run=args.dry_run, sync=args.sync, sync_kinds=args.sync_kind, progress=bar,
+            )  # fmt: skip
+        finally:
+            if bar is not None:
+                bar.close()
+    for error in report.errors:
+        print(error)
+    for warning in report.warnings:
+        print(f"warning: {warning}")
     if args.strict and report.errors:
-        print(f"nothing imported: {len(report.errors)} bad row(s) (--strict)")
+        print(f"nothing imported: {len(report.bad_lines)} bad row(s) (--strict)")
         return 1
-    print(f"imported: {report.inserted} new, {report.updated} updated, "
-          f"{len(report.errors)} rejected")  # fmt: skip
+    print(report.summary() + (" (dry run)" if args.dry_run else ""))
     return 1 if report.errors else 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from services.cli.common import session_scope
+    from services.exports import format_from_path
+    from services.roster import export_roster
+
+    with session_scope(args, write=False) as session:
+        count = export_roster(
+            args.out, session=session, fmt=format_from_path(args.out), role=args.role,
+            lang=args.lang, kinds=args.kind, active_only=args.active,
+        )  # fmt: skip
+    print(f"exported {count} people to {args.out}")
+    return 0
+
+
+def run_return(args: argparse.Namespace) -> int:
+    from services.cli.common import actor, now, session_scope
+    from services.roster import set_return_approval
+
+    with session_scope(args, write=True) as session:
+        entry = set_return_approval(
+            session=session, person_id=args.person, approved=args.approve, by=actor(args),
+            now=now(), note=args.note,
+        )  # fmt: skip
+    state = "approved" if entry.return_approved else "not approved"
+    print(f"{entry.person_id} {entry.name}: return {state} by {entry.return_approved_by}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from services.cli.common import session_scope
+    from services.roster import get_person
+
+    with session_scope(args, write=False) as session:
+        entry = get_person(session=session, person_id=args.person, role=args.role)
+    for key, value in entry.model_dump().items():
+        print(f"{key:>20}: {'' if value is None else value}")
+    return 0

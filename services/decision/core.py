@@ -8,7 +8,9 @@ Every rule that fires adds its reason; the most severe outcome wins
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from schemas.messages import Decision, DecisionPerson, Outcome, Passage
 from schemas.policy import Policy
@@ -51,6 +53,29 @@ def _gate_allowed(gates: frozenset[str] | None, gate: str) -> bool:
     return gates is None or gate in gates
 
 
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _open_at(start: time, end: time, now: time) -> bool:
+    """Opening hours; a window like 22:00-06:00 wraps past midnight."""
+    return start <= now < end if start <= end else now >= start or now < end
+
+
+def _zone_allows(policy: Policy, gate: str, kind: str, now: datetime) -> bool:
+    """The gate's zone admits this kind of person at this local time (no zone: yes)."""
+    zone = policy.zone_of(gate)
+    if zone is None:
+        return True
+    if zone.kinds is not None and kind not in zone.kinds:
+        return False
+    if zone.open_from is not None and zone.open_until is not None:
+        local = now.astimezone(_zone(policy.timezone)).time()
+        return _open_at(zone.open_from, zone.open_until, local)
+    return True
+
+
 def worse(a: Outcome, b: Outcome) -> Outcome:
     """The more severe of two outcomes."""
     return a if SEVERITY[a] >= SEVERITY[b] else b
@@ -61,7 +86,7 @@ def decide(passage: Passage, facts: Facts, policy: Policy) -> Decision:
     verdict = _Verdict()
     entering = passage.direction == "in"
 
-    if facts.gate_locked:
+    if facts.gate_locked or passage.gate in policy.closed_gates:
         verdict.fire("deny", "gate_closed")
 
     valid_codes = _check_credentials(verdict, facts, policy)
@@ -109,8 +134,10 @@ def _check_identity(
     person = facts.person
     if person is not None and person.active and _within(now, person.valid_from, person.valid_until):
         kinds = policy.gate_kinds.get(gate)
-        if not _gate_allowed(person.gates, gate) or (
-            kinds is not None and person.kind not in kinds
+        if (
+            not _gate_allowed(person.gates, gate)
+            or (kinds is not None and person.kind not in kinds)
+            or not _zone_allows(policy, gate, person.kind, now)
         ):
             verdict.fire("deny", "not_allowed_here")
         if entering and person.kind == "student" and not person.return_approved:
@@ -120,12 +147,20 @@ def _check_identity(
         return
     appointment = facts.appointment
     if appointment is not None and _within(now, appointment.valid_from, appointment.valid_until):
-        if not policy.visitors_allowed or not _gate_allowed(appointment.gates, gate):
+        if (
+            not policy.visitors_allowed
+            or not _gate_allowed(appointment.gates, gate)
+            or not _zone_allows(policy, gate, "visitor", now)
+        ):
             verdict.fire("deny", "not_allowed_here")
         return
     temp_pass = facts.temp_pass
     if temp_pass is not None and _within(now, temp_pass.valid_from, temp_pass.valid_until):
-        if not _gate_allowed(temp_pass.gates, gate) or temp_pass.uses_left == 0:
+        if (
+            not _gate_allowed(temp_pass.gates, gate)
+            or temp_pass.uses_left == 0
+            or not _zone_allows(policy, gate, "pass", now)
+        ):
             verdict.fire("deny", "not_allowed_here")
         return
     verdict.fire("deny", "not_whitelisted")

@@ -1,5 +1,29 @@
-"""Roster import (CSV): each bad row reported by line, good rows upserted."""
+"""Roster (白名单): import from CSV/XLSX with a validation report, export, return approval."""
 
-from services.roster.importer import ImportReport, import_roster
+from services.roster.importer import (
+    ImportReport,
+    RowError,
+    import_file,
+    import_roster,
+    import_sheet,
+)
+from services.roster.service import (
+    RosterEntry,
+    export_roster,
+    get_person,
+    list_roster,
+    set_return_approval,
+)
 
-__all__ = ["ImportReport", "import_roster"]
+__all__ = [
+    "ImportReport",
+    "RosterEntry",
+    "RowError",
+    "export_roster",
+    "get_person",
+    "import_file",
+    "import_roster",
+    "import_sheet",
+    "list_roster",
+    "set_return_approval",
+]

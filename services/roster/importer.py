@@ -1,145 +1,288 @@
-"""Importing the whitelist from CSV: validate every row, upsert the good ones.
+"""Importing the whitelist (白名单): validate every row, upsert the good ones in bulk.
 
-Columns: ``person_id,name,kind,id_number,unit,household,valid_from,valid_until,gates``.
-A bad row is reported with its line number (the header is line 1) and reason and
-the rest still import; ``strict`` imports nothing when any row is bad.  The raw
-ID number is never stored or logged: only its keyed hash and last four digits.
+Files are CSV or XLSX with English or Chinese headers (see
+:mod:`services.roster.columns`).  Every bad row is reported with its line,
+column and reason and the rest still import; ``strict`` imports nothing when
+any row is bad; ``dry_run`` reports what would change and writes nothing.
+
+The upsert is idempotent: a row equal to what is stored changes nothing (not
+even ``updated_at``), so importing the same file twice reports it unchanged.
+``sync`` deactivates the active people (optionally of some kinds) that the file
+does not name: the roster file becomes the whitelist.  The raw ID number is
+never stored or logged: only its keyed hash and last four digits.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from schemas.names import is_valid_name
-from services.errors import RosterError
-from services.identity import IdHasher, validate_cn_id
-from services.storage.models import PersonRow
+from services.identity import IdHasher
+from services.localtime import site_zone
+from services.roster.parse import PersonValues, RowInvalid, parse_row
+from services.roster.source import Sheet, csv_sheet, open_roster
+from services.storage.models import AuditLogRow, PersonRow
 
-COLUMNS = (
-    "person_id", "name", "kind", "id_number", "unit", "household",
-    "valid_from", "valid_until", "gates",
+CHUNK = 500
+PROGRESS_EVERY = 1000
+# Columns an import compares and writes (return approval is handled apart).
+COMPARED = (
+    "name", "kind", "id_hash", "id_last4", "unit", "household", "valid_from", "valid_until",
+    "gates",
 )  # fmt: skip
-KINDS = frozenset({"student", "staff", "family", "visitor", "contractor"})
-MAX_FIELD = 200
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem of one row: the line as the user sees it, the column header, why."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.column}: {self.reason}"
 
 
 @dataclass
 class ImportReport:
+    rows: int = 0
     inserted: int = 0
     updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    unchanged: int = 0
+    deactivated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+
+    @property
+    def bad_lines(self) -> list[int]:
+        return sorted({e.line for e in self.errors})
+
+    def summary(self) -> str:
+        verb = "would import" if self.dry_run or not self.written else "imported"
+        return (
+            f"{verb}: {self.inserted} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.deactivated} deactivated; {len(self.bad_lines)} bad row(s) of {self.rows}"
+        )
 
 
-def _when(text: str, *, end: bool) -> datetime | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"bad date {text!r}") from exc
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _stored_values(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in COMPARED}
 
 
-def _row(values: dict[str, str], hasher: IdHasher, now: datetime) -> dict[str, Any]:
-    person_id = values["person_id"].strip()
-    name = values["name"].strip()
-    if not person_id or len(person_id) > 64 or not person_id.isprintable():
-        raise ValueError("person_id must be 1-64 printable characters")
-    if not name or len(name) > MAX_FIELD:
-        raise ValueError("name is empty or too long")
-    kind = values["kind"].strip().lower()
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r} (one of {', '.join(sorted(KINDS))})")
-    problem = validate_cn_id(values["id_number"])
-    if problem:
-        raise ValueError(problem)
-    valid_from = _when(values["valid_from"], end=False)
-    valid_until = _when(values["valid_until"], end=True)
-    if valid_from and valid_until and valid_until < valid_from:
-        raise ValueError("valid_until is before valid_from")
-    gates = values["gates"].strip() or "*"
-    if gates != "*":
-        names = [g.strip() for g in gates.split(";")]
-        bad = [g for g in names if not is_valid_name(g)]
-        if bad:
-            raise ValueError(f"bad gate name {bad[0]!r}")
-        gates = ";".join(names)
-    return {
-        "person_id": person_id,
-        "name": name,
-        "kind": kind,
-        "id_hash": hasher.hash(values["id_number"]),
-        "id_last4": IdHasher.last4(values["id_number"]),
-        "unit": values["unit"].strip()[:MAX_FIELD],
-        "household": values["household"].strip() or None,
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-        "gates": gates,
-        "updated_at": now,
-    }
+def _new_values(values: PersonValues) -> dict[str, Any]:
+    return {name: getattr(values, name) for name in COMPARED}
+
+
+PERSONS: Table = PersonRow.__table__  # type: ignore[assignment]
+
+
+def _existing(session: Session, person_ids: list[str]) -> dict[str, Any]:
+    table = PERSONS
+    found: dict[str, Any] = {}
+    for start in range(0, len(person_ids), CHUNK):
+        chunk = person_ids[start : start + CHUNK]
+        query = select(
+            table.c.person_id, table.c.active, table.c.return_approved,
+            *(table.c[name] for name in COMPARED),
+        ).where(table.c.person_id.in_(chunk))  # fmt: skip
+        for row in session.connection().execute(query):
+            found[row.person_id] = row
+    return found
+
+
+def import_sheet(
+    sheet: Sheet,
+    *,
+    session: Session,
+    hasher: IdHasher,
+    tz: ZoneInfo | None = None,
+    now: datetime | None = None,
+    actor: str = "roster import",
+    strict: bool = False,
+    dry_run: bool = False,
+    sync: bool = False,
+    sync_kinds: Collection[str] | None = None,
+    progress: Progress | None = None,
+    source_name: str = "",
+) -> ImportReport:
+    """Validate the sheet's rows and upsert the good ones (in the caller's transaction)."""
+    tz = tz or site_zone()
+    now = now or datetime.now(UTC)
+    report = ImportReport(dry_run=dry_run)
+    if sheet.unknown_headers:
+        report.warnings.append(
+            f"line {sheet.header_line}: ignored column(s) {', '.join(sheet.unknown_headers)}"
+        )
+    good: dict[str, tuple[int, PersonValues]] = {}
+    seen_ids: dict[str, int] = {}  # every person id named on any row, good or bad
+    by_hash: dict[str, tuple[int, str]] = {}
+    for line, cells in sheet.rows:
+        report.rows += 1
+        if progress is not None and report.rows % PROGRESS_EVERY == 0:
+            progress(report.rows, sheet.total_rows)
+        if "__error__" in cells:
+            report.errors.append(RowError(line, "(row)", str(cells["__error__"])))
+            continue
+        named = str(cells.get("person_id") or "").strip()
+        try:
+            values = parse_row(cells, hasher=hasher, tz=tz)
+        except RowInvalid as exc:
+            for name, reason in exc.problems:
+                report.errors.append(RowError(line, sheet.column_of(name), reason))
+            if named:
+                seen_ids.setdefault(named, line)
+            continue
+        first = seen_ids.get(values.person_id)
+        if first is not None:
+            report.errors.append(RowError(
+                line, sheet.column_of("person_id"),
+                f"duplicate person {values.person_id!r} (first on line {first})",
+            ))  # fmt: skip
+            continue
+        seen_ids[values.person_id] = line
+        twin = by_hash.get(values.id_hash)
+        if twin is not None:
+            report.warnings.append(
+                f"line {line}: same ID number as line {twin[0]} ({twin[1]}); both imported"
+            )
+        else:
+            by_hash[values.id_hash] = (line, values.person_id)
+        good[values.person_id] = (line, values)
+    if progress is not None:
+        progress(report.rows, report.rows)
+
+    existing = _existing(session, list(good))
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for person_id, (_line, values) in good.items():
+        new = _new_values(values)
+        stored = existing.get(person_id)
+        if stored is None:
+            approved = True if values.return_approved is None else values.return_approved
+            inserts.append({
+                "person_id": person_id, **new, "active": True, "return_approved": approved,
+                "return_approved_by": actor if values.return_approved is not None else None,
+                "return_approved_at": now if values.return_approved is not None else None,
+                "updated_at": now,
+            })  # fmt: skip
+            continue
+        changed = {k: v for k, v in new.items() if _stored_values(stored)[k] != v}
+        if not stored.active:
+            changed["active"] = True
+        if values.return_approved is not None and values.return_approved != stored.return_approved:
+            changed.update(return_approved=values.return_approved,
+                           return_approved_by=actor, return_approved_at=now)  # fmt: skip
+        if changed:
+            updates.append({"person_id": person_id, **changed, "updated_at": now})
+        else:
+            report.unchanged += 1
+    report.inserted = len(inserts)
+    report.updated = len(updates)
+
+    to_deactivate: list[str] = []
+    if sync:
+        if report.errors:
+            report.warnings.append(
+                "--sync deactivated nobody: the file has bad rows, so who is missing is not certain"
+            )
+        else:
+            table = PERSONS
+            query = select(table.c.person_id).where(table.c.active)
+            if sync_kinds:
+                query = query.where(table.c.kind.in_(list(sync_kinds)))
+            active = session.connection().execute(query).scalars()
+            to_deactivate = sorted(set(active) - seen_ids.keys())
+    report.deactivated = len(to_deactivate)
+
+    if dry_run:
+        return report
+    if strict and report.errors:
+        report.inserted = report.updated = report.unchanged = report.deactivated = 0
+        return report
+    _write(session, inserts, updates, to_deactivate, now)
+    session.add(AuditLogRow(
+        at=now, actor=actor[:64], role="admin", action="roster.import", target=source_name[:500],
+        params_json=json.dumps({
+            "rows": report.rows, "inserted": report.inserted, "updated": report.updated,
+            "unchanged": report.unchanged, "deactivated": report.deactivated,
+            "bad_rows": len(report.bad_lines), "sync": sync, "strict": strict,
+        }),
+        result_count=report.inserted + report.updated + report.deactivated,
+    ))  # fmt: skip
+    session.flush()
+    report.written = True
+    return report
+
+
+def _write(
+    session: Session,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    deactivate: list[str],
+    now: datetime,
+) -> None:
+    table = PERSONS
+    connection = session.connection()
+    if inserts:
+        connection.execute(insert(table), inserts)
+    # One executemany per distinct set of changed columns (usually one or two).
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in updates:
+        keys = tuple(sorted(k for k in row if k != "person_id"))
+        groups.setdefault(keys, []).append({f"b_{k}": v for k, v in row.items()})
+    for keys, rows in groups.items():
+        statement = (
+            update(table)
+            .where(table.c.person_id == bindparam("b_person_id"))
+            .values({k: bindparam(f"b_{k}") for k in keys})
+        )
+        connection.execute(statement, rows)
+    for start in range(0, len(deactivate), CHUNK):
+        chunk = deactivate[start : start + CHUNK]
+        connection.execute(
+            update(table).where(table.c.person_id.in_(chunk)).values(active=False, updated_at=now)
+        )
 
 
 def import_roster(
-    lines: Iterable[str], *, session: Session, hasher: IdHasher, strict: bool = False,
+    lines: Iterable[str],
+    *,
+    session: Session,
+    hasher: IdHasher,
+    strict: bool = False,
     now: datetime | None = None,
-) -> ImportReport:  # fmt: skip
-    now = now or datetime.now(UTC)
-    reader = csv.reader(line.lstrip("\ufeff") if i == 0 else line for i, line in enumerate(lines))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration as exc:
-        raise RosterError("the roster file is empty") from exc
-    except csv.Error as exc:
-        raise RosterError(f"unreadable header: {exc}") from exc
-    if tuple(header) != COLUMNS:
-        raise RosterError(f"header must be {','.join(COLUMNS)}; got {','.join(header)[:200]}")
-    report = ImportReport()
-    good: dict[str, dict[str, Any]] = {}
-    line_no = 1
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line_no += 1
-            report.errors.append((line_no, f"unreadable row: {exc}"))
-            continue
-        line_no = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(COLUMNS):
-            report.errors.append((line_no, f"expected {len(COLUMNS)} columns, got {len(fields)}"))
-            continue
-        try:
-            row = _row(dict(zip(COLUMNS, fields, strict=True)), hasher, now)
-        except ValueError as exc:
-            report.errors.append((line_no, str(exc)))
-            continue
-        if row["person_id"] in good:
-            report.errors.append((line_no, f"duplicate person_id {row['person_id']!r}"))
-            continue
-        good[row["person_id"]] = row
-    if strict and report.errors:
-        return report
-    existing = set(session.scalars(select(PersonRow.person_id).where(
-        PersonRow.person_id.in_(list(good))))) if good else set()  # fmt: skip
-    for person_id, row in good.items():
-        session.merge(PersonRow(**row))
-        if person_id in existing:
-            report.updated += 1
-        else:
-            report.inserted += 1
-    session.flush()
-    return report
+    tz: ZoneInfo | None = None,
+    dry_run: bool = False,
+    sync: bool = False,
+) -> ImportReport:
+    """Import CSV text lines (the header first); see :func:`import_sheet`."""
+    return import_sheet(
+        csv_sheet(lines), session=session, hasher=hasher, strict=strict, now=now, tz=tz,
+        dry_run=dry_run, sync=sync,
+    )  # fmt: skip
+
+
+def import_file(
+    path: Path,
+    *,
+    session: Session,
+    hasher: IdHasher,
+    sheet_name: str | None = None,
+    **options: Any,
+) -> ImportReport:
+    """Import a CSV or XLSX file; ``options`` as for :func:`import_sheet`."""
+    sheet = open_roster(path, sheet=sheet_name)
+    return import_sheet(sheet, session=session, hasher=hasher, source_name=path.name, **options)

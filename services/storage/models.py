@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, Numeric, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.storage.types import UtcDateTime
@@ -33,6 +33,9 @@ class PersonRow(Base):
     gates: Mapped[str] = mapped_column(Text, default="*")
     active: Mapped[bool] = mapped_column(default=True)
     return_approved: Mapped[bool] = mapped_column(default=True)
+    # Students' return approval (返校审批): who decided it and when.
+    return_approved_by: Mapped[str | None] = mapped_column(String(64))
+    return_approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -41,6 +44,13 @@ class EntryRow(Base):
     __table_args__ = (
         Index("ix_entries_person_ts", "person_id", "ts"),
         Index("ix_entries_site_gate_ts", "site", "gate", "ts"),
+        Index("ix_entries_site_ts", "site", "ts"),
+        Index(
+            "ix_entries_grant_id",
+            "grant_id",
+            sqlite_where=text("grant_id IS NOT NULL"),
+            postgresql_where=text("grant_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -61,6 +71,12 @@ class EntryRow(Base):
     case_id: Mapped[str | None] = mapped_column(String(40))
     passage_json: Mapped[str] = mapped_column(Text)
     decision_json: Mapped[str] = mapped_column(Text)
+    # Public copies of what reports need, so they survive anonymisation:
+    # the thermometer, the person's kind at the time, and the appointment
+    # (A-...) or temporary pass (P-...) that identified a visitor.
+    sensor: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    grant_id: Mapped[str | None] = mapped_column(String(40))
 
 
 class RejectedMessageRow(Base):
@@ -114,3 +130,188 @@ class GateStateRow(Base):
     locked: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AppointmentRow(Base):
+    """A visitor appointment; approved or refused by an approver of the host unit."""
+
+    __tablename__ = "appointments"
+
+    appointment_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    visitor_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_last4: Mapped[str] = mapped_column(String(4))
+    host_unit: Mapped[str] = mapped_column(String(200), index=True)
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    gates: Mapped[str] = mapped_column(Text, default="*")
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    once: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    code_jti: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class UnitApproverRow(Base):
+    """Who may approve appointments for a host unit (谁审核谁负责)."""
+
+    __tablename__ = "unit_approvers"
+
+    unit: Mapped[str] = mapped_column(String(200), primary_key=True)
+    approver: Mapped[str] = mapped_column(String(64), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PassCategoryRow(Base):
+    """A temporary pass category: duty, business, medical, or one the site defines."""
+
+    __tablename__ = "pass_categories"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    max_days: Mapped[int | None] = mapped_column(Integer)
+    max_active: Mapped[int | None] = mapped_column(Integer)
+    default_uses: Mapped[int | None] = mapped_column(Integer)
+    gates: Mapped[str] = mapped_column(Text, default="*")
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TempPassRow(Base):
+    __tablename__ = "temp_passes"
+
+    pass_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_last4: Mapped[str] = mapped_column(String(4))
+    person_id: Mapped[str | None] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    gates: Mapped[str] = mapped_column(Text, default="*")
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    once: Mapped[bool] = mapped_column(default=False)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    code_jti: Mapped[str | None] = mapped_column(String(64))
+
+
+class HouseholdExitRow(Base):
+    """One admitted ``out`` passage of a household member (the exit quota counts these)."""
+
+    __tablename__ = "household_exits"
+    __table_args__ = (Index("ix_household_exits_household_at", "household", "exited_at"),)
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    household: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(String(64))
+    gate: Mapped[str] = mapped_column(String(32))
+    exited_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PolicyVersionRow(Base):
+    """Every version of a site's policy, with who changed it and why."""
+
+    __tablename__ = "policy_versions"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_json: Mapped[str] = mapped_column(Text)
+    level: Mapped[str | None] = mapped_column(String(32))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ResponseLevelRow(Base):
+    """A named epidemic response level: the policy values it switches in one action."""
+
+    __tablename__ = "response_levels"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    settings_json: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditLogRow(Base):
+    """Who asked or changed what, when: audit queries and administrative actions."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text, default="")
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    result_count: Mapped[int | None] = mapped_column(Integer)
+
+
+class EntryChainRow(Base):
+    """The hash chain over the entry log, sealed in entry id order after commit.
+
+    ``chain_hash`` = SHA-256(previous chain_hash, seq, entry_id, event_id,
+    entry_ts, public_hash, personal_hash).  The public hash covers the columns
+    reports and audits need; the personal hash the columns retention may erase,
+    so an anonymised entry still verifies against its public hash.
+    """
+
+    __tablename__ = "entry_chain"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    entry_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    entry_ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    public_hash: Mapped[str] = mapped_column(String(64))
+    personal_hash: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RetentionRunRow(Base):
+    """One run of the retention job: what it purged or anonymised, and up to when."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    days: Mapped[int] = mapped_column(Integer)
+    cutoff: Mapped[datetime] = mapped_column(UtcDateTime)
+    entries_affected: Mapped[int] = mapped_column(Integer)
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class ReportRunRow(Base):
+    """A daily report produced (by hand or by the scheduler)."""
+
+    __tablename__ = "report_runs"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    produced_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    zero: Mapped[bool] = mapped_column(default=False)

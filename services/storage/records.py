@@ -27,6 +27,9 @@ class EntryRecord:
     case_id: str | None
     passage_json: str
     decision_json: str
+    sensor: str | None = None  # the thermometer, from the passage
+    kind: str | None = None  # the person's kind then, or "visitor" / "pass"
+    grant_id: str | None = None  # the appointment or pass that identified them
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,9 @@ def insert_entries(*, session: Session, records: Sequence[EntryRecord]) -> set[u
             "case_id": r.case_id,
             "passage_json": r.passage_json,
             "decision_json": r.decision_json,
+            "sensor": r.sensor,
+            "kind": r.kind,
+            "grant_id": r.grant_id,
         }
         for r in records
     ]

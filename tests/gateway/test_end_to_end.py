@@ -171,8 +171,8 @@ def test_unplugged_thermometer_shows_in_the_status_and_comes_back(
     watcher = listen(broker.url, gate_topic(site, GATE, GateChannel.STATUS))  # type: ignore[operator]
 
     def wait_state(state: str) -> GateStatus:
-        while True:
-            status = GateStatus.model_validate_json(watcher.get().payload)
+        while True:  # generous: the reconnect backoff runs on a loaded machine too
+            status = GateStatus.model_validate_json(watcher.get(timeout=30).payload)
             if status.devices["thermometer"].state == state:
                 return status
 

@@ -50,7 +50,7 @@ def test_bad_rows_are_reported_by_line_while_good_rows_import(db_url: str) -> No
     lines = ["\ufeff" + HEADER, GOOD, *BAD_ROWS.values(), f"T1,Ivy,staff,{GOOD_ID},Math,,,,*"]
     report = _import(db_url, lines)
     assert report.inserted == 2  # type: ignore[attr-defined]
-    errors = dict(report.errors)  # type: ignore[attr-defined]
+    errors = {e.line: e.reason for e in report.errors}  # type: ignore[attr-defined]
     assert sorted(errors) == list(range(3, 3 + len(BAD_ROWS)))
     assert "check digit" in errors[3]
     assert "duplicate" in errors[9]
@@ -94,7 +94,7 @@ def test_cli_import_and_raw_number_never_stored(
     csv.write_text("\n".join([HEADER, GOOD, BAD_ROWS["bad check digit"]]) + "\n", encoding="utf-8")
     assert main(["roster", "import", str(csv), "--db", url, "--demo-key"]) == 1
     out = capsys.readouterr().out
-    assert "line 3: ID number check digit is wrong" in out
+    assert "line 3, id_number: ID number check digit is wrong" in out
     assert "1 new" in out
     for path in tmp_path.glob("r.db*"):
         assert GOOD_ID.encode() not in path.read_bytes()

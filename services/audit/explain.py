@@ -1,0 +1,444 @@
+"""``audit explain EVENT_ID``: the inputs, the facts, the policy version and every reason.
+
+An explanation is rebuilt from what was stored: the passage exactly as the
+gate sent it (codes shown by their claims, never as the bearer text), the
+decision as it was answered, the policy version it used (when versions are
+stored), and the facts the database holds about the person, appointment,
+pass, case, one-time code and household exits.  Roster facts are as the
+roster is *now*; the explanation says so where that matters.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schemas.policy import Policy
+from services.audit.chain import is_anonymised, personal_hash, public_hash
+from services.audit.log import log_action
+from services.audit.queries import ENTRIES, HISTORY_COLUMNS, names_of, view
+from services.codes import KeyRing, Verifier
+from services.codes.format import split
+from services.decision.core import SEVERITY
+from services.errors import CodeError, ExpiredCode, NotFound, NotYetValidCode
+from services.passes.service import pass_state
+from services.policy.store import stored_policy
+from services.privacy import Masker, Role, mask_id_number
+from services.storage.models import (
+    AppointmentRow,
+    EntryChainRow,
+    GateStateRow,
+    HouseholdExitRow,
+    IsolationCaseRow,
+    PersonRow,
+    TempPassRow,
+    UsedCodeRow,
+)
+
+REASON_OUTCOME = {
+    "gate_closed": "deny",
+    "invalid_code": "deny",
+    "expired_code": "deny",
+    "code_used": "deny",
+    "not_whitelisted": "deny",
+    "not_allowed_here": "deny",
+    "return_not_approved": "deny",
+    "isolation_pending": "isolate",
+    "health_code_missing": "deny",
+    "health_code_yellow": "deny",
+    "health_code_red": "isolate",
+    "test_expired": "deny",
+    "travel_risk": "deny",
+    "no_mask": "deny",
+    "no_temperature": "recheck",
+    "implausible_temperature": "recheck",
+    "fever": "isolate",
+    "quota_exceeded": "deny",
+    "malformed": "deny",
+}
+
+
+class CodeSeen(BaseModel):
+    """A scanned credential as its claims say (the code text itself is a bearer secret)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    typ: str | None = None
+    subject: str | None = None
+    key_id: str | None = None
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+    once: bool = False
+    jti: str | None = None
+    health: str | None = None
+    status_then: str  # valid / invalid / expired / not_yet_valid / unchecked / unreadable
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    outcome: str
+    why: str
+
+
+class Explanation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    entry: dict[str, Any]
+    inputs: dict[str, Any]
+    codes: list[CodeSeen]
+    facts: dict[str, Any]
+    policy: dict[str, Any]
+    decision: dict[str, Any]
+    reasons: list[Reason]
+    seal: dict[str, Any]
+
+
+def _codes(
+    passage: dict[str, Any], decided_at: datetime, keyring: KeyRing | None
+) -> list[CodeSeen]:
+    seen: list[CodeSeen] = []
+    verifier = Verifier(keyring) if keyring is not None else None
+    for credential in passage.get("credentials", []):
+        kind = credential.get("kind", "?")
+        data = credential.get("data", "")
+        if kind != "qr":
+            seen.append(CodeSeen(kind=kind, subject="(plain identifier)", status_then="unchecked"))
+            continue
+        try:
+            _signed, claims, _sig = split(data)
+        except CodeError:
+            seen.append(CodeSeen(kind=kind, status_then="unreadable"))
+            continue
+        status = "unchecked"
+        if verifier is not None:
+            try:
+                verifier.verify(data, decided_at)
+                status = "valid"
+            except ExpiredCode:
+                status = "expired"
+            except NotYetValidCode:
+                status = "not_yet_valid"
+            except CodeError:
+                status = "invalid"
+
+        def when(name: str, claims: dict[str, Any] = claims) -> datetime | None:
+            value = claims.get(name)
+            return (
+                datetime.fromtimestamp(value, decided_at.tzinfo) if isinstance(value, int) else None
+            )
+
+        seen.append(
+            CodeSeen(
+                kind=kind,
+                typ=claims.get("typ"),
+                subject=claims.get("sub"),
+                key_id=claims.get("kid"),
+                issued_at=when("iat"),
+                expires_at=when("exp"),
+                once=bool(claims.get("once")),
+                jti=claims.get("jti"),
+                health=claims.get("hs"),
+                status_then=status,
+            )
+        )
+    return seen
+
+
+def _why(reason: str, ctx: dict[str, Any]) -> str:
+    entry, policy, facts = ctx["entry"], ctx["policy"], ctx["facts"]
+    threshold = policy.get("threshold", "37.3 (default)")
+    if reason == "fever":
+        mode = policy.get("screening_here", "hard")
+        return (
+            f"{entry['celsius']} C measured by {entry.get('sensor') or '?'} is at or above "
+            f"the threshold {threshold} C; screening at {entry['gate']} is {mode}"
+        )
+    if reason == "no_temperature":
+        return "the gate sent no temperature reading"
+    if reason == "implausible_temperature":
+        return (
+            f"{entry['celsius']} C is outside the plausible range "
+            f"{policy.get('plausible_min', '34.0')}-{policy.get('plausible_max', '43.0')} C"
+        )
+    if reason == "gate_closed":
+        return f"gate {entry['gate']} was closed (locked down, or closed by the policy's level)"
+    if reason == "not_whitelisted":
+        person, grant = facts.get("person"), facts.get("grant")
+        if person is not None:
+            return (
+                f"{person['person_id']} is in the roster but was not valid then "
+                f"(active now: {person['active']}, valid {person['valid_from']} .. "
+                f"{person['valid_until']})"
+            )
+        if grant is not None:
+            return (
+                f"{grant['id']} ({grant['type']}) did not admit then: status {grant['status']}, "
+                f"window {grant['valid_from']} .. {grant['valid_until']}"
+            )
+        return "no valid code named anyone in the roster, an approved appointment or a pass"
+    if reason == "not_allowed_here":
+        person, grant = facts.get("person"), facts.get("grant")
+        gates = (person or grant or {}).get("gates", "?")
+        return (
+            f"{entry['gate']} is not among the allowed gates ({gates}) or kinds, "
+            "or the pass's uses are spent, or visitors are banned"
+        )
+    if reason == "return_not_approved":
+        person = facts.get("person") or {}
+        return (
+            f"student's return (返校) not approved (now: {person.get('return_approved')}, "
+            f"by {person.get('return_approved_by')})"
+        )
+    if reason == "isolation_pending":
+        return f"the person has an open isolation case {entry.get('case_id')}"
+    if reason == "code_used":
+        used = facts.get("used_codes", [])
+        first = next((u for u in used if u["event_id"] != entry["event_id"]), None)
+        return "a one-time code was presented again" + (
+            f"; it was spent by {first['event_id']} at {first['used_at']}" if first else ""
+        )
+    if reason == "expired_code":
+        return "a code's validity had ended when the passage was decided"
+    if reason == "invalid_code":
+        return (
+            "a code was forged, unreadable or signed by an unknown key, "
+            "or codes of two people were shown"
+        )
+    if reason == "quota_exceeded":
+        exits = facts.get("household_exits_before", [])
+        return f"household {facts.get('household')} had already used its exit quota: " + ", ".join(
+            f"{e['person_id']} at {e['exited_at']}" for e in exits
+        )
+    if reason == "no_mask":
+        return "marked without a mask where masks are required"
+    if reason.startswith("health_code") or reason in ("test_expired", "travel_risk"):
+        required = policy.get("health_code_required")
+        return f"health code rule {reason} (the policy requires a health code: {required})"
+    if reason == "malformed":
+        return "the message failed validation; it is kept in the rejected messages"
+    return reason
+
+
+def explain(
+    *,
+    session: Session,
+    event_id: str,
+    actor: str,
+    role: Role | str,
+    now: datetime,
+    keyring: KeyRing | None = None,
+) -> Explanation:
+    masker = Masker(role)
+    connection = session.connection()
+    row = connection.execute(select(ENTRIES).where(ENTRIES.c.event_id == event_id)).first()
+    if row is None:
+        raise NotFound(f"no entry with event id {event_id!r}")
+    names = names_of(
+        session,
+        {row.person_id} if row.person_id else set(),
+        {row.grant_id} if row.grant_id else set(),
+    )
+    shown = view(row, names, masker)
+    entry = shown.model_dump(mode="json")
+    anonymised = is_anonymised(row)
+    passage: dict[str, Any] = {} if anonymised else json.loads(row.passage_json)
+    answer: dict[str, Any] = {} if anonymised else json.loads(row.decision_json)
+    codes = _codes(passage, row.decided_at, keyring)
+    inputs = {k: v for k, v in passage.items() if k != "credentials"}
+    facts: dict[str, Any] = {}
+    if row.person_id:
+        person = session.get(PersonRow, row.person_id)
+        if person is not None:
+            facts["person"] = {
+                "person_id": masker.person_id(person.person_id),
+                "name": masker.name(person.name),
+                "kind": person.kind,
+                "masked_id": mask_id_number(person.id_last4),
+                "active": person.active,
+                "valid_from": person.valid_from,
+                "valid_until": person.valid_until,
+                "gates": person.gates,
+                "household": person.household,
+                "return_approved": person.return_approved,
+                "return_approved_by": person.return_approved_by,
+                "as_of": "the roster now",
+            }
+            facts["household"] = person.household
+    if row.grant_id:
+        facts["grant"] = _grant(session, row.grant_id, masker, row.decided_at)
+    for code in codes:
+        if code.typ in ("visitor", "pass") and code.subject and "grant" not in facts:
+            facts["grant"] = _grant(session, code.subject, masker, row.decided_at)
+    case_id = row.case_id
+    case = session.get(IsolationCaseRow, case_id) if case_id else None
+    if case is not None:
+        facts["case"] = {
+            "case_id": case.case_id,
+            "status": case.status,
+            "opened_at": case.opened_at,
+            "opened_by_this_passage": case.event_id == row.event_id,
+            "celsius": case.celsius,
+            "acknowledged_by": case.acknowledged_by,
+            "clinic_celsius": case.clinic_celsius,
+            "outcome": case.outcome,
+            "closed_at": case.closed_at,
+        }
+    jtis = [c.jti for c in codes if c.once and c.jti]
+    if jtis:
+        facts["used_codes"] = [
+            {"jti": u.jti, "event_id": u.event_id, "used_at": u.used_at}
+            for u in session.scalars(select(UsedCodeRow).where(UsedCodeRow.jti.in_(jtis)))
+        ]
+    policy_row = stored_policy(session=session, site=row.site, version=row.policy_version)
+    policy = _policy_facts(policy_row, row)
+    if "quota_exceeded" in (row.reasons or "") and facts.get("household"):
+        window = timedelta(hours=policy.get("exit_window_hours", 48))
+        facts["household_exits_before"] = [
+            {"person_id": masker.person_id(e.person_id), "exited_at": e.exited_at, "gate": e.gate}
+            for e in session.scalars(
+                select(HouseholdExitRow)
+                .where(
+                    HouseholdExitRow.household == facts["household"],
+                    HouseholdExitRow.exited_at > row.decided_at - window,
+                    HouseholdExitRow.exited_at <= row.decided_at,
+                )
+                .order_by(HouseholdExitRow.exited_at)
+            )
+        ]
+    gate_state = session.get(GateStateRow, (row.site, row.gate))
+    if gate_state is not None:
+        facts["gate_now"] = {
+            "locked": gate_state.locked,
+            "since": gate_state.updated_at,
+            "by": gate_state.updated_by,
+        }
+    ctx = {"entry": entry, "policy": policy, "facts": facts}
+    reasons = sorted(
+        (
+            Reason(reason=r, outcome=REASON_OUTCOME.get(r, "?"), why=_why(r, ctx))
+            for r in shown.reasons
+        ),
+        key=lambda r: -SEVERITY.get(r.outcome, 0),  # type: ignore[call-overload]
+    )
+    if not reasons:
+        reasons = [Reason(reason="(none)", outcome=row.decision, why="no rule fired: admitted")]
+    seal = _seal(session, row)
+    log_action(
+        session,
+        at=now,
+        actor=actor,
+        role=str(role),
+        action="audit.explain",
+        target=event_id,
+        count=1,
+    )
+    decision = {
+        "decision": row.decision,
+        "decided_at": row.decided_at,
+        "received_at": row.received_at,
+        "local_decision": row.local_decision,
+        "policy_version": row.policy_version,
+        "case_id": row.case_id,
+        "answer_sent": answer or "(anonymised)",
+    }
+    return Explanation(
+        event_id=event_id,
+        entry=entry,
+        inputs=inputs,
+        codes=codes,
+        facts=facts,
+        policy=policy,
+        decision=decision,
+        reasons=reasons,
+        seal=seal,
+    )
+
+
+def _grant(session: Session, grant_id: str, masker: Masker, at: datetime) -> dict[str, Any]:
+    if grant_id.startswith("A-"):
+        a = session.get(AppointmentRow, grant_id)
+        if a is None:
+            return {"id": grant_id, "type": "appointment", "status": "not found"}
+        return {
+            "id": grant_id,
+            "type": "appointment",
+            "visitor": masker.name(a.visitor_name),
+            "masked_id": mask_id_number(a.id_last4),
+            "host_unit": a.host_unit,
+            "status": a.status,
+            "approved_by": a.decided_by,
+            "decided_at": a.decided_at,
+            "gates": a.gates,
+            "valid_from": a.valid_from,
+            "valid_until": a.valid_until,
+            "once": a.once,
+            "purpose": a.purpose,
+        }
+    p = session.get(TempPassRow, grant_id)
+    if p is None:
+        return {"id": grant_id, "type": "pass", "status": "not found"}
+    return {
+        "id": grant_id,
+        "type": "pass",
+        "category": p.category,
+        "holder": masker.name(p.holder_name),
+        "masked_id": mask_id_number(p.id_last4),
+        "status": pass_state(p, at),
+        "issued_by": p.issued_by,
+        "gates": p.gates,
+        "valid_from": p.valid_from,
+        "valid_until": p.valid_until,
+        "uses_now": p.uses,
+        "max_uses": p.max_uses,
+        "revoked_by": p.revoked_by,
+        "revoked_at": p.revoked_at,
+    }
+
+
+def _policy_facts(policy: Policy | None, row: Any) -> dict[str, Any]:
+    if policy is None:
+        return {
+            "version": row.policy_version,
+            "note": "this version is not stored (a policy file or the defaults)",
+        }
+    quota = policy.exit_quota_for(row.gate)
+    return {
+        "version": policy.version,
+        "level": policy.level,
+        "threshold": str(policy.threshold),
+        "plausible_min": str(policy.plausible_min),
+        "plausible_max": str(policy.plausible_max),
+        "screening_here": policy.screening_for(row.gate),
+        "health_code_required": policy.health_code_required,
+        "mask_required": policy.mask_required,
+        "visitors_allowed": policy.visitors_allowed,
+        "closed_gates": sorted(policy.closed_gates),
+        "exit_quota": None if quota is None else f"{quota.exits} per {quota.window_hours} h",
+        "exit_window_hours": quota.window_hours if quota else 48,
+    }
+
+
+def _seal(session: Session, row: Any) -> dict[str, Any]:
+    chain = session.scalars(select(EntryChainRow).where(EntryChainRow.entry_id == row.id)).first()
+    if chain is None:
+        return {"sealed": False, "note": "not sealed yet (the sealer runs every second or so)"}
+    return {
+        "sealed": True,
+        "seq": chain.seq,
+        "sealed_at": chain.sealed_at,
+        "public_fields_match": public_hash(row) == chain.public_hash,
+        "personal_fields_match": personal_hash(row) == chain.personal_hash,
+        "anonymised": is_anonymised(row),
+    }
+
+
+__all__ = ["HISTORY_COLUMNS", "Explanation", "explain"]

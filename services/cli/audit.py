@@ -1,0 +1,344 @@
+"""``campusgate audit``: history, explanations, contact tracing, the audit log, the hash chain.
+
+Every query is logged (who asked, what, when) in the same transaction as the
+answer; ``--by`` and ``--role`` say who is asking and whose view of names applies.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from services.cli.common import add_actor, add_db
+
+if TYPE_CHECKING:
+    from services.audit.queries import EntryView
+
+DEFAULT_DAYS = 30
+
+
+def _span(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since", help=f"ISO date/time (default: {DEFAULT_DAYS} days before --until)"
+    )
+    parser.add_argument("--until", help="ISO date/time, exclusive (default: now)")
+
+
+def _out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, help="export to FILE.csv or FILE.xlsx")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("audit", help="who entered, when, why, and who was near them")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    person = actions.add_parser("person", help="passages of a person (or A-/P- id)")
+    person.add_argument("person")
+    _span(person)
+    _out(person)
+    add_db(person)
+    add_actor(person, role="auditor")
+    person.set_defaults(handler=run_person)
+
+    gate = actions.add_parser("gate", help="passages at a gate")
+    gate.add_argument("gate")
+    gate.add_argument("--site", default="main")
+    gate.add_argument(
+        "--decision", action="append", choices=["admit", "deny", "recheck", "isolate"]
+    )
+    _span(gate)
+    _out(gate)
+    add_db(gate)
+    add_actor(gate, role="auditor")
+    gate.set_defaults(handler=run_gate)
+
+    explain = actions.add_parser("explain", help="why one passage was decided as it was")
+    explain.add_argument("event_id")
+    explain.add_argument("--keys", type=Path, help="public keys: re-check the codes' signatures")
+    explain.add_argument("--json", action="store_true", help="print JSON")
+    add_db(explain)
+    add_actor(explain, role="auditor")
+    explain.set_defaults(handler=run_explain)
+
+    trace = actions.add_parser("trace", help="contact tracing from the gate logs")
+    trace.add_argument("person", help="person id (or A-/P- id) of the case")
+    trace.add_argument("--window", default="30m", help="how close in time counts (e.g. 30m)")
+    trace.add_argument("--since", help="ISO date/time (default: 14 days before --until)")
+    trace.add_argument("--until", help="ISO date/time (default: now)")
+    _out(trace)
+    add_db(trace)
+    add_actor(trace, role="auditor")
+    trace.set_defaults(handler=run_trace)
+
+    log = actions.add_parser("log", help="the audit log: who asked or changed what, when")
+    log.add_argument("--who", help="only this actor")
+    log.add_argument("--action", help="only actions starting with this (e.g. audit., roster.)")
+    _span(log)
+    add_db(log)
+    add_actor(log, role="auditor")
+    log.set_defaults(handler=run_log)
+
+    seal = actions.add_parser("seal", help="chain the entries not sealed yet; print the head")
+    add_db(seal)
+    seal.set_defaults(handler=run_seal)
+
+    verify = actions.add_parser("verify", help="check the hash chain over the entry log")
+    verify.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="a head recorded earlier (e.g. in a daily report)",
+    )
+    verify.add_argument("--progress", action="store_true")
+    add_db(verify)
+    add_actor(verify, role="auditor")
+    verify.set_defaults(handler=run_verify)
+
+
+def _window(args: argparse.Namespace, *, days: int = DEFAULT_DAYS) -> tuple[datetime, datetime]:
+    from datetime import timedelta
+
+    from services.cli.common import now, parse_when
+
+    until = parse_when(args.until, end=True) if args.until else now()
+    since = parse_when(args.since) if args.since else until - timedelta(days=days)
+    return since, until
+
+
+def _print_entries(entries: list[EntryView]) -> None:
+    for e in entries:
+        who = e.person_id or e.grant_id or "-"
+        celsius = f"{e.celsius}" if e.celsius is not None else "-"
+        print(
+            f"{e.ts.isoformat(timespec='seconds')} {e.gate:<10} {e.direction:<3} "
+            f"{e.decision:<7} {celsius:>5} {who} {e.name or ''} "
+            f"[{','.join(e.reasons) or '-'}] {e.event_id}"
+        )
+    print(f"{len(entries)} passage(s)")
+
+
+def _export(args: argparse.Namespace, entries: list[EntryView]) -> None:
+    from services.audit.export import export_entries
+    from services.exports import format_from_path
+
+    if args.out:
+        count = export_entries(args.out, entries, fmt=format_from_path(args.out))
+        print(f"exported {count} passage(s) to {args.out}")
+
+
+def run_person(args: argparse.Namespace) -> int:
+    from services.audit.queries import person_history
+    from services.cli.common import actor, now, session_scope
+
+    since, until = _window(args)
+    with session_scope(args, write=False) as session:
+        entries = person_history(
+            session=session,
+            person_id=args.person,
+            since=since,
+            until=until,
+            actor=actor(args),
+            role=args.role,
+            now=now(),
+        )
+    _print_entries(entries)
+    _export(args, entries)
+    return 0
+
+
+def run_gate(args: argparse.Namespace) -> int:
+    from services.audit.queries import gate_history
+    from services.cli.common import actor, now, session_scope
+
+    since, until = _window(args)
+    with session_scope(args, write=False) as session:
+        entries = gate_history(
+            session=session,
+            site=args.site,
+            gate=args.gate,
+            since=since,
+            until=until,
+            actor=actor(args),
+            role=args.role,
+            now=now(),
+            decisions=args.decision,
+        )
+    _print_entries(entries)
+    _export(args, entries)
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from services.audit.explain import explain
+    from services.cli.common import actor, now, session_scope
+    from services.codes import KeyRing
+
+    keyring = KeyRing.load(args.keys) if args.keys else None
+    with session_scope(args, write=False) as session:
+        found = explain(
+            session=session,
+            event_id=args.event_id,
+            actor=actor(args),
+            role=args.role,
+            now=now(),
+            keyring=keyring,
+        )
+    if args.json:
+        print(found.model_dump_json(indent=2))
+        return 0
+    e = found.entry
+    print(
+        f"event {found.event_id}: {e['decision'].upper()} at {e['site']}/{e['gate']} "
+        f"({e['direction']}) {e['ts']}"
+    )
+    print("\nreasons:")
+    for reason in found.reasons:
+        print(f"  {reason.outcome:<7} {reason.reason}: {reason.why}")
+    print("\ninputs (as the gate sent them):")
+    for key, value in found.inputs.items():
+        print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
+    print("  credentials:")
+    for code in found.codes:
+        print(
+            f"    {code.kind} {code.typ or ''} subject={code.subject} key={code.key_id} "
+            f"expires={code.expires_at} once={code.once} signature/validity then: "
+            f"{code.status_then}"
+        )
+    print("\nfacts:")
+    for key, value in found.facts.items():
+        print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
+    print(f"\npolicy: {json.dumps(found.policy, ensure_ascii=False, default=str)}")
+    print(f"decision: {json.dumps(found.decision, ensure_ascii=False, default=str)}")
+    print(f"seal: {json.dumps(found.seal, ensure_ascii=False, default=str)}")
+    return 0
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    from services.audit.export import export_trace
+    from services.audit.queries import trace_contacts
+    from services.cli.common import actor, now, parse_duration, parse_when, session_scope
+    from services.exports import format_from_path
+
+    until = parse_when(args.until, end=True) if args.until else None
+    since = parse_when(args.since) if args.since else None
+    with session_scope(args, write=False) as session:
+        report = trace_contacts(
+            session=session,
+            person_id=args.person,
+            window=parse_duration(args.window),
+            actor=actor(args),
+            role=args.role,
+            now=now(),
+            since=since,
+            until=until,
+        )
+    print(
+        f"{report.person_id} {report.name or ''}: {len(report.passages)} passage(s) "
+        f"{report.since.isoformat(timespec='minutes')} .. "
+        f"{report.until.isoformat(timespec='minutes')}, window "
+        f"{report.window_minutes:g} min"
+    )
+    for c in report.contacts:
+        print(
+            f"  {c.who} {c.name or ''} ({c.kind or '?'}): {c.encounters}x, closest "
+            f"{c.closest_seconds:.0f} s at {','.join(c.gates)}, "
+            f"{c.first.isoformat(timespec='minutes')} .. {c.last.isoformat(timespec='minutes')}"
+        )
+    print(f"{len(report.contacts)} contact(s)")
+    if args.out:
+        export_trace(args.out, report, fmt=format_from_path(args.out))
+        print(f"exported to {args.out}")
+    return 0
+
+
+def run_log(args: argparse.Namespace) -> int:
+    from services.audit.queries import read_audit_log
+    from services.cli.common import actor, now, session_scope
+
+    since, until = _window(args)
+    with session_scope(args, write=False) as session:
+        rows = read_audit_log(
+            session=session,
+            since=since,
+            until=until,
+            actor=actor(args),
+            role=args.role,
+            now=now(),
+            who=args.who,
+            action_prefix=args.action,
+        )
+    for r in rows:
+        print(
+            f"{r.at.isoformat(timespec='seconds')} {r.actor} ({r.role}) {r.action} "
+            f"{r.target} {r.params} -> {r.result_count}"
+        )
+    print(f"{len(rows)} record(s)")
+    return 0
+
+
+def run_seal(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from services.audit.chain import chain_head, seal_all
+    from services.cli.common import db_url, now
+    from services.storage.engine import make_engine, upgrade
+
+    url = db_url(args)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        count = seal_all(sessions=lambda: Session(engine), now=now)
+        with Session(engine) as session:
+            head = chain_head(session=session)
+    finally:
+        engine.dispose()
+    print(f"sealed {count} entr{'y' if count == 1 else 'ies'}; head {head.anchor()}")
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from services.audit.chain import verify
+    from services.audit.log import log_action
+    from services.cli.common import ProgressBar, actor, now, session_scope, wants_progress
+    from services.errors import ConfigError
+
+    anchors: list[tuple[int, str]] = []
+    for text in args.anchor:
+        seq, _, digest = text.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise ConfigError(f"bad anchor {text!r}: SEQ:HASH as printed in a daily report")
+        anchors.append((int(seq), digest))
+    bar = ProgressBar("verifying") if wants_progress(args.progress) else None
+    with session_scope(args, write=False) as session:
+        report = verify(session=session, anchors=anchors, progress=bar)
+        log_action(
+            session,
+            at=now(),
+            actor=actor(args),
+            role=args.role,
+            action="audit.verify",
+            count=len(report.problems),
+            params={"chain_rows": report.chain_rows, "anchors": len(anchors)},
+        )
+    if bar is not None:
+        bar.close()
+    head = report.head.anchor() if report.head else "-"
+    print(
+        f"chain: {report.chain_rows} sealed, {report.entries_checked} checked, "
+        f"{report.anonymised} anonymised and {report.purged_by_retention} purged by retention, "
+        f"{report.unsealed_tail} not sealed yet; head {head}"
+    )
+    for problem in report.problems:
+        where = (
+            f"entry {problem.entry_id}" if problem.entry_id is not None else f"seq {problem.seq}"
+        )
+        print(f"TAMPERED {problem.kind}: {where} (event {problem.event_id}): {problem.detail}")
+    for warning in report.warnings:
+        print(f"warning {warning.kind}: entry {warning.entry_id}: {warning.detail}")
+    print("OK: the entry log is intact" if report.ok else f"{len(report.problems)} problem(s)")
+    return 0 if report.ok else 1

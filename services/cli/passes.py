@@ -1,0 +1,185 @@
+"""``campusgate pass``: temporary passes by category, categories, the household exit quota."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from services.cli.common import add_actor, add_db
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("pass", help="temporary passes and the household exit quota")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    issue = actions.add_parser("issue", help="issue a temporary pass (prints its code)")
+    issue.add_argument("--category", required=True, help="duty, business, medical, or the site's")
+    issue.add_argument("--holder", required=True, help="holder's name")
+    issue.add_argument("--phone", default="")
+    issue.add_argument("--id-number", help="holder's ID number (asked for when omitted)")
+    issue.add_argument("--person", help="the holder's roster person id, if they have one")
+    issue.add_argument("--unit", default="")
+    issue.add_argument("--reason", default="")
+    issue.add_argument("--gate", action="append", required=True, help="gate (repeatable) or *")
+    issue.add_argument("--from", dest="valid_from", required=True)
+    issue.add_argument("--until", dest="valid_until", required=True)
+    issue.add_argument("--max-uses", type=int, help="entries allowed (default: the category's)")
+    issue.add_argument("--once", action="store_true", help="one-time code")
+    issue.add_argument("--site", default="main")
+    issue.add_argument("--keys", type=Path, default=Path("var/keys"))
+    issue.add_argument("--png", type=Path, help="also write the code as a QR image")
+    issue.add_argument("--demo-key", action="store_true", help="allow the demo ID-hash key")
+    add_db(issue)
+    add_actor(issue)
+    issue.set_defaults(handler=run_issue)
+
+    revoke = actions.add_parser("revoke", help="revoke a pass (its code stops at once)")
+    revoke.add_argument("pass_id")
+    revoke.add_argument("--reason", required=True)
+    add_db(revoke)
+    add_actor(revoke)
+    revoke.set_defaults(handler=run_revoke)
+
+    listing = actions.add_parser("list", help="passes, newest first")
+    listing.add_argument("--category")
+    states = ["active", "not_yet", "expired", "used_up", "revoked"]
+    listing.add_argument("--state", action="append", choices=states)
+    add_db(listing)
+    add_actor(listing, role="admin")
+    listing.set_defaults(handler=run_list)
+
+    category = actions.add_parser("category", help="pass categories and their quotas")
+    verbs = category.add_subparsers(dest="verb", required=True, metavar="VERB")
+    lst = verbs.add_parser("list")
+    add_db(lst)
+    lst.set_defaults(handler=run_category)
+    define = verbs.add_parser("define", help="create or change a category")
+    define.add_argument("name")
+    define.add_argument("--label", required=True)
+    define.add_argument("--max-days", type=int, help="longest validity")
+    define.add_argument("--max-active", type=int, help="passes in force at once (the quota)")
+    define.add_argument("--default-uses", type=int, help="entries per pass by default")
+    define.add_argument("--gate", action="append", help="gates it may open (default: all)")
+    add_db(define)
+    add_actor(define)
+    define.set_defaults(handler=run_category)
+
+    quota = actions.add_parser("quota", help="a household against its exit quota")
+    quota.add_argument("household")
+    quota.add_argument("--gate", help="the gate they would leave by (its zone's quota)")
+    quota.add_argument("--site", default="main")
+    add_db(quota)
+    quota.set_defaults(handler=run_quota)
+
+
+def _line(p: object) -> str:
+    from services.passes import TempPass
+
+    assert isinstance(p, TempPass)
+    uses = f"{p.uses}/{p.max_uses}" if p.max_uses is not None else f"{p.uses}/-"
+    return (
+        f"{p.pass_id} {p.state:<8} {p.category:<9} {p.holder_name} ({p.masked_id}) "
+        f"gates {','.join(p.gates)} uses {uses} "
+        f"{p.valid_from.isoformat(timespec='minutes')} .. "
+        f"{p.valid_until.isoformat(timespec='minutes')}"
+    )
+
+
+def run_issue(args: argparse.Namespace) -> int:
+    from pydantic import SecretStr, ValidationError
+
+    from services.cli.appointment import ask_id_number
+    from services.cli.common import actor, now, parse_when, session_scope
+    from services.codes import load_signing_key
+    from services.errors import ConfigError
+    from services.grants import write_code_png
+    from services.identity import IdHasher, load_id_hash_key
+    from services.passes import PassRequest, issue_pass
+
+    hasher = IdHasher(load_id_hash_key(allow_demo_key=args.demo_key))
+    key = load_signing_key(args.keys)
+    try:
+        request = PassRequest(
+            site=args.site, category=args.category, holder_name=args.holder, phone=args.phone,
+            id_number=SecretStr(ask_id_number(args.id_number)), person_id=args.person,
+            unit=args.unit, reason=args.reason, gates=args.gate,
+            valid_from=parse_when(args.valid_from),
+            valid_until=parse_when(args.valid_until, end=True),
+            max_uses=args.max_uses, once=args.once,
+        )  # fmt: skip
+    except ValidationError as exc:
+        raise ConfigError(f"bad pass: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+    with session_scope(args, write=True) as session:
+        issued = issue_pass(session=session, request=request, hasher=hasher, key=key,
+                            by=actor(args), now=now())  # fmt: skip
+    print(_line(issued.temp_pass))
+    print(issued.code)
+    if args.png:
+        write_code_png(issued.code, args.png)
+        print(f"QR image: {args.png}")
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from services.cli.common import actor, now, session_scope
+    from services.passes import revoke_pass
+
+    with session_scope(args, write=True) as session:
+        p = revoke_pass(session=session, pass_id=args.pass_id, by=actor(args), now=now(),
+                        reason=args.reason)  # fmt: skip
+    print(f"{p.pass_id} revoked by {p.revoked_by}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from services.cli.common import now, session_scope
+    from services.passes import list_passes
+
+    with session_scope(args, write=False) as session:
+        found = list_passes(session=session, now=now(), category=args.category,
+                            states=args.state, role=args.role)  # fmt: skip
+    for p in found:
+        print(_line(p))
+    print(f"{len(found)} pass(es)")
+    return 0
+
+
+def run_category(args: argparse.Namespace) -> int:
+    from services.cli.common import actor, now, session_scope
+    from services.passes import PassCategory, define_category, list_categories
+
+    with session_scope(args, write=args.verb == "define") as session:
+        if args.verb == "define":
+            define_category(session=session, category=PassCategory(
+                name=args.name, label=args.label, max_days=args.max_days,
+                max_active=args.max_active, default_uses=args.default_uses,
+                gates=args.gate or ["*"],
+            ), by=actor(args), now=now())  # fmt: skip
+        categories = list_categories(session=session)
+    for c in categories:
+        print(f"{c.name:<10} {c.label}: max {c.max_days or '-'} day(s), "
+              f"{c.max_active or 'unlimited'} in force, {c.default_uses or 'unlimited'} use(s), "
+              f"gates {','.join(c.gates)}")  # fmt: skip
+    return 0
+
+
+def run_quota(args: argparse.Namespace) -> int:
+    from services.cli.common import now, session_scope
+    from services.passes import household_quota
+    from services.policy.store import current_policy
+
+    with session_scope(args, write=False) as session:
+        policy = current_policy(session=session, site=args.site)
+        status = household_quota(session=session, household=args.household, policy=policy,
+                                 now=now(), gate=args.gate)  # fmt: skip
+    if status.quota is None:
+        print(f"household {status.household}: no exit quota applies")
+        return 0
+    q = status.quota
+    print(f"household {status.household}: {len(status.exits_in_window)} exit(s) in the last "
+          f"{q.window_hours} h, quota {q.exits}; {status.remaining} left")  # fmt: skip
+    for e in status.exits_in_window:
+        print(f"  {e.exited_at.isoformat(timespec='minutes')} {e.person_id} via {e.gate}")
+    if status.next_exit_at is not None:
+        print(f"next exit allowed from {status.next_exit_at.isoformat(timespec='minutes')}")
+    return 0

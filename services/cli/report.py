@@ -1,0 +1,136 @@
+"""``campusgate report``: the daily report and zero report (日报告/零报告), by hand or scheduled."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from services.cli.common import add_db
+
+FORMATS = ["csv", "xlsx", "pdf"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("report", help="daily report and zero report")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    daily = actions.add_parser("daily", help="one day's report as CSV, XLSX or PDF")
+    daily.add_argument("--date", help="local day, YYYY-MM-DD (default: yesterday)")
+    daily.add_argument("--format", choices=FORMATS, default="pdf")
+    daily.add_argument("--out", type=Path, help="file to write (default: var/reports/...)")
+    daily.add_argument("--site", default="main")
+    daily.add_argument("--tz", help="the campus's time zone (env CAMPUSGATE_TZ)")
+    daily.add_argument("--by", default=None, help="who asks (default: your login name)")
+    add_db(daily)
+    daily.set_defaults(handler=run_daily)
+
+    schedule = actions.add_parser("schedule", help="produce each day's report at a set time")
+    schedule.add_argument("--at", default="07:00", help="local time of day (default 07:00)")
+    schedule.add_argument("--out-dir", type=Path, default=Path("var/reports"))
+    schedule.add_argument(
+        "--format", action="append", choices=FORMATS, help="repeatable (default: pdf)"
+    )
+    schedule.add_argument("--site", default="main")
+    schedule.add_argument("--tz", help="the campus's time zone (env CAMPUSGATE_TZ)")
+    schedule.add_argument(
+        "--retention-days",
+        type=int,
+        help="also run the retention job daily, keeping this many days",
+    )
+    schedule.add_argument("--retention-mode", choices=["anonymise", "purge"], default="anonymise")
+    schedule.add_argument("--once", action="store_true", help="do what is due, then exit")
+    add_db(schedule)
+    schedule.set_defaults(handler=run_schedule)
+
+
+def run_daily(args: argparse.Namespace) -> int:
+    from datetime import date, timedelta
+
+    from services.cli.common import actor, now, session_scope
+    from services.localtime import site_zone
+    from services.reports.service import produce_daily, report_path
+
+    tz = site_zone(args.tz)
+    current = now()
+    day = (
+        date.fromisoformat(args.date)
+        if args.date
+        else current.astimezone(tz).date() - timedelta(days=1)
+    )
+    path = args.out or report_path(Path("var/reports"), args.site, day, args.format)
+    with session_scope(args, write=True) as session:
+        report = produce_daily(
+            session=session,
+            site=args.site,
+            day=day,
+            tz=tz,
+            now=current,
+            path=path,
+            fmt=args.format,
+            actor=actor(args),
+        )
+    kind = "zero report" if report.zero else "daily report"
+    print(
+        f"{kind} for {args.site} {day}: {report.entries} passage(s), {report.fevers} fever(s), "
+        f"{report.denials} denial(s), {report.cases.opened} case(s) opened; chain head "
+        f"{report.chain_anchor}"
+    )
+    print(f"written: {path}")
+    return 0
+
+
+def run_schedule(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from services.cli.common import db_url
+    from services.clock import SystemClock
+    from services.localtime import site_zone
+    from services.reports.scheduler import DailyScheduler, parse_at
+    from services.storage.engine import make_engine, upgrade
+
+    url = db_url(args)
+    upgrade(url)
+    engine = make_engine(url)
+    clock = SystemClock()
+    scheduler = DailyScheduler(
+        sessions=lambda: Session(engine, expire_on_commit=False),
+        clock=clock,
+        site=args.site,
+        tz=site_zone(args.tz),
+        at=parse_at(args.at),
+        out_dir=args.out_dir,
+        formats=args.format or ["pdf"],
+    )
+    if args.retention_days:
+        from services.privacy.retention import run_retention
+
+        def retention(now: object) -> None:
+            with Session(engine) as session, session.begin():
+                run_retention(
+                    session=session,
+                    days=args.retention_days,
+                    mode=args.retention_mode,
+                    now=clock.now(),
+                    actor="scheduler",
+                )
+
+        scheduler.after_reports.append(retention)
+    try:
+        if args.once:
+            for path in scheduler.run_pending():
+                print(f"written: {path}")
+            return 0
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        print(
+            f"daily reports for {args.site} at {args.at} ({scheduler.tz}) into {args.out_dir}",
+            flush=True,
+        )
+        scheduler.run_forever(stop)
+    finally:
+        engine.dispose()
+    return 0

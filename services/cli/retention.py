@@ -1,0 +1,74 @@
+"""``campusgate retention``: purge or anonymise entries older than N days (logged)."""
+
+from __future__ import annotations
+
+import argparse
+
+from services.cli.common import add_actor, add_db
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("retention", help="retention of personal data in the log")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    run = actions.add_parser(
+        "run",
+        help="purge or anonymise entries older than --days",
+        description="Seals the entry log first, then purges or anonymises sealed entries older "
+        "than --days (entries of isolation cases are kept); the hash chain stays verifiable.",
+    )
+    run.add_argument("--days", type=int, required=True, help="keep this many days")
+    run.add_argument("--mode", choices=["anonymise", "purge"], default="anonymise")
+    add_db(run)
+    add_actor(run)
+    run.set_defaults(handler=run_retention)
+    runs = actions.add_parser("runs", help="past retention runs")
+    add_db(runs)
+    runs.set_defaults(handler=run_list)
+
+
+def run_retention(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from services.audit.chain import seal_all
+    from services.cli.common import actor, db_url, now
+    from services.privacy.retention import run_retention as retain
+    from services.storage.engine import make_engine, upgrade
+
+    url = db_url(args)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        seal_all(sessions=lambda: Session(engine), now=now)
+        with Session(engine) as session, session.begin():
+            result = retain(
+                session=session, days=args.days, mode=args.mode, now=now(), actor=actor(args)
+            )
+    finally:
+        engine.dispose()
+    verb = "purged" if result.mode == "purge" else "anonymised"
+    print(
+        f"retention run {result.run_id}: {verb} {result.entries} entr(ies) before "
+        f"{result.cutoff.isoformat(timespec='seconds')}; kept {result.kept_for_cases} of "
+        f"isolation cases; {result.not_sealed} not sealed yet (left alone); deleted "
+        f"{result.household_exits} household exit(s) and {result.rejected_messages} rejected "
+        f"message(s); {result.grants_anonymised} ended appointment(s)/pass(es) anonymised"
+    )
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from services.cli.common import session_scope
+    from services.storage.models import RetentionRunRow
+
+    with session_scope(args, write=False) as session:
+        rows = session.scalars(select(RetentionRunRow).order_by(RetentionRunRow.id)).all()
+        for r in rows:
+            print(
+                f"{r.id} {r.run_at.isoformat(timespec='seconds')} {r.actor} {r.mode} "
+                f"{r.days} d, cutoff {r.cutoff.isoformat(timespec='seconds')}: "
+                f"{r.entries_affected} entr(ies) {r.detail_json}"
+            )
+    print(f"{len(rows)} run(s)")
+    return 0

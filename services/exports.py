@@ -1,0 +1,71 @@
+"""Writing tables to CSV or XLSX for people to open in Excel or WPS.
+
+CSV is UTF-8 with a BOM (Excel in China otherwise guesses GBK).  Text that a
+spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) is
+prefixed with an apostrophe: an exported name must never become a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from openpyxl import Workbook
+
+from services.errors import ConfigError
+
+TableFormat = Literal["csv", "xlsx"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def write_table(
+    path: Path,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    fmt: TableFormat,
+    sheet: str = "data",
+) -> int:
+    """Write one table; returns the number of rows written."""
+    count = 0
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(headers)
+            for row in rows:
+                writer.writerow(["" if v is None else safe_cell(v) for v in row])
+                count += 1
+        return count
+    if fmt == "xlsx":
+        workbook = Workbook(write_only=True)
+        worksheet = workbook.create_sheet(sheet[:31])
+        worksheet.append(list(headers))
+        for row in rows:
+            worksheet.append([safe_cell(v) for v in row])
+            count += 1
+        workbook.save(path)
+        return count
+    raise ConfigError(f"unknown table format {fmt!r} (csv or xlsx)")
+
+
+def format_from_path(path: Path, default: TableFormat = "csv") -> TableFormat:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix == "xlsx":
+        return "xlsx"
+    if suffix == "csv":
+        return "csv"
+    return default

@@ -1,0 +1,1 @@
+"""Site policy stored versioned in the database; epidemic response levels."""

@@ -1,0 +1,154 @@
+"""The retention job: entries older than N days are purged or anonymised, and it is logged.
+
+* Only sealed entries are touched, so the hash chain already holds their
+  hashes: ``audit verify`` excuses a purged entry by the retention run whose
+  cutoff covers it, and checks an anonymised entry against its public hash
+  (gate, time, decision, reasons, temperature stay; person, payload and answer
+  go), so the chain stays verifiable.
+* Entries that opened or joined an isolation case are kept whole, like the
+  cases themselves: they are the medical and epidemiological record.
+* Household exits and rejected messages older than the cutoff are deleted;
+  ended appointments and passes keep their ids and windows but lose the
+  visitor's name (masked), phone and ID-number hash.
+
+Each run is a row in ``retention_runs`` and a line in the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Table, delete, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from services.audit.chain import ANONYMISED
+from services.audit.log import log_action
+from services.errors import ConfigError
+from services.privacy.masking import mask_name
+from services.storage.models import (
+    AppointmentRow,
+    EntryChainRow,
+    EntryRow,
+    HouseholdExitRow,
+    RejectedMessageRow,
+    RetentionRunRow,
+    TempPassRow,
+)
+
+Mode = Literal["purge", "anonymise"]
+MIN_DAYS = 1
+ENTRIES: Table = EntryRow.__table__  # type: ignore[assignment]
+CHAIN: Table = EntryChainRow.__table__  # type: ignore[assignment]
+
+
+class RetentionResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    run_id: int
+    mode: Mode
+    days: int
+    cutoff: datetime
+    entries: int
+    kept_for_cases: int
+    not_sealed: int
+    household_exits: int
+    rejected_messages: int
+    grants_anonymised: int
+
+
+def run_retention(
+    *, session: Session, days: int, mode: Mode, now: datetime, actor: str
+) -> RetentionResult:
+    if days < MIN_DAYS:
+        raise ConfigError(f"keep at least {MIN_DAYS} day of entries")
+    if mode not in ("purge", "anonymise"):
+        raise ConfigError(f"unknown retention mode {mode!r} (purge or anonymise)")
+    cutoff = now - timedelta(days=days)
+    connection = session.connection()
+    old = ENTRIES.c.ts < cutoff
+    sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id)
+    kept = connection.execute(
+        select(func.count()).select_from(ENTRIES).where(old, ENTRIES.c.case_id.is_not(None))
+    ).scalar_one()
+    unsealed = connection.execute(
+        select(func.count()).select_from(ENTRIES).where(old, ~sealed)
+    ).scalar_one()
+    eligible = (old, ENTRIES.c.case_id.is_(None), sealed)
+    if mode == "purge":
+        entries = connection.execute(delete(ENTRIES).where(*eligible)).rowcount
+    else:
+        not_yet = ENTRIES.c.passage_json != ANONYMISED["passage_json"]
+        entries = connection.execute(
+            update(ENTRIES).where(*eligible, not_yet).values(**ANONYMISED)
+        ).rowcount
+    exits = connection.execute(
+        delete(HouseholdExitRow).where(HouseholdExitRow.exited_at < cutoff)
+    ).rowcount
+    rejected = connection.execute(
+        delete(RejectedMessageRow).where(RejectedMessageRow.received_at < cutoff)
+    ).rowcount
+    grants = 0
+    ended = select(AppointmentRow).where(
+        AppointmentRow.valid_until < cutoff, AppointmentRow.id_hash != ""
+    )
+    for appointment in session.scalars(ended):
+        appointment.visitor_name = mask_name(appointment.visitor_name)
+        appointment.phone, appointment.id_hash = "", ""
+        grants += 1
+    for held in session.scalars(
+        select(TempPassRow).where(TempPassRow.valid_until < cutoff, TempPassRow.id_hash != "")
+    ):
+        held.holder_name = mask_name(held.holder_name)
+        held.phone, held.id_hash = "", ""
+        grants += 1
+    run = RetentionRunRow(
+        run_at=now,
+        actor=actor[:64],
+        mode=mode,
+        days=days,
+        cutoff=cutoff,
+        entries_affected=entries,
+        detail_json=json.dumps(
+            {
+                "kept_for_cases": kept,
+                "not_sealed": unsealed,
+                "household_exits": exits,
+                "rejected_messages": rejected,
+                "grants_anonymised": grants,
+            }
+        ),
+    )
+    session.add(run)
+    session.flush()
+    log_action(
+        session,
+        at=now,
+        actor=actor,
+        role="admin",
+        action=f"retention.{mode}",
+        target=f"before {cutoff.isoformat()}",
+        count=entries,
+        params={
+            "days": days,
+            "kept_for_cases": kept,
+            "not_sealed": unsealed,
+            "household_exits": exits,
+            "rejected_messages": rejected,
+            "grants_anonymised": grants,
+        },
+    )
+    return RetentionResult(
+        run_id=run.id,
+        mode=mode,
+        days=days,
+        cutoff=cutoff,
+        entries=entries,
+        kept_for_cases=kept,
+        not_sealed=unsealed,
+        household_exits=exits,
+        rejected_messages=rejected,
+        grants_anonymised=grants,
+    )

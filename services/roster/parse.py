@@ -1,0 +1,230 @@
+"""One roster row -> the person's values, or every problem with it (column and reason).
+
+Pure: no database, no clock (``now`` is passed in).  Cells come as text from
+CSV, or as Excel's own types from XLSX (numbers, dates); both are handled
+here so the two formats validate the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from schemas.names import is_valid_name
+from services.identity import IdHasher, validate_cn_id
+from services.localtime import end_of, start_of
+from services.roster.columns import (
+    ALL_GATES,
+    GATE_SEPARATORS,
+    KINDS,
+    NO,
+    YES,
+    kind_for,
+)
+
+MAX_FIELD = 200
+MAX_PERSON_ID = 64
+MAX_HOUSEHOLD = 64
+_DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+DATE_RE = re.compile(rf"^{_DATE}$")
+COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+RANGE_SEPARATOR = re.compile(r"\s*(?:~|～|至|到|—|–|－|\s-\s|--)\s*")
+TWO_DATES_RE = re.compile(rf"^{_DATE}\s*-\s*{_DATE}$")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonValues:
+    """A valid roster row, ready to store (the ID number already hashed)."""
+
+    person_id: str
+    name: str
+    kind: str
+    id_hash: str
+    id_last4: str
+    unit: str
+    household: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    gates: str
+    return_approved: bool | None  # None: the file does not say
+
+
+class RowInvalid(Exception):
+    """A row with one or more problems: ``problems`` is a list of (field, reason)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {r}" for f, r in problems))
+        self.problems = problems
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: whole floats without ``.0``, dates as ISO, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_day(value: object) -> date:
+    """A date as schools write it: 2026-09-01, 2026/9/1, 2026.09.01, 2026年9月1日, 20260901."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    match = DATE_RE.fullmatch(text) or COMPACT_DATE_RE.fullmatch(text)
+    if match is None:
+        # An ISO date-time from a spreadsheet that kept the time of day.
+        try:
+            return datetime.fromisoformat(text).date()
+        except ValueError:
+            raise ValueError(f"bad date {text!r}") from None
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"impossible date {text!r}") from None
+
+
+def parse_range(value: object) -> tuple[date | None, date | None]:
+    """有效期起止: ``2026-09-01~2027-07-01``, ``2026.9.1至2027.7.1``, open ends allowed."""
+    text = cell_text(value)
+    if not text:
+        return None, None
+    both = TWO_DATES_RE.fullmatch(text)
+    if both is not None:
+        g = both.groups()
+        return parse_day("-".join(g[:3])), parse_day("-".join(g[3:]))
+    parts = RANGE_SEPARATOR.split(text)
+    if len(parts) != 2:
+        raise ValueError(f"bad validity {text!r}: write start~end, e.g. 2026-09-01~2027-07-01")
+    start, end = (p.strip() for p in parts)
+    return (parse_day(start) if start else None), (parse_day(end) if end else None)
+
+
+def parse_gates(value: object) -> str:
+    text = cell_text(value)
+    if not text or text.lower() in ALL_GATES:
+        return "*"
+    names = [g for g in GATE_SEPARATORS.split(text) if g]
+    bad = [g for g in names if not is_valid_name(g)]
+    if bad:
+        raise ValueError(f"bad gate name {bad[0]!r} (lower-case letters, digits and -)")
+    return ";".join(dict.fromkeys(names))
+
+
+def parse_yes_no(value: object) -> bool | None:
+    text = cell_text(value).lower()
+    if not text:
+        return None
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError(f"{text!r} is not yes/no (是/否)")
+
+
+def _id_number(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Excel keeps 15 significant digits: an 18-digit number stored as a
+        # number has already lost its last digits.
+        raise ValueError("ID number is stored as a number in the sheet (digits lost); "
+                         "format the column as text")  # fmt: skip
+    text = cell_text(value).replace(" ", "").upper()
+    problem = validate_cn_id(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _text(value: object, *, limit: int, what: str, required: bool) -> str:
+    text = cell_text(value)
+    if required and not text:
+        raise ValueError(f"{what} is empty")
+    if len(text) > limit:
+        raise ValueError(f"{what} is longer than {limit} characters")
+    if text and not text.isprintable():
+        raise ValueError(f"{what} has control characters")
+    return text
+
+
+def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> PersonValues:
+    """Validate one row (field -> raw cell); raise RowInvalid listing every problem."""
+    problems: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+
+    def check(field: str, parse: Any) -> None:
+        try:
+            values[field] = parse(cells.get(field))
+        except ValueError as exc:
+            problems.append((field, str(exc)))
+
+    check("person_id", lambda v: _text(v, limit=MAX_PERSON_ID, what="person id", required=True))
+    check("name", lambda v: _text(v, limit=MAX_FIELD, what="name", required=True))
+
+    def kind(value: object) -> str:
+        text = cell_text(value)
+        found = kind_for(text)
+        if found is None:
+            raise ValueError(
+                f"unknown kind {text!r} (one of {', '.join(KINDS)} or 学生/教职工/家属/访客/外包)"
+            )
+        return found
+
+    check("kind", kind)
+    check("id_number", _id_number)
+    check("unit", lambda v: _text(v, limit=MAX_FIELD, what="unit", required=False))
+    check("household", lambda v: _text(v, limit=MAX_HOUSEHOLD, what="household", required=False))
+    check("gates", parse_gates)
+    check("return_approved", parse_yes_no)
+
+    start: date | None = None
+    end: date | None = None
+    date_field = "validity"
+    if "validity" in cells and cell_text(cells["validity"]):
+        try:
+            start, end = parse_range(cells["validity"])
+        except ValueError as exc:
+            problems.append(("validity", str(exc)))
+    else:
+        date_field = "valid_until"
+        for field in ("valid_from", "valid_until"):
+            if cell_text(cells.get(field)):
+                try:
+                    day = parse_day(cells[field])
+                except ValueError as exc:
+                    problems.append((field, str(exc)))
+                    continue
+                if field == "valid_from":
+                    start = day
+                else:
+                    end = day
+    if start and end and end < start:
+        problems.append((date_field, f"valid until {end} is before valid from {start}"))
+    if problems:
+        raise RowInvalid(problems)
+    number = values["id_number"]
+    return PersonValues(
+        person_id=values["person_id"],
+        name=values["name"],
+        kind=values["kind"],
+        id_hash=hasher.hash(number),
+        id_last4=IdHasher.last4(number),
+        unit=values["unit"],
+        household=values["household"] or None,
+        valid_from=start_of(start, tz) if start else None,
+        valid_until=end_of(end, tz) if end else None,
+        gates=values["gates"],
+        return_approved=values["return_approved"],
+    )

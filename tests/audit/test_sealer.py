@@ -1,0 +1,59 @@
+"""The central worker seals the entry log by itself, between batches, shortly after commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from gateway.client import DecisionClient
+from services.audit.chain import verify
+from services.bus.broker import LocalBroker
+from services.central.app import build_worker
+from services.central.settings import CentralSettings, DbSettings, MqttSettings
+from services.central.worker import CentralWorker
+from services.storage.models import EntryChainRow, EntryRow
+from tests.central.test_service import passage
+from tests.fixtures.campus import Campus
+
+pytestmark = pytest.mark.mqtt
+
+
+@pytest.fixture
+def worker(broker: LocalBroker, db_url: str, campus: Campus, site: str) -> Iterator[CentralWorker]:
+    settings = CentralSettings(
+        site=site,
+        mqtt=MqttSettings(url=broker.url),
+        db=DbSettings(url=db_url),
+        keys_dir=campus.keys_dir,
+        seal_interval_s=0.2,
+    )
+    central = build_worker(settings)
+    central.start()
+    yield central
+    central.stop()
+
+
+def test_worker_seals_what_it_logged(
+    worker: CentralWorker, broker: LocalBroker, campus: Campus, site: str, engine: Engine
+) -> None:
+    gate = DecisionClient(broker.url, site=site).connect()
+    try:
+        for index in range(20):
+            assert gate.request(passage(site, campus.code(campus.people[index].person_id)))
+    finally:
+        gate.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            entries = session.scalar(select(func.count()).select_from(EntryRow))
+            chained = session.scalar(select(func.count()).select_from(EntryChainRow))
+        if chained == entries == 20:
+            break
+        time.sleep(0.2)
+    assert (entries, chained) == (20, 20)
+    with Session(engine) as session:
+        assert verify(session=session).ok
