@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(mosquitto libzbar0 libgl1 libglib2.0-0)
+# chromium: the browser tests drive it with Playwright; fonts-noto-cjk: Chinese pages render.
+DEBIAN_PACKAGES=(mosquitto libzbar0 libgl1 libglib2.0-0 chromium fonts-noto-cjk)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

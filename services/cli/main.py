@@ -24,6 +24,8 @@ COMMAND_MODULES: dict[str, str] = {
     "central": "central",
     "demo": "demo",
     "simulate": "simulate",
+    "web": "web",
+    "user": "user",
 }
 
 Handler = Callable[[argparse.Namespace], int]
