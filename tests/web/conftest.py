@@ -24,6 +24,13 @@ from tests.fixtures.campus import Campus, make_campus
 from tests.web.server import PASSWORD, ShiftedClock, WebServer
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 GATES = ["north-1", "north-2", "south-2"]
 # username -> (role, gates)
 USERS: dict[str, tuple[Role, frozenset[str]]] = {
@@ -128,7 +135,7 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+            args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
         )
         yield chromium
         chromium.close()

@@ -105,6 +105,11 @@ def test_every_post_needs_the_csrf_token(web: WebServer) -> None:
             "/api/v1/gates/north-1/commands", json=body, headers={"X-CSRF-Token": token}
         )
         assert right.status_code == 200
+        nul = {"command": "sync", "reason": "drill\x00"}  # text with control bytes: refused
+        refused = client.post(
+            "/api/v1/gates/north-1/commands", json=nul, headers={"X-CSRF-Token": token}
+        )
+        assert refused.status_code == 422
         # Logging out by form needs it too.
         assert client.post("/logout", data={"csrf_token": "nope"}).status_code == 403
         assert client.get("/api/v1/me").status_code == 200

@@ -18,7 +18,11 @@ CaseOutcome = Literal["released", "isolation_room", "referred_hospital"]
 CommandName = Literal["lockdown", "release", "open", "sync"]
 # What a person may type: the clinical and handheld readings of a human body.
 EnteredCelsius = Annotated[Decimal, Field(ge=Decimal("30"), le=Decimal("45"), decimal_places=2)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)]
+# Free text people type: no control characters (PostgreSQL refuses NUL in text, logs hate them).
+PLAIN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200, pattern=PLAIN)
+]
 
 
 class Model(BaseModel):
@@ -29,7 +33,7 @@ class Model(BaseModel):
 
 
 class LoginRequest(Model):
-    username: Annotated[str, Field(min_length=1, max_length=64)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PLAIN)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
@@ -160,7 +164,9 @@ class GateDetail(Model):
 
 class CommandRequest(Model):
     command: CommandName
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=200, pattern=PLAIN)
+    ] = ""
 
 
 class CommandSent(Model):
@@ -225,7 +231,9 @@ class MeasureRequest(Model):
 
 class CloseRequest(Model):
     outcome: CaseOutcome
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    note: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PLAIN)
+    ] = ""
 
 
 # -- dashboard --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from services.web.api.models import PLAIN
 from services.web.auth import service as auth
 from services.web.auth import store as user_store
 from services.web.auth.roles import Permission, Principal, Role
@@ -82,7 +83,7 @@ def login_form(
 @router.post("/login")
 def login_submit(
     request: Request,
-    username: Annotated[str, Form(max_length=64)],
+    username: Annotated[str, Form(max_length=64, pattern=PLAIN)],
     password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form(max_length=128)],
     next: Annotated[str, Form(max_length=500)] = "",
