@@ -120,7 +120,10 @@ class Hub:
         """At shutdown: tell every browser to reconnect (it will find the next process)."""
         for subscriber in list(self._subscribers):
             if not subscriber.overflowed:
-                self._overflow(subscriber)
+                subscriber.overflowed = True
+                while not subscriber.queue.empty():
+                    subscriber.queue.get_nowait()
+                subscriber.queue.put_nowait(RELOAD)
 
     def stats(self) -> HubStats:
         queued = [s.queue.qsize() for s in self._subscribers]
