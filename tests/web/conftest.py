@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from gateway.client import DecisionClient
 from services.bus.broker import LocalBroker
 from services.central.app import build_worker
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
@@ -124,6 +125,14 @@ def central(broker: LocalBroker, users: str, campus: Campus, site: str) -> Itera
     worker.start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def gate(broker: LocalBroker, site: str) -> Iterator[DecisionClient]:
+    """A gate's passage/decision client for the test's site."""
+    client = DecisionClient(broker.url, site=site).connect()
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,42 +6,17 @@ import asyncio
 import threading
 from collections.abc import Coroutine
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from schemas.ids import uuid7
 from schemas.messages import (
-    Credential,
     DeviceHealth,
     GateStatus,
-    Passage,
     SnapshotInfo,
-    Temperature,
 )
 from schemas.topics import GateChannel, gate_topic
 from services.bus.mqtt import MqttBus
 
 T = TypeVar("T")
-
-
-def passage(
-    site: str, code: str | None, celsius: str | None = "36.6", gate: str = "north-1", **changes: Any
-) -> Passage:
-    now = datetime.now(UTC)
-    fields: dict[str, Any] = {
-        "event_id": uuid7(),
-        "site": site,
-        "gate": gate,
-        "direction": "in",
-        "ts": now,
-        "credentials": [Credential(kind="qr", data=code)] if code else [],
-        "temperature": None
-        if celsius is None
-        else Temperature(celsius=Decimal(celsius), sensor="ir-0", measured_at=now),
-        "mask": True,
-    }
-    fields.update(changes)
-    return Passage.model_validate(fields)
 
 
 def gate_status(

@@ -17,7 +17,7 @@ from services.storage.records import CaseRecord, EntryRecord
 from services.web.notify import store as letters
 from services.web.notify.channels import Notice
 from services.web.notify.service import notice_body
-from tests.web.helpers import passage
+from tests.fixtures.passages import passage
 
 
 @dataclass(frozen=True)

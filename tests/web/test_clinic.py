@@ -10,23 +10,15 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from gateway.client import DecisionClient
-from services.bus.broker import LocalBroker
 from services.central.worker import CentralWorker
 from services.storage.engine import make_engine
 from services.storage.models import IsolationCaseRow
 from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 from tests.web.conftest import sign_in
-from tests.web.helpers import passage
 from tests.web.server import ShiftedClock, WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
-
-
-@pytest.fixture
-def gate(broker: LocalBroker, site: str) -> Any:
-    client = DecisionClient(broker.url, site=site).connect()
-    yield client
-    client.close()
 
 
 def case_row(db_url: str, case_id: str) -> IsolationCaseRow:

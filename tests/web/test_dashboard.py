@@ -13,18 +13,12 @@ from schemas.topics import GateChannel, gate_topic
 from services.bus.broker import LocalBroker
 from services.central.worker import CentralWorker
 from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 from tests.web.conftest import sign_in
-from tests.web.helpers import gate_status, passage, publish_status
+from tests.web.helpers import gate_status, publish_status
 from tests.web.server import WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
-
-
-@pytest.fixture
-def gate(broker: LocalBroker, site: str) -> Any:
-    client = DecisionClient(broker.url, site=site).connect()
-    yield client
-    client.close()
 
 
 def test_a_lockdown_from_the_dashboard_reaches_the_gate_and_denies_the_next_passage(

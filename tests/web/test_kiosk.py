@@ -18,18 +18,12 @@ from services.central.worker import CentralWorker
 from services.storage.engine import make_engine
 from services.storage.models import GateCommandRow
 from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 from tests.web.conftest import sign_in
-from tests.web.helpers import gate_status, passage, publish_status
+from tests.web.helpers import gate_status, publish_status
 from tests.web.server import WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
-
-
-@pytest.fixture
-def gate(broker: LocalBroker, site: str) -> Any:
-    client = DecisionClient(broker.url, site=site).connect()
-    yield client
-    client.close()
 
 
 def test_a_passage_published_on_mqtt_appears_on_the_kiosk(

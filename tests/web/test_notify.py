@@ -30,7 +30,8 @@ from services.web.notify.channels import (
 )
 from services.web.notify.service import Notifier, RetryPolicy
 from tests.fixtures.campus import Campus
-from tests.web.helpers import passage, run_async
+from tests.fixtures.passages import passage
+from tests.web.helpers import run_async
 from tests.web.receivers import SmtpReceiver, WebhookReceiver
 from tests.web.server import ShiftedClock, WebServer
 

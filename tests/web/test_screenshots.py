@@ -17,8 +17,9 @@ from gateway.client import DecisionClient
 from services.bus.broker import LocalBroker
 from services.central.worker import CentralWorker
 from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 from tests.web.conftest import SCREENSHOTS, sign_in
-from tests.web.helpers import gate_status, passage, publish_status
+from tests.web.helpers import gate_status, publish_status
 from tests.web.server import WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
