@@ -9,6 +9,7 @@ otherwise.  A database or broker failure is a 503, never a bare 500.
 from __future__ import annotations
 
 import logging
+from typing import cast
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -16,23 +17,28 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
 from services.errors import BusError, StorageError
+from services.web.auth.roles import Principal
 from services.web.errors import NotAuthenticated, RateLimited, Unavailable, WebError
 from services.web.http import render
-from services.web.i18n import lang_from_header, t
+from services.web.i18n import MESSAGES, Lang, lang_from_header, t
 
 log = logging.getLogger(__name__)
 
 
 def _message_key(error: WebError) -> str:
     specific = f"error.{error.code}"
-    return specific if t("en", specific) != specific else f"error.{type(error).code}"
+    return specific if specific in MESSAGES else f"error.{type(error).code}"
 
 
-def _lang(request: Request) -> str:
-    principal = getattr(request.state, "principal", None)
+def _signed_in(request: Request) -> Principal | None:
+    found = getattr(request.state, "principal", None)  # set by http.session_of
+    return None if found is None else cast(Principal, found[0])
+
+
+def _lang(request: Request) -> Lang:
+    principal = _signed_in(request)
     if principal is not None:
-        lang: str = principal[0].lang
-        return lang
+        return principal.lang
     return lang_from_header(request.headers.get("accept-language"))
 
 
@@ -41,8 +47,8 @@ def _is_api(request: Request) -> bool:
 
 
 def web_error_response(request: Request, error: WebError) -> Response:
-    lang = "zh-CN" if _lang(request) == "zh-CN" else "en"
-    message = t(lang, _message_key(error))  # type: ignore[arg-type]
+    lang = _lang(request)
+    message = t(lang, _message_key(error))
     headers = {}
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after_s)
@@ -53,12 +59,11 @@ def web_error_response(request: Request, error: WebError) -> Response:
     if isinstance(error, NotAuthenticated) and request.method == "GET":
         target = quote(request.url.path, safe="/")
         return RedirectResponse(f"/login?next={target}", status_code=303)
-    signed_in = getattr(request.state, "principal", None)
     return render(
         request,
         "error.html",
-        lang=lang,  # type: ignore[arg-type]
-        principal=signed_in[0] if signed_in else None,
+        lang=lang,
+        principal=_signed_in(request),
         status_code=error.status,
         message=message,
         code=error.code,
