@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(mosquitto libzbar0 libgl1 libglib2.0-0 poppler-utils fonts-noto-cjk)
+# chromium: the browser tests drive it with Playwright; fonts-noto-cjk: Chinese pages and
+# reports render; poppler-utils: the report tests turn PDFs into images.
+DEBIAN_PACKAGES=(mosquitto libzbar0 libgl1 libglib2.0-0 poppler-utils fonts-noto-cjk chromium)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

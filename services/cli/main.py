@@ -32,6 +32,8 @@ COMMAND_MODULES: dict[str, str] = {
     "simulate": "simulate",
     "gate": "gate",
     "broker": "broker",
+    "web": "web",
+    "user": "user",
 }
 
 Handler = Callable[[argparse.Namespace], int]

@@ -10,7 +10,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,8 +17,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from gateway.client import DecisionClient
-from schemas.ids import uuid7
-from schemas.messages import Credential, Decision, FeverAlert, Passage, Temperature
+from schemas.messages import Decision, FeverAlert, Passage
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
 from services.bus.broker import LocalBroker
 from services.central.app import build_worker
@@ -28,33 +26,10 @@ from services.central.worker import CentralWorker
 from services.storage.engine import make_engine
 from services.storage.repository import count_entries, count_rejected, decisions_by_event
 from tests.fixtures.campus import Campus, make_campus
+from tests.fixtures.passages import passage
 from tests.fixtures.processes import Processes
 
 pytestmark = pytest.mark.mqtt
-
-
-def passage(
-    site: str,
-    code: str | None,
-    celsius: str | None = "36.6",
-    gate: str = "north-1",
-    **changes: object,
-) -> Passage:
-    now = datetime.now(UTC)
-    fields: dict[str, object] = {
-        "event_id": uuid7(),
-        "site": site,
-        "gate": gate,
-        "direction": "in",
-        "ts": now,
-        "credentials": [Credential(kind="qr", data=code)] if code else [],
-        "temperature": None
-        if celsius is None
-        else Temperature(celsius=Decimal(celsius), sensor="ir-0", measured_at=now),
-        "mask": True,
-    }
-    fields.update(changes)
-    return Passage.model_validate(fields)
 
 
 def rows(db_url: str) -> tuple[int, int, dict[uuid.UUID, str]]:

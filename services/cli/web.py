@@ -1,0 +1,62 @@
+"""``campusgate web``: the web service (kiosk, dashboard, clinic) under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "web",
+        help="run the web service: gate kiosks, security office dashboard, clinic",
+        description="Pages and JSON API, live from MQTT. Settings also from CAMPUSGATE_* "
+        "(CAMPUSGATE_WEB__SESSION_SECRET is required outside the demo).",
+    )
+    parser.add_argument("--db", help="database URL (env CAMPUSGATE_DB__URL)")
+    parser.add_argument("--broker", help="mqtt://host:port (env CAMPUSGATE_MQTT__URL)")
+    parser.add_argument("--site", help="site served (env CAMPUSGATE_SITE)")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    parser.add_argument("--no-upgrade", action="store_true", help="do not migrate the database")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+    from pydantic import ValidationError
+
+    from services.errors import ConfigError
+    from services.storage.engine import upgrade
+    from services.web.app import create_app
+    from services.web.settings import WebSettings
+
+    overrides: dict[str, object] = {}
+    if args.site:
+        overrides["site"] = args.site
+    if args.broker:
+        overrides["mqtt"] = {"url": args.broker}
+    if args.db:
+        overrides["db"] = {"url": args.db}
+    try:
+        base = WebSettings().model_dump(exclude_unset=True)
+        web = dict(base.get("web", {}))
+        if args.host:
+            web["host"] = args.host
+        if args.port is not None:
+            web["port"] = args.port
+        settings = WebSettings.model_validate({**base, **overrides, "web": web})
+    except ValidationError as exc:
+        raise ConfigError(f"web settings: {exc}") from exc
+    if not args.no_upgrade:
+        upgrade(settings.db.url)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.web.host,
+        port=settings.web.port,
+        log_config=None,  # keep the logging configured by the CLI
+        timeout_graceful_shutdown=3,
+        proxy_headers=False,
+    )
+    uvicorn.Server(config).run()
+    return 0

@@ -1,0 +1,1 @@
+"""The JSON API behind every page action (OpenAPI at /api/openapi.json)."""

@@ -1,0 +1,84 @@
+"""Domain errors to HTTP, in one place: JSON problems for the API, pages for people.
+
+An API caller gets ``{"error": code, "message": text}`` with the status of the
+error class (and ``Retry-After`` when rate limited).  A browser asking for a
+page is sent to sign in when it has no session, and shown an error page
+otherwise.  A database or broker failure is a 503, never a bare 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import cast
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
+
+from services.errors import BusError, StorageError
+from services.web.auth.roles import Principal
+from services.web.errors import NotAuthenticated, RateLimited, Unavailable, WebError
+from services.web.http import render
+from services.web.i18n import MESSAGES, Lang, lang_from_header, t
+
+log = logging.getLogger(__name__)
+
+
+def _message_key(error: WebError) -> str:
+    specific = f"error.{error.code}"
+    return specific if specific in MESSAGES else f"error.{type(error).code}"
+
+
+def _signed_in(request: Request) -> Principal | None:
+    found = getattr(request.state, "principal", None)  # set by http.session_of
+    return None if found is None else cast(Principal, found[0])
+
+
+def _lang(request: Request) -> Lang:
+    principal = _signed_in(request)
+    if principal is not None:
+        return principal.lang
+    return lang_from_header(request.headers.get("accept-language"))
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def web_error_response(request: Request, error: WebError) -> Response:
+    lang = _lang(request)
+    message = t(lang, _message_key(error))
+    headers = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after_s)
+    if _is_api(request):
+        return JSONResponse(
+            {"error": error.code, "message": message}, status_code=error.status, headers=headers
+        )
+    if isinstance(error, NotAuthenticated) and request.method == "GET":
+        target = quote(request.url.path, safe="/")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    return render(
+        request,
+        "error.html",
+        lang=lang,
+        principal=_signed_in(request),
+        status_code=error.status,
+        message=message,
+        code=error.code,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_web_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WebError)
+        return web_error_response(request, exc)
+
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        log.error("backend unavailable for %s %s: %s", request.method, request.url.path, exc)
+        return web_error_response(request, Unavailable("backend_unavailable"))
+
+    app.add_exception_handler(WebError, on_web_error)
+    for backend_error in (StorageError, BusError, OperationalError):
+        app.add_exception_handler(backend_error, on_unavailable)

@@ -1,0 +1,266 @@
+"""Request and response models of the JSON API; the pages render the same views."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from schemas.names import GateName
+from services.web.auth.roles import Role
+from services.web.i18n import Lang
+
+Outcome = Literal["admit", "recheck", "deny", "isolate"]
+CaseOutcome = Literal["released", "isolation_room", "referred_hospital"]
+CommandName = Literal["lockdown", "release", "open", "sync"]
+# What a person may type: the clinical and handheld readings of a human body.
+EnteredCelsius = Annotated[Decimal, Field(ge=Decimal("30"), le=Decimal("45"), decimal_places=2)]
+# Free text people type: no control characters (PostgreSQL refuses NUL in text, logs hate them).
+PLAIN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200, pattern=PLAIN)
+]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- session and users ----------------------------------------------------------------
+
+
+class LoginRequest(Model):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PLAIN)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class SessionView(Model):
+    username: str
+    role: Role
+    gates: list[str]
+    lang: Lang
+    csrf_token: str
+    expires_at: datetime
+
+
+class LangRequest(Model):
+    lang: Lang
+
+
+class UserView(Model):
+    username: str
+    role: Role
+    gates: list[str]
+    lang: Lang
+    active: bool
+    created_at: datetime
+
+
+class NewUserRequest(Model):
+    username: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]
+    password: Annotated[str, Field(min_length=8, max_length=256)]
+    role: Role
+    gates: Annotated[list[GateName], Field(max_length=100)] = Field(default_factory=list)
+    lang: Lang = "zh-CN"
+
+
+class UserActiveRequest(Model):
+    active: bool
+
+
+class DeadLetterView(Model):
+    id: int
+    notice_id: str
+    channel: str
+    target: str
+    kind: str
+    error: str
+    attempts: int
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+# -- gates ------------------------------------------------------------------------------
+
+
+class DeviceView(Model):
+    name: str
+    state: str
+    detail: str
+
+
+class SnapshotView(Model):
+    version: int
+    checksum: str
+    taken_at: datetime
+    age_s: float
+
+
+class GateView(Model):
+    gate: str
+    online: bool | None  # None: the gate never reported
+    mode: str | None
+    status_at: datetime | None
+    devices: list[DeviceView]
+    snapshot: SnapshotView | None
+    outbox: int
+    locked: bool
+    locked_by: str | None
+    locked_at: datetime | None
+    today: int
+    last_hour: int
+
+
+class PersonView(Model):
+    id: str
+    name: str
+    kind: str
+    masked_id: str
+
+
+class VehicleView(Model):
+    plate: str
+    group_id: str
+    occupants: int
+
+
+class PassageView(Model):
+    """A decided passage as the kiosk and the dashboard show it (same as the live event)."""
+
+    type: Literal["decision"] = "decision"
+    event_id: str
+    gate: str
+    decision: Outcome
+    reasons: list[str]
+    person: PersonView | None
+    celsius: float | None
+    case_id: str | None
+    decided_at: str | None
+    direction: str | None
+    mask: bool | None
+    sensor: str | None
+    recheck_of: str | None
+    vehicle: VehicleView | None
+
+
+class CommandView(Model):
+    command_id: str
+    gate: str
+    command: str
+    issued_by: str
+    reason: str
+    override_of: str | None
+    at: datetime
+
+
+class GateDetail(Model):
+    gate: GateView
+    recent: list[PassageView]
+    commands: list[CommandView]
+
+
+class CommandRequest(Model):
+    command: CommandName
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=200, pattern=PLAIN)
+    ] = ""
+
+
+class CommandSent(Model):
+    command: CommandView
+    published: bool
+
+
+class RemeasureRequest(Model):
+    event_id: uuid.UUID
+    celsius: EnteredCelsius
+
+
+class NoMaskRequest(Model):
+    event_id: uuid.UUID
+
+
+class OverrideRequest(Model):
+    event_id: uuid.UUID | None = None
+    reason: Reason
+
+
+class PassageSent(Model):
+    event_id: str
+    recheck_of: str
+
+
+# -- clinic -----------------------------------------------------------------------------
+
+
+class CaseView(Model):
+    case_id: str
+    status: str
+    gate: str
+    opened_at: datetime
+    person: PersonView | None
+    celsius: float | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    clinic_celsius: float | None
+    clinic_measured_at: datetime | None
+    closed_at: datetime | None
+    closed_by: str | None
+    outcome: str | None
+    escalated_at: datetime | None
+
+
+class CaseEventView(Model):
+    at: datetime
+    kind: str
+    actor: str
+    detail: str
+
+
+class CaseDetail(Model):
+    case: CaseView
+    timeline: list[CaseEventView]
+
+
+class MeasureRequest(Model):
+    celsius: EnteredCelsius
+
+
+class CloseRequest(Model):
+    outcome: CaseOutcome
+    note: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PLAIN)
+    ] = ""
+
+
+# -- dashboard --------------------------------------------------------------------------
+
+
+class DashboardView(Model):
+    gates: list[GateView]
+    live: list[PassageView]
+    denials: list[PassageView]
+    cases: list[CaseView]
+    escalations: list[CaseView]
+    commands: list[CommandView]
+
+
+class LiveStats(Model):
+    connected: bool
+    subscribers: int
+    events_in: int
+    overflows: int
+    max_queued: int
+    queued: list[int]
+    mqtt_received: int
+    mqtt_invalid: int
+
+
+class Problem(Model):
+    """Every error: a stable code for programs and a message for people."""
+
+    error: str
+    message: str

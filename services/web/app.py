@@ -1,0 +1,191 @@
+"""The app factory: ``create_app(settings) -> FastAPI``.
+
+It wires the database, the one MQTT feed, the live hub, the notifier and the
+escalation timer into a :class:`~services.web.context.WebContext`, mounts the
+pages, the JSON API (OpenAPI at ``/api/openapi.json``; no Swagger UI, which
+would load from a CDN) and the packaged static files, and maps errors in one
+place.  Tests run the returned app under uvicorn on a free port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.bus.mqtt import parse_broker_url
+from services.clock import Clock, SystemClock
+from services.errors import BusError
+from services.storage.engine import make_engine
+from services.web.api import cases, dashboard, gates, live, session, users
+from services.web.api.errors import install_error_handlers
+from services.web.auth import pages as auth_pages
+from services.web.clinic import pages as clinic_pages
+from services.web.clinic.workflow import CaseWorkflow
+from services.web.context import WebContext
+from services.web.dashboard import pages as dashboard_pages
+from services.web.kiosk import pages as kiosk_pages
+from services.web.live.feed import LiveFeed
+from services.web.live.hub import Hub
+from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, WebhookChannel
+from services.web.notify.service import Notifier, RetryPolicy, Sleep
+from services.web.settings import WebSettings
+
+log = logging.getLogger(__name__)
+
+# Every router of the app, pages and API (the role test walks them all).
+ROUTERS = (
+    session.router,
+    gates.router,
+    cases.router,
+    dashboard.router,
+    users.router,
+    live.router,
+    auth_pages.router,
+    kiosk_pages.router,
+    dashboard_pages.router,
+    clinic_pages.router,
+)
+STATIC = Path(__file__).parent / "static"
+BROKER_RETRY_S = 5.0
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     b"media-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+     b"form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]  # fmt: skip
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (pure ASGI: streams stay streams)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def build_channels(settings: WebSettings, clock: Clock) -> list[tuple[Channel, RetryPolicy]]:
+    channels: list[tuple[Channel, RetryPolicy]] = []
+    hook = settings.notify.webhook
+    if hook.url is not None and hook.secret is not None:
+        channel = WebhookChannel(
+            hook.url,
+            hook.secret.get_secret_value().encode(),
+            timeout_s=hook.timeout_s,
+            clock_unix=lambda: clock.now().timestamp(),
+        )
+        channels.append((channel, RetryPolicy(hook.attempts, hook.backoff_s)))
+    smtp = settings.notify.smtp
+    if smtp.host is not None:
+        target = SmtpTarget(
+            host=smtp.host,
+            port=smtp.port,
+            sender=smtp.sender,
+            recipients={"clinic": smtp.clinic_to, "security": smtp.security_to},
+            starttls=smtp.starttls,
+            username=smtp.username,
+            password=smtp.password.get_secret_value() if smtp.password else None,
+            timeout_s=smtp.timeout_s,
+        )
+        channels.append((EmailChannel(target), RetryPolicy(smtp.attempts, smtp.backoff_s)))
+    return channels
+
+
+async def _connect_feed(feed: LiveFeed) -> None:
+    """Connect the MQTT feed, retrying until the broker is there (pages work meanwhile)."""
+    while True:
+        try:
+            await asyncio.to_thread(feed.start)
+            return
+        except BusError as exc:
+            log.error("live feed: %s; retrying in %.0f s", exc, BROKER_RETRY_S)
+            await asyncio.sleep(BROKER_RETRY_S)
+
+
+def create_app(
+    settings: WebSettings,
+    *,
+    clock: Clock | None = None,
+    channels: list[tuple[Channel, RetryPolicy]] | None = None,
+    notify_sleep: Sleep | None = None,
+) -> FastAPI:
+    """The web application; ``clock``, ``channels`` and ``notify_sleep`` are for tests."""
+    clock = clock or SystemClock()
+    engine = make_engine(settings.db.url)
+    sessions = sessionmaker(engine, expire_on_commit=False, class_=Session)
+    hub = Hub(settings.web.live_queue_max)
+    feed = LiveFeed(parse_broker_url(settings.mqtt.url), site=settings.site, hub=hub, clock=clock)
+    notifier = Notifier(
+        build_channels(settings, clock) if channels is None else channels,
+        sessions=sessions,
+        clock=clock,
+        sleep=notify_sleep or asyncio.sleep,
+    )
+    ctx = WebContext(
+        settings=settings,
+        sessions=sessions,
+        clock=clock,
+        hub=hub,
+        feed=feed,
+        notifier=notifier,
+        secret=settings.web.session_secret.get_secret_value().encode(),
+    )
+    workflow = CaseWorkflow(ctx)
+    feed.on_alert = workflow.on_alert
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        hub.bind(loop)
+        notifier.bind(loop)
+        workflow.bind(loop)
+        connecting = asyncio.create_task(_connect_feed(feed))
+        timer = asyncio.create_task(workflow.run())
+        try:
+            yield
+        finally:
+            for task in (connecting, timer):
+                task.cancel()
+            hub.close_all()
+            await asyncio.to_thread(feed.close)
+            await notifier.aclose()
+            engine.dispose()
+
+    app = FastAPI(
+        title="campusgate web",
+        version="1",
+        description="Gate kiosk, security office dashboard, clinic; every page action.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = ctx
+    app.state.workflow = workflow
+    app.add_middleware(SecurityHeaders)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Users, roles, sessions and the login flow."""

@@ -1,0 +1,1 @@
+"""The clinic's fever workflow: alerts, acknowledge, re-measure, outcome, escalation."""

@@ -1,0 +1,166 @@
+"""Queries and updates of isolation cases and their timeline. Session as keyword."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.storage.models import CaseEventRow, IsolationCaseRow, PersonRow
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    at: datetime
+    kind: str
+    actor: str
+    detail: str
+
+
+def _with_person(query: Any) -> Any:
+    return query.outerjoin(PersonRow, PersonRow.person_id == IsolationCaseRow.person_id)
+
+
+def cases(
+    *, session: Session, site: str, include_closed: bool, limit: int, escalated_only: bool = False
+) -> Sequence[tuple[IsolationCaseRow, PersonRow | None]]:
+    query = _with_person(select(IsolationCaseRow, PersonRow)).where(IsolationCaseRow.site == site)
+    if not include_closed:
+        query = query.where(IsolationCaseRow.status != CLOSED)
+    if escalated_only:
+        query = query.where(
+            IsolationCaseRow.escalated_at.is_not(None), IsolationCaseRow.acknowledged_at.is_(None)
+        )
+    query = query.order_by(IsolationCaseRow.opened_at.desc()).limit(limit)
+    return [(c, p) for c, p in session.execute(query)]
+
+
+def case(
+    *, session: Session, site: str, case_id: str
+) -> tuple[IsolationCaseRow, PersonRow | None] | None:
+    query = _with_person(select(IsolationCaseRow, PersonRow)).where(
+        IsolationCaseRow.site == site, IsolationCaseRow.case_id == case_id
+    )
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _update_open(session: Session, site: str, case_id: str, **values: object) -> bool:
+    """Update a case that is not closed; False when there is none such."""
+    result = session.execute(
+        update(IsolationCaseRow)
+        .where(
+            IsolationCaseRow.site == site,
+            IsolationCaseRow.case_id == case_id,
+            IsolationCaseRow.status != CLOSED,
+        )
+        .values(**values)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def acknowledge(*, session: Session, site: str, case_id: str, by: str, now: datetime) -> bool:
+    result = session.execute(
+        update(IsolationCaseRow)
+        .where(
+            IsolationCaseRow.site == site,
+            IsolationCaseRow.case_id == case_id,
+            IsolationCaseRow.status == OPEN,
+            IsolationCaseRow.acknowledged_at.is_(None),
+        )
+        .values(status=ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=by)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def record_measurement(
+    *, session: Session, site: str, case_id: str, celsius: Decimal, now: datetime
+) -> bool:
+    return _update_open(session, site, case_id, clinic_celsius=celsius, clinic_measured_at=now)
+
+
+def close(
+    *, session: Session, site: str, case_id: str, outcome: str, by: str, now: datetime
+) -> bool:
+    return _update_open(
+        session, site, case_id, status=CLOSED, outcome=outcome, closed_at=now, closed_by=by
+    )
+
+
+def due_for_escalation(*, session: Session, site: str, opened_before: datetime) -> list[str]:
+    return list(
+        session.scalars(
+            select(IsolationCaseRow.case_id).where(
+                IsolationCaseRow.site == site,
+                IsolationCaseRow.status == OPEN,
+                IsolationCaseRow.acknowledged_at.is_(None),
+                IsolationCaseRow.escalated_at.is_(None),
+                IsolationCaseRow.opened_at <= opened_before,
+            )
+        )
+    )
+
+
+def mark_escalated(*, session: Session, site: str, case_id: str, now: datetime) -> bool:
+    """Escalate one case; False if someone acknowledged or escalated it meanwhile."""
+    result = session.execute(
+        update(IsolationCaseRow)
+        .where(
+            IsolationCaseRow.site == site,
+            IsolationCaseRow.case_id == case_id,
+            IsolationCaseRow.acknowledged_at.is_(None),
+            IsolationCaseRow.escalated_at.is_(None),
+        )
+        .values(escalated_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def add_event(
+    *,
+    session: Session,
+    case_id: str,
+    at: datetime,
+    kind: str,
+    actor: str = "",
+    detail: str = "",
+    once: bool = False,
+) -> bool:
+    """Add a timeline event; with ``once``, only the first of its kind per case (True if added)."""
+    values = {
+        "case_id": case_id,
+        "at": at,
+        "kind": kind,
+        "actor": actor,
+        "detail": detail,
+        "dedup_key": f"{case_id}:{kind}" if once else None,
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = CaseEventRow.__table__
+    assert isinstance(table, Table)
+    statement = (
+        insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(table.c.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def events(*, session: Session, case_id: str) -> list[CaseEvent]:
+    rows = session.scalars(
+        select(CaseEventRow)
+        .where(CaseEventRow.case_id == case_id)
+        .order_by(CaseEventRow.at, CaseEventRow.id)
+    )
+    return [CaseEvent(r.at, r.kind, r.actor, r.detail) for r in rows]

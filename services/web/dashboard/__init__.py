@@ -1,0 +1,1 @@
+"""The security office dashboard (校园110指挥中心)."""

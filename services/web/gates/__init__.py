@@ -1,0 +1,1 @@
+"""Gates as the office and the kiosks see them: state, counts, passages, commands."""

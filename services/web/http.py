@@ -1,0 +1,139 @@
+"""HTTP glue shared by pages and API: the session cookie, the principal, CSRF, templates.
+
+Every endpoint declares the permission it needs with ``Depends(require(...))``;
+the dependency signs the request in from its cookie (401 without one), checks the
+role (403) and, for every unsafe method, the CSRF token (``X-CSRF-Token`` header,
+or the ``csrf_token`` field of a form), so no POST reaches a handler without it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+from services.web.auth import service as auth
+from services.web.auth.roles import Permission, Principal, Role
+from services.web.context import context
+from services.web.errors import Forbidden, NotAuthenticated
+from services.web.i18n import Lang, catalogue, lang_from_header, t
+
+SESSION_COOKIE = "cg_session"
+LOGIN_COOKIE = "cg_login"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOGIN_COOKIE_MAX_AGE_S = 3600
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def session_of(request: Request) -> tuple[Principal, datetime]:
+    """The signed-in principal and when its session ends; NotAuthenticated if none."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        found: tuple[Principal, datetime] = cached
+        return found
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthenticated()
+    ctx = context(request)
+    with ctx.transaction() as session:
+        result = auth.principal_for(session=session, secret=ctx.secret, token=token, now=ctx.now())
+    if result is None:
+        raise NotAuthenticated("session_expired")
+    request.state.principal = result
+    return result
+
+
+def check_csrf(request: Request, principal: Principal, form_token: str | None = None) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER) or form_token or ""
+    if not hmac.compare_digest(sent.encode(), principal.csrf_token.encode()):
+        raise Forbidden("bad_csrf", "missing or wrong CSRF token")
+
+
+def require(permission: Permission | None) -> Callable[[Request], Principal]:
+    """A dependency: the principal, if it may use ``permission`` (None: any signed-in user)."""
+
+    def dependency(request: Request) -> Principal:
+        principal, _expires = session_of(request)
+        if permission is not None:
+            principal.require(permission)
+        check_csrf(request, principal)
+        return principal
+
+    dependency.__name__ = f"require_{permission.value.replace('.', '_') if permission else 'user'}"
+    return dependency
+
+
+def set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=context(request).settings.web.cookie_secure,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+
+
+def remote_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def home_path(principal: Principal) -> str:
+    if principal.role is Role.GUARD:
+        gates = sorted(principal.gates)
+        return f"/kiosk/{gates[0]}" if len(gates) == 1 else "/kiosk"
+    if principal.role is Role.CLINIC:
+        return "/clinic"
+    return "/dashboard"
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    lang: Lang | None = None,
+    principal: Principal | None = None,
+    status_code: int = 200,
+    **values: Any,
+) -> Response:
+    """A page in the user's language, with the catalogue for its scripts."""
+    language: Lang = (
+        principal.lang
+        if principal
+        else lang or lang_from_header(request.headers.get("accept-language"))
+    )
+
+    def translate(key: str, **kw: object) -> str:
+        return t(language, key, **kw)
+
+    page_data = values.pop("page_data", {})
+    context_values = {
+        "lang": language,
+        "t": translate,
+        "principal": principal,
+        "csrf_token": principal.csrf_token if principal else "",
+        "can": (lambda p: principal.can(Permission(p))) if principal else (lambda _p: False),
+        "page_json": json.dumps(
+            {"lang": language, "messages": catalogue(language), **page_data},
+            ensure_ascii=False,
+            default=str,
+        ).replace("</", "<\\/"),
+        **values,
+    }
+    return templates.TemplateResponse(request, name, context_values, status_code=status_code)

@@ -1,0 +1,234 @@
+"""A small message catalogue: zh-CN and English, chosen per user (no framework).
+
+``t(lang, key, **values)`` looks a key up and formats it; a missing key shows
+the key itself, so a gap is visible, never a crash.  Pages hand the whole
+catalogue of the user's language to their scripts for live rows.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Lang = Literal["zh-CN", "en"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
+DEFAULT_LANG: Lang = "zh-CN"
+
+# key -> (zh-CN, en)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- frame
+    "app.title": ("校园门禁", "campusgate"),
+    "nav.kiosk": ("门岗", "Kiosk"),
+    "nav.dashboard": ("校园110指挥中心", "Security office"),
+    "nav.clinic": ("校医院", "Clinic"),
+    "nav.users": ("用户", "Users"),
+    "nav.logout": ("退出", "Log out"),
+    "nav.signed_in_as": ("当前用户 {user}（{role}）", "Signed in as {user} ({role})"),
+    "live.lost": ("实时连接中断，正在重连…", "Live connection lost, reconnecting…"),
+    "live.reload": ("页面数据已过期，正在刷新…", "Falling behind, reloading…"),
+    "sound.enable": ("开启声音", "Enable sound"),
+    "sound.on": ("声音已开启", "Sound on"),
+    # -- login
+    "login.title": ("登录", "Sign in"),
+    "login.username": ("用户名", "User name"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login.rate_limited": (
+        "登录失败次数过多，请 {minutes} 分钟后再试",
+        "Too many failed sign-ins; try again in {minutes} min",
+    ),
+    "login.expired": ("表单已过期，请重试", "The form expired; please try again"),
+    # -- roles
+    "role.admin": ("管理员", "administrator"),
+    "role.security": ("保卫处", "security office"),
+    "role.guard": ("门岗", "guard"),
+    "role.clinic": ("校医", "clinic"),
+    "role.auditor": ("审计", "auditor"),
+    # -- decisions and reasons
+    "decision.admit": ("通行", "ADMIT"),
+    "decision.recheck": ("复测", "RECHECK"),
+    "decision.deny": ("禁止通行", "DENY"),
+    "decision.isolate": ("隔离观察", "ISOLATE"),
+    "reason.gate_closed": ("校门已封闭", "gate closed"),
+    "reason.invalid_code": ("无效码", "invalid code"),
+    "reason.expired_code": ("码已过期", "code expired"),
+    "reason.code_used": ("码已使用", "code already used"),
+    "reason.not_whitelisted": ("不在白名单", "not on the whitelist"),
+    "reason.not_allowed_here": ("此门不允许通行", "not allowed at this gate"),
+    "reason.return_not_approved": ("未获返校审批", "return not approved"),
+    "reason.isolation_pending": ("隔离观察中", "under isolation observation"),
+    "reason.health_code_missing": ("缺少健康码", "health code missing"),
+    "reason.health_code_yellow": ("健康码黄码", "health code yellow"),
+    "reason.health_code_red": ("健康码红码", "health code red"),
+    "reason.test_expired": ("核酸检测过期", "nucleic-acid test expired"),
+    "reason.travel_risk": ("途经风险地区", "travel through a risk area"),
+    "reason.no_mask": ("未佩戴口罩", "no mask"),
+    "reason.quota_exceeded": ("超出出行限额", "exit quota exceeded"),
+    "reason.no_temperature": ("未测体温", "no temperature"),
+    "reason.implausible_temperature": ("体温读数异常", "implausible temperature"),
+    "reason.fever": ("发热", "fever"),
+    "reason.malformed": ("报文无效", "malformed message"),
+    "kind.student": ("学生", "student"),
+    "kind.staff": ("教职工", "staff"),
+    "kind.family": ("家属", "family"),
+    "kind.visitor": ("访客", "visitor"),
+    "kind.contractor": ("外包人员", "contractor"),
+    "person.unknown": ("未识别人员", "unknown person"),
+    "direction.in": ("进", "in"),
+    "direction.out": ("出", "out"),
+    # -- gates
+    "gate.online": ("在线", "online"),
+    "gate.offline": ("离线", "offline"),
+    "gate.unknown": ("未上报", "not reported"),
+    "gate.locked": ("已封闭", "locked down"),
+    "gate.offline_banner": (
+        "本门岗设备离线：按本地缓存判定，请人工核验",
+        "This gate is OFFLINE: deciding on its local cache, check people by hand",
+    ),
+    "gate.locked_banner": ("本校门已封闭", "This gate is LOCKED DOWN"),
+    "gate.devices": ("设备", "Devices"),
+    "gate.snapshot": ("白名单快照", "Whitelist snapshot"),
+    "gate.snapshot_none": ("无快照", "no snapshot"),
+    "gate.outbox": ("待上传", "Outbox"),
+    "device.ok": ("正常", "ok"),
+    "device.degraded": ("降级", "degraded"),
+    "device.fault": ("故障", "fault"),
+    "device.absent": ("未连接", "absent"),
+    # -- kiosk
+    "kiosk.title": ("门岗 {gate}", "Gate {gate}"),
+    "kiosk.waiting": ("等待通行…", "Waiting for the next person…"),
+    "kiosk.no_mask": ("未戴口罩", "No mask"),
+    "kiosk.remeasure": ("人工复测", "Manual re-measure"),
+    "kiosk.remeasure_submit": ("提交复测", "Submit reading"),
+    "kiosk.celsius": ("体温 (°C)", "Temperature (°C)"),
+    "kiosk.override": ("人工放行", "Manual override"),
+    "kiosk.override_reason": ("放行理由（必填）", "Reason (required)"),
+    "kiosk.override_submit": ("放行并记录", "Open and log"),
+    "kiosk.recent": ("最近通行", "Recent passages"),
+    "kiosk.vehicle": (
+        "车辆 {plate}：{done}/{total} 人已核验",
+        "Vehicle {plate}: {done}/{total} checked",
+    ),
+    "kiosk.vehicle_blocked": ("车辆不得放行", "vehicle must wait"),
+    "kiosk.vehicle_clear": ("车辆可以放行", "vehicle may pass"),
+    "kiosk.sent": ("已提交", "Sent"),
+    # -- dashboard
+    "dash.title": ("校园110指挥中心", "Security office"),
+    "dash.gates": ("校门", "Gates"),
+    "dash.gate": ("校门", "Gate"),
+    "dash.state": ("状态", "State"),
+    "dash.today": ("今日", "Today"),
+    "dash.last_hour": ("近1小时", "Last hour"),
+    "dash.actions": ("操作", "Actions"),
+    "dash.live": ("实时通行", "Live passages"),
+    "dash.denials": ("最近拒绝", "Recent denials"),
+    "dash.cases": ("发热病例（未结案）", "Open fever cases"),
+    "dash.escalations": ("超时未处理的发热告警", "Unacknowledged fever alerts (escalated)"),
+    "dash.commands": ("最近指令", "Recent commands"),
+    "dash.lockdown": ("封闭", "Lock down"),
+    "dash.release": ("解除封闭", "Release"),
+    "dash.open": ("远程开门", "Open"),
+    "dash.sync": ("同步白名单", "Sync"),
+    "dash.reason_prompt": ("请输入原因：", "Reason:"),
+    "cmd.lockdown": ("封闭", "lockdown"),
+    "cmd.release": ("解除封闭", "release"),
+    "cmd.open": ("开门", "open"),
+    "cmd.sync": ("同步", "sync"),
+    # -- clinic
+    "clinic.title": ("校医院 发热处置", "Clinic: fever cases"),
+    "clinic.case": ("病例", "Case"),
+    "clinic.opened": ("发现时间", "Opened"),
+    "clinic.person": ("人员", "Person"),
+    "clinic.gate_temp": ("门岗体温", "Gate reading"),
+    "clinic.status": ("状态", "Status"),
+    "clinic.ack": ("确认接收", "Acknowledge"),
+    "clinic.measure": ("记录复测", "Record re-measurement"),
+    "clinic.close": ("结案", "Close case"),
+    "clinic.outcome": ("处置结果", "Outcome"),
+    "clinic.note": ("备注", "Note"),
+    "clinic.timeline": ("处置时间线", "Timeline"),
+    "clinic.none": ("暂无未结案病例", "No open cases"),
+    "clinic.timeline_hint": ("点击病例查看时间线", "Click a case to see its timeline"),
+    "clinic.show_closed": ("显示已结案", "Show closed"),
+    "status.open": ("待确认", "open"),
+    "status.acknowledged": ("已确认", "acknowledged"),
+    "status.closed": ("已结案", "closed"),
+    "status.escalated": ("已升级", "escalated"),
+    "outcome.released": ("排除，放行", "released"),
+    "outcome.isolation_room": ("转隔离观察室", "isolation room"),
+    "outcome.referred_hospital": ("转诊医院", "referred to hospital"),
+    "event.opened": ("门岗发现发热", "fever found at the gate"),
+    "event.alerted": ("告警已送达", "alert delivered"),
+    "event.acknowledged": ("校医确认", "acknowledged"),
+    "event.remeasured": ("校医复测", "clinical re-measurement"),
+    "event.escalated": ("超时升级至保卫处", "escalated to the security office"),
+    "event.closed": ("结案", "closed"),
+    "event.notify_failed": ("通知发送失败", "notification failed"),
+    # -- users
+    "users.title": ("用户与角色", "Users and roles"),
+    "users.add": ("添加用户", "Add user"),
+    "users.role": ("角色", "Role"),
+    "users.gates": ("绑定校门", "Gates"),
+    "users.lang": ("语言", "Language"),
+    "users.active": ("启用", "Active"),
+    "users.dead_letters": ("发送失败的通知", "Undelivered notifications"),
+    "users.retry": ("重发", "Retry"),
+    # -- errors
+    "error.not_authenticated": ("请先登录", "Please sign in"),
+    "error.forbidden": ("无权访问", "You may not do this"),
+    "error.forbidden_gate": ("无权访问此校门", "You may not see or command this gate"),
+    "error.bad_csrf": ("页面已过期，请刷新", "The page expired; reload it"),
+    "error.not_found": ("未找到", "Not found"),
+    "error.conflict": ("操作冲突", "Conflict"),
+    "error.invalid_input": ("输入无效", "Invalid input"),
+    "error.unavailable": ("消息服务暂不可用", "The message broker is unavailable"),
+    "error.case_closed": ("病例已结案", "The case is closed"),
+    "error.already_acknowledged": ("病例已被确认", "The case was already acknowledged"),
+    "error.isolate_not_overridable": (
+        "发热/隔离人员不得人工放行，请联系校医",
+        "A fever or isolation decision cannot be overridden; call the clinic",
+    ),
+    "error.rate_limited": ("请求过于频繁", "Too many attempts"),
+    "common.save": ("保存", "Save"),
+    "common.cancel": ("取消", "Cancel"),
+    "common.time": ("时间", "Time"),
+    "common.none": ("无", "none"),
+}
+
+
+def lang_or_default(value: str | None) -> Lang:
+    for lang in LANGS:
+        if value == lang:
+            return lang
+    return DEFAULT_LANG
+
+
+def t(lang: Lang, key: str, **values: object) -> str:
+    """The message ``key`` in ``lang``, formatted with ``values``; the key if unknown."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "zh-CN" else pair[1]
+    if values:
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def catalogue(lang: Lang) -> dict[str, str]:
+    """Every message in ``lang`` (for the page scripts)."""
+    index = 0 if lang == "zh-CN" else 1
+    return {key: pair[index] for key, pair in MESSAGES.items()}
+
+
+def lang_from_header(accept_language: str | None) -> Lang:
+    """The first of our languages named in an Accept-Language header."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANG

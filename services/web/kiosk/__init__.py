@@ -1,0 +1,1 @@
+"""The gate kiosk: one gate, full screen beside the lane."""

@@ -1,0 +1,1 @@
+"""Live data: one MQTT subscription per web process, fanned out to browsers by SSE."""

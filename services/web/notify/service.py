@@ -1,0 +1,188 @@
+"""The notifier: every notice to every channel, with retries, then the dead-letter list.
+
+Delivery runs on the event loop in the background (a request never waits for
+it).  A failure that may pass (connection refused, HTTP 5xx/429, SMTP 4xx) is
+retried with exponential back-off; one that will not (HTTP 4xx, SMTP 5xx) or
+the last failed attempt puts the notice in ``notification_dead_letters``, from
+where an administrator can send it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.clock import Clock
+from services.web.notify import store
+from services.web.notify.channels import Channel, DeliveryError, Notice
+
+log = logging.getLogger(__name__)
+
+BACKOFF_MAX_S = 30.0
+DRAIN_TIMEOUT_S = 5.0
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int
+    backoff_s: float
+
+    def delay(self, attempt: int) -> float:
+        return min(self.backoff_s * 2.0 ** (attempt - 1), BACKOFF_MAX_S)
+
+
+def notice_body(notice: Notice) -> str:
+    return json.dumps(
+        {
+            "id": notice.notice_id,
+            "kind": notice.kind,
+            "audience": notice.audience,
+            "subject": notice.subject,
+            "text": notice.text,
+            "data": notice.data,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def notice_from_body(body: str) -> Notice:
+    data = json.loads(body)
+    return Notice(
+        notice_id=data["id"],
+        kind=data["kind"],
+        audience=data["audience"],
+        subject=data["subject"],
+        text=data["text"],
+        data=data.get("data", {}),
+    )
+
+
+class Notifier:
+    def __init__(
+        self,
+        channels: list[tuple[Channel, RetryPolicy]],
+        *,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.channels = channels
+        self._sessions = sessions
+        self._clock = clock
+        self._sleep = sleep
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self.delivered = 0
+        self.dead = 0
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def submit(self, notice: Notice) -> None:
+        """From any thread: deliver in the background."""
+        self._spawn(self.deliver(notice))
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            work.close()
+            log.error("notifier not running: notice dropped")
+            return
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(work, loop)
+        wrapped = asyncio.wrap_future(future, loop=loop)
+        loop.call_soon_threadsafe(self._track, wrapped)
+
+    def _track(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def deliver(self, notice: Notice) -> dict[str, bool]:
+        """Every channel that has a target for this notice; True per channel delivered."""
+        body = notice_body(notice)
+        results: dict[str, bool] = {}
+        for channel, policy in self.channels:
+            if not channel.target(notice):
+                continue
+            results[channel.name] = await self._deliver_one(channel, policy, notice, body)
+        return results
+
+    async def _deliver_one(
+        self, channel: Channel, policy: RetryPolicy, notice: Notice, body: str
+    ) -> bool:
+        error = ""
+        attempt = 0
+        while attempt < policy.attempts:
+            attempt += 1
+            try:
+                await channel.send(notice, body)
+            except DeliveryError as exc:
+                error = str(exc)
+                log.warning(
+                    "%s delivery of %s %s failed (attempt %d/%d): %s",
+                    channel.name, notice.kind, notice.notice_id, attempt, policy.attempts, exc,
+                )  # fmt: skip
+                if not exc.retryable:
+                    break
+                if attempt < policy.attempts:
+                    await self._sleep(policy.delay(attempt))
+                continue
+            self.delivered += 1
+            return True
+        self.dead += 1
+        await asyncio.to_thread(self._dead_letter, channel, notice, body, error, attempt)
+        return False
+
+    def _dead_letter(
+        self, channel: Channel, notice: Notice, body: str, error: str, attempts: int
+    ) -> None:
+        with self._sessions.begin() as session:
+            store.add_dead_letter(
+                session=session,
+                notice_id=notice.notice_id,
+                channel=channel.name,
+                target=channel.target(notice),
+                kind=notice.kind,
+                payload=body,
+                error=error,
+                attempts=attempts,
+                now=self._clock.now(),
+            )
+
+    async def redeliver(self, letter: store.DeadLetter) -> bool:
+        """One more try of a dead letter on its own channel (no retries)."""
+        try:
+            notice = notice_from_body(letter.payload)
+        except (ValueError, KeyError, TypeError):
+            log.error("dead letter %d holds no notice; it cannot be sent again", letter.id)
+            return False
+        for channel, _policy in self.channels:
+            if channel.name == letter.channel:
+                try:
+                    await channel.send(notice, letter.payload)
+                except DeliveryError as exc:
+                    log.warning("redelivery of dead letter %d failed: %s", letter.id, exc)
+                    return False
+                return True
+        return False
+
+    async def drain(self, timeout_s: float = DRAIN_TIMEOUT_S) -> None:
+        """At shutdown: let deliveries in flight finish (or give up after the timeout)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout_s)
+
+    async def aclose(self) -> None:
+        await self.drain()
+        for channel, _policy in self.channels:
+            close = getattr(channel, "aclose", None)
+            if close is not None:
+                await close()

@@ -1,0 +1,116 @@
+"""Settings of the web service: env vars ``CAMPUSGATE_*``, nested with ``__``.
+
+``CAMPUSGATE_WEB__SESSION_SECRET`` keys session-token hashes and the login form's
+CSRF token; the built-in default is refused unless ``CAMPUSGATE_WEB__DEMO=true``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.names import GateName, SiteName
+from services.central.settings import DbSettings, MqttSettings
+
+DEMO_SESSION_SECRET = "campusgate-demo-session-secret-not-for-production"  # noqa: S105
+MIN_SECRET_CHARS = 32
+
+
+class WebServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    session_secret: SecretStr = SecretStr(DEMO_SESSION_SECRET)
+    demo: bool = False
+    # Behind a TLS-terminating proxy set this, so the cookie never travels in clear.
+    cookie_secure: bool = False
+    session_ttl_s: Annotated[int, Field(ge=60, le=7 * 24 * 3600)] = 12 * 3600
+    # Login rate limiting: failures counted over this window ...
+    login_window_s: Annotated[int, Field(ge=1, le=24 * 3600)] = 15 * 60
+    # ... at most this many per user name (since its last success) and per address.
+    login_max_failures_user: Annotated[int, Field(ge=1, le=1000)] = 5
+    login_max_failures_remote: Annotated[int, Field(ge=1, le=10000)] = 30
+    # An alert nobody acknowledges within this delay escalates to the security office.
+    escalation_delay_s: Annotated[float, Field(ge=1, le=24 * 3600)] = 300.0
+    escalation_tick_s: Annotated[float, Field(gt=0, le=600)] = 5.0
+    # Per-browser bound of queued live events; past it the browser is told to reload.
+    live_queue_max: Annotated[int, Field(ge=10, le=100_000)] = 2000
+    timezone: str = "Asia/Shanghai"
+    # Gates shown even before their agent announces itself.
+    gates: list[GateName] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _secret_is_not_the_demo_one(self) -> WebServerSettings:
+        secret = self.session_secret.get_secret_value()
+        if not self.demo and secret == DEMO_SESSION_SECRET:
+            raise ValueError(
+                "set CAMPUSGATE_WEB__SESSION_SECRET: the built-in session secret is for the demo"
+            )
+        if len(secret) < MIN_SECRET_CHARS:
+            raise ValueError(f"the session secret must be at least {MIN_SECRET_CHARS} characters")
+        return self
+
+
+class WebhookSettings(BaseModel):
+    url: str | None = None
+    secret: SecretStr | None = None
+    attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    backoff_s: Annotated[float, Field(ge=0, le=60)] = 0.5
+    timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+
+    @model_validator(mode="after")
+    def _secret_with_url(self) -> WebhookSettings:
+        if self.url is not None:
+            if not self.url.startswith(("http://", "https://")):
+                raise ValueError("the webhook URL must be http:// or https://")
+            if self.secret is None or len(self.secret.get_secret_value()) < 16:
+                raise ValueError("a webhook needs a signing secret of at least 16 characters")
+        return self
+
+
+class SmtpSettings(BaseModel):
+    host: str | None = None
+    port: Annotated[int, Field(ge=1, le=65535)] = 25
+    starttls: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "campusgate@localhost"
+    clinic_to: list[str] = Field(default_factory=list)
+    security_to: list[str] = Field(default_factory=list)
+    attempts: Annotated[int, Field(ge=1, le=20)] = 3
+    backoff_s: Annotated[float, Field(ge=0, le=60)] = 1.0
+    timeout_s: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+
+class NotifySettings(BaseModel):
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+
+class WebSettings(BaseSettings):
+    """``CAMPUSGATE_SITE``, ``CAMPUSGATE_DB__URL``, ``CAMPUSGATE_WEB__PORT``, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="CAMPUSGATE_", env_nested_delimiter="__")
+
+    site: SiteName = "main"
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    db: DbSettings = Field(default_factory=DbSettings)
+    web: WebServerSettings = Field(default_factory=WebServerSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+
+
+@lru_cache(maxsize=1)
+def web_settings() -> WebSettings:
+    return WebSettings()

@@ -1,0 +1,121 @@
+"""The clinic in Chromium: a fever sounds, the case is worked and closed there."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from gateway.client import DecisionClient
+from services.central.worker import CentralWorker
+from services.storage.engine import make_engine
+from services.storage.models import IsolationCaseRow
+from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
+from tests.web.conftest import sign_in
+from tests.web.server import ShiftedClock, WebServer
+
+pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
+
+
+def case_row(db_url: str, case_id: str) -> IsolationCaseRow:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            row = session.get(IsolationCaseRow, case_id)
+            assert row is not None
+            return row
+    finally:
+        engine.dispose()
+
+
+def test_a_fever_sounds_on_the_clinic_page_and_is_closed_there(
+    web: WebServer,
+    central: CentralWorker,
+    gate: DecisionClient,
+    campus: Campus,
+    site: str,
+    new_page: Any,
+    users: str,
+) -> None:
+    page = new_page(1366, 768)
+    sign_in(page, web, "nurse", "/clinic")
+    expect(page.locator("#no-cases")).to_be_visible()
+    person = campus.people[4]
+    fever = gate.request(passage(site, campus.code(person.person_id), "38.2"))
+    assert fever is not None
+    assert fever.decision == "isolate"
+    assert fever.case_id is not None
+    row = page.locator(f"#case-rows tr[data-case-id='{fever.case_id}']")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text(person.name)
+    expect(row).to_contain_text("38.2 °C")
+    expect(row).to_contain_text("待确认")  # the nurse reads Chinese
+    # The alarm played: the <audio> element exists and play() resolved.
+    expect(page.locator("audio#alarm")).to_have_attribute("src", "/static/sounds/alarm.wav")
+    page.wait_for_function("Number(document.body.dataset.sounds || 0) >= 1")
+    assert page.evaluate("document.getElementById('alarm').played.length") >= 1
+    # Acknowledge, record the clinic's own reading, close with an outcome.
+    row.locator("button.ack").click()
+    expect(row).to_contain_text("已确认 · nurse")
+    row.locator("input.measure-input").fill("37.1")
+    row.locator("button.measure").click()
+    expect(row).to_contain_text("→ 37.1 °C")
+    assert case_row(users, fever.case_id).status == "acknowledged"  # a reading never closes it
+    row.locator("select.outcome-select").select_option("isolation_room")
+    row.locator("input.note").fill("observation room 2")
+    row.locator("button.close").click()
+    expect(row).to_contain_text("已结案: 转隔离观察室")
+    expect(row.locator("button.close")).to_have_count(0)
+    stored = case_row(users, fever.case_id)
+    assert (stored.status, stored.outcome, stored.closed_by) == (
+        "closed",
+        "isolation_room",
+        "nurse",
+    )
+    assert (stored.acknowledged_by, str(stored.clinic_celsius)) == ("nurse", "37.10")
+    # The timeline tells the story in order.
+    row.click()
+    kinds = page.locator("#timeline li")
+    expect(kinds).to_have_count(5)
+    assert [kinds.nth(i).get_attribute("data-kind") for i in range(5)] == [
+        "opened",
+        "alerted",
+        "acknowledged",
+        "remeasured",
+        "closed",
+    ]
+    expect(kinds.nth(4)).to_contain_text("observation room 2")
+
+
+def test_an_unacknowledged_alert_escalates_to_the_dashboard(
+    web: WebServer,
+    central: CentralWorker,
+    gate: DecisionClient,
+    campus: Campus,
+    site: str,
+    new_page: Any,
+    clock: ShiftedClock,
+) -> None:
+    office = new_page(1366, 768)
+    sign_in(office, web, "officer", "/dashboard")
+    expect(office.locator("#escalations")).to_be_hidden()
+    fever = gate.request(passage(site, campus.code(campus.people[8].person_id), "39.0"))
+    assert fever is not None
+    expect(office.locator(f"#cases li[data-case-id='{fever.case_id}']")).to_contain_text("open")
+    # Nobody acknowledges; the web service's clock moves past the delay.
+    clock.advance(timedelta(seconds=web.settings.web.escalation_delay_s + 1))
+    escalated = office.locator(f"#escalation-list li[data-case-id='{fever.case_id}']")
+    expect(escalated).to_be_visible()
+    expect(escalated).to_contain_text("escalated")
+    office.wait_for_function("Number(document.body.dataset.sounds || 0) >= 1")
+    # The clinic page shows it escalated too, and acknowledging clears the office's list.
+    nurse = new_page()
+    sign_in(nurse, web, "nurse", "/clinic")
+    row = nurse.locator(f"#case-rows tr[data-case-id='{fever.case_id}']")
+    expect(row).to_have_class("open escalated")
+    row.locator("button.ack").click()
+    expect(office.locator("#escalations")).to_be_hidden()

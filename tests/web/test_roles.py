@@ -1,0 +1,239 @@
+"""Every endpoint checks the role: each wrong role is refused (403), anonymous gets 401
+(pages: a redirect to sign in), a guard sees and commands only its own gates.
+
+The table below must name every route of the app: a new endpoint without a row fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from services.bus.broker import LocalBroker
+from services.storage.engine import upgrade
+from services.web.app import ROUTERS
+from tests.web.conftest import USERS, add_users, web_settings
+from tests.web.seed import Seeded, seed
+from tests.web.server import WebServer
+
+pytestmark = pytest.mark.mqtt
+
+ALL = frozenset(USERS)
+GATE_VIEWERS = frozenset({"admin", "officer", "guard-n1", "auditor"})  # of north-1
+OFFICE = frozenset({"admin", "officer", "auditor"})
+COMMANDERS = frozenset({"admin", "officer"})
+LANE = frozenset({"guard-n1"})  # at north-1
+CASE_VIEWERS = frozenset({"admin", "officer", "nurse", "auditor"})
+CLINIC = frozenset({"nurse"})
+ADMIN = frozenset({"admin"})
+SITE = "roles"
+
+
+def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
+    """(route method, route path, concrete URL, JSON body, roles allowed)."""
+    g, c = "/api/v1/gates", f"/api/v1/cases/{s.case_id}"
+    return [
+        ("GET", "/api/v1/me", "/api/v1/me", None, ALL),
+        ("PUT", "/api/v1/me/lang", "/api/v1/me/lang", {"lang": "en"}, ALL),
+        ("GET", g, g, None, GATE_VIEWERS | {"guard-s2"}),
+        ("GET", g + "/{gate}", g + "/north-1", None, GATE_VIEWERS),
+        ("POST", g + "/{gate}/commands", g + "/north-1/commands", {"command": "sync"}, COMMANDERS),
+        (
+            "POST",
+            g + "/{gate}/remeasure",
+            g + "/north-1/remeasure",
+            {"event_id": str(s.north_event), "celsius": "36.5"},
+            LANE,
+        ),
+        (
+            "POST",
+            g + "/{gate}/no-mask",
+            g + "/north-1/no-mask",
+            {"event_id": str(s.north_event)},
+            LANE,
+        ),
+        (
+            "POST",
+            g + "/{gate}/override",
+            g + "/north-1/override",
+            {"event_id": str(s.north_event), "reason": "checked by hand"},
+            LANE,
+        ),
+        ("GET", "/api/v1/cases", "/api/v1/cases", None, CASE_VIEWERS),
+        ("GET", "/api/v1/cases/{case_id}", c, None, CASE_VIEWERS),
+        ("POST", "/api/v1/cases/{case_id}/acknowledge", c + "/acknowledge", None, CLINIC),
+        (
+            "POST",
+            "/api/v1/cases/{case_id}/measurement",
+            c + "/measurement",
+            {"celsius": "37.0"},
+            CLINIC,
+        ),
+        ("POST", "/api/v1/cases/{case_id}/close", c + "/close", {"outcome": "released"}, CLINIC),
+        ("GET", "/api/v1/dashboard", "/api/v1/dashboard", None, OFFICE),
+        ("GET", "/api/v1/users", "/api/v1/users", None, ADMIN),
+        (
+            "POST",
+            "/api/v1/users",
+            "/api/v1/users",
+            {"username": "new-user", "password": "long-enough-1", "role": "auditor"},
+            ADMIN,
+        ),
+        (
+            "PUT",
+            "/api/v1/users/{username}/active",
+            "/api/v1/users/auditor/active",
+            {"active": True},
+            ADMIN,
+        ),
+        (
+            "GET",
+            "/api/v1/notifications/dead-letters",
+            "/api/v1/notifications/dead-letters",
+            None,
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/api/v1/notifications/dead-letters/{letter_id}/retry",
+            f"/api/v1/notifications/dead-letters/{s.letter_id}/retry",
+            None,
+            ADMIN,
+        ),
+        ("GET", "/api/v1/live", "/api/v1/live?view=kiosk&gate=north-1", None, GATE_VIEWERS),
+        ("GET", "/api/v1/live", "/api/v1/live?view=dashboard", None, OFFICE),
+        ("GET", "/api/v1/live", "/api/v1/live?view=clinic", None, CASE_VIEWERS),
+        ("GET", "/api/v1/live/stats", "/api/v1/live/stats", None, OFFICE),
+        ("GET", "/kiosk", "/kiosk", None, GATE_VIEWERS | {"guard-s2"}),
+        ("GET", "/kiosk/{gate}", "/kiosk/north-1", None, GATE_VIEWERS),
+        ("GET", "/dashboard", "/dashboard", None, OFFICE),
+        ("GET", "/clinic", "/clinic", None, CASE_VIEWERS),
+        ("GET", "/admin/users", "/admin/users", None, ADMIN),
+    ]
+
+
+# Routes open to everyone (signing in and out), tested in test_auth.py.
+PUBLIC = {
+    ("POST", "/api/v1/session"),
+    ("DELETE", "/api/v1/session"),
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+}
+
+
+@pytest.fixture(scope="module")
+def server(broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('roles')) / 'roles.db'}"
+    upgrade(url)
+    add_users(url)
+    web = WebServer(web_settings(broker, url, SITE)).start()
+    web.seeded = seed(url, SITE)  # type: ignore[attr-defined]
+    yield web
+    web.stop()
+
+
+@pytest.fixture(scope="module")
+def clients(server: WebServer) -> Iterator[dict[str, httpx.Client]]:
+    signed_in = {name: server.client(name) for name in USERS}
+    yield signed_in
+    for client in signed_in.values():
+        client.close()
+
+
+def call(client: httpx.Client, method: str, url: str, body: Any) -> int:
+    if "/api/v1/live?" in url:  # an event stream: the status is all we need
+        with client.stream(method, url) as response:
+            return response.status_code
+    return client.request(method, url, json=body).status_code
+
+
+def test_the_table_names_every_route(server: WebServer) -> None:
+    routes = {
+        (method, route.path)
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    named = {(m, p) for m, p, _url, _body, _roles in endpoints(server.seeded)}  # type: ignore[attr-defined]
+    assert routes - PUBLIC == named
+
+
+@pytest.mark.parametrize("role", sorted(USERS))
+def test_each_endpoint_refuses_each_wrong_role(
+    server: WebServer, clients: dict[str, httpx.Client], role: str
+) -> None:
+    refused, allowed = [], []
+    for method, _path, url, body, roles in endpoints(server.seeded):  # type: ignore[attr-defined]
+        status = call(clients[role], method, url, body)
+        if role in roles:
+            allowed.append((url, status))
+            assert status not in (401, 403), f"{role} was refused {method} {url}: {status}"
+        else:
+            refused.append(url)
+            assert status == 403, f"{role} got {status} from {method} {url}, expected 403"
+    assert refused or role == "admin" or allowed
+
+
+def test_anonymous_gets_401_from_the_api_and_the_sign_in_page_from_pages(server: WebServer) -> None:
+    with server.client() as anonymous:
+        for method, _path, url, body, _roles in endpoints(server.seeded):  # type: ignore[attr-defined]
+            status = call(anonymous, method, url, body)
+            expected = 401 if url.startswith("/api/") else 303
+            assert status == expected, f"anonymous {method} {url}: {status}"
+        page = anonymous.get("/kiosk/north-1")
+        assert page.headers["location"] == "/login?next=/kiosk/north-1"
+
+
+GATE_URLS = [
+    ("GET", "/api/v1/gates/{gate}", None),
+    ("POST", "/api/v1/gates/{gate}/remeasure", "remeasure"),
+    ("POST", "/api/v1/gates/{gate}/no-mask", "no-mask"),
+    ("POST", "/api/v1/gates/{gate}/override", "override"),
+    ("GET", "/api/v1/live?view=kiosk&gate={gate}", None),
+    ("GET", "/kiosk/{gate}", None),
+]
+
+
+@pytest.mark.parametrize(("method", "template", "action"), GATE_URLS)
+def test_a_guard_of_north_1_cannot_see_or_command_south_2(
+    server: WebServer,
+    clients: dict[str, httpx.Client],
+    method: str,
+    template: str,
+    action: str | None,
+) -> None:
+    seeded: Seeded = server.seeded  # type: ignore[attr-defined]
+    for guard, own, other, event in (
+        ("guard-n1", "north-1", "south-2", seeded.north_event),
+        ("guard-s2", "south-2", "north-1", seeded.south_event),
+    ):
+        body: dict[str, Any] = {"event_id": str(event)}
+        if action == "remeasure":
+            body["celsius"] = "36.5"
+        if action == "override":
+            body["reason"] = "checked by hand"
+        client = clients[guard]
+        refused = (
+            client.request(method, template.format(gate=other), json=body)
+            if "live" not in template
+            else client.get(template.format(gate=other))
+        )
+        assert refused.status_code == 403
+        if template.startswith("/api/"):
+            assert refused.json()["error"] == "forbidden_gate"
+        assert call(client, method, template.format(gate=own), body) not in (401, 403)
+
+
+def test_a_guard_lists_only_its_own_gates(clients: dict[str, httpx.Client]) -> None:
+    gates = clients["guard-n1"].get("/api/v1/gates").json()
+    assert [g["gate"] for g in gates] == ["north-1"]
+    everything = clients["officer"].get("/api/v1/gates").json()
+    assert {"north-1", "north-2", "south-2"} <= {g["gate"] for g in everything}
