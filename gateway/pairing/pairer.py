@@ -16,9 +16,10 @@ Rules (DESIGN section 3, issue 4):
   next scan, while what a pairing used never pairs again.
 * A scan with no reading within ``window`` becomes a passage without a
   temperature (the decision asks for a re-measure).
-* An episode that ends with none of its readings used and its peak at or above
-  the fever threshold becomes a passage without credentials: an unknown febrile
-  person still raises an alert.
+* When an episode ends, the readings no passage used are looked at: if their
+  peak is at or above the fever threshold they become a passage without
+  credentials: an unknown febrile person still raises an alert, even when they
+  were measured right after someone who did scan.
 * Scans that arrive while a passage is gathering join it (an ID code and a
   health code); ``gather`` holds a complete pair this long for more scans.
 """
@@ -159,8 +160,9 @@ class Pairer:
             self._gathering = None
         episode = self._episode
         if episode is not None and at - episode.last_at >= self.window_s:
-            if episode.used_upto == 0 and episode.peak().celsius >= self.threshold:
-                out.append(Paired((), episode.peak(), "unscanned_fever"))
+            fresh = episode.take_fresh_peak()
+            if fresh is not None and fresh.celsius >= self.threshold:
+                out.append(Paired((), fresh, "unscanned_fever"))
             self._episode = None
         return out
 

@@ -10,7 +10,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "demo",
         help="run the whole system locally with simulated gates",
-        description="Private broker, central service on SQLite, simulated gates, live output.",
+        description=(
+            "Private broker, central service on SQLite, web service, four gate agents with "
+            "simulated thermometers, cameras and relays; one line per person."
+        ),
     )
     parser.add_argument("--broker", help="use this broker instead of starting a private one")
     parser.add_argument("--workdir", type=Path, help="keep the demo's database and keys here")
@@ -21,7 +24,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging
+
     from services.demo.run import run_demo
+
+    if not args.verbose:
+        # The demo prints one line per person; the parts' own logs only with -v.
+        logging.getLogger().setLevel(logging.WARNING)
 
     summary = run_demo(
         broker_url=args.broker,

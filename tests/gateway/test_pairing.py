@@ -98,6 +98,15 @@ def test_unscanned_fever_raises_a_passage_without_credentials() -> None:
     assert paired == Paired((), body("38.1"), "unscanned_fever")
 
 
+def test_an_unscanned_fever_right_after_a_scanned_person_still_alerts() -> None:
+    pairer = Pairer(window_s=5)
+    pairer.reading(body("36.5"), at=0.0)
+    assert len(pairer.scan(ID, at=0.2)) == 1
+    pairer.reading(body("38.4"), at=1.0)  # the next person shows no code
+    [paired] = pairer.tick(6.0)
+    assert paired == Paired((), body("38.4"), "unscanned_fever")
+
+
 def test_unscanned_normal_reading_is_dropped() -> None:
     pairer = Pairer(window_s=5)
     pairer.reading(body("37.2"), at=0.0)
