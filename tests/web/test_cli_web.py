@@ -1,0 +1,80 @@
+"""``campusgate web`` as a process: refuses the demo secret, serves, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.bus.broker import LocalBroker, free_port
+
+pytestmark = pytest.mark.mqtt
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 20
+
+
+def web_command(broker: LocalBroker, db_url: str, site: str, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "services.cli.main", "web", "--db", db_url, "--broker", broker.url,
+        "--site", site, "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPUSGATE_")}
+    return {**env, "PYTHONPATH": str(ROOT), **extra}
+
+
+def test_the_demo_secret_is_refused_outside_the_demo(
+    broker: LocalBroker, sqlite_url: str, site: str
+) -> None:
+    done = subprocess.run(
+        web_command(broker, sqlite_url, site, free_port()),
+        env=clean_env(), cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "CAMPUSGATE_WEB__SESSION_SECRET" in done.stderr
+
+
+def test_campusgate_web_serves_and_stops_on_sigterm(
+    broker: LocalBroker, sqlite_url: str, site: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = clean_env(CAMPUSGATE_WEB__SESSION_SECRET="a" * 40)
+    log = (tmp_path / "web.log").open("wb")
+    process = subprocess.Popen(
+        web_command(broker, sqlite_url, site, port), env=env, cwd=ROOT,
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None, (tmp_path / "web.log").read_text()
+                assert time.monotonic() < deadline, "campusgate web did not start"
+                time.sleep(0.1)
+        assert page.status_code == 200
+        assert 'name="csrf_token"' in page.text
+        schema = httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5).json()
+        assert "/api/v1/gates/{gate}/commands" in schema["paths"]
+        css = httpx.get(f"http://127.0.0.1:{port}/static/css/app.css", timeout=5)
+        assert css.status_code == 200
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal for the supervisor.
+        assert process.wait(20) in (0, -signal.SIGTERM)
+        log.flush()
+        assert "Application shutdown complete" in (tmp_path / "web.log").read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        log.close()
