@@ -78,7 +78,8 @@ class SnapshotStore:
         if current is not None and current.checksum == held.checksum:
             return False
         if current is not None and held.snapshot.version < current.snapshot.version:
-            log.warning(
+            # Normal after a reconnect: the retained full snapshot predates the deltas.
+            log.info(
                 "gate %s: older snapshot %d ignored (holding %d)",
                 self.gate,
                 held.snapshot.version,
