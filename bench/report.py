@@ -18,6 +18,7 @@ Target (DESIGN section 7): the whole report, all tables and the chart, <= 1 s.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -114,6 +115,8 @@ def main() -> None:
         if args.drop:
             drop_cached(backend, args.rows)
     print()
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    print(f"(load average after the run: {' '.join(load)} on {os.cpu_count()} cores)")
     print(
         "| database | day's entries | floor (1 aggregate) | report data | + CSV | + XLSX | "
         "+ PDF | PDF vs floor | target <= 1 s |"
