@@ -144,6 +144,14 @@ class DeviceHealth(BaseModel):
 
     state: Literal["ok", "degraded", "fault", "absent"]
     detail: Annotated[str, Field(max_length=MAX_TEXT)] = ""
+    # Running counts (a thermometer's readings, faults, fevers; a camera's frames).
+    counters: dict[Annotated[str, Field(max_length=32)], Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, max_length=16
+    )
+    # Current values: a camera's frame rate, a thermometer's ambient temperature.
+    metrics: dict[Annotated[str, Field(max_length=32)], float] = Field(
+        default_factory=dict, max_length=16
+    )
 
 
 class SnapshotInfo(BaseModel):

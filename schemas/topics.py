@@ -30,6 +30,8 @@ class GateChannel(StrEnum):
     STATUS = "status"
     COMMAND = "command"
     READING = "reading"
+    # central -> gate, retained: the gate's whitelist snapshot (schemas/snapshot.py)
+    SNAPSHOT = "snapshot"
 
 
 class SiteChannel(StrEnum):

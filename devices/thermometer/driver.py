@@ -1,8 +1,9 @@
 """Thermometer driver over pyserial: reads on its own thread, reconnects after unplugging.
 
 The port is anything ``serial.serial_for_url`` opens (a device path, a pty,
-``loop://``, ``socket://``).  Readings and faults go to a thread-safe queue;
-the caller's loop never blocks on the port.
+``loop://``, ``socket://``).  Readings and faults go to the
+``on_event`` callback (called on the driver's thread) or, without one, to a
+thread-safe queue; the caller's loop never blocks on the port.
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ class SerialThermometer:
         sensor: str,
         clock: Callable[[], datetime],
         baudrate: int | None = None,
+        on_event: Callable[[Event], None] | None = None,
     ) -> None:
         self.url = url
         self.parser = make_parser(protocol, sensor)
         self.baudrate = baudrate or self.parser.baudrate
         self.clock = clock
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._emit = on_event or self.events.put
         self._state = ("starting", "not connected yet")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -82,9 +85,9 @@ class SerialThermometer:
                         data = port.read(READ_CHUNK)
                         if data:
                             for event in self.parser.feed(data, self.clock()):
-                                self.events.put(event)
+                                self._emit(event)
             except (serial.SerialException, OSError) as exc:
                 # Unplugged: say so in the gate status and try again with backoff.
                 self._state = ("fault", f"disconnected: {exc}")
-                self.events.put(Fault("garbage", f"port lost: {exc}", self.clock()))
+                self._emit(Fault("garbage", f"port lost: {exc}", self.clock()))
                 log.warning("thermometer %s disconnected: %s", self.url, exc)

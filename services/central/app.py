@@ -25,6 +25,7 @@ from services.codes import KeyRing, Verifier, verify_facts
 from services.decision import CodeFacts
 from services.policy.service import seed_policy
 from services.policy.store import stored_policy
+from services.snapshot.publisher import SnapshotPublisher
 from services.storage.engine import make_engine, upgrade
 from services.storage.models import PolicyVersionRow
 
@@ -138,6 +139,21 @@ def build_worker(
     return worker
 
 
+def build_snapshot_publisher(
+    settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
+) -> SnapshotPublisher:
+    """The publisher of the gates' whitelist snapshots (offline decisions)."""
+    engine = make_engine(settings.db.url)
+    return SnapshotPublisher(
+        address=parse_broker_url(settings.mqtt.url),
+        site=settings.site,
+        sessions=sessionmaker(engine, expire_on_commit=False, class_=Session),
+        policy=policy or load_policy(settings.policy_file, site=settings.site),
+        keyring=KeyRing.load(settings.keys_dir),
+        clock=clock or SystemClock(),
+    )
+
+
 def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -> int:
     """Run one worker until SIGTERM or SIGINT, then finish the batch and disconnect."""
     if upgrade_db:
@@ -152,6 +168,8 @@ def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     worker.start()
+    snapshots = build_snapshot_publisher(settings, policy=worker.policy)
+    snapshots.start()
     log.info(
         "central worker %s serving site %s on %s",
         settings.worker_id,
@@ -159,6 +177,7 @@ def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -
         settings.mqtt.url,
     )
     stop.wait()
+    snapshots.stop()
     worker.stop()
     log.info("stopped after %d passages in %d batches", worker.passages, worker.batches)
     return 0

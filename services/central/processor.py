@@ -155,6 +155,21 @@ class _BatchFacts:
         return gate in self._locked
 
 
+MAX_FORWARD_AGE = timedelta(days=30)
+
+
+def decision_time(passage: Passage, now: datetime) -> datetime:
+    """When to judge a passage: now, or for one decided offline, when it happened.
+
+    A passage forwarded from a gate's outbox is judged by the facts of its own
+    time (a code valid then counts even if it expired during the outage); the
+    gate's clock is trusted only within [now - MAX_FORWARD_AGE, now].
+    """
+    if passage.local_decision is None:
+        return now
+    return min(max(passage.ts, now - MAX_FORWARD_AGE), now)
+
+
 def new_case_id(now: datetime) -> str:
     return f"C-{uuid7(int(now.timestamp() * 1000)).hex[:20]}"
 
@@ -176,6 +191,7 @@ class BatchProcessor:
         self.policy = policy
         self.verify = verify
         self.hash_plain_id = hash_plain_id
+        self.disagreements = 0
 
     def process(self, messages: Sequence[Incoming], now: datetime) -> BatchResult:
         """Decide and commit a batch; retried once if another worker raced us."""
@@ -204,6 +220,14 @@ class BatchProcessor:
                 session=session, event_ids=[p.event_id for p in passages]
             )
             answers: dict[uuid.UUID, bytes] = {k: v.encode() for k, v in stored.items()}
+            late_local = [
+                (p.event_id, p.local_decision)
+                for p in passages
+                if p.event_id in stored and p.local_decision is not None
+            ]
+            if late_local:
+                # The gate decided offline after its first copy was logged: keep both.
+                repo.record_local_decisions(session=session, decided=late_local)
             fresh: dict[uuid.UUID, Passage] = {}
             for passage in passages:  # a duplicate inside the batch is decided once
                 if passage.event_id not in answers and passage.event_id not in fresh:
@@ -278,11 +302,12 @@ class BatchProcessor:
         raw_payloads: dict[uuid.UUID, str],
         now: datetime,
     ) -> tuple[list[EntryRecord], list[CaseRecord], list[FeverAlert], list[UsedCodeRow], _Writes]:
-        verified: dict[str, CodeFacts] = {}
+        verified: dict[tuple[str, datetime], CodeFacts] = {}
         for passage in passages:
+            when = decision_time(passage, now)
             for credential in passage.credentials:
-                if credential.kind == "qr" and credential.data not in verified:
-                    verified[credential.data] = self.verify(credential.data, now)
+                if credential.kind == "qr" and (credential.data, when) not in verified:
+                    verified[credential.data, when] = self.verify(credential.data, when)
         by_type: dict[str, set[str]] = {"person": set(), "visitor": set(), "pass": set()}
         for f in verified.values():
             if f.subject:
@@ -313,28 +338,36 @@ class BatchProcessor:
         )
         exits: dict[str, list[datetime]] = {}
         window = self.policy.longest_exit_window_hours()
-        if window and any(p.direction == "out" for p in passages):
+        leaving = [decision_time(p, now) for p in passages if p.direction == "out"]
+        if window and leaving:
             households = {
                 p.household for p in [*persons.values(), *by_hash.values()] if p.household
             }
             if households:
                 exits = recent_exits(
-                    session=session, households=households, since=now - timedelta(hours=window)
+                    session=session,
+                    households=households,
+                    since=min(leaving) - timedelta(hours=window),
                 )
         source = _BatchFacts(
             persons, by_hash, repo.locked_gates(session=session, site=self.site),
             self.hash_plain_id, appointments, passes, exits,
         )  # fmt: skip
 
-        def check(code: str) -> CodeFacts:
-            facts = verified[code]
-            if facts.status is CodeStatus.VALID and facts.once and facts.jti in used:
-                return replace(facts, status=CodeStatus.USED)
-            return facts
+        def checker(when: datetime, *, entering: bool) -> Callable[[str], CodeFacts]:
+            def check(code: str) -> CodeFacts:
+                facts = verified[code, when]
+                # A one-time code is spent by entering: its holder may still leave.
+                if (
+                    entering
+                    and facts.status is CodeStatus.VALID
+                    and facts.once
+                    and facts.jti in used
+                ):
+                    return replace(facts, status=CodeStatus.USED)
+                return facts
 
-        def check_leaving(code: str) -> CodeFacts:
-            # A one-time code is spent by entering: its holder may still leave.
-            return verified[code]
+            return check
 
         records: list[EntryRecord] = []
         cases: list[CaseRecord] = []
@@ -342,14 +375,32 @@ class BatchProcessor:
         codes_to_mark: list[UsedCodeRow] = []
         writes = _Writes()
         for passage in passages:
+            when = decision_time(passage, now)
             entering = passage.direction == "in"
             facts = gather_facts(
-                passage, check_code=check if entering else check_leaving, source=source, now=now,
+                passage,
+                check_code=checker(when, entering=entering),
+                source=source,
+                now=when,
                 accept_plain_ids=accept_plain,
-            )  # fmt: skip
+            )
             if not entering:
-                facts = self._leaving_facts(passage, facts, source, now)
+                facts = self._leaving_facts(passage, facts, source, when)
             decision = self._with_grant_holder(decide(passage, facts, self.policy), facts, source)
+            if passage.local_decision is not None:
+                decision = decision.model_copy(update={"decided_at": now})
+                if passage.local_decision != decision.decision:
+                    # The gate decided offline on its snapshot and the central facts
+                    # say otherwise (e.g. revoked meanwhile): logged for the audit.
+                    log.warning(
+                        "gate %s decided %s offline for %s; central decides %s (%s)",
+                        passage.gate,
+                        passage.local_decision,
+                        passage.event_id,
+                        decision.decision,
+                        ", ".join(decision.reasons) or "ok",
+                    )
+                    self.disagreements += 1
             open_case = facts.person.open_case_id if facts.person else None
             needs_case = "fever" in decision.reasons or (
                 decision.decision == "isolate" and decision.reasons != ["isolation_pending"]

@@ -30,6 +30,7 @@ COMMAND_MODULES: dict[str, str] = {
     "central": "central",
     "demo": "demo",
     "simulate": "simulate",
+    "gate": "gate",
 }
 
 Handler = Callable[[argparse.Namespace], int]

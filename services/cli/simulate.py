@@ -17,7 +17,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     therm.add_argument("--link", type=Path, required=True, help="symlink to the pty to create")
     therm.add_argument("--rate", type=float, default=1.0, help="people per second")
-    therm.add_argument("--fever-rate", type=float, default=0.05)
+    therm.add_argument("--fever-rate", type=float, default=0.05, help="share of people with fever")
+    therm.add_argument("--mean", type=float, default=36.5, help="mean body temperature (C)")
+    therm.add_argument("--spread", type=float, default=0.25, help="standard deviation (C)")
+    therm.add_argument(
+        "--corrupt-rate", type=float, default=0.05, help="share of frames corrupted on the line"
+    )
+    therm.add_argument(
+        "--idle-hz",
+        type=float,
+        default=2.0,
+        help="ambient baseline frames per second between people",
+    )
     therm.add_argument(
         "--unplug-every", type=float, default=0.0, help="seconds between unplug episodes (0: never)"
     )
@@ -31,7 +42,15 @@ def run_thermometer(args: argparse.Namespace) -> int:
 
     from devices.thermometer.simulator import ThermometerSimulator
 
-    sim = ThermometerSimulator(args.protocol, args.link, seed=args.seed, fever_rate=args.fever_rate)
+    sim = ThermometerSimulator(
+        args.protocol,
+        args.link,
+        seed=args.seed,
+        fever_rate=args.fever_rate,
+        corrupt_rate=args.corrupt_rate,
+        mean=args.mean,
+        spread=args.spread,
+    )
     sim.plug()
     print(f"thermometer ({args.protocol}) on {args.link}", flush=True)
     start = last_unplug = time.monotonic()
@@ -43,7 +62,12 @@ def run_thermometer(args: argparse.Namespace) -> int:
                 sim.plug()
                 last_unplug = time.monotonic()
             sim.person()
-            time.sleep(1 / args.rate)
+            # Between people the module looks at the empty lane: the ambient baseline.
+            next_person = time.monotonic() + 1 / args.rate
+            while args.idle_hz and time.monotonic() + 1 / args.idle_hz < next_person:
+                sim.idle()
+                time.sleep(1 / args.idle_hz)
+            time.sleep(max(next_person - time.monotonic(), 0))
     except KeyboardInterrupt:
         pass
     finally:

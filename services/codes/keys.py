@@ -47,6 +47,26 @@ class KeyRing:
     def kids(self) -> list[str]:
         return sorted(self._keys)
 
+    def public_keys(self) -> dict[str, str]:
+        """kid -> raw public key, base64url: what a gate's snapshot carries."""
+        return {
+            kid: b64encode(
+                key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            )
+            for kid, key in sorted(self._keys.items())
+        }
+
+    @classmethod
+    def from_public_keys(cls, keys: dict[str, str]) -> KeyRing:
+        """The ring a gate rebuilds from its snapshot; a bad key is a ConfigError."""
+        ring: dict[str, Ed25519PublicKey] = {}
+        for kid, text in keys.items():
+            try:
+                ring[kid] = Ed25519PublicKey.from_public_bytes(b64decode(text))
+            except (InvalidCode, ValueError, UnsupportedAlgorithm) as exc:
+                raise ConfigError(f"bad public key {kid!r}") from exc
+        return cls(ring)
+
     @classmethod
     def load(cls, directory: Path) -> KeyRing:
         if not directory.is_dir():

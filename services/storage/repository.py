@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,18 @@ def stored_decisions(*, session: Session, event_ids: Collection[uuid.UUID]) -> d
         )
         found.update({uuid.UUID(event_id): text for event_id, text in rows})
     return found
+
+
+def record_local_decisions(*, session: Session, decided: Sequence[tuple[uuid.UUID, str]]) -> int:
+    """Add a gate's offline decision to entries logged before it arrived (audit)."""
+    statement = (
+        update(EntryRow)
+        .where(EntryRow.event_id == bindparam("eid"), EntryRow.local_decision.is_(None))
+        .values(local_decision=bindparam("local"))
+        .execution_options(synchronize_session=False)
+    )
+    values = [{"eid": str(event_id), "local": local} for event_id, local in decided]
+    return session.connection().execute(statement, values).rowcount or 0
 
 
 def insert_entries(*, session: Session, records: Sequence[EntryRecord]) -> set[uuid.UUID]:

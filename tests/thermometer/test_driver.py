@@ -138,3 +138,29 @@ def test_simulate_command_feeds_the_driver(tmp_path: Path) -> None:
         sim.wait(10)
         if sim.stdout is not None:
             sim.stdout.close()
+
+
+@pytest.mark.parametrize("protocol", ["gy-mcu90614", "lu90614", "idc50", "idc50-ascii", "ascii"])
+def test_idle_baseline_is_never_a_person(protocol: str, tmp_path: Path) -> None:
+    from devices.thermometer import make_parser
+    from devices.thermometer.simulator import IDLE_FRAMES
+    from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C
+
+    sim = ThermometerSimulator(protocol, tmp_path / "tty")
+    parser = make_parser(protocol, "ir-0")
+    now = datetime.now(UTC)
+    for _ in range(50):
+        frame = IDLE_FRAMES[protocol](sim.ambient + Decimal(f"{sim.rng.gauss(0, 0.05):.2f}"))
+        for event in parser.feed(frame, now):
+            assert isinstance(event, Reading)
+            # Baseline readings are ambient or surface; even a surface reading raised by
+            # the largest allowed offset (5 C) stays below the presence line.
+            assert event.kind in ("ambient", "surface")
+            assert event.celsius + 5 < DEFAULT_PRESENCE_MIN_C
+
+
+def test_idle_frames_reach_the_driver(sim: ThermometerSimulator, driver: SerialThermometer) -> None:
+    sim.idle()
+    reading = next_reading(driver)
+    assert reading.kind == "surface"
+    assert abs(reading.celsius - sim.ambient) < 1

@@ -1,0 +1,157 @@
+"""Wiring for ``campusgate gate``: settings -> devices, uplink, agent; run until a signal.
+
+Also the guard's console (``--console``): one command per line on stdin, and a
+line per decision on stdout, big enough to read at the lane.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import uuid
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TextIO
+
+from gateway.agent.agent import GateAgent
+from gateway.agent.devices import make_readers, make_relay, make_thermometer
+from gateway.agent.events import Inbox
+from gateway.agent.settings import GateSettings
+from gateway.agent.uplink import MqttUplink
+from gateway.outbox import Outbox, OutboxUplink
+from gateway.snapshot.local import LocalDecider
+from gateway.snapshot.store import SnapshotStore
+from schemas.messages import Decision
+from services.bus.mqtt import parse_broker_url
+from services.clock import SystemClock
+
+log = logging.getLogger(__name__)
+
+CONSOLE_HELP = "commands: nomask | recheck EVENT_ID CELSIUS | vehicle PLATE OCCUPANTS | status"
+
+
+def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgent:
+    clock = SystemClock()
+    inbox = Inbox()
+    thermometer, offset = make_thermometer(
+        settings.thermometer, clock=clock.now, on_event=inbox.thermometer_sink
+    )
+    readers = make_readers(
+        camera=settings.camera,
+        scanner=settings.scanner,
+        decoder=settings.decoder,
+        cooldown=settings.scan_cooldown_s,
+        on_scan=inbox.scan_sink,
+        camera_fps=settings.camera_fps,
+        camera_loop=settings.camera_loop,
+    )
+    # Everything is validated before the outbox file is created.
+    turnstile = make_relay(settings.relay)
+    lane = settings.lane_config(offset)
+    address = parse_broker_url(settings.mqtt.url)
+    outbox = Outbox(
+        settings.outbox_path,
+        max_bytes=None if settings.outbox_max_mb is None else int(settings.outbox_max_mb * 2**20),
+    )
+    uplink = OutboxUplink(
+        MqttUplink(
+            address,
+            site=settings.site,
+            gate=settings.gate,
+            inbox=inbox,
+            now=clock.now(),
+        ),
+        outbox,
+        forward_rate=settings.forward_rate,
+    )
+    snapshots = SnapshotStore(settings.snapshot_path, site=settings.site, gate=settings.gate)
+    agent = GateAgent(
+        lane,
+        inbox=inbox,
+        uplink=uplink,
+        turnstile=turnstile,
+        thermometer=thermometer,
+        readers=readers,
+        clock=clock,
+        snapshots=snapshots,
+        on_decision=lambda decision, _passage: print(decision_line(decision), file=out, flush=True),
+    )
+    agent.fallback = LocalDecider(
+        snapshots,
+        clock=clock,
+        locked=lambda: agent.locked,
+        last_contact=lambda: agent.last_contact,
+        max_offline_age=timedelta(hours=settings.max_offline_age_h),
+    )
+    return agent
+
+
+def decision_line(decision: Decision) -> str:
+    """One line per person for the guard: outcome, who, temperature, why."""
+    who = "unknown person"
+    if decision.person is not None:
+        person = decision.person
+        who = f"{person.name} ({person.kind}, {person.masked_id})"
+    celsius = f"{decision.celsius} C" if decision.celsius is not None else "no temperature"
+    reasons = ", ".join(decision.reasons) or "ok"
+    case = f"  case {decision.case_id}" if decision.case_id else ""
+    return f"{decision.decision.upper():8} {who}  {celsius}  [{reasons}]{case}  {decision.event_id}"
+
+
+def console_command(agent: GateAgent, line: str) -> str:
+    """Carry out one console line; returns what to tell the guard."""
+    words = line.split()
+    if not words:
+        return ""
+    match words:
+        case ["nomask"]:
+            agent.mark_no_mask()
+            return "next passage: no mask"
+        case ["recheck", event_id, celsius]:
+            try:
+                agent.remeasure(uuid.UUID(event_id), Decimal(celsius))
+            except (ValueError, InvalidOperation):
+                return f"cannot read {event_id!r} {celsius!r}; {CONSOLE_HELP}"
+            return f"re-measure of {event_id} sent"
+        case ["vehicle", plate, occupants] if occupants.isdigit():
+            agent.begin_vehicle(plate, int(occupants))
+            return f"vehicle {plate}: {occupants} occupant(s) to screen"
+        case ["status"]:
+            devices = agent.devices()
+            return "; ".join(f"{name}: {d.state} {d.detail}".strip() for name, d in devices.items())
+        case _:
+            return CONSOLE_HELP
+
+
+def _console(agent: GateAgent, stop: threading.Event) -> None:
+    for line in sys.stdin:
+        if stop.is_set():
+            return
+        reply = console_command(agent, line)
+        if reply:
+            print(reply, flush=True)
+
+
+def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int:
+    agent = build_agent(settings)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("gate %s: signal %d, stopping", settings.gate, signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    agent.open_devices()
+    if console:
+        threading.Thread(target=_console, args=(agent, stop), daemon=True).start()
+        print(CONSOLE_HELP, flush=True)
+    log.info("gate %s/%s running", settings.site, settings.gate)
+    try:
+        agent.run(stop)
+    finally:
+        agent.close_devices()
+    log.info("gate %s stopped: %s", settings.gate, agent.stats)
+    return 0

@@ -1,0 +1,142 @@
+"""Offline decisions: the same ``decide()`` over the gate's snapshot (DESIGN section 6).
+
+Used as the agent's :class:`~gateway.agent.agent.Fallback` when no Decision came
+in time.  The rules are the central ones, word for word; only the facts come
+from the snapshot (people, open cases, spent one-time codes, public keys, the
+policy) and from the gate itself (lockdown, codes it admitted while offline).
+The fever rule does not depend on the snapshot at all, so it never changes
+offline.  A snapshot older than ``max_offline_age`` (counted from the last time
+the central side was heard) no longer admits anyone: ``deny snapshot_stale``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from gateway.snapshot.store import SnapshotStore
+from schemas.messages import Decision, Passage
+from schemas.policy import Policy
+from schemas.snapshot import GateSnapshot, SnapshotPerson
+from services.clock import Clock
+from services.codes.keys import KeyRing
+from services.codes.verify import Verifier, check_code
+from services.decision import AppointmentFacts, PassFacts, PersonFacts, decide, worse
+from services.decision.facts import CodeStatus
+from services.decision.gather import gather_facts
+
+DEFAULT_MAX_OFFLINE_AGE = timedelta(hours=12)
+STALE_REASON = "snapshot_stale"
+
+
+def person_facts(person: SnapshotPerson) -> PersonFacts:
+    return PersonFacts(
+        person_id=person.id,
+        name=person.name,
+        kind=person.kind,
+        masked_id=person.masked_id,
+        active=person.active,
+        valid_from=person.valid_from,
+        valid_until=person.valid_until,
+        gates=None if person.gates is None else frozenset(person.gates),
+        return_approved=person.return_approved,
+        household=person.household,
+        open_case_id=person.open_case_id,
+    )
+
+
+class SnapshotFacts:
+    """A :class:`~services.decision.gather.FactSource` answering from a snapshot."""
+
+    def __init__(self, snapshot: GateSnapshot | None, locked: bool) -> None:
+        persons = snapshot.persons if snapshot is not None else []
+        self._persons = {p.id: person_facts(p) for p in persons}
+        self._locked = locked or (snapshot is not None and snapshot.locked)
+
+    def person(self, person_id: str) -> PersonFacts | None:
+        return self._persons.get(person_id)
+
+    def person_by_plain_id(self, value: str) -> PersonFacts | None:
+        # Gates hold no ID-number hash key: a card number is a person id here.
+        return self._persons.get(value)
+
+    def appointment(self, reference: str) -> AppointmentFacts | None:
+        return None  # not in the snapshot: visitors wait for the central side
+
+    def temp_pass(self, reference: str) -> PassFacts | None:
+        return None
+
+    def gate_locked(self, site: str, gate: str) -> bool:
+        return self._locked
+
+
+class LocalDecider:
+    def __init__(
+        self,
+        store: SnapshotStore,
+        *,
+        clock: Clock,
+        locked: Callable[[], bool],
+        last_contact: Callable[[], datetime | None],
+        max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.locked = locked
+        self.last_contact = last_contact
+        self.max_offline_age = max_offline_age
+        self.spent: set[str] = set()  # one-time codes this gate admitted offline
+        self._facts_for: tuple[str, SnapshotFacts, Verifier] | None = None
+
+    def stale(self, now: datetime) -> bool:
+        held = self.store.current
+        if held is None:
+            return True
+        fresh_at = held.snapshot.built_at
+        contact = self.last_contact()
+        if contact is not None and contact > fresh_at:
+            fresh_at = contact
+        return now - fresh_at > self.max_offline_age
+
+    def decide(self, passage: Passage) -> Decision:
+        now = self.clock.now()
+        held = self.store.current
+        snapshot = held.snapshot if held is not None else None
+        policy = snapshot.policy if snapshot is not None else Policy(site=passage.site)
+        source, verifier = self._source(held.checksum if held else "", snapshot)
+        used = set(snapshot.used_codes if snapshot else ()) | self.spent
+        facts = gather_facts(
+            passage,
+            check_code=lambda code: check_code(verifier, code, now, used.__contains__),
+            source=source,
+            now=now,
+            accept_plain_ids=policy.accept_plain_ids,
+        )
+        if self.locked():
+            facts = replace(facts, gate_locked=True)
+        decision = decide(passage, facts, policy)
+        if self.stale(now):
+            decision = decision.model_copy(
+                update={
+                    "decision": worse(decision.decision, "deny"),
+                    "reasons": [*decision.reasons, STALE_REASON],
+                }
+            )
+        if decision.decision == "admit":
+            self.spent.update(
+                code.jti
+                for code in facts.codes
+                if code.once and code.jti and code.status is CodeStatus.VALID
+            )
+        return decision
+
+    def _source(
+        self, checksum: str, snapshot: GateSnapshot | None
+    ) -> tuple[SnapshotFacts, Verifier]:
+        cached = self._facts_for
+        if cached is None or cached[0] != checksum:
+            keys = KeyRing.from_public_keys(snapshot.keys) if snapshot else KeyRing({})
+            cached = (checksum, SnapshotFacts(snapshot, False), Verifier(keys))
+            self._facts_for = cached
+        return cached[1], cached[2]

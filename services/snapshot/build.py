@@ -1,0 +1,109 @@
+"""Building gate snapshots from the database (DESIGN section 6).
+
+The site's data is read once per round (:func:`read_site`): active people, open
+isolation cases, one-time codes spent recently, locked gates.  Each gate's
+snapshot is then cut from it in memory (:func:`snapshot_for`), so fifty gates
+cost one set of queries, not fifty.  The version is the time of the newest
+change in the data (milliseconds), the same in every worker that builds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from schemas.policy import Policy
+from schemas.snapshot import GateSnapshot, SnapshotPerson
+from services.codes.keys import KeyRing
+from services.storage.models import GateStateRow, IsolationCaseRow, PersonRow, UsedCodeRow
+from services.storage.repository import mask_id
+
+USED_CODES_KEPT = timedelta(days=2)
+"""One-time codes live minutes to hours; what was spent two days ago has expired anyway."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteData:
+    version: int
+    persons: list[tuple[SnapshotPerson, frozenset[str] | None]]
+    used_codes: list[str]
+    locked: frozenset[str]
+
+
+def _ms(value: datetime | None) -> int:
+    return 0 if value is None else int(value.timestamp() * 1000)
+
+
+def data_version(*, session: Session, site: str) -> int:
+    """Milliseconds of the newest change a snapshot depends on."""
+    stamps = [
+        session.scalar(select(func.max(PersonRow.updated_at))),
+        session.scalar(select(func.max(IsolationCaseRow.opened_at))),
+        session.scalar(select(func.max(IsolationCaseRow.closed_at))),
+        session.scalar(select(func.max(UsedCodeRow.used_at))),
+        session.scalar(select(func.max(GateStateRow.updated_at)).where(GateStateRow.site == site)),
+    ]
+    return max(_ms(stamp) for stamp in stamps)
+
+
+def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
+    version = data_version(session=session, site=site)
+    cases = IsolationCaseRow.__table__.c
+    open_cases: dict[str, tuple[datetime, str]] = {}
+    for person_id, opened_at, case_id in session.execute(
+        select(cases.person_id, cases.opened_at, cases.case_id).where(cases.status != "closed")
+    ):
+        if person_id is not None and (
+            person_id not in open_cases or opened_at > open_cases[person_id][0]
+        ):
+            open_cases[person_id] = (opened_at, case_id)
+    persons: list[tuple[SnapshotPerson, frozenset[str] | None]] = []
+    table = PersonRow.__table__.c
+    for row in session.execute(select(PersonRow.__table__).where(table.active)):
+        gates = (
+            None if row.gates.strip() == "*" else frozenset(g for g in row.gates.split(";") if g)
+        )
+        case = open_cases.get(row.person_id)
+        person = SnapshotPerson(
+            id=row.person_id,
+            name=row.name,
+            kind=row.kind,
+            masked_id=mask_id(row.id_last4),
+            active=row.active,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            gates=None if gates is None else sorted(gates),
+            return_approved=row.return_approved,
+            household=row.household,
+            open_case_id=case[1] if case else None,
+        )
+        persons.append((person, gates))
+    used = sorted(
+        session.scalars(select(UsedCodeRow.jti).where(UsedCodeRow.used_at >= now - USED_CODES_KEPT))
+    )
+    locked = frozenset(
+        session.scalars(
+            select(GateStateRow.gate).where(GateStateRow.site == site, GateStateRow.locked)
+        )
+    )
+    return SiteData(version=version, persons=persons, used_codes=used, locked=locked)
+
+
+def snapshot_for(
+    data: SiteData, *, site: str, gate: str, policy: Policy, keyring: KeyRing, now: datetime
+) -> GateSnapshot:
+    """The snapshot of one gate: only the people allowed through it."""
+    return GateSnapshot(
+        site=site,
+        gate=gate,
+        version=data.version,
+        built_at=now,
+        policy=policy,
+        keys=keyring.public_keys(),
+        persons=[p for p, gates in data.persons if gates is None or gate in gates],
+        used_codes=data.used_codes,
+        locked=gate in data.locked,
+    )

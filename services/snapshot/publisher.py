@@ -1,0 +1,189 @@
+"""Keeps every gate's retained snapshot current (DESIGN section 6).
+
+Gates make themselves known through their retained status, which also says
+which snapshot they hold.  Every ``check_interval_s`` (and at once when a gate
+shows up holding something else) the publisher reads the site's data, cuts each
+known gate's snapshot and publishes it, retained, when its content changed, when
+the gate holds a different one (a ``sync`` command makes the gate republish its
+status), or when it was last published ``refresh_s`` ago: ``built_at`` then says
+how fresh it is, which is what an offline gate's staleness is counted from.
+It also keeps the site's PolicyAnnouncement (retained) up to date with the data
+version and a checksum over the gates' snapshots.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from schemas.messages import GateStatus, PolicyAnnouncement
+from schemas.policy import Policy
+from schemas.snapshot import encode
+from schemas.topics import GateChannel, SiteChannel, gate_filter, gate_topic, parse, site_topic
+from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
+from services.clock import Clock
+from services.codes.keys import KeyRing
+from services.policy.store import stored_policy
+from services.snapshot.build import read_site, snapshot_for
+
+log = logging.getLogger(__name__)
+
+CHECK_INTERVAL_S = 5.0
+REFRESH_S = 3600.0
+REPUBLISH_MIN_S = 5.0
+"""A gate that keeps reporting another snapshot is sent it again at most this often."""
+
+
+@dataclass(slots=True)
+class _Published:
+    content: str  # checksum of the content without built_at
+    checksum: str  # checksum of what was sent
+    at: float
+
+
+class SnapshotPublisher:
+    def __init__(
+        self,
+        *,
+        address: BrokerAddress,
+        site: str,
+        sessions: sessionmaker[Session],
+        policy: Policy,
+        keyring: KeyRing,
+        clock: Clock,
+        check_interval_s: float = CHECK_INTERVAL_S,
+        refresh_s: float = REFRESH_S,
+    ) -> None:
+        self.site = site
+        self.sessions = sessions
+        self.policy = policy
+        self.keyring = keyring
+        self.clock = clock
+        self.check_interval_s = check_interval_s
+        self.refresh_s = refresh_s
+        self.published_count = 0
+        self.invalid_statuses = 0
+        self._holding: dict[str, str | None] = {}  # gate -> checksum it says it holds
+        self._published: dict[str, _Published] = {}
+        self._site_hash = ""
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.bus = MqttBus(
+            address,
+            client_id=f"campusgate-snapshots-{site}-{uuid.uuid4().hex[:6]}",
+            on_message=self._on_status,
+            subscriptions=((gate_filter(site, GateChannel.STATUS), 1),),
+        )
+
+    def start(self) -> None:
+        self.bus.connect()
+        self._thread = threading.Thread(target=self._run, name="snapshot-publisher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.bus.close()
+
+    def gates(self) -> list[str]:
+        with self._lock:
+            return sorted(self._holding)
+
+    def _on_status(self, message: InboundMessage) -> None:
+        try:
+            status = GateStatus.model_validate_json(message.payload)
+            topic = parse(message.topic)
+        except (ValidationError, ValueError):
+            self.invalid_statuses += 1
+            log.warning("invalid gate status on %s (%d bytes)", message.topic, len(message.payload))
+            return
+        if getattr(topic, "gate", None) != status.gate or not status.online:
+            return
+        held = status.snapshot.checksum if status.snapshot else None
+        with self._lock:
+            known = self._published.get(status.gate)
+            self._holding[status.gate] = held
+        if known is None or held != known.checksum:
+            self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.publish_round()
+            except Exception:  # the database may be down: try again next round
+                log.exception("snapshot round failed")
+            self._wake.wait(self.check_interval_s)
+            self._wake.clear()
+
+    def publish_round(self) -> int:
+        """Publish what needs publishing now; returns how many snapshots were sent."""
+        with self._lock:
+            holding = dict(self._holding)
+        if not holding:
+            return 0
+        now = self.clock.now()
+        with self.sessions() as session:
+            data = read_site(session=session, site=self.site, now=now)
+            # The policy in force is the newest stored version (campusgate policy).
+            self.policy = stored_policy(session=session, site=self.site) or self.policy
+        sent = 0
+        checksums: list[str] = []
+        for gate, held in sorted(holding.items()):
+            snapshot = snapshot_for(
+                data, site=self.site, gate=gate, policy=self.policy, keyring=self.keyring, now=now
+            )
+            content = hashlib.sha256(
+                snapshot.model_copy(update={"built_at": now.replace(year=2000)})
+                .model_dump_json()
+                .encode()
+            ).hexdigest()
+            checksums.append(content)
+            last = self._published.get(gate)
+            mono = time.monotonic()
+            due = (
+                last is None
+                or last.content != content
+                or mono - last.at >= self.refresh_s
+                or (held != last.checksum and mono - last.at >= REPUBLISH_MIN_S)
+            )
+            if not due:
+                continue
+            envelope, checksum = encode(snapshot)
+            topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT)
+            self.bus.publish(topic, envelope, qos=1, retain=True)
+            with self._lock:
+                self._published[gate] = _Published(content, checksum, mono)
+            sent += 1
+            log.info(
+                "snapshot %d for gate %s: %d persons, %d bytes",
+                snapshot.version,
+                gate,
+                len(snapshot.persons),
+                len(envelope),
+            )
+        self.published_count += sent
+        site_hash = hashlib.sha256("".join(checksums).encode()).hexdigest()
+        if site_hash != self._site_hash:
+            self._site_hash = site_hash
+            announcement = PolicyAnnouncement(
+                site=self.site,
+                version=self.policy.version,
+                threshold=self.policy.threshold,
+                snapshot_version=data.version,
+                snapshot_hash=site_hash,
+                published_at=now,
+            )
+            topic = site_topic(self.site, SiteChannel.POLICY)
+            self.bus.publish(topic, announcement.model_dump_json().encode(), qos=1, retain=True)
+        return sent

@@ -1,0 +1,161 @@
+"""Never lose a passage (DESIGN section 6, issue 5): faults injected around a real gate.
+
+Each case ends with the same check: every event_id the gates produced is logged
+exactly once, with the right decision.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from gateway.simulation import Lane, SkewedClock, check_exactly_once, logged, make_lane
+from services.bus.broker import LocalBroker
+from services.storage.engine import make_engine
+from services.storage.models import PersonRow
+from tests.fixtures.campus import Campus
+from tests.fixtures.processes import Processes
+
+pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
+
+GATE = "north-1"
+
+
+def start_central(
+    processes: Processes, broker: LocalBroker, db_url: str, campus: Campus, site: str, log: Path
+) -> subprocess.Popen[bytes]:
+    return processes.central(
+        "--broker", broker.url, "--db", db_url, "--site", site,
+        "--keys", str(campus.keys_dir), "--no-upgrade", log=log,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def lane(own_broker: LocalBroker, site: str, tmp_path: Path) -> Iterator[Lane]:
+    running = make_lane(own_broker.url, site=site, gate=GATE, workdir=tmp_path)
+    running.agent.start()
+    yield running
+    running.agent.stop()
+
+
+def long_lived(campus: Campus, index: int) -> str:
+    """An ID code issued yesterday, valid for a month: what a printed card carries."""
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    return campus.code(campus.people[index].person_id, ttl=timedelta(days=30), now=yesterday)
+
+
+def test_broker_killed_and_restarted_mid_stream(
+    lane: Lane,
+    own_broker: LocalBroker,
+    campus: Campus,
+    site: str,
+    sqlite_url: str,
+    processes: Processes,
+    tmp_path: Path,
+) -> None:
+    start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    lane.wait_snapshot()
+    for index in range(10):
+        lane.person(long_lived(campus, index))
+    own_broker.stop(signal.SIGKILL)
+    for index in range(10, 30):
+        lane.person(long_lived(campus, index % 25))
+    lane.person(long_lived(campus, 26), celsius="38.1", expect="isolate")
+    lane.person(campus.code("a-stranger"), expect="deny")
+    lane.wait_for(lambda: lane.agent.stats.local_decisions >= 22)  # decided at the gate
+    assert lane.uplink.backlog() >= 22  # and all kept while the broker is away
+    own_broker.start()
+    lane.wait_drained()
+    assert check_exactly_once(sqlite_url, [lane]) == 32
+    found = logged(sqlite_url, lane.produced[10:30])
+    assert {local for _, local, _ in found.values()} == {"admit"}
+
+
+def test_central_killed_mid_stream_then_restarted(
+    lane: Lane,
+    own_broker: LocalBroker,
+    campus: Campus,
+    site: str,
+    sqlite_url: str,
+    processes: Processes,
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "central.log"
+    central = start_central(processes, own_broker, sqlite_url, campus, site, log)
+    lane.wait_snapshot()
+    for index in range(40):
+        lane.person(long_lived(campus, index % 25))
+        if index == 15:
+            central.send_signal(signal.SIGKILL)
+            central.wait(10)
+    start_central(processes, own_broker, sqlite_url, campus, site, log)
+    lane.wait_drained()
+    assert check_exactly_once(sqlite_url, [lane]) == 40
+
+
+def test_person_revoked_while_the_gate_was_offline_is_flagged(
+    lane: Lane,
+    own_broker: LocalBroker,
+    campus: Campus,
+    site: str,
+    sqlite_url: str,
+    processes: Processes,
+    tmp_path: Path,
+) -> None:
+    start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    lane.wait_snapshot()
+    revoked = campus.people[3]
+    own_broker.stop(signal.SIGKILL)
+    passage = lane.person(long_lived(campus, 3), expect="deny")
+    lane.wait_for(lambda: lane.agent.stats.local_decisions == 1)
+    engine = make_engine(sqlite_url)
+    try:
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(PersonRow)
+                .where(PersonRow.person_id == revoked.person_id)
+                .values(active=False)
+            )
+    finally:
+        engine.dispose()
+    own_broker.start()
+    lane.wait_drained()
+    check_exactly_once(sqlite_url, [lane])
+    decision, local, _ = logged(sqlite_url, [passage.event_id])[passage.event_id]
+    assert (decision, local) == ("deny", "admit")  # both kept: the audit sees the disagreement
+
+
+@pytest.mark.parametrize("skew", [timedelta(minutes=5), timedelta(minutes=-5)])
+def test_clock_skew_between_gate_and_central(
+    own_broker: LocalBroker,
+    campus: Campus,
+    site: str,
+    sqlite_url: str,
+    processes: Processes,
+    tmp_path: Path,
+    skew: timedelta,
+) -> None:
+    start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    lane = make_lane(
+        own_broker.url, site=site, gate=GATE, workdir=tmp_path, clock=SkewedClock(skew)
+    )
+    lane.agent.start()
+    try:
+        lane.wait_snapshot()
+        for index in range(8):
+            lane.person(long_lived(campus, index))
+        own_broker.stop(signal.SIGKILL)
+        for index in range(8, 16):
+            lane.person(long_lived(campus, index))
+        own_broker.start()
+        lane.wait_drained()
+    finally:
+        lane.agent.stop()
+    assert check_exactly_once(sqlite_url, [lane]) == 16

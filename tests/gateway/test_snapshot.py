@@ -1,0 +1,199 @@
+"""Whitelist snapshots: the envelope, the gate's store, and offline decisions on them."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.snapshot.local import LocalDecider
+from gateway.snapshot.store import SnapshotStore
+from schemas.ids import uuid7
+from schemas.messages import Credential, Passage, Temperature
+from schemas.policy import Policy
+from schemas.snapshot import GateSnapshot, SnapshotError, SnapshotPerson, decode, encode
+from services.clock import FixedClock
+from services.codes import KeyRing, issue_code, new_key
+from services.codes.keys import SigningKey
+
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+GATE = "north-1"
+
+
+def person(pid: str, **changes: object) -> SnapshotPerson:
+    fields: dict[str, object] = {"id": pid, "name": f"Name {pid}", "kind": "staff"}
+    fields.update(changes)
+    return SnapshotPerson.model_validate({"masked_id": "**************1234", **fields})
+
+
+def snapshot(
+    key_dir: Path, *persons: SnapshotPerson, version: int = 1, **changes: object
+) -> GateSnapshot:
+    fields: dict[str, object] = {
+        "site": "main",
+        "gate": GATE,
+        "version": version,
+        "built_at": NOW,
+        "policy": Policy(site="main", version=4),
+        "keys": KeyRing.load(key_dir).public_keys(),
+        "persons": list(persons),
+    }
+    fields.update(changes)
+    return GateSnapshot.model_validate(fields)
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> SigningKey:
+    return new_key(tmp_path / "keys", now=NOW)
+
+
+def test_envelope_round_trip_and_tampering(tmp_path: Path, key: SigningKey) -> None:
+    snap = snapshot(tmp_path / "keys", person("2021001"))
+    envelope, checksum = encode(snap)
+    header, back = decode(envelope)
+    assert (header.sha256, back) == (checksum, snap)
+    head, _, body = envelope.partition(b"\n")
+    raw = bytearray(zlib.decompress(body))
+    raw[raw.index(b"2021001")] = ord("3")  # someone edits a person id
+    with pytest.raises(SnapshotError, match="checksum"):
+        decode(head + b"\n" + zlib.compress(bytes(raw)))
+    with pytest.raises(SnapshotError, match="announced"):
+        decode(envelope[:-5])  # truncated in transit
+    with pytest.raises(SnapshotError, match="header"):
+        decode(b'{"v": 2}\n' + body)
+    with pytest.raises(SnapshotError, match="no header"):
+        decode(b"garbage")
+
+
+def test_a_zip_bomb_stops_at_the_announced_size(tmp_path: Path, key: SigningKey) -> None:
+    envelope, _ = encode(snapshot(tmp_path / "keys"))
+    head, _, _ = envelope.partition(b"\n")
+    bomb = zlib.compress(b"0" * (50 * 2**20))
+    with pytest.raises(SnapshotError, match="announced"):
+        decode(head + b"\n" + bomb)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600))
+def test_arbitrary_bytes_are_only_ever_a_snapshot_error(data: bytes) -> None:
+    with pytest.raises(SnapshotError):
+        decode(data)
+
+
+def test_store_swaps_whole_keeps_the_old_on_a_bad_one_and_survives_restart(
+    tmp_path: Path, key: SigningKey
+) -> None:
+    path = tmp_path / "gate-snapshot.bin"
+    store = SnapshotStore(path, site="main", gate=GATE)
+    assert store.current is None
+    assert store.info() is None
+    first, first_sum = encode(snapshot(tmp_path / "keys", person("a"), version=1))
+    assert store.install(first)
+    assert not store.install(first)  # the same one again changes nothing
+    assert not store.install(first[:-3])
+    assert store.rejected == 1
+    assert "announced" in store.last_error
+    other_gate, _ = encode(snapshot(tmp_path / "keys", version=5, gate="south-2"))
+    assert not store.install(other_gate)
+    second, second_sum = encode(snapshot(tmp_path / "keys", person("a"), person("b"), version=2))
+    assert store.install(second)
+    older, _ = encode(snapshot(tmp_path / "keys", version=1, persons=[]))
+    assert not store.install(older)
+    info = store.info()
+    assert info is not None
+    assert (info.version, info.checksum) == (2, second_sum)
+    assert first_sum != second_sum
+    again = SnapshotStore(path, site="main", gate=GATE)  # the gate restarted
+    assert again.current is not None
+    assert [p.id for p in again.current.snapshot.persons] == ["a", "b"]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def _passage(code: str | None, celsius: str | None = "36.6") -> Passage:
+    return Passage(
+        event_id=uuid7(),
+        site="main",
+        gate=GATE,
+        direction="in",
+        ts=NOW,
+        credentials=[Credential(kind="qr", data=code)] if code else [],
+        temperature=None
+        if celsius is None
+        else Temperature(celsius=Decimal(celsius), sensor="ir-0", measured_at=NOW),
+        mask=True,
+    )
+
+
+class Offline:
+    def __init__(self, tmp_path: Path, key: SigningKey, *persons: SnapshotPerson) -> None:
+        self.key = key
+        self.clock = FixedClock(NOW)
+        self.locked = False
+        self.store = SnapshotStore(tmp_path / "snap.bin", site="main", gate=GATE)
+        if persons:
+            self.store.install(encode(snapshot(tmp_path / "keys", *persons))[0])
+        self.decider = LocalDecider(
+            self.store,
+            clock=self.clock,
+            locked=lambda: self.locked,
+            last_contact=lambda: None,
+            max_offline_age=timedelta(hours=12),
+        )
+
+    def code(self, subject: str, **kw: object) -> str:
+        return issue_code(
+            self.key, subject=subject, typ=str(kw.pop("typ", "id")), ttl=timedelta(hours=1),
+            now=self.clock.now(), **kw,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    def decide(self, code: str | None, celsius: str | None = "36.6") -> tuple[str, list[str]]:
+        decision = self.decider.decide(_passage(code, celsius))
+        return decision.decision, decision.reasons
+
+
+def test_offline_decisions_follow_the_central_rules(tmp_path: Path, key: SigningKey) -> None:
+    gate = Offline(
+        tmp_path,
+        key,
+        person("2021001"),
+        person("2021002", open_case_id="C-1"),
+        person("2021003", gates=["south-2"]),
+    )
+    assert gate.decide(gate.code("2021001")) == ("admit", [])
+    assert gate.decide(gate.code("nobody")) == ("deny", ["not_whitelisted"])
+    assert gate.decide(gate.code("2021002")) == ("isolate", ["isolation_pending"])
+    assert gate.decide(gate.code("2021003")) == ("deny", ["not_allowed_here"])
+    assert gate.decide(gate.code("2021001"), "37.3") == ("isolate", ["fever"])
+    assert gate.decide(gate.code("2021001"), None) == ("recheck", ["no_temperature"])
+    assert gate.decide("CG1.forged.code") == ("deny", ["invalid_code", "not_whitelisted"])
+    gate.locked = True
+    assert gate.decide(gate.code("2021001"))[1] == ["gate_closed"]
+
+
+def test_a_one_time_code_admits_once_offline(tmp_path: Path, key: SigningKey) -> None:
+    gate = Offline(tmp_path, key, person("2021001"))
+    once = gate.code("2021001", once=True)
+    assert gate.decide(once) == ("admit", [])
+    assert gate.decide(once) == ("deny", ["code_used", "not_whitelisted"])  # as centrally
+
+
+def test_a_stale_snapshot_admits_nobody_but_fevers_still_isolate(
+    tmp_path: Path, key: SigningKey
+) -> None:
+    gate = Offline(tmp_path, key, person("2021001"))
+    gate.clock.set(NOW + timedelta(hours=13))
+    assert gate.decide(gate.code("2021001")) == ("deny", ["snapshot_stale"])
+    assert gate.decide(gate.code("2021001"), "38.0") == ("isolate", ["fever", "snapshot_stale"])
+
+
+def test_without_any_snapshot_the_fever_rule_still_holds(tmp_path: Path, key: SigningKey) -> None:
+    gate = Offline(tmp_path, key)
+    assert gate.decide(gate.code("2021001"), "37.5")[0] == "isolate"
+    decision, reasons = gate.decide(gate.code("2021001"))
+    assert decision == "deny"
+    assert "snapshot_stale" in reasons
