@@ -248,7 +248,7 @@ def explain(
         {row.grant_id} if row.grant_id else set(),
     )
     shown = view(row, names, masker)
-    entry = shown.model_dump(mode="json")
+    entry = json.loads(json.dumps(shown.as_dict(), default=str))
     anonymised = is_anonymised(row)
     passage: dict[str, Any] = {} if anonymised else json.loads(row.passage_json)
     answer: dict[str, Any] = {} if anonymised else json.loads(row.decision_json)

@@ -8,7 +8,9 @@ session, returning pydantic models, so a page can call them as the CLI does.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Collection, Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -55,10 +57,13 @@ HISTORY_COLUMNS = (
 )
 
 
-class EntryView(BaseModel):
-    """One logged passage as an audit shows it."""
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """One logged passage as an audit shows it.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass (pydantic serialises it like a model): a history of a
+    hundred rows is built in a fraction of a millisecond.
+    """
 
     entry_id: int
     event_id: str
@@ -76,6 +81,9 @@ class EntryView(BaseModel):
     case_id: str | None
     policy_version: int
     sensor: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _check_span(since: datetime, until: datetime) -> None:
@@ -125,6 +133,7 @@ def views(session: Session, rows: list[Any], masker: Masker) -> list[EntryView]:
 
 
 def view(row: Any, names: dict[str, str], masker: Masker) -> EntryView:
+    """An entry row as shown; built without re-validating what the database returned."""
     key = row.person_id or row.grant_id
     return EntryView(
         entry_id=row.id,
@@ -312,6 +321,14 @@ class TraceReport(BaseModel):
     contacts: list[Contact]
 
 
+def _closest(times: list[datetime], at: datetime) -> float:
+    """Seconds from ``at`` to the nearest of the sorted ``times``."""
+    index = bisect_left(times, at)
+    return min(
+        abs((times[i] - at).total_seconds()) for i in (index - 1, index) if 0 <= i < len(times)
+    )
+
+
 def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
     merged: list[tuple[datetime, datetime]] = []
     for start, end in sorted(intervals):
@@ -357,10 +374,14 @@ def trace_contacts(
     by_gate: dict[tuple[str, str], list[datetime]] = {}
     for row in own:
         by_gate.setdefault((row.site, row.gate), []).append(row.ts)
+    for times in by_gate.values():
+        times.sort()
     found: dict[int, Any] = {}
+    c = ENTRIES.c
+    near = select(c.id, c.event_id, c.ts, c.site, c.gate, c.person_id, c.grant_id, c.kind)
     for (site, gate), times in by_gate.items():
         for start, end in _merged([(t - window, t + window) for t in times]):
-            query = _history_select().where(
+            query = near.where(
                 ENTRIES.c.site == site,
                 ENTRIES.c.gate == gate,
                 ENTRIES.c.ts >= start,
@@ -371,7 +392,7 @@ def trace_contacts(
                     found[row.id] = row
     groups: dict[str, list[tuple[Any, float]]] = {}
     for row in found.values():
-        gap = min(abs((row.ts - t).total_seconds()) for t in by_gate[row.site, row.gate])
+        gap = _closest(by_gate[row.site, row.gate], row.ts)
         key = row.person_id or row.grant_id or f"unidentified {row.event_id}"
         groups.setdefault(key, []).append((row, gap))
     names = names_of(

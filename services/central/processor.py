@@ -338,34 +338,36 @@ class BatchProcessor:
         )
         exits: dict[str, list[datetime]] = {}
         window = self.policy.longest_exit_window_hours()
-        if window and any(p.direction == "out" for p in passages):
+        leaving = [decision_time(p, now) for p in passages if p.direction == "out"]
+        if window and leaving:
             households = {
                 p.household for p in [*persons.values(), *by_hash.values()] if p.household
             }
             if households:
                 exits = recent_exits(
-                    session=session, households=households, since=now - timedelta(hours=window)
+                    session=session,
+                    households=households,
+                    since=min(leaving) - timedelta(hours=window),
                 )
         source = _BatchFacts(
             persons, by_hash, repo.locked_gates(session=session, site=self.site),
             self.hash_plain_id, appointments, passes, exits,
         )  # fmt: skip
 
-        def checker(when: datetime) -> Callable[[str], CodeFacts]:
+        def checker(when: datetime, *, entering: bool) -> Callable[[str], CodeFacts]:
             def check(code: str) -> CodeFacts:
                 facts = verified[code, when]
-                if facts.status is CodeStatus.VALID and facts.once and facts.jti in used:
+                # A one-time code is spent by entering: its holder may still leave.
+                if (
+                    entering
+                    and facts.status is CodeStatus.VALID
+                    and facts.once
+                    and facts.jti in used
+                ):
                     return replace(facts, status=CodeStatus.USED)
                 return facts
 
             return check
-
-        def leaving_checker(when: datetime) -> Callable[[str], CodeFacts]:
-            def check_leaving(code: str) -> CodeFacts:
-                # A one-time code is spent by entering: its holder may still leave.
-                return verified[code, when]
-
-            return check_leaving
 
         records: list[EntryRecord] = []
         cases: list[CaseRecord] = []
@@ -377,7 +379,7 @@ class BatchProcessor:
             entering = passage.direction == "in"
             facts = gather_facts(
                 passage,
-                check_code=checker(when) if entering else leaving_checker(when),
+                check_code=checker(when, entering=entering),
                 source=source,
                 now=when,
                 accept_plain_ids=accept_plain,

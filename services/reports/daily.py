@@ -128,7 +128,7 @@ def _hour_bucket(session: Session, start: datetime) -> Any:
         return cast(func.floor(seconds / 3600), Integer)
     # SQLite keeps the UTC time as text; strftime('%s') reads it as whole seconds.
     seconds = cast(func.strftime("%s", ENTRIES.c.ts), Integer) - literal(epoch)
-    return seconds / 3600
+    return seconds // 3600  # integer division (``/`` would be true division: a group per row)
 
 
 def entry_aggregate(session: Session, site: str, start: datetime, end: datetime) -> list[Any]:
@@ -205,27 +205,39 @@ def _cases(session: Session, site: str, start: datetime, end: datetime) -> CaseF
 
 
 def _thermometers(session: Session, site: str, start: datetime, end: datetime) -> list[SensorRate]:
-    """Per sensor, over the fever cases opened that day: how many the clinic found below."""
+    """Per sensor, over the fever cases opened that day: how many the clinic found below.
+
+    Two small queries (the day's cases, then their entries by event id) rather
+    than a join, so no planner ever walks the entry log from its far end.
+    """
     thresholds = _thresholds(session, site)
     c, e = CASES.c, ENTRIES.c
-    rows = session.connection().execute(
-        select(e.sensor, e.policy_version, c.clinic_celsius)
-        .select_from(CASES.join(ENTRIES, e.event_id == c.event_id))
-        .where(
-            c.site == site,
-            c.opened_at >= start,
-            c.opened_at < end,
-            (literal(",") + e.reasons + literal(",")).like("%,fever,%"),
+    connection = session.connection()
+    clinic: dict[str, Any] = {}
+    for event_id, measured in connection.execute(
+        select(c.event_id, c.clinic_celsius).where(
+            c.site == site, c.opened_at >= start, c.opened_at < end
         )
-    )
+    ):
+        clinic[event_id] = measured
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for sensor, version, clinic in rows:
-        figures = per[sensor or "(none)"]
-        figures[0] += 1
-        if clinic is not None:
-            figures[1] += 1
-            if Decimal(clinic) < thresholds.get(version, DEFAULT_THRESHOLD):
-                figures[2] += 1
+    events = sorted(clinic)
+    for offset in range(0, len(events), 500):
+        rows = connection.execute(
+            select(e.event_id, e.sensor, e.policy_version, e.reasons).where(
+                e.event_id.in_(events[offset : offset + 500])
+            )
+        )
+        for event_id, sensor, version, reasons in rows:
+            if "fever" not in (reasons or "").split(","):
+                continue
+            figures = per[sensor or "(none)"]
+            figures[0] += 1
+            measured = clinic[event_id]
+            if measured is not None:
+                figures[1] += 1
+                if Decimal(measured) < thresholds.get(version, DEFAULT_THRESHOLD):
+                    figures[2] += 1
     return [
         SensorRate(sensor=s, fever_cases=f[0], remeasured=f[1], below_threshold=f[2])
         for s, f in sorted(per.items())
@@ -348,12 +360,8 @@ def daily_report(
     cases = _cases(session, site, start, end)
     visitors = _visitors(session, site, start, end, aggregate)
     head = chain_head(session=session)
-    unsealed = (
-        session.scalar(
-            select(func.count()).select_from(ENTRIES).where(ENTRIES.c.id > head.entry_id)
-        )
-        or 0
-    )
+    # Ids are dense, so the newest id less the head's is the unsealed tail (one index probe).
+    unsealed = max(0, (session.scalar(select(func.max(ENTRIES.c.id))) or 0) - head.entry_id)
     total = sum(by_decision.values())
     zero = total == 0 and cases.opened == 0 and visitors.requested == 0 and rejected == 0
     return DailyReport(

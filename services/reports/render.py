@@ -37,8 +37,15 @@ def font_family() -> list[str]:
     return [*[name for name in CJK_FONTS if name in installed][:1], "DejaVu Sans"]
 
 
-def title(report: DailyReport) -> str:
-    kind = "Zero report 零报告" if report.zero else "Daily report 日报告"
+def has_cjk_font() -> bool:
+    return len(font_family()) > 1
+
+
+def title(report: DailyReport, *, cjk: bool = True) -> str:
+    """The report's title; Chinese only where it can be drawn (``cjk``) or is text (CSV/XLSX)."""
+    kind = "Zero report" if report.zero else "Daily report"
+    if cjk:
+        kind += " 零报告" if report.zero else " 日报告"
     return f"{kind} — {report.site} — {report.day.isoformat()}"
 
 
@@ -268,7 +275,9 @@ class _Flow:
         if self.page is not None:
             self.pdf.savefig(self.page)  # type: ignore[no-untyped-call]
         self.page = Figure(figsize=PAGE)
-        self.page.text(LEFT, 0.955, title(self.report), fontsize=15, fontweight="bold")
+        self.page.text(
+            LEFT, 0.955, title(self.report, cjk=has_cjk_font()), fontsize=15, fontweight="bold"
+        )
         self.y = TOP
         return self.page
 
@@ -328,8 +337,8 @@ def write_pdf(report: DailyReport, path: Path) -> None:
         )
         if report.zero:
             flow.text(
-                "Nothing happened this day: no passages, no fevers, no cases, no visitors "
-                "(零报告).",
+                "Nothing happened this day: no passages, no fevers, no cases, no visitors"
+                + (" (零报告)." if has_cjk_font() else "."),
                 size=10,
                 colour="#2e7d32",
             )

@@ -179,7 +179,8 @@ def import_sheet(
                 "updated_at": now,
             })  # fmt: skip
             continue
-        changed = {k: v for k, v in new.items() if _stored_values(stored)[k] != v}
+        old = _stored_values(stored)
+        changed = {k: v for k, v in new.items() if old[k] != v}
         if not stored.active:
             changed["active"] = True
         if values.return_approved is not None and values.return_approved != stored.return_approved:

@@ -33,6 +33,7 @@ from schemas.topics import GateChannel, SiteChannel, gate_filter, gate_topic, pa
 from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 from services.clock import Clock
 from services.codes.keys import KeyRing
+from services.policy.store import stored_policy
 from services.snapshot.build import read_site, snapshot_for
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ class SnapshotPublisher:
         now = self.clock.now()
         with self.sessions() as session:
             data = read_site(session=session, site=self.site, now=now)
+            # The policy in force is the newest stored version (campusgate policy).
+            self.policy = stored_policy(session=session, site=self.site) or self.policy
         sent = 0
         checksums: list[str] = []
         for gate, held in sorted(holding.items()):

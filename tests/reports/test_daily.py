@@ -359,3 +359,15 @@ def test_cli_daily(
         == 0
     )
     assert "written:" in capsys.readouterr().out
+
+
+def test_pdf_without_a_cjk_font_draws_no_missing_glyphs(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.reports import render
+
+    monkeypatch.setattr(render, "font_family", lambda: ["DejaVu Sans"])
+    report = make_report(engine, DAY)  # an empty database: a zero report
+    assert report.zero
+    render.write_pdf(report, tmp_path / "latin.pdf")  # warnings are errors: no missing glyph
+    assert (tmp_path / "latin.pdf").read_bytes().startswith(b"%PDF")
