@@ -216,23 +216,13 @@ class BatchProcessor:
                 raw_payloads[read.event_id] = message.payload.decode("utf-8", "replace")
 
         with self.sessions.begin() as session:
-            stored = repo.stored_decisions(
-                session=session, event_ids=[p.event_id for p in passages]
-            )
-            answers: dict[uuid.UUID, bytes] = {k: v.encode() for k, v in stored.items()}
-            late_local = [
-                (p.event_id, p.local_decision)
-                for p in passages
-                if p.event_id in stored and p.local_decision is not None
-            ]
-            if late_local:
-                # The gate decided offline after its first copy was logged: keep both.
-                repo.record_local_decisions(session=session, decided=late_local)
+            answers: dict[uuid.UUID, bytes] = {}
             fresh: dict[uuid.UUID, Passage] = {}
             for passage in passages:  # a duplicate inside the batch is decided once
-                if passage.event_id not in answers and passage.event_id not in fresh:
-                    fresh[passage.event_id] = passage
-
+                fresh.setdefault(passage.event_id, passage)
+            # No look-up first: nearly every passage is new.  A redelivered one is
+            # decided again, loses the insert (unique event_id), and is answered
+            # with the decision stored the first time, like a race with a worker.
             records, cases, alerts, codes_to_mark, writes = self._decide_all(
                 session, list(fresh.values()), raw_payloads, now
             )
@@ -240,13 +230,21 @@ class BatchProcessor:
             for record in records:
                 if record.event_id in inserted:
                     answers[record.event_id] = record.decision_json.encode()
-            raced = [r.event_id for r in records if r.event_id not in inserted]
-            if raced:
-                # Another worker logged these first: its decision is the answer.
+                    self._check_agreement(fresh[record.event_id], record.decision)
+            logged_before = [r.event_id for r in records if r.event_id not in inserted]
+            if logged_before:
                 for event_id, text in repo.stored_decisions(
-                    session=session, event_ids=raced
+                    session=session, event_ids=logged_before
                 ).items():
                     answers[event_id] = text.encode()
+                late_local = [
+                    (event_id, local)
+                    for event_id in logged_before
+                    if (local := fresh[event_id].local_decision) is not None
+                ]
+                if late_local:
+                    # The gate decided offline after its first copy was logged: keep both.
+                    repo.record_local_decisions(session=session, decided=late_local)
             new_cases = [c for c in cases if c.event_id in inserted]
             if new_cases:
                 repo.open_cases(session=session, cases=new_cases)
@@ -294,6 +292,20 @@ class BatchProcessor:
         result.duplicates = len(passages) - len(inserted)
         result.rejected = len(rejections)
         return result
+
+    def _check_agreement(self, passage: Passage, decision: str) -> None:
+        if passage.local_decision is None or passage.local_decision == decision:
+            return
+        # The gate decided offline on its snapshot and the central facts say
+        # otherwise (e.g. revoked meanwhile): logged for the audit.
+        self.disagreements += 1
+        log.warning(
+            "gate %s decided %s offline for %s; central decides %s",
+            passage.gate,
+            passage.local_decision,
+            passage.event_id,
+            decision,
+        )
 
     def _decide_all(
         self,
@@ -389,18 +401,6 @@ class BatchProcessor:
             decision = self._with_grant_holder(decide(passage, facts, self.policy), facts, source)
             if passage.local_decision is not None:
                 decision = decision.model_copy(update={"decided_at": now})
-                if passage.local_decision != decision.decision:
-                    # The gate decided offline on its snapshot and the central facts
-                    # say otherwise (e.g. revoked meanwhile): logged for the audit.
-                    log.warning(
-                        "gate %s decided %s offline for %s; central decides %s (%s)",
-                        passage.gate,
-                        passage.local_decision,
-                        passage.event_id,
-                        decision.decision,
-                        ", ".join(decision.reasons) or "ok",
-                    )
-                    self.disagreements += 1
             open_case = facts.person.open_case_id if facts.person else None
             needs_case = "fever" in decision.reasons or (
                 decision.decision == "isolate" and decision.reasons != ["isolation_pending"]

@@ -189,34 +189,30 @@ def _facts(row: Any, open_case: str | None) -> PersonFacts:
     )
 
 
-def _open_cases_of(session: Session, person_ids: Collection[str]) -> dict[str, str]:
-    cases: dict[str, tuple[datetime, str]] = {}
-    for chunk in _chunks(list(person_ids)):
-        cases_table = IsolationCaseRow.__table__.c
-        rows = session.connection().execute(
-            select(cases_table.person_id, cases_table.opened_at, cases_table.case_id)
-            .where(cases_table.person_id.in_(chunk))
-            .where(cases_table.status != "closed")
-        )
-        for person_id, opened_at, case_id in rows:
-            if person_id is not None and (
-                person_id not in cases or opened_at > cases[person_id][0]
-            ):
-                cases[person_id] = (opened_at, case_id)
-    return {person_id: case_id for person_id, (_at, case_id) in cases.items()}
-
-
 def _persons_where(
     session: Session, column: str, values: Collection[str]
 ) -> dict[str, PersonFacts]:
-    """PersonFacts keyed by ``column`` (person_id or id_hash) for the given values."""
+    """PersonFacts keyed by ``column`` (person_id or id_hash) for the given values.
+
+    One statement: each person's newest open isolation case comes along as a
+    correlated sub-select (indexed on person_id), not as a second round trip.
+    """
     persons = PersonRow.__table__
-    rows: list[Any] = []
+    cases = IsolationCaseRow.__table__
+    open_case = (
+        select(cases.c.case_id)
+        .where(cases.c.person_id == persons.c.person_id, cases.c.status != "closed")
+        .order_by(cases.c.opened_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("open_case_id")
+    )
+    found: dict[str, PersonFacts] = {}
     for chunk in _chunks(list(values)):
-        query = select(persons).where(persons.c[column].in_(chunk))
-        rows.extend(session.connection().execute(query))
-    cases = _open_cases_of(session, [r.person_id for r in rows])
-    return {getattr(r, column): _facts(r, cases.get(r.person_id)) for r in rows}
+        query = select(persons, open_case).where(persons.c[column].in_(chunk))
+        for row in session.connection().execute(query):
+            found[getattr(row, column)] = _facts(row, row.open_case_id)
+    return found
 
 
 def persons_by_id(*, session: Session, person_ids: Collection[str]) -> dict[str, PersonFacts]:
@@ -228,11 +224,9 @@ def persons_by_id_hash(*, session: Session, id_hashes: Collection[str]) -> dict[
 
 
 def locked_gates(*, session: Session, site: str) -> set[str]:
-    return set(
-        session.scalars(
-            select(GateStateRow.gate).where(GateStateRow.site == site, GateStateRow.locked)
-        )
-    )
+    table = GateStateRow.__table__.c
+    query = select(table.gate).where(table.site == site, table.locked)
+    return set(session.connection().execute(query).scalars())
 
 
 def set_gate_locked(
