@@ -26,7 +26,7 @@ Rules (DESIGN section 3, issue 4):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
@@ -58,18 +58,21 @@ class Paired:
 
 @dataclass(slots=True)
 class _Episode:
-    readings: list[Reading] = field(default_factory=list)
-    last_at: float = 0.0
-    used_upto: int = 0  # readings[:used_upto] went into a passage already
+    """Readings less than a window apart.  Only what pairing needs is kept, so an
+    episode that never ends (a busy lane, a continuous-output sensor) stays small."""
 
-    def peak(self) -> Reading:
-        return max(self.readings, key=lambda r: r.celsius)
+    last_at: float = 0.0
+    fresh: Reading | None = None  # the highest reading no passage has used yet
+
+    def add(self, reading: Reading, at: float) -> None:
+        self.last_at = at
+        if self.fresh is None or reading.celsius > self.fresh.celsius:
+            self.fresh = reading
 
     def take_fresh_peak(self) -> Reading | None:
-        """The highest reading no passage has used yet, marking all of them used."""
-        fresh = self.readings[self.used_upto :]
-        self.used_upto = len(self.readings)
-        return max(fresh, key=lambda r: r.celsius) if fresh else None
+        """The highest reading no passage has used yet; from now on it is used."""
+        fresh, self.fresh = self.fresh, None
+        return fresh
 
 
 @dataclass(slots=True)
@@ -132,18 +135,18 @@ class Pairer:
         episode = self._episode
         if episode is None:
             episode = self._episode = _Episode()
-        episode.readings.append(reading)
-        episode.last_at = at
         gathering = self._gathering
         if gathering is not None and gathering.reading is None:
             # Scan first: this reading came after the scan, so it is this person's.
             gathering.reading = reading
             gathering.complete_at = at
-            episode.used_upto = len(episode.readings)
+            episode.last_at = at
         elif gathering is not None and gathering.reading is not None:
             # Still gathering codes: a higher reading of the same person counts.
             gathering.reading = max(gathering.reading, reading, key=lambda r: r.celsius)
-            episode.used_upto = len(episode.readings)
+            episode.last_at = at
+        else:
+            episode.add(reading, at)
         out += self._release_if_due(at)
         return out
 

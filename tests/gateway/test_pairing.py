@@ -196,3 +196,21 @@ def test_nothing_is_lost_or_used_twice(stream: list[tuple[float, str | Decimal]]
             assert not p.credentials
         if p.reading is not None:
             assert p.reading.celsius >= pairer.presence_min
+
+
+def test_a_lane_that_never_goes_quiet_does_not_grow() -> None:
+    import tracemalloc
+
+    pairer = Pairer(window_s=5)
+    readings = [body(f"36.{i % 10}") for i in range(20_000)]  # made before measuring
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for index, reading in enumerate(readings):  # a reading every 0.1 s for 33 minutes
+            pairer.reading(reading, at=index * 0.1)
+            if index % 50 == 0:
+                pairer.scan(f"CG1.p{index}.s", at=index * 0.1)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 64 * 1024, f"pairing state grew by {grown} bytes"
