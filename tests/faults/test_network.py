@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
@@ -187,3 +188,72 @@ def test_gate_killed_with_a_full_outbox_forwards_it_after_restart(
     assert {d for d, _, _ in found.values()} == {"admit"}
     assert {local for _, local, _ in found.values()} <= {"deny", None}
     assert any(local == "deny" for _, local, _ in found.values())
+
+
+def test_a_full_outbox_disk_is_reported_in_the_status_not_silent(
+    own_broker: LocalBroker, site: str, tmp_path: Path, listen: object
+) -> None:
+    from schemas.messages import GateStatus
+    from schemas.topics import GateChannel, gate_topic
+
+    thermometer = ThermometerSimulator("idc50-ascii", tmp_path / "ttyT", corrupt_rate=0.0)
+    thermometer.plug()
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    watcher = listen(own_broker.url, gate_topic(site, GATE, GateChannel.STATUS))  # type: ignore[operator]
+    # Nobody answers (no central service), and the outbox may hold only 16 KiB:
+    # it fills like a full disk, and the gate must say so.
+    env = {**os.environ, "CAMPUSGATE_OUTBOX_MAX_MB": "0.015"}
+    with (tmp_path / "gate.log").open("ab") as log:
+        gate = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "services.cli.main",
+                "gate",
+                "--site",
+                site,
+                "--gate",
+                GATE,
+                "--broker",
+                own_broker.url,
+                "--outbox",
+                str(tmp_path / "outbox.db"),
+                "--snapshot",
+                str(tmp_path / "s.bin"),
+                "--thermometer",
+                f"serial://{thermometer.link}?protocol=idc50-ascii",
+                "--scanner",
+                f"serial://{os.ttyname(slave)}",
+                "--relay",
+                "none",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env=env,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        index = 0
+        while True:
+            assert time.monotonic() < deadline, (tmp_path / "gate.log").read_text()[-2000:]
+            os.write(master, f"2021{index:05d}\r\n".encode())
+            thermometer.person(Decimal("36.5"))
+            index += 1
+            time.sleep(0.05)
+            try:
+                message = watcher.get(timeout=0.01)
+            except queue.Empty:  # nothing new on the status topic yet
+                continue
+            outbox = GateStatus.model_validate_json(message.payload).devices.get("outbox")
+            if outbox is not None and outbox.state == "fault":
+                break
+        assert "full" in outbox.detail
+        assert "NOT KEPT" in (tmp_path / "gate.log").read_text()
+    finally:
+        gate.send_signal(signal.SIGTERM)
+        gate.wait(20)
+        os.close(master)
+        os.close(slave)
+        thermometer.close()
