@@ -9,7 +9,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from schemas.messages import MESSAGE_MODELS
+from schemas.snapshot import GateSnapshot, SnapshotDelta, SnapshotHeader
+
+# The snapshot envelope's parts travel on the gate's snapshot topics (wire-contract.md).
+SNAPSHOT_MODELS: dict[str, type[BaseModel]] = {
+    "snapshot_header": SnapshotHeader,
+    "snapshot": GateSnapshot,
+    "snapshot_delta": SnapshotDelta,
+}
 
 JSON_DIR = Path(__file__).parent / "json"
 
@@ -17,7 +27,8 @@ JSON_DIR = Path(__file__).parent / "json"
 def render_all() -> dict[str, str]:
     """File name -> JSON Schema text for every wire message."""
     rendered: dict[str, str] = {}
-    for name, model in MESSAGE_MODELS.items():
+    models: dict[str, type[BaseModel]] = {**MESSAGE_MODELS, **SNAPSHOT_MODELS}
+    for name, model in models.items():
         schema = model.model_json_schema(mode="serialization")
         schema["$id"] = f"https://campusgate.invalid/schemas/v1/{name}.json"
         rendered[f"{name}.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
