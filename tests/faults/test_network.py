@@ -30,6 +30,27 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 GATE = "west-3"
 
 
+def gate_process(
+    site: str,
+    broker_url: str,
+    tmp_path: Path,
+    thermometer: Path,
+    scanner: str,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``campusgate gate`` on pty devices, its outbox and snapshot in ``tmp_path``."""
+    command = [
+        sys.executable, "-m", "services.cli.main", "gate", "--site", site, "--gate", GATE,
+        "--broker", broker_url, "--outbox", str(tmp_path / "outbox.db"),
+        "--snapshot", str(tmp_path / "snapshot.bin"),
+        "--thermometer", f"serial://{thermometer}?protocol=idc50-ascii",
+        "--scanner", f"serial://{scanner}", "--relay", "none", *extra,
+    ]  # fmt: skip
+    with (tmp_path / "gate.log").open("ab") as log:
+        return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
+
+
 @pytest.fixture
 def proxy(own_broker: LocalBroker) -> Iterator[FaultyProxy]:
     faulty = FaultyProxy(own_broker.port)
@@ -112,39 +133,13 @@ def test_gate_killed_with_a_full_outbox_forwards_it_after_restart(
     thermometer.plug()
     master, slave = os.openpty()
     tty.setraw(slave)
-    outbox = tmp_path / "gate-outbox.db"
+    outbox = tmp_path / "outbox.db"  # where gate_process keeps it
 
     def gate(broker_url: str) -> subprocess.Popen[bytes]:
-        with (tmp_path / "gate.log").open("ab") as log:
-            return subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "services.cli.main",
-                    "gate",
-                    "--site",
-                    site,
-                    "--gate",
-                    GATE,
-                    "--broker",
-                    broker_url,
-                    "--outbox",
-                    str(outbox),
-                    "--snapshot",
-                    str(tmp_path / "snap.bin"),
-                    "--decision-timeout",
-                    "0.3",
-                    "--thermometer",
-                    f"serial://{thermometer.link}?protocol=idc50-ascii",
-                    "--scanner",
-                    f"serial://{os.ttyname(slave)}",
-                    "--relay",
-                    "none",
-                ],
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
+        return gate_process(
+            site, broker_url, tmp_path, thermometer.link, os.ttyname(slave),
+            "--decision-timeout", "0.3",
+        )  # fmt: skip
 
     nowhere = f"mqtt://127.0.0.1:{free_port()}"  # the broker is unreachable
     first = gate(nowhere)
@@ -204,35 +199,9 @@ def test_a_full_outbox_disk_is_reported_in_the_status_not_silent(
     # Nobody answers (no central service), and the outbox may hold only 16 KiB:
     # it fills like a full disk, and the gate must say so.
     env = {**os.environ, "CAMPUSGATE_OUTBOX_MAX_MB": "0.015"}
-    with (tmp_path / "gate.log").open("ab") as log:
-        gate = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "services.cli.main",
-                "gate",
-                "--site",
-                site,
-                "--gate",
-                GATE,
-                "--broker",
-                own_broker.url,
-                "--outbox",
-                str(tmp_path / "outbox.db"),
-                "--snapshot",
-                str(tmp_path / "s.bin"),
-                "--thermometer",
-                f"serial://{thermometer.link}?protocol=idc50-ascii",
-                "--scanner",
-                f"serial://{os.ttyname(slave)}",
-                "--relay",
-                "none",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            env=env,
-        )
+    gate = gate_process(
+        site, own_broker.url, tmp_path, thermometer.link, os.ttyname(slave), env=env
+    )
     try:
         deadline = time.monotonic() + 60
         index = 0

@@ -18,38 +18,14 @@ from devices.thermometer.simulator import ThermometerSimulator
 from schemas.messages import GateStatus
 from schemas.topics import GateChannel, gate_topic
 from services.bus.broker import LocalBroker
-from services.central.app import build_worker
-from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
-from tests.fixtures.campus import Campus, make_campus
+from tests.fixtures.campus import Campus
 from tests.fixtures.processes import ROOT
 
 pytestmark = pytest.mark.mqtt
 
 GATE = "east-2"
 WAIT_S = 15.0
-
-
-@pytest.fixture
-def campus(sqlite_url: str, tmp_path: Path) -> Campus:
-    return make_campus(sqlite_url, tmp_path / "keys")
-
-
-@pytest.fixture
-def central(
-    broker: LocalBroker, sqlite_url: str, campus: Campus, site: str
-) -> Iterator[CentralWorker]:
-    worker = build_worker(
-        CentralSettings(
-            site=site,
-            mqtt=MqttSettings(url=broker.url),
-            db=DbSettings(url=sqlite_url),
-            keys_dir=campus.keys_dir,
-        )
-    )
-    worker.start()
-    yield worker
-    worker.stop()
 
 
 @pytest.fixture

@@ -27,13 +27,11 @@ from schemas.messages import Decision, FeverAlert, GateStatus, Passage
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
 from services.bus.broker import LocalBroker
 from services.bus.mqtt import parse_broker_url
-from services.central.app import build_worker
-from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
 from services.clock import SystemClock
 from services.storage.engine import make_engine
 from services.storage.models import IsolationCaseRow
-from tests.fixtures.campus import Campus, make_campus
+from tests.fixtures.campus import Campus
 
 pytestmark = pytest.mark.mqtt
 
@@ -59,28 +57,6 @@ class Lane:
 
     def pulses(self) -> int:
         return sum(1 for change in self.board.changes if change.relay == 1 and change.closed)
-
-
-@pytest.fixture
-def campus(sqlite_url: str, tmp_path: Path) -> Campus:
-    return make_campus(sqlite_url, tmp_path / "keys")
-
-
-@pytest.fixture
-def central(
-    broker: LocalBroker, sqlite_url: str, campus: Campus, site: str
-) -> Iterator[CentralWorker]:
-    worker = build_worker(
-        CentralSettings(
-            site=site,
-            mqtt=MqttSettings(url=broker.url),
-            db=DbSettings(url=sqlite_url),
-            keys_dir=campus.keys_dir,
-        )
-    )
-    worker.start()
-    yield worker
-    worker.stop()
 
 
 @pytest.fixture
