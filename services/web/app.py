@@ -24,8 +24,9 @@ from services.bus.mqtt import parse_broker_url
 from services.clock import Clock, SystemClock
 from services.errors import BusError
 from services.storage.engine import make_engine
-from services.web.api import cases, dashboard, gates, live, session, users
+from services.web.api import audit, cases, dashboard, gates, live, session, users
 from services.web.api.errors import install_error_handlers
+from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
 from services.web.clinic import pages as clinic_pages
 from services.web.clinic.workflow import CaseWorkflow
@@ -48,10 +49,12 @@ ROUTERS = (
     dashboard.router,
     users.router,
     live.router,
+    audit.router,
     auth_pages.router,
     kiosk_pages.router,
     dashboard_pages.router,
     clinic_pages.router,
+    audit_pages.router,
 )
 STATIC = Path(__file__).parent / "static"
 BROKER_RETRY_S = 5.0

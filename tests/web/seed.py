@@ -1,10 +1,11 @@
-"""Rows the API tests act on: passages at two gates, an open case, a dead letter."""
+"""Rows the API tests act on: passages at two gates (one of a known person), an open case,
+a dead letter."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -26,14 +27,24 @@ class Seeded:
     south_event: uuid.UUID
     case_id: str
     letter_id: int
+    person_id: str  # has one admitted passage at north-2
+
+
+PERSON_ID = "2026000001"
 
 
 def entry_for(
-    site: str, gate: str, decision: str = "deny", case_id: str | None = None
+    site: str,
+    gate: str,
+    decision: str = "deny",
+    case_id: str | None = None,
+    *,
+    person_id: str | None = None,
+    ago: timedelta = timedelta(),
 ) -> EntryRecord:
-    p = passage(site, "CG1.x.y", gate=gate)
-    now = datetime.now(UTC)
-    reasons = ["fever"] if decision == "isolate" else ["not_whitelisted"]
+    now = datetime.now(UTC) - ago
+    p = passage(site, "CG1.x.y", gate=gate, ts=now)
+    reasons = {"isolate": ["fever"], "admit": []}.get(decision, ["not_whitelisted"])
     d = Decision(
         event_id=p.event_id,
         gate=gate,
@@ -52,7 +63,7 @@ def entry_for(
         ts=now,
         received_at=now,
         decided_at=now,
-        person_id=None,
+        person_id=person_id,
         decision=decision,
         reasons=tuple(reasons),
         celsius=Decimal("36.6"),
@@ -71,9 +82,10 @@ def seed(db_url: str, site: str) -> Seeded:
     case_id = f"C-{uuid7().hex[:20]}"
     north, south = entry_for(site, "north-1"), entry_for(site, "south-2")
     fever = entry_for(site, "north-1", "isolate", case_id)
+    known = entry_for(site, "north-2", "admit", person_id=PERSON_ID)
     try:
         with Session(engine) as session, session.begin():
-            repo.insert_entries(session=session, records=[north, south, fever])
+            repo.insert_entries(session=session, records=[north, south, fever, known])
             repo.open_cases(
                 session=session,
                 cases=[
@@ -103,4 +115,4 @@ def seed(db_url: str, site: str) -> Seeded:
             [letter] = letters.dead_letters(session=session, include_resolved=True, limit=1)
     finally:
         engine.dispose()
-    return Seeded(north.event_id, south.event_id, case_id, letter.id)
+    return Seeded(north.event_id, south.event_id, case_id, letter.id, PERSON_ID)

@@ -31,12 +31,14 @@ LANE = frozenset({"guard-n1"})  # at north-1
 CASE_VIEWERS = frozenset({"admin", "officer", "nurse", "auditor"})
 CLINIC = frozenset({"nurse"})
 ADMIN = frozenset({"admin"})
+AUDIT = frozenset({"admin", "auditor"})
 SITE = "roles"
 
 
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
     """(route method, route path, concrete URL, JSON body, roles allowed)."""
     g, c = "/api/v1/gates", f"/api/v1/cases/{s.case_id}"
+    a, p = "/api/v1/audit", s.person_id
     return [
         ("GET", "/api/v1/me", "/api/v1/me", None, ALL),
         ("PUT", "/api/v1/me/lang", "/api/v1/me/lang", {"lang": "en"}, ALL),
@@ -114,6 +116,15 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/dashboard", "/dashboard", None, OFFICE),
         ("GET", "/clinic", "/clinic", None, CASE_VIEWERS),
         ("GET", "/admin/users", "/admin/users", None, ADMIN),
+        ("GET", f"{a}/persons/{{person_id}}/history", f"{a}/persons/{p}/history", None, AUDIT),
+        ("GET", f"{a}/persons/{{person_id}}/trace", f"{a}/persons/{p}/trace", None, AUDIT),
+        ("GET", f"{a}/gates/{{gate}}/history", f"{a}/gates/north-1/history", None, AUDIT),
+        ("GET", f"{a}/events/{{event_id}}", f"{a}/events/{s.north_event}", None, AUDIT),
+        ("GET", "/audit", "/audit", None, AUDIT),
+        ("GET", "/audit/person", f"/audit/person?person_id={p}", None, AUDIT),
+        ("GET", "/audit/gate", "/audit/gate?gate=north-1", None, AUDIT),
+        ("GET", "/audit/trace", f"/audit/trace?person_id={p}", None, AUDIT),
+        ("GET", "/audit/events/{event_id}", f"/audit/events/{s.north_event}", None, AUDIT),
     ]
 
 

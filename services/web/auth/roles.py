@@ -1,10 +1,10 @@
 """Roles and what each may do; a guard is further bound to its gates.
 
-admin     users, dead letters, every page read-only, gate commands
+admin     users, dead letters, every page read-only, gate commands, audit
 security  the dashboard, every gate read-only, gate commands, cases read-only
 guard     the kiosk of its own gates: view, re-measure, no mask, override
 clinic    the clinic page: cases, acknowledge, re-measure, close
-auditor   every page read-only (dashboard, gates, cases)
+auditor   every page read-only (dashboard, gates, cases), audit queries and exports
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Permission(StrEnum):
     CASE_VIEW = "case.view"
     CASE_ACT = "case.act"  # acknowledge, record the clinical reading, close
     USER_MANAGE = "user.manage"  # users, and the notifications that failed
+    AUDIT_VIEW = "audit.view"  # histories, explanations, contact traces, exports (all logged)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,6 +43,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DASHBOARD_VIEW,
             Permission.CASE_VIEW,
             Permission.USER_MANAGE,
+            Permission.AUDIT_VIEW,
         }
     ),
     Role.SECURITY: frozenset(
@@ -55,7 +57,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.GUARD: frozenset({Permission.GATE_VIEW, Permission.GATE_LANE}),
     Role.CLINIC: frozenset({Permission.CASE_VIEW, Permission.CASE_ACT}),
     Role.AUDITOR: frozenset(
-        {Permission.GATE_VIEW, Permission.DASHBOARD_VIEW, Permission.CASE_VIEW}
+        {
+            Permission.GATE_VIEW,
+            Permission.DASHBOARD_VIEW,
+            Permission.CASE_VIEW,
+            Permission.AUDIT_VIEW,
+        }
     ),
 }
 GATE_SCOPED = frozenset({Permission.GATE_VIEW, Permission.GATE_LANE})
