@@ -24,7 +24,18 @@ from services.bus.mqtt import parse_broker_url
 from services.clock import Clock, SystemClock
 from services.errors import BusError
 from services.storage.engine import make_engine
-from services.web.api import audit, cases, dashboard, gates, live, session, users
+from services.web.admin import pages as admin_pages
+from services.web.api import (
+    appointments,
+    audit,
+    cases,
+    dashboard,
+    gates,
+    live,
+    policy,
+    session,
+    users,
+)
 from services.web.api.errors import install_error_handlers
 from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
@@ -50,11 +61,14 @@ ROUTERS = (
     users.router,
     live.router,
     audit.router,
+    appointments.router,
+    policy.router,
     auth_pages.router,
     kiosk_pages.router,
     dashboard_pages.router,
     clinic_pages.router,
     audit_pages.router,
+    admin_pages.router,
 )
 STATIC = Path(__file__).parent / "static"
 BROKER_RETRY_S = 5.0

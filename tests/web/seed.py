@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from schemas.ids import uuid7
 from schemas.messages import Decision
+from services.appointments import AppointmentRequest, add_approver, request_appointment
+from services.identity import DEMO_KEY, IdHasher
 from services.storage import repository as repo
 from services.storage.engine import make_engine
 from services.storage.records import CaseRecord, EntryRecord
@@ -19,6 +22,7 @@ from services.web.notify import store as letters
 from services.web.notify.channels import Notice
 from services.web.notify.service import notice_body
 from tests.fixtures.passages import passage
+from tests.roster.test_files import GOOD
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,26 @@ class Seeded:
     case_id: str
     letter_id: int
     person_id: str  # has one admitted passage at north-2
+    appointments: tuple[str, str]  # requested; "admin" is an approver of their unit
+
+
+UNIT = "Computer Science"
+
+
+def appointment_request(site: str, now: datetime, **changes: object) -> AppointmentRequest:
+    fields: dict[str, object] = {
+        "site": site,
+        "visitor_name": "Li Visitor",
+        "phone": "13812345678",
+        "id_number": SecretStr(GOOD[0]),
+        "host_unit": UNIT,
+        "purpose": "seminar",
+        "gates": ["north-1"],
+        "valid_from": now,
+        "valid_until": now + timedelta(hours=4),
+    }
+    fields.update(changes)
+    return AppointmentRequest.model_validate(fields)
 
 
 PERSON_ID = "2026000001"
@@ -111,8 +135,19 @@ def seed(db_url: str, site: str) -> Seeded:
                 attempts=5,
                 now=now,
             )
+            add_approver(session=session, unit=UNIT, approver="admin", by="seed", now=now)
+            made = [
+                request_appointment(
+                    session=session,
+                    request=appointment_request(site, now),
+                    hasher=IdHasher(DEMO_KEY),
+                    by="admin",
+                    now=now,
+                ).appointment_id
+                for _ in range(2)
+            ]
         with Session(engine) as session:
             [letter] = letters.dead_letters(session=session, include_resolved=True, limit=1)
     finally:
         engine.dispose()
-    return Seeded(north.event_id, south.event_id, case_id, letter.id, PERSON_ID)
+    return Seeded(north.event_id, south.event_id, case_id, letter.id, PERSON_ID, (made[0], made[1]))

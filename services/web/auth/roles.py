@@ -1,6 +1,7 @@
 """Roles and what each may do; a guard is further bound to its gates.
 
-admin     users, dead letters, every page read-only, gate commands, audit
+admin     users, dead letters, every page read-only, gate commands, audit, and the
+          administration: appointments, policy and response levels
 security  the dashboard, every gate read-only, gate commands, cases read-only
 guard     the kiosk of its own gates: view, re-measure, no mask, override
 clinic    the clinic page: cases, acknowledge, re-measure, close
@@ -33,6 +34,7 @@ class Permission(StrEnum):
     CASE_ACT = "case.act"  # acknowledge, record the clinical reading, close
     USER_MANAGE = "user.manage"  # users, and the notifications that failed
     AUDIT_VIEW = "audit.view"  # histories, explanations, contact traces, exports (all logged)
+    ADMINISTER = "admin.manage"  # appointments (approving: approvers only), policy levels
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -44,6 +46,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CASE_VIEW,
             Permission.USER_MANAGE,
             Permission.AUDIT_VIEW,
+            Permission.ADMINISTER,
         }
     ),
     Role.SECURITY: frozenset(

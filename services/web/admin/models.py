@@ -1,0 +1,61 @@
+"""Request and response models of the administration API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+
+from schemas.names import NAME_PATTERN, GateName
+from services.appointments.service import Appointment
+from services.policy.service import PolicyVersion, ResponseLevel
+from services.web.api.models import PLAIN, Reason
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=PLAIN)
+]
+AppointmentId = Annotated[str, StringConstraints(pattern=r"^A-[A-Za-z0-9-]{1,38}$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AppointmentForm(Model):
+    """A visitor's request, filled in by the host (the ID number is hashed on arrival)."""
+
+    visitor_name: Text
+    phone: Annotated[str, StringConstraints(max_length=32, pattern=PLAIN)] = ""
+    id_number: Annotated[SecretStr, Field(min_length=15, max_length=18)]
+    host_unit: Text
+    purpose: Annotated[str, StringConstraints(max_length=1000, pattern=PLAIN)] = ""
+    gates: Annotated[list[GateName | Literal["*"]], Field(min_length=1, max_length=32)]
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
+    once: bool = False
+
+
+class ApproveRequest(Model):
+    note: Annotated[str, StringConstraints(max_length=500, pattern=PLAIN)] = ""
+
+
+class RefuseRequest(Model):
+    reason: Reason
+
+
+class ApprovalView(Model):
+    """The approved appointment, its visitor code and that code as a QR image (PNG, base64)."""
+
+    appointment: Appointment
+    code: str
+    qr_png: str
+
+
+class PolicyView(Model):
+    current: PolicyVersion | None
+    levels: list[ResponseLevel]
+
+
+class LevelSwitch(Model):
+    level: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+    reason: Reason

@@ -1,0 +1,87 @@
+// Administration: visitor appointments (request, approve with the QR, refuse) and the
+// epidemic response level. Every action is a call to the JSON API.
+"use strict";
+
+CG.onReady(() => {
+  const { api, t } = CG;
+
+  function localToIso(value) {
+    // datetime-local has no zone: the browser's own offset makes it an aware time.
+    return value ? new Date(value).toISOString() : null;
+  }
+
+  function report(node, text, ok) {
+    node.textContent = text;
+    node.className = ok ? "ok" : "error";
+  }
+
+  const result = document.getElementById("appt-result");
+  const form = document.getElementById("appointment-form");
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      try {
+        await api("POST", "/api/v1/appointments", {
+          visitor_name: data.get("visitor_name"), phone: data.get("phone") || "",
+          id_number: data.get("id_number"), host_unit: data.get("host_unit"),
+          purpose: data.get("purpose") || "",
+          gates: String(data.get("gates") || "").split(/[,;\s]+/).filter(Boolean),
+          valid_from: localToIso(data.get("valid_from")), valid_until: localToIso(data.get("valid_until")),
+          once: data.get("once") === "on",
+        });
+        location.reload();
+      } catch (error) {
+        report(result, error.message, false);
+      }
+    });
+  }
+  for (const button of document.querySelectorAll("button.approve")) {
+    button.addEventListener("click", async () => {
+      try {
+        const approval = await api("POST", `/api/v1/appointments/${encodeURIComponent(button.dataset.id)}/approve`, {});
+        const row = button.closest("tr");
+        row.className = "appt-approved";
+        row.querySelector(".status").textContent = t("appt.status.approved");
+        row.querySelector(".decided-by").textContent = approval.appointment.decided_by || "";
+        for (const b of row.querySelectorAll("button")) b.remove();
+        document.getElementById("visitor-qr").src = `data:image/png;base64,${approval.qr_png}`;
+        document.getElementById("visitor-code").classList.remove("hidden");
+        report(result, t("appt.approved", { id: approval.appointment.appointment_id }), true);
+      } catch (error) {
+        report(result, error.message, false);
+      }
+    });
+  }
+  for (const button of document.querySelectorAll("button.refuse")) {
+    button.addEventListener("click", async () => {
+      const reason = window.prompt(t("appt.refuse_reason"));
+      if (!reason) return;
+      try {
+        await api("POST", `/api/v1/appointments/${encodeURIComponent(button.dataset.id)}/refuse`, { reason });
+        location.reload();
+      } catch (error) {
+        report(result, error.message, false);
+      }
+    });
+  }
+
+  const levelForm = document.getElementById("level-form");
+  if (levelForm) {
+    levelForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(levelForm);
+      const out = document.getElementById("level-result");
+      try {
+        const version = await api("POST", "/api/v1/policy/level", {
+          level: data.get("level"), reason: data.get("reason"),
+        });
+        report(out, t("policy.switched", { level: version.level, version: version.version }), true);
+        document.getElementById("policy-current").dataset.version = String(version.version);
+        setTimeout(() => location.reload(), 600);
+      } catch (error) {
+        report(out, error.message, false);
+      }
+    });
+  }
+});
