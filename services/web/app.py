@@ -33,6 +33,7 @@ from services.web.api import (
     gates,
     live,
     policy,
+    reports,
     session,
     users,
 )
@@ -48,6 +49,7 @@ from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub
 from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, WebhookChannel
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
+from services.web.reports import pages as report_pages
 from services.web.settings import WebSettings
 
 log = logging.getLogger(__name__)
@@ -63,12 +65,14 @@ ROUTERS = (
     audit.router,
     appointments.router,
     policy.router,
+    reports.router,
     auth_pages.router,
     kiosk_pages.router,
     dashboard_pages.router,
     clinic_pages.router,
     audit_pages.router,
     admin_pages.router,
+    report_pages.router,
 )
 STATIC = Path(__file__).parent / "static"
 BROKER_RETRY_S = 5.0

@@ -24,6 +24,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.audit": ("审计", "Audit"),
     "nav.appointments": ("访客预约", "Appointments"),
     "nav.policy": ("防控策略", "Policy"),
+    "nav.reports": ("日报告", "Reports"),
     "nav.logout": ("退出", "Log out"),
     "nav.signed_in_as": ("当前用户 {user}（{role}）", "Signed in as {user} ({role})"),
     "live.lost": ("实时连接中断，正在重连…", "Live connection lost, reconnecting…"),
@@ -269,6 +270,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已切换到 {level}（版本 {version}）",
         "Switched to {level} (version {version})",
     ),
+    # -- reports
+    "report.title": ("日报告", "Daily report"),
+    "report.date": ("日期", "Date"),
+    "report.show": ("查看", "Show"),
+    "report.of": ("{site} {day} 日报告", "Daily report of {site}, {day}"),
+    "report.zero": ("零报告", "zero report"),
     # -- errors
     "error.not_authenticated": ("请先登录", "Please sign in"),
     "error.forbidden": ("无权访问", "You may not do this"),

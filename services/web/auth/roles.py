@@ -1,11 +1,11 @@
 """Roles and what each may do; a guard is further bound to its gates.
 
 admin     users, dead letters, every page read-only, gate commands, audit, and the
-          administration: appointments, policy and response levels
-security  the dashboard, every gate read-only, gate commands, cases read-only
+          administration: appointments, policy and response levels; reports
+security  the dashboard, every gate read-only, gate commands, cases read-only, reports
 guard     the kiosk of its own gates: view, re-measure, no mask, override
 clinic    the clinic page: cases, acknowledge, re-measure, close
-auditor   every page read-only (dashboard, gates, cases), audit queries and exports
+auditor   every page read-only (dashboard, gates, cases), audit queries and exports, reports
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"  # users, and the notifications that failed
     AUDIT_VIEW = "audit.view"  # histories, explanations, contact traces, exports (all logged)
     ADMINISTER = "admin.manage"  # appointments (approving: approvers only), policy levels
+    REPORT_VIEW = "report.view"  # the daily report (counts only, no names)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.USER_MANAGE,
             Permission.AUDIT_VIEW,
             Permission.ADMINISTER,
+            Permission.REPORT_VIEW,
         }
     ),
     Role.SECURITY: frozenset(
@@ -55,6 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GATE_COMMAND,
             Permission.DASHBOARD_VIEW,
             Permission.CASE_VIEW,
+            Permission.REPORT_VIEW,
         }
     ),
     Role.GUARD: frozenset({Permission.GATE_VIEW, Permission.GATE_LANE}),
@@ -65,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DASHBOARD_VIEW,
             Permission.CASE_VIEW,
             Permission.AUDIT_VIEW,
+            Permission.REPORT_VIEW,
         }
     ),
 }
