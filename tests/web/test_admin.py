@@ -142,6 +142,43 @@ def test_a_refusal_needs_a_reason_and_is_recorded(office: Office) -> None:
     assert late.status_code == 403
 
 
+def pass_form(**changes: Any) -> dict[str, Any]:
+    body = form()
+    fields = {k: body[k] for k in ("phone", "id_number", "valid_from", "valid_until")}
+    return {"category": "duty", "holder_name": "Night Porter", "gates": ["*"], **fields, **changes}
+
+
+def test_a_pass_is_issued_with_its_qr_listed_and_revoked_once(office: Office) -> None:
+    with office.web.client("admin") as admin:
+        categories = {c["name"] for c in admin.get("/api/v1/passes/categories").json()}
+        issued = admin.post("/api/v1/passes", json=pass_form())
+        assert issued.status_code == 201, issued.text
+        pass_id = issued.json()["temp_pass"]["pass_id"]
+        assert base64.b64decode(issued.json()["qr_png"]).startswith(PNG_MAGIC)
+        [listed] = admin.get("/api/v1/passes").json()
+        revoked = admin.post(f"/api/v1/passes/{pass_id}/revoke", json={"reason": "card lost"})
+        again = admin.post(f"/api/v1/passes/{pass_id}/revoke", json={"reason": "card lost"})
+        unknown = admin.post("/api/v1/passes/P-nothing/revoke", json={"reason": "card lost"})
+    assert {"duty", "business", "medical"} <= categories
+    assert (listed["pass_id"], listed["state"]) == (pass_id, "active")
+    assert revoked.json()["state"] == "revoked"
+    assert (again.status_code, again.json()["error"]) == (403, "refused")
+    assert unknown.status_code == 404
+    assert ("admin", "pass.revoke", pass_id) in office.actions()
+
+
+def test_a_pass_beyond_its_categorys_limits_is_refused(office: Office) -> None:
+    now = datetime.now(UTC)
+    too_long = (now + timedelta(days=3)).isoformat()  # medical: one day at most
+    with office.web.client("admin") as admin:
+        long = admin.post("/api/v1/passes", json=pass_form(category="medical",
+                                                           valid_until=too_long))  # fmt: skip
+        unknown = admin.post("/api/v1/passes", json=pass_form(category="nosuch"))
+    assert (long.status_code, long.json()["error"]) == (403, "refused")
+    assert (unknown.status_code, unknown.json()["error"]) == (422, "invalid_input")
+    assert "nosuch" in unknown.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("changes", "status"),
     [

@@ -44,6 +44,18 @@ def new_appointment() -> dict[str, Any]:
     return {**body, "id_number": request.id_number.get_secret_value()}
 
 
+def new_pass() -> dict[str, Any]:
+    body = new_appointment()
+    return {
+        "category": "duty",
+        "holder_name": body["visitor_name"],
+        "id_number": body["id_number"],
+        "gates": ["*"],
+        "valid_from": body["valid_from"],
+        "valid_until": body["valid_until"],
+    }
+
+
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
     """(route method, route path, concrete URL, JSON body, roles allowed)."""
     g, c = "/api/v1/gates", f"/api/v1/cases/{s.case_id}"
@@ -139,6 +151,17 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"reason": "no room that day"},
             ADMIN,
         ),
+        ("GET", "/api/v1/passes", "/api/v1/passes", None, ADMIN),
+        ("GET", "/api/v1/passes/categories", "/api/v1/passes/categories", None, ADMIN),
+        ("POST", "/api/v1/passes", "/api/v1/passes", new_pass(), ADMIN),
+        (
+            "POST",
+            "/api/v1/passes/{pass_id}/revoke",
+            "/api/v1/passes/P-unknown/revoke",
+            {"reason": "card lost"},
+            ADMIN,
+        ),
+        ("GET", "/admin/passes", "/admin/passes", None, ADMIN),
         ("GET", "/api/v1/policy", "/api/v1/policy", None, ADMIN),
         (
             "POST",

@@ -8,13 +8,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, Str
 
 from schemas.names import NAME_PATTERN, GateName
 from services.appointments.service import Appointment
+from services.passes.service import TempPass
 from services.policy.service import PolicyVersion, ResponseLevel
 from services.web.api.models import PLAIN, Reason
 
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=PLAIN)
 ]
-AppointmentId = Annotated[str, StringConstraints(pattern=r"^A-[A-Za-z0-9-]{1,38}$")]
+PersonId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 
 
 class Model(BaseModel):
@@ -58,4 +59,35 @@ class PolicyView(Model):
 
 class LevelSwitch(Model):
     level: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+    reason: Reason
+
+
+class PassForm(Model):
+    """A temporary pass of a category: who, where, when, how many uses."""
+
+    category: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+    holder_name: Text
+    phone: Annotated[str, StringConstraints(max_length=32, pattern=PLAIN)] = ""
+    id_number: Annotated[SecretStr, Field(min_length=15, max_length=18)]
+    person_id: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None
+    ) = None
+    unit: Annotated[str, StringConstraints(max_length=200, pattern=PLAIN)] = ""
+    reason: Annotated[str, StringConstraints(max_length=1000, pattern=PLAIN)] = ""
+    gates: Annotated[list[GateName | Literal["*"]], Field(min_length=1, max_length=32)]
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
+    max_uses: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    once: bool = False
+
+
+class IssuedPassView(Model):
+    """The issued pass, its code and that code as a QR image (PNG, base64)."""
+
+    temp_pass: TempPass
+    code: str
+    qr_png: str
+
+
+class RevokeRequest(Model):
     reason: Reason

@@ -1,5 +1,6 @@
-"""Administration pages: visitor appointments (request, approve with the QR, refuse) and
-the epidemic response level; their buttons call the JSON API (``static/js/admin.js``)."""
+"""Administration pages: visitor appointments (request, approve with the QR, refuse),
+temporary passes (issue with the QR, revoke) and the epidemic response level; their
+buttons call the JSON API (``static/js/admin.js``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.passes.service import list_categories
 from services.web.admin import service
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
@@ -39,3 +41,20 @@ def policy_page(request: Request, principal: Admin) -> Response:
     with ctx.transaction() as session:
         view = service.policy_view(session, ctx)
     return render(request, "policy.html", principal=principal, view=view, tz=ctx.tz)
+
+
+@router.get("/admin/passes")
+def passes_page(request: Request, principal: Admin) -> Response:
+    ctx = context(request)
+    with ctx.transaction() as session:
+        found = service.list_passes(session, ctx)
+        categories = list_categories(session=session)
+    return render(
+        request,
+        "passes.html",
+        principal=principal,
+        passes=found,
+        categories=categories,
+        gates=ctx.settings.web.gates,
+        tz=ctx.tz,
+    )

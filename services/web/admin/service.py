@@ -19,11 +19,14 @@ from services.appointments import service as appointments
 from services.codes import SigningKey, load_signing_key
 from services.grants import write_code_png
 from services.identity import IdHasher, load_id_hash_key
+from services.passes import service as passes
 from services.policy import service as policy
 from services.web.admin.models import (
     AppointmentForm,
     ApprovalView,
+    IssuedPassView,
     LevelSwitch,
+    PassForm,
     PolicyView,
 )
 from services.web.auth.roles import Principal
@@ -31,6 +34,7 @@ from services.web.context import WebContext
 
 QR_SCALE = 6
 APPOINTMENT_LIMIT = 500
+PASS_LIMIT = 500
 
 
 def signing_key(ctx: WebContext) -> SigningKey:
@@ -112,3 +116,28 @@ def switch_level(
         session=session, site=ctx.site, name=body.level, by=principal.username,
         reason=body.reason, now=now,
     )  # fmt: skip
+
+
+def list_passes(session: Session, ctx: WebContext) -> list[passes.TempPass]:
+    return passes.list_passes(session=session, now=ctx.now(), limit=PASS_LIMIT)
+
+
+def issue_pass(
+    session: Session, ctx: WebContext, principal: Principal, form: PassForm
+) -> IssuedPassView:
+    request = passes.PassRequest(site=ctx.site, **form.model_dump(exclude={"id_number"}),
+                                 id_number=form.id_number)  # fmt: skip
+    issued = passes.issue_pass(
+        session=session, request=request, hasher=id_hasher(ctx), key=signing_key(ctx),
+        by=principal.username, now=ctx.now(),
+    )  # fmt: skip
+    image = base64.b64encode(qr_png(issued.code)).decode()
+    return IssuedPassView(temp_pass=issued.temp_pass, code=issued.code, qr_png=image)
+
+
+def revoke_pass(
+    session: Session, ctx: WebContext, principal: Principal, pass_id: str, reason: str
+) -> passes.TempPass:
+    return passes.revoke_pass(
+        session=session, pass_id=pass_id, by=principal.username, now=ctx.now(), reason=reason
+    )

@@ -1,5 +1,6 @@
-// Administration: visitor appointments (request, approve with the QR, refuse) and the
-// epidemic response level. Every action is a call to the JSON API.
+// Administration: visitor appointments (request, approve with the QR, refuse), temporary
+// passes (issue with the QR, revoke) and the epidemic response level. Every action is a
+// call to the JSON API.
 "use strict";
 
 CG.onReady(() => {
@@ -62,6 +63,43 @@ CG.onReady(() => {
         location.reload();
       } catch (error) {
         report(result, error.message, false);
+      }
+    });
+  }
+
+  const passResult = document.getElementById("pass-result");
+  const passForm = document.getElementById("pass-form");
+  if (passForm) {
+    passForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(passForm);
+      const uses = String(data.get("max_uses") || "");
+      try {
+        const issued = await api("POST", "/api/v1/passes", {
+          category: data.get("category"), holder_name: data.get("holder_name"),
+          phone: data.get("phone") || "", id_number: data.get("id_number"),
+          unit: data.get("unit") || "", reason: data.get("reason") || "",
+          gates: String(data.get("gates") || "").split(/[,;\s]+/).filter(Boolean),
+          valid_from: localToIso(data.get("valid_from")), valid_until: localToIso(data.get("valid_until")),
+          max_uses: uses ? Number(uses) : null,
+        });
+        document.getElementById("pass-qr").src = `data:image/png;base64,${issued.qr_png}`;
+        document.getElementById("pass-code").classList.remove("hidden");
+        report(passResult, t("pass.issued", { id: issued.temp_pass.pass_id }), true);
+      } catch (error) {
+        report(passResult, error.message, false);
+      }
+    });
+  }
+  for (const button of document.querySelectorAll("button.revoke")) {
+    button.addEventListener("click", async () => {
+      const reason = window.prompt(t("pass.revoke_reason"));
+      if (!reason) return;
+      try {
+        await api("POST", `/api/v1/passes/${encodeURIComponent(button.dataset.id)}/revoke`, { reason });
+        location.reload();
+      } catch (error) {
+        report(passResult, error.message, false);
       }
     });
   }
