@@ -35,6 +35,7 @@ from services.web.api import (
     passes,
     policy,
     reports,
+    roster,
     session,
     users,
 )
@@ -68,6 +69,7 @@ ROUTERS = (
     passes.router,
     policy.router,
     reports.router,
+    roster.router,
     auth_pages.router,
     kiosk_pages.router,
     dashboard_pages.router,

@@ -1,5 +1,6 @@
 """Administration pages: visitor appointments (request, approve with the QR, refuse),
-temporary passes (issue with the QR, revoke) and the epidemic response level; their
+temporary passes (issue with the QR, revoke), the roster upload (dry run, then import)
+and the epidemic response level; their
 buttons call the JSON API (``static/js/admin.js``)."""
 
 from __future__ import annotations
@@ -58,3 +59,8 @@ def passes_page(request: Request, principal: Admin) -> Response:
         gates=ctx.settings.web.gates,
         tz=ctx.tz,
     )
+
+
+@router.get("/admin/roster")
+def roster_page(request: Request, principal: Admin) -> Response:
+    return render(request, "roster.html", principal=principal)

@@ -104,6 +104,55 @@ CG.onReady(() => {
     });
   }
 
+  // The roster: the chosen file is checked first (a dry run), and only then imported.
+  const rosterForm = document.getElementById("roster-form");
+  if (rosterForm) {
+    const importButton = document.getElementById("roster-import");
+    const fileInput = document.getElementById("roster-file");
+    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+    async function upload(dryRun) {
+      const body = new FormData();
+      body.append("file", fileInput.files[0]);
+      const sync = document.getElementById("roster-sync").checked;
+      const response = await fetch(`/api/v1/roster/import?dry_run=${dryRun}&sync=${sync}`, {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body,
+      });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(data.detail && typeof data.detail === "string" ? `${data.message}: ${data.detail}` : (data.message || `HTTP ${response.status}`));
+      return data;
+    }
+    function show(result) {
+      const card = document.getElementById("roster-report");
+      card.classList.remove("hidden");
+      card.dataset.state = result.written ? "imported" : "checked";
+      document.getElementById("roster-summary").textContent = result.summary;
+      const warnings = document.getElementById("roster-warnings");
+      warnings.replaceChildren(...result.warnings.map((w) => CG.el("li", {}, w)));
+      const rows = document.querySelector("#roster-errors tbody");
+      rows.replaceChildren(...result.errors.map((e) => CG.el("tr", {}, CG.el("td", { class: "num" }, e.line), CG.el("td", {}, e.column), CG.el("td", {}, e.reason))));
+    }
+    function fail(error) {
+      const card = document.getElementById("roster-report");
+      card.classList.remove("hidden");
+      card.dataset.state = "error";
+      const summary = document.getElementById("roster-summary");
+      summary.textContent = error.message;
+      summary.className = "error";
+    }
+    fileInput.addEventListener("change", () => { importButton.disabled = true; });
+    rosterForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        show(await upload(true));
+        importButton.disabled = false;
+      } catch (error) { fail(error); }
+    });
+    importButton.addEventListener("click", async () => {
+      importButton.disabled = true;
+      try { show(await upload(false)); } catch (error) { fail(error); }
+    });
+  }
+
   const levelForm = document.getElementById("level-form");
   if (levelForm) {
     levelForm.addEventListener("submit", async (event) => {
