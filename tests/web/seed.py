@@ -65,9 +65,10 @@ def entry_for(
     *,
     person_id: str | None = None,
     ago: timedelta = timedelta(),
+    code: str = "CG1.x.y",
 ) -> EntryRecord:
     now = datetime.now(UTC) - ago
-    p = passage(site, "CG1.x.y", gate=gate, ts=now)
+    p = passage(site, code, gate=gate, ts=now)
     reasons = {"isolate": ["fever"], "admit": []}.get(decision, ["not_whitelisted"])
     d = Decision(
         event_id=p.event_id,

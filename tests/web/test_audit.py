@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -216,3 +217,26 @@ def test_the_auditor_looks_up_a_history_and_a_trace_and_downloads_the_csv(
         ("auditor", "audit.trace"),
         ("auditor", "audit.trace"),  # the download asks again, and is logged again
     ]
+
+
+def test_the_codes_of_an_event_are_checked_against_the_sites_keys(
+    make_server: Callable[..., WebServer], users: str, site: str, campus: Campus
+) -> None:
+    web = make_server(users, keys_dir=str(campus.keys_dir))
+    person = campus.people[0].person_id
+    secret = campus.code(person)
+    record = entry_for(site, "north-1", "admit", person_id=person, code=secret)
+    engine = make_engine(users)
+    try:
+        with Session(engine) as session, session.begin():
+            repo.insert_entries(session=session, records=[record])
+    finally:
+        engine.dispose()
+    with web.client("auditor") as auditor:
+        response = auditor.get(f"/api/v1/audit/events/{record.event_id}")
+        page = auditor.get(f"/audit/events/{record.event_id}")
+    [code] = response.json()["codes"]
+    assert (code["subject"], code["status_then"]) == (person, "valid")
+    assert page.status_code == 200
+    assert secret not in page.text  # a bearer secret is never shown
+    assert secret not in response.text

@@ -112,7 +112,9 @@ def explain_event(event_id: UUID, principal: Auditor, request: Request) -> Expla
     """One passage explained: the inputs, the facts, the policy version, every reason."""
     ctx = context(request)
     with ctx.transaction() as session:
-        return service.event(session, principal, event_id, ctx.now())
+        return service.event(
+            session, principal, event_id, ctx.now(), keys_dir=ctx.settings.web.keys_dir
+        )
 
 
 @router.get("/persons/{person_id}/trace", response_model=TraceReport, responses=DOWNLOADS)

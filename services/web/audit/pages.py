@@ -173,7 +173,9 @@ def trace_page(
 def event_page(event_id: UUID, request: Request, principal: Auditor) -> Response:
     ctx = context(request)
     with ctx.transaction() as session:
-        explanation = service.event(session, principal, event_id, ctx.now())
+        explanation = service.event(
+            session, principal, event_id, ctx.now(), keys_dir=ctx.settings.web.keys_dir
+        )
     return render(
         request,
         "audit_event.html",

@@ -25,6 +25,7 @@ from services.audit.explain import Explanation, explain
 from services.audit.export import export_entries, export_trace
 from services.audit.queries import EntryView, TraceReport, gate_history, person_history
 from services.audit.queries import trace_contacts as service_trace
+from services.codes import KeyRing
 from services.storage.models import AppointmentRow, EntryRow, PersonRow, TempPassRow
 from services.web.auth.roles import Principal
 from services.web.errors import InvalidInput, NotFound
@@ -125,13 +126,18 @@ def gate(
     )
 
 
-def event(session: Session, principal: Principal, event_id: UUID, now: datetime) -> Explanation:
+def event(
+    session: Session, principal: Principal, event_id: UUID, now: datetime, *, keys_dir: Path
+) -> Explanation:
+    """One passage explained; its codes checked against the site's public keys when present."""
+    keyring = KeyRing.load(keys_dir) if keys_dir.is_dir() else None
     return explain(
         session=session,
         event_id=str(event_id),
         actor=principal.username,
         role=principal.role.value,
         now=now,
+        keyring=keyring,
     )
 
 
