@@ -223,6 +223,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.answer": ("判定结果", "Decision as answered"),
     "audit.seal": ("哈希链封存", "Hash-chain seal"),
     "audit.codes": ("扫描的码", "Codes scanned"),
+    "audit.log": ("审计日志", "Audit log"),
+    "audit.action": ("操作", "Action"),
+    "audit.target": ("对象", "Target"),
+    "audit.rows": ("结果条数", "Rows"),
+    "audit.params": ("参数", "Parameters"),
     # -- appointments
     "appt.title": ("访客预约", "Visitor appointments"),
     "appt.responsible": (

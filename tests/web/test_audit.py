@@ -92,6 +92,22 @@ def test_person_history_is_answered_masked_by_role_and_logged(web: WebServer, sc
     )
 
 
+def test_the_audit_log_shows_who_asked_what_and_its_own_reading(
+    web: WebServer, scene: Scene
+) -> None:
+    with web.client("auditor") as auditor:
+        auditor.get(f"/api/v1/audit/persons/{scene.x}/history")
+        first = auditor.get("/api/v1/audit/log", params={"who": "auditor"}).json()
+        second = auditor.get("/api/v1/audit/log", params={"who": "auditor"}).json()
+        page = auditor.get("/audit/log")
+        bad = auditor.get("/api/v1/audit/log", params={"who": "Robert'); DROP"})
+    assert [(r["action"], r["target"]) for r in first] == [("audit.person", scene.x)]
+    assert [r["action"] for r in second] == ["audit.person", "audit.log"]
+    assert page.status_code == 200
+    assert "audit.person" in page.text
+    assert bad.status_code == 422
+
+
 def test_gate_history_filters_by_decision(web: WebServer, scene: Scene) -> None:
     with web.client("admin") as admin:
         everything = admin.get("/api/v1/audit/gates/north-1/history").json()

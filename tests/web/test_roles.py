@@ -176,6 +176,8 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/admin/policy", "/admin/policy", None, ADMIN),
         ("GET", "/api/v1/reports/daily", "/api/v1/reports/daily", None, OFFICE),
         ("GET", "/reports", "/reports", None, OFFICE),
+        ("GET", f"{a}/log", f"{a}/log", None, AUDIT),
+        ("GET", "/audit/log", "/audit/log", None, AUDIT),
         ("GET", "/audit", "/audit", None, AUDIT),
         ("GET", "/audit/person", f"/audit/person?person_id={p}", None, AUDIT),
         ("GET", "/audit/gate", "/audit/gate?gate=north-1", None, AUDIT),

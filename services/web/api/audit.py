@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from services.audit.explain import Explanation
-from services.audit.queries import EntryView, TraceReport
+from services.audit.queries import AuditLogView, EntryView, TraceReport
 from services.web.api.common import PROBLEMS, GatePath
 from services.web.audit import service
 from services.web.auth.roles import Permission, Principal
@@ -137,3 +137,18 @@ def contact_trace(
         return report
     stem = f"trace-{person_id}-{window}min-{days}d"
     return as_attachment(service.trace_download(stem, report, format))
+
+
+@router.get("/log", response_model=list[AuditLogView])
+def audit_log(
+    principal: Auditor,
+    request: Request,
+    since: Since = None,
+    until: Until = None,
+    who: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9._ -]{0,63}$")] = None,
+) -> list[AuditLogView]:
+    """The audit log: every change and every query, who, what, when (this read included)."""
+    ctx = context(request)
+    span = service.day_span(since, until, today=ctx.now().astimezone(ctx.tz).date(), tz=ctx.tz)
+    with ctx.transaction() as session:
+        return service.audit_log(session, principal, span, ctx.now(), who)

@@ -183,3 +183,21 @@ def event_page(event_id: UUID, request: Request, principal: Auditor) -> Response
         x=explanation,
         parts=explanation.model_dump(mode="json"),
     )
+
+
+@router.get("/audit/log")
+def log_page(
+    request: Request, principal: Auditor, *, since: Field = "", until: Field = ""
+) -> Response:
+    ctx = context(request)
+    span = _span(request, since, until)
+    with ctx.transaction() as session:
+        rows = service.audit_log(session, principal, span, ctx.now(), None)
+    return render(
+        request,
+        "audit_log.html",
+        principal=principal,
+        rows=rows,
+        form={"since": span.since.isoformat(), "until": span.until.isoformat()},
+        tz=ctx.tz,
+    )

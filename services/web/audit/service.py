@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 
 from services.audit.explain import Explanation, explain
 from services.audit.export import export_entries, export_trace
-from services.audit.queries import EntryView, TraceReport, gate_history, person_history
+from services.audit.queries import (
+    AuditLogView,
+    EntryView,
+    TraceReport,
+    gate_history,
+    person_history,
+    read_audit_log,
+)
 from services.audit.queries import trace_contacts as service_trace
 from services.codes import KeyRing
 from services.storage.models import AppointmentRow, EntryRow, PersonRow, TempPassRow
@@ -160,6 +167,21 @@ def trace(
         now=now,
         since=now - timedelta(days=days),
         until=now,
+    )
+
+
+def audit_log(
+    session: Session, principal: Principal, span: Span, now: datetime, who: str | None
+) -> list[AuditLogView]:
+    """Who did and asked what, when (reading it is logged too)."""
+    return read_audit_log(
+        session=session,
+        since=span.start,
+        until=span.end,
+        actor=principal.username,
+        role=principal.role.value,
+        now=now,
+        who=who or None,
     )
 
 
