@@ -127,6 +127,25 @@ def test_a_non_approver_is_refused_and_the_request_stays_open(office: Office) ->
     assert not [a for a in office.actions() if a[0] == "admin2" and a[2] == appointment_id]
 
 
+def test_an_approver_added_from_the_page_may_then_decide(office: Office) -> None:
+    appointment_id = office.requested()
+    body = {"unit": UNIT, "approver": "admin2"}
+    with office.web.client("admin") as admin:
+        added = admin.post("/api/v1/appointments/approvers", json=body)
+        listed = admin.get("/api/v1/appointments/approvers").json()
+    with office.web.client("admin2") as other:
+        approved = other.post(f"/api/v1/appointments/{appointment_id}/approve", json={})
+    with office.web.client("admin") as admin:
+        removed = admin.post("/api/v1/appointments/approvers/remove", json=body)
+        again = admin.post("/api/v1/appointments/approvers/remove", json=body)
+    assert added.status_code == 201
+    assert body in listed
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["appointment"]["decided_by"] == "admin2"
+    assert removed.status_code == 204
+    assert again.status_code == 404
+
+
 def test_a_refusal_needs_a_reason_and_is_recorded(office: Office) -> None:
     appointment_id = office.requested()
     with office.web.client("admin") as admin:

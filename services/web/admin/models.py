@@ -91,3 +91,10 @@ class IssuedPassView(Model):
 
 class RevokeRequest(Model):
     reason: Reason
+
+
+class ApproverView(Model):
+    """A user who decides the appointments of a host unit."""
+
+    unit: Text
+    approver: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]

@@ -26,11 +26,13 @@ def appointments_page(request: Request, principal: Admin) -> Response:
     ctx = context(request)
     with ctx.transaction() as session:
         found = service.list_appointments(session, ctx, None)
+        approvers = service.list_approvers(session)
     return render(
         request,
         "appointments.html",
         principal=principal,
         appointments=found,
+        approvers=approvers,
         gates=ctx.settings.web.gates,
         tz=ctx.tz,
     )

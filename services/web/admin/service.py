@@ -24,6 +24,7 @@ from services.policy import service as policy
 from services.web.admin.models import (
     AppointmentForm,
     ApprovalView,
+    ApproverView,
     IssuedPassView,
     LevelSwitch,
     PassForm,
@@ -141,3 +142,22 @@ def revoke_pass(
     return passes.revoke_pass(
         session=session, pass_id=pass_id, by=principal.username, now=ctx.now(), reason=reason
     )
+
+
+def list_approvers(session: Session) -> list[ApproverView]:
+    return [ApproverView(unit=u, approver=a) for u, a in appointments.approvers(session=session)]
+
+
+def add_approver(
+    session: Session, ctx: WebContext, principal: Principal, body: ApproverView
+) -> ApproverView:
+    appointments.add_approver(session=session, unit=body.unit, approver=body.approver,
+                              by=principal.username, now=ctx.now())  # fmt: skip
+    return body
+
+
+def remove_approver(
+    session: Session, ctx: WebContext, principal: Principal, body: ApproverView
+) -> None:
+    appointments.remove_approver(session=session, unit=body.unit, approver=body.approver,
+                                 by=principal.username, now=ctx.now())  # fmt: skip

@@ -16,6 +16,7 @@ from services.web.admin.models import (
     AppointmentForm,
     ApprovalView,
     ApproveRequest,
+    ApproverView,
     RefuseRequest,
 )
 from services.web.api.common import PROBLEMS
@@ -51,6 +52,29 @@ def request_appointment(body: AppointmentForm, principal: Admin, request: Reques
     ctx = context(request)
     with ctx.transaction() as session:
         return service.request_appointment(session, ctx, principal, body)
+
+
+@router.get("/approvers", response_model=list[ApproverView])
+def list_approvers(principal: Admin, request: Request) -> list[ApproverView]:
+    """Who decides for which host unit."""
+    with context(request).transaction() as session:
+        return service.list_approvers(session)
+
+
+@router.post("/approvers", response_model=ApproverView, status_code=201)
+def add_approver(body: ApproverView, principal: Admin, request: Request) -> ApproverView:
+    """Make a user responsible for deciding a host unit's appointments."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        return service.add_approver(session, ctx, principal, body)
+
+
+@router.post("/approvers/remove", status_code=204)
+def remove_approver(body: ApproverView, principal: Admin, request: Request) -> None:
+    """No longer an approver of that unit (404 if they were not)."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        service.remove_approver(session, ctx, principal, body)
 
 
 @router.post("/{appointment_id}/approve", response_model=ApprovalView)

@@ -67,6 +67,30 @@ CG.onReady(() => {
     });
   }
 
+  const approverForm = document.getElementById("approver-form");
+  if (approverForm) {
+    approverForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(approverForm);
+      try {
+        await api("POST", "/api/v1/appointments/approvers", { unit: data.get("unit"), approver: data.get("approver") });
+        location.reload();
+      } catch (error) {
+        report(result, error.message, false);
+      }
+    });
+  }
+  for (const button of document.querySelectorAll("button.remove-approver")) {
+    button.addEventListener("click", async () => {
+      try {
+        await api("POST", "/api/v1/appointments/approvers/remove", { unit: button.dataset.unit, approver: button.dataset.approver });
+        location.reload();
+      } catch (error) {
+        report(result, error.message, false);
+      }
+    });
+  }
+
   const passResult = document.getElementById("pass-result");
   const passForm = document.getElementById("pass-form");
   if (passForm) {
