@@ -204,6 +204,7 @@ def test_a_pass_beyond_its_categorys_limits_is_refused(office: Office) -> None:
         ({"id_number": GOOD[1][:-1] + ("0" if GOOD[1][-1] != "0" else "1")}, 422),  # check digit
         ({"valid_until": datetime(2020, 1, 1, tzinfo=UTC).isoformat()}, 422),  # ends before
         ({"valid_from": "2026-01-01T10:00:00"}, 422),  # no time zone
+        ({"valid_until": "9999-12-31T23:59:59-23:59"}, 422),  # past year 9999 in UTC
         ({"phone": "call me"}, 422),
         ({"gates": []}, 422),
         ({"extra": 1}, 422),

@@ -152,6 +152,7 @@ def test_an_event_is_explained(web: WebServer, scene: Scene) -> None:
         ({"since": "2026-11-20", "until": "2026-11-10"}, 422, "bad_dates"),
         ({"since": "9999-12-31"}, 422, "bad_dates"),
         ({"since": "1999-12-31", "until": "2000-01-02"}, 422, "bad_dates"),
+        ({"until": "0001-01-01"}, 422, "bad_dates"),  # the default "since" would overflow
         ({"since": "2024-01-01", "until": "2026-01-01"}, 422, "invalid_input"),  # over a year
     ],
 )

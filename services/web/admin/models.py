@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+)
 
 from schemas.names import NAME_PATTERN, GateName
 from services.appointments.service import Appointment
@@ -15,6 +24,17 @@ from services.web.api.models import PLAIN, Reason
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=PLAIN)
 ]
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def _plausible(value: datetime) -> datetime:
+    """Years people mean: far-off ones would overflow on the way to UTC or the database."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+When = Annotated[AwareDatetime, AfterValidator(_plausible)]
 PersonId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 
 
@@ -31,8 +51,8 @@ class AppointmentForm(Model):
     host_unit: Text
     purpose: Annotated[str, StringConstraints(max_length=1000, pattern=PLAIN)] = ""
     gates: Annotated[list[GateName | Literal["*"]], Field(min_length=1, max_length=32)]
-    valid_from: AwareDatetime
-    valid_until: AwareDatetime
+    valid_from: When
+    valid_until: When
     once: bool = False
 
 
@@ -75,8 +95,8 @@ class PassForm(Model):
     unit: Annotated[str, StringConstraints(max_length=200, pattern=PLAIN)] = ""
     reason: Annotated[str, StringConstraints(max_length=1000, pattern=PLAIN)] = ""
     gates: Annotated[list[GateName | Literal["*"]], Field(min_length=1, max_length=32)]
-    valid_from: AwareDatetime
-    valid_until: AwareDatetime
+    valid_from: When
+    valid_until: When
     max_uses: Annotated[int, Field(ge=1, le=100_000)] | None = None
     once: bool = False
 

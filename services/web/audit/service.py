@@ -68,11 +68,11 @@ class Download:
 
 def day_span(since: date | None, until: date | None, *, today: date, tz: ZoneInfo) -> Span:
     """The span from ``since`` to ``until`` inclusive (default: the last 30 days to today)."""
+    for value in (since, until):  # before any arithmetic: date(1, 1, 1) - 1 day overflows
+        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+            raise InvalidInput("bad_dates", f"{value} is outside {FIRST_DAY}..{LAST_DAY}")
     until = until or today
     since = since or until - timedelta(days=DEFAULT_DAYS - 1)
-    for value in (since, until):
-        if not FIRST_DAY <= value <= LAST_DAY:
-            raise InvalidInput("bad_dates", f"{value} is outside {FIRST_DAY}..{LAST_DAY}")
     if until < since:
         raise InvalidInput("bad_dates", f"until ({until}) is before since ({since})")
     start = datetime.combine(since, time(), tz)
