@@ -24,8 +24,23 @@ from services.bus.mqtt import parse_broker_url
 from services.clock import Clock, SystemClock
 from services.errors import BusError
 from services.storage.engine import make_engine
-from services.web.api import cases, dashboard, gates, live, session, users
+from services.web.admin import pages as admin_pages
+from services.web.api import (
+    appointments,
+    audit,
+    cases,
+    dashboard,
+    gates,
+    live,
+    passes,
+    policy,
+    reports,
+    roster,
+    session,
+    users,
+)
 from services.web.api.errors import install_error_handlers
+from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
 from services.web.clinic import pages as clinic_pages
 from services.web.clinic.workflow import CaseWorkflow
@@ -36,6 +51,7 @@ from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub
 from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, WebhookChannel
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
+from services.web.reports import pages as report_pages
 from services.web.settings import WebSettings
 
 log = logging.getLogger(__name__)
@@ -48,10 +64,19 @@ ROUTERS = (
     dashboard.router,
     users.router,
     live.router,
+    audit.router,
+    appointments.router,
+    passes.router,
+    policy.router,
+    reports.router,
+    roster.router,
     auth_pages.router,
     kiosk_pages.router,
     dashboard_pages.router,
     clinic_pages.router,
+    audit_pages.router,
+    admin_pages.router,
+    report_pages.router,
 )
 STATIC = Path(__file__).parent / "static"
 BROKER_RETRY_S = 5.0

@@ -7,6 +7,7 @@ CSRF token; the built-in default is refused unless ``CAMPUSGATE_WEB__DEMO=true``
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +42,10 @@ class WebServerSettings(BaseModel):
     timezone: str = "Asia/Shanghai"
     # Gates shown even before their agent announces itself.
     gates: list[GateName] = Field(default_factory=list, max_length=1000)
+    # The code-signing keys (the central service's ``keys_dir``): approving an
+    # appointment issues a signed visitor code.  The ID-number hash key comes from
+    # the same environment variable the CLI reads (the demo key only in demo mode).
+    keys_dir: Path = Path("var/keys")
 
     @field_validator("timezone")
     @classmethod

@@ -7,6 +7,7 @@ The table below must name every route of the app: a new endpoint without a row f
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ import pytest
 from fastapi.routing import APIRoute
 
 from services.bus.broker import LocalBroker
+from services.codes import new_key
 from services.storage.engine import upgrade
 from services.web.app import ROUTERS
 from tests.web.conftest import USERS, add_users, web_settings
-from tests.web.seed import Seeded, seed
+from tests.web.seed import Seeded, appointment_request, seed
 from tests.web.server import WebServer
 
 pytestmark = pytest.mark.mqtt
@@ -31,12 +33,33 @@ LANE = frozenset({"guard-n1"})  # at north-1
 CASE_VIEWERS = frozenset({"admin", "officer", "nurse", "auditor"})
 CLINIC = frozenset({"nurse"})
 ADMIN = frozenset({"admin"})
+AUDIT = frozenset({"admin", "auditor"})
 SITE = "roles"
+
+
+def new_appointment() -> dict[str, Any]:
+    now = datetime.now(UTC)
+    request = appointment_request(SITE, now, valid_until=now + timedelta(hours=2))
+    body = request.model_dump(mode="json", exclude={"site"})
+    return {**body, "id_number": request.id_number.get_secret_value()}
+
+
+def new_pass() -> dict[str, Any]:
+    body = new_appointment()
+    return {
+        "category": "duty",
+        "holder_name": body["visitor_name"],
+        "id_number": body["id_number"],
+        "gates": ["*"],
+        "valid_from": body["valid_from"],
+        "valid_until": body["valid_until"],
+    }
 
 
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
     """(route method, route path, concrete URL, JSON body, roles allowed)."""
     g, c = "/api/v1/gates", f"/api/v1/cases/{s.case_id}"
+    a, p, v = "/api/v1/audit", s.person_id, "/api/v1/appointments"
     return [
         ("GET", "/api/v1/me", "/api/v1/me", None, ALL),
         ("PUT", "/api/v1/me/lang", "/api/v1/me/lang", {"lang": "en"}, ALL),
@@ -114,6 +137,61 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/dashboard", "/dashboard", None, OFFICE),
         ("GET", "/clinic", "/clinic", None, CASE_VIEWERS),
         ("GET", "/admin/users", "/admin/users", None, ADMIN),
+        ("GET", f"{a}/persons/{{person_id}}/history", f"{a}/persons/{p}/history", None, AUDIT),
+        ("GET", f"{a}/persons/{{person_id}}/trace", f"{a}/persons/{p}/trace", None, AUDIT),
+        ("GET", f"{a}/gates/{{gate}}/history", f"{a}/gates/north-1/history", None, AUDIT),
+        ("GET", f"{a}/events/{{event_id}}", f"{a}/events/{s.north_event}", None, AUDIT),
+        ("GET", "/api/v1/appointments", "/api/v1/appointments", None, ADMIN),
+        ("POST", "/api/v1/appointments", "/api/v1/appointments", new_appointment(), ADMIN),
+        ("POST", f"{v}/{{appointment_id}}/approve", f"{v}/{s.appointments[0]}/approve", {}, ADMIN),
+        (
+            "POST",
+            f"{v}/{{appointment_id}}/refuse",
+            f"{v}/{s.appointments[1]}/refuse",
+            {"reason": "no room that day"},
+            ADMIN,
+        ),
+        ("GET", f"{v}/approvers", f"{v}/approvers", None, ADMIN),
+        ("POST", f"{v}/approvers", f"{v}/approvers", {"unit": "Physics", "approver": "x1"}, ADMIN),
+        (
+            "POST",
+            f"{v}/approvers/remove",
+            f"{v}/approvers/remove",
+            {"unit": "Physics", "approver": "x1"},
+            ADMIN,
+        ),
+        ("GET", "/api/v1/passes", "/api/v1/passes", None, ADMIN),
+        ("GET", "/api/v1/passes/categories", "/api/v1/passes/categories", None, ADMIN),
+        ("POST", "/api/v1/passes", "/api/v1/passes", new_pass(), ADMIN),
+        (
+            "POST",
+            "/api/v1/passes/{pass_id}/revoke",
+            "/api/v1/passes/P-unknown/revoke",
+            {"reason": "card lost"},
+            ADMIN,
+        ),
+        ("GET", "/admin/passes", "/admin/passes", None, ADMIN),
+        ("POST", "/api/v1/roster/import", "/api/v1/roster/import", None, ADMIN),
+        ("GET", "/admin/roster", "/admin/roster", None, ADMIN),
+        ("GET", "/api/v1/policy", "/api/v1/policy", None, ADMIN),
+        (
+            "POST",
+            "/api/v1/policy/level",
+            "/api/v1/policy/level",
+            {"level": "elevated", "reason": "cases in the district"},
+            ADMIN,
+        ),
+        ("GET", "/admin/appointments", "/admin/appointments", None, ADMIN),
+        ("GET", "/admin/policy", "/admin/policy", None, ADMIN),
+        ("GET", "/api/v1/reports/daily", "/api/v1/reports/daily", None, OFFICE),
+        ("GET", "/reports", "/reports", None, OFFICE),
+        ("GET", f"{a}/log", f"{a}/log", None, AUDIT),
+        ("GET", "/audit/log", "/audit/log", None, AUDIT),
+        ("GET", "/audit", "/audit", None, AUDIT),
+        ("GET", "/audit/person", f"/audit/person?person_id={p}", None, AUDIT),
+        ("GET", "/audit/gate", "/audit/gate?gate=north-1", None, AUDIT),
+        ("GET", "/audit/trace", f"/audit/trace?person_id={p}", None, AUDIT),
+        ("GET", "/audit/events/{event_id}", f"/audit/events/{s.north_event}", None, AUDIT),
     ]
 
 
@@ -130,10 +208,12 @@ PUBLIC = {
 
 @pytest.fixture(scope="module")
 def server(broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('roles')) / 'roles.db'}"
+    folder = Path(tmp_path_factory.mktemp("roles"))
+    url = f"sqlite:///{folder / 'roles.db'}"
     upgrade(url)
     add_users(url)
-    web = WebServer(web_settings(broker, url, SITE)).start()
+    new_key(folder / "keys")
+    web = WebServer(web_settings(broker, url, SITE, keys_dir=str(folder / "keys"))).start()
     web.seeded = seed(url, SITE)  # type: ignore[attr-defined]
     yield web
     web.stop()

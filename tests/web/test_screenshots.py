@@ -53,7 +53,14 @@ PAGES: dict[str, tuple[str | None, str, tuple[str, ...]]] = {
     ),
     "clinic": ("nurse", "/clinic", ("#case-rows tr", "button.ack", "#sound-toggle")),
     "users": ("admin", "/admin/users", ("#users", "#user-form")),
+    "audit": ("auditor", "/audit", ("#person-form", "#trace-form", "#gate-form")),
+    "reports": ("officer", "/reports", ("#report-form", "#report-pdf")),
+    "appointments": ("admin", "/admin/appointments", ("#appointments", "#appointment-form")),
+    "passes": ("admin", "/admin/passes", ("#passes",)),
+    "roster": ("admin", "/admin/roster", ("#roster-file", "#roster-check")),
+    "policy": ("admin", "/admin/policy", ("#level-select", "#level-reason")),
 }
+LIVE_PAGES = frozenset({"kiosk", "dashboard", "clinic"})  # wait for their event stream
 
 
 def assert_not_blank(path: Path) -> None:
@@ -109,7 +116,7 @@ def test_every_page_at_kiosk_and_laptop_sizes(
             if user is None:
                 page.goto(f"{web.url}{path}")
             else:
-                sign_in(page, web, user, path, live=name != "users")
+                sign_in(page, web, user, path, live=name in LIVE_PAGES)
             if name == "kiosk":  # a person on screen, as the guard sees it
                 fever = busy_campus.request(
                     passage(site, campus.code(campus.people[11].person_id), "38.1")

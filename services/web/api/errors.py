@@ -4,6 +4,12 @@ An API caller gets ``{"error": code, "message": text}`` with the status of the
 error class (and ``Retry-After`` when rate limited).  A browser asking for a
 page is sent to sign in when it has no session, and shown an error page
 otherwise.  A database or broker failure is a 503, never a bare 500.
+
+The administration services' own errors (``services.errors``) are mapped here
+too: ``ConfigError`` and ``RosterError`` (bad input) -> 422, ``NotFound`` ->
+404, ``Refused`` (the rules say no, e.g. an approval by someone who is not an
+approver of the host unit) -> 403.  A 422 carries the service's explanation
+as ``detail``: it says which value is wrong, and never holds a secret.
 """
 
 from __future__ import annotations
@@ -16,9 +22,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
-from services.errors import BusError, StorageError
+from services.errors import BusError, ConfigError, Refused, RosterError, StorageError
+from services.errors import NotFound as ServiceNotFound
 from services.web.auth.roles import Principal
-from services.web.errors import NotAuthenticated, RateLimited, Unavailable, WebError
+from services.web.errors import (
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    WebError,
+)
 from services.web.http import render
 from services.web.i18n import MESSAGES, Lang, lang_from_header, t
 
@@ -53,9 +68,10 @@ def web_error_response(request: Request, error: WebError) -> Response:
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after_s)
     if _is_api(request):
-        return JSONResponse(
-            {"error": error.code, "message": message}, status_code=error.status, headers=headers
-        )
+        body = {"error": error.code, "message": message}
+        if isinstance(error, InvalidInput) and error.detail:
+            body["detail"] = error.detail
+        return JSONResponse(body, status_code=error.status, headers=headers)
     if isinstance(error, NotAuthenticated) and request.method == "GET":
         target = quote(request.url.path, safe="/")
         return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -67,7 +83,17 @@ def web_error_response(request: Request, error: WebError) -> Response:
         status_code=error.status,
         message=message,
         code=error.code,
+        detail=error.detail if isinstance(error, InvalidInput) else "",
     )
+
+
+def service_error(exc: Exception) -> WebError:
+    """A ``services.errors`` error as the web error it means."""
+    if isinstance(exc, ServiceNotFound):
+        return NotFound("not_found", str(exc))
+    if isinstance(exc, Refused):
+        return Forbidden("refused", str(exc))
+    return InvalidInput("invalid_input", str(exc))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -79,6 +105,11 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("backend unavailable for %s %s: %s", request.method, request.url.path, exc)
         return web_error_response(request, Unavailable("backend_unavailable"))
 
+    async def on_service_error(request: Request, exc: Exception) -> Response:
+        return web_error_response(request, service_error(exc))
+
     app.add_exception_handler(WebError, on_web_error)
+    for service_error_type in (ConfigError, RosterError, ServiceNotFound, Refused):
+        app.add_exception_handler(service_error_type, on_service_error)
     for backend_error in (StorageError, BusError, OperationalError):
         app.add_exception_handler(backend_error, on_unavailable)

@@ -1,10 +1,11 @@
 """Roles and what each may do; a guard is further bound to its gates.
 
-admin     users, dead letters, every page read-only, gate commands
-security  the dashboard, every gate read-only, gate commands, cases read-only
+admin     users, dead letters, every page read-only, gate commands, audit, and the
+          administration: appointments, policy and response levels; reports
+security  the dashboard, every gate read-only, gate commands, cases read-only, reports
 guard     the kiosk of its own gates: view, re-measure, no mask, override
 clinic    the clinic page: cases, acknowledge, re-measure, close
-auditor   every page read-only (dashboard, gates, cases)
+auditor   every page read-only (dashboard, gates, cases), audit queries and exports, reports
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class Permission(StrEnum):
     CASE_VIEW = "case.view"
     CASE_ACT = "case.act"  # acknowledge, record the clinical reading, close
     USER_MANAGE = "user.manage"  # users, and the notifications that failed
+    AUDIT_VIEW = "audit.view"  # histories, explanations, contact traces, exports (all logged)
+    ADMINISTER = "admin.manage"  # appointments (approving: approvers only), policy levels
+    REPORT_VIEW = "report.view"  # the daily report (counts only, no names)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,6 +46,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DASHBOARD_VIEW,
             Permission.CASE_VIEW,
             Permission.USER_MANAGE,
+            Permission.AUDIT_VIEW,
+            Permission.ADMINISTER,
+            Permission.REPORT_VIEW,
         }
     ),
     Role.SECURITY: frozenset(
@@ -50,12 +57,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GATE_COMMAND,
             Permission.DASHBOARD_VIEW,
             Permission.CASE_VIEW,
+            Permission.REPORT_VIEW,
         }
     ),
     Role.GUARD: frozenset({Permission.GATE_VIEW, Permission.GATE_LANE}),
     Role.CLINIC: frozenset({Permission.CASE_VIEW, Permission.CASE_ACT}),
     Role.AUDITOR: frozenset(
-        {Permission.GATE_VIEW, Permission.DASHBOARD_VIEW, Permission.CASE_VIEW}
+        {
+            Permission.GATE_VIEW,
+            Permission.DASHBOARD_VIEW,
+            Permission.CASE_VIEW,
+            Permission.AUDIT_VIEW,
+            Permission.REPORT_VIEW,
+        }
     ),
 }
 GATE_SCOPED = frozenset({Permission.GATE_VIEW, Permission.GATE_LANE})

@@ -1,0 +1,1 @@
+"""Administration pages: visitor appointments and the epidemic response level."""

@@ -1,0 +1,1 @@
+"""Audit pages for the auditor and the administrator."""

@@ -1,0 +1,47 @@
+"""The reports page: a day's key figures, with the report's CSV/XLSX/PDF downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from services.reports.render import key_figures
+from services.web.auth.roles import Permission, Principal
+from services.web.context import context
+from services.web.errors import InvalidInput
+from services.web.http import render, require
+from services.web.reports import service
+
+router = APIRouter(include_in_schema=False)
+
+Reader = Annotated[Principal, Depends(require(Permission.REPORT_VIEW))]
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request,
+    principal: Reader,
+    day: Annotated[str, Query(alias="date", max_length=20)] = "",
+) -> Response:
+    ctx = context(request)
+    try:
+        asked = date.fromisoformat(day.strip()) if day.strip() else None
+    except ValueError as exc:
+        raise InvalidInput("bad_dates", f"{day[:20]!r} is not a date (YYYY-MM-DD)") from exc
+    chosen = service.report_day(ctx, asked)
+    with ctx.transaction() as session:
+        report = service.build(session, ctx, principal, chosen, "page")
+    base = f"/api/v1/reports/daily?date={chosen.isoformat()}"
+    return render(
+        request,
+        "reports.html",
+        principal=principal,
+        report=report,
+        figures=key_figures(report),
+        gate_totals=report.gate_totals(),
+        day=chosen.isoformat(),
+        exports={fmt: f"{base}&format={fmt}" for fmt in ("csv", "xlsx", "pdf")},
+    )
