@@ -81,7 +81,9 @@ def test_a_shorter_second_pulse_does_not_cut_the_first(
     relay.pulse(0.3)
     relay.pulse(0.01)
     assert board.wait_for(lambda b: len(b.changes) == 2, WAIT_S)
-    assert board.changes[1].at - board.changes[0].at >= 0.3
+    # The board stamps arrival, and its thread may be scheduled late on a busy
+    # machine; a pulse cut short by the second one would take 0.01 s, not 0.25.
+    assert board.changes[1].at - board.changes[0].at >= 0.25
 
 
 def test_open_holds_until_close_and_outlasts_a_pulse(
