@@ -162,13 +162,13 @@ def _campus(
 
 
 @contextlib.contextmanager
-def _web(broker_url: str, db_url: str) -> Iterator[str]:
+def _web(broker_url: str, db_url: str, keys_dir: Path) -> Iterator[str]:
     port = free_port()
     settings = WebSettings(
         site=SITE,
         mqtt=MqttSettings(url=broker_url),
         db=DbSettings(url=db_url),
-        web=WebServerSettings(port=port, demo=True, gates=[g for g, _ in GATES]),
+        web=WebServerSettings(port=port, demo=True, gates=[g for g, _ in GATES], keys_dir=keys_dir),
     )
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -263,7 +263,7 @@ def run_demo(
         }
         for lane in lanes.values():
             stack.callback(lane.close)
-        web_url = stack.enter_context(_web(broker_url, db_url)) if web else None
+        web_url = stack.enter_context(_web(broker_url, db_url, base / "keys")) if web else None
 
         colour = out.isatty() and not headless
         print(f"campusgate demo: broker {broker_url}, database {db_url}", file=out)
