@@ -26,8 +26,8 @@ from pathlib import Path
 
 from bench.central_process import CentralProcess
 from bench.floor import echo_floor, sink_floor
-from bench.pgtemp import temporary_postgres_database
-from bench.stats import percentile
+from bench.pgtemp import postgres_backends, temporary_postgres_database
+from bench.stats import cpu_seconds, percentile
 from bench.workload import (
     GATES,
     PERSON_IDS,
@@ -78,7 +78,21 @@ def run_database(
     central.start()
     try:
         rtts = measure_rtt(broker.url, key, args.rtt)
+        assert central.process is not None
+        assert broker.process is not None
+        pids = {
+            "central": [central.process.pid],
+            "Mosquitto": [broker.process.pid],
+            "this client": [os.getpid()],
+            "PostgreSQL": postgres_backends(db_url) if name == "postgres" else [],
+        }
+        before = {p: cpu_seconds(p) for group in pids.values() for p in group}
         seconds, answers = measure_burst(broker.url, planned)
+        used = {
+            group: sum(cpu_seconds(p) - before[p] for p in members)
+            for group, members in pids.items()
+            if members
+        }
     finally:
         central.stop()
     checked = verify(db_url, planned, answers)
@@ -89,6 +103,13 @@ def run_database(
     rate = len(planned) / seconds
     duplicates = len(planned) - checked.distinct
     print(f"    mix: {dict(checked.mix)}; duplicates: {duplicates}")
+    # Where the cores went during the burst: the central competes with the
+    # broker and with this client (which publishes and reads every decision).
+    split = ", ".join(f"{group} {cpu / seconds:.2f}" for group, cpu in used.items())
+    print(
+        f"    burst {seconds:.2f} s; CPU in cores: {split}; "
+        f"of {os.cpu_count()} cores; central {used['central'] * 1e6 / len(planned):.0f} us/passage"
+    )
     return {"p50": percentile(rtts, 50), "p99": percentile(rtts, 99), "rate": rate}
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from bench.central import SITE, CentralProcess, _passage
+from bench.central_process import CentralProcess
+from bench.workload import SITE, make_passage
 from gateway.client import DecisionClient
 from schemas.messages import Decision
 from services.bus.broker import LocalBroker
@@ -76,8 +77,8 @@ def main() -> None:
     key = new_key(work / "keys")
     rng = random.Random(5)
     with LocalBroker() as broker:
-        central = CentralProcess(broker.url, url, work / "keys", work / "central.log")
-        central.start(broker.url)
+        central = CentralProcess(broker.url, url, work / "keys", work / "central.log", site=SITE)
+        central.start()
         assert central.process is not None
         pid = central.process.pid
         time.sleep(2)
@@ -98,7 +99,7 @@ def main() -> None:
             for index in range(args.passages):
                 person = f"R{rng.randrange(args.persons):06d}"
                 code = issue_code(key, subject=person, typ="id", ttl=timedelta(hours=1), now=now)
-                passage = _passage("north-1", code, "36.60")
+                passage = make_passage("north-1", code, "36.60")
                 if index % 7 == 0:
                     passage = passage.model_copy(update={"direction": "out"})
                 client.bus.publish(

@@ -32,18 +32,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-from sqlalchemy.engine import make_url
-
 from bench.central_process import CentralProcess
 from bench.floor import sink_floor
-from bench.pgtemp import temporary_postgres_database
+from bench.pgtemp import postgres_backends, temporary_postgres_database
+from bench.stats import cpu_seconds
 from bench.workload import SITE, measure_burst, plan_mix, prepare_database, verify
 from services.bus.broker import LocalBroker
 from services.codes import new_key
 
 STOPPED = re.compile(r"stopped after (\d+) passages")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CRASHED_WORKER = 1  # index: worker id "2"
 
 
@@ -62,27 +59,6 @@ class RunResult:
     @property
     def rate(self) -> float:
         return self.passages / self.seconds
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (0 once it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def postgres_backends(db_url: str) -> list[int]:
-    """PIDs of the PostgreSQL backends serving ``db_url`` (the workers' connections)."""
-    url = make_url(db_url).set(drivername="postgresql")
-    with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        ).fetchall()
-    return [int(row[0]) for row in rows]
 
 
 class CpuMeter:

@@ -36,9 +36,10 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
-from bench.central import SITE, CentralProcess
+from bench.central_process import CentralProcess
 from bench.floor import echo_floor
 from bench.stats import percentile
+from bench.workload import SITE
 from gateway.client import DecisionClient
 from schemas.ids import uuid7
 from schemas.messages import Credential, Passage, Temperature
@@ -345,8 +346,8 @@ def main() -> None:
         db_url, keys, codes = prepare(workdir, gates)
         print(f"web benchmark: private mosquitto {broker.url}, central + web as processes, SQLite")
         floor = echo_floor(broker.url, args.floor)
-        central = CentralProcess(broker.url, db_url, keys, workdir / "central.log")
-        central.start(broker.url)
+        central = CentralProcess(broker.url, db_url, keys, workdir / "central.log", site=SITE)
+        central.start()
         web = WebProcess(broker.url, db_url, gates, workdir / "web.log")
         web.start()
         try:

@@ -5,13 +5,22 @@
 does not, and a QoS 1 round trip then takes ~88 ms instead of ~0.65 ms), and
 raises :class:`services.errors.BusError` for anything the broker refuses.
 Callbacks run on paho's network thread; publish and ack are thread-safe.
+
+A bus connected with ``network_thread=False`` has no thread of its own: its
+owner calls :meth:`MqttBus.poll` in its own loop, callbacks run inside that
+call, and publish and ack write to the socket at once.  The central worker
+runs that way, so a passage goes from socket to decision to socket on one
+thread, with no hand-off to wait for (each one cost a thread wake-up and a
+wait for the interpreter lock, about a tenth of a millisecond).
 """
 
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +43,19 @@ CONNECT_TIMEOUT_S = 10.0
 # The broker may hand us this many unacknowledged QoS 1 messages; a batch of
 # passages is acknowledged only after its commit, so this bounds a batch.
 RECEIVE_MAXIMUM = 2000
-# Our own unacknowledged outgoing QoS 1 publishes (decisions, alerts).
+# Our own unacknowledged outgoing QoS 1 publishes (decisions, alerts), when
+# paho's network thread sends them.  A bus without that thread keeps the window
+# itself (paho's own bookkeeping scans every unacknowledged message on each
+# PUBACK: quadratic in a burst, half the worker's time at 3,000 passages/s).
 MAX_INFLIGHT_OUT = 2000
+# MQTT 5: the broker's Receive Maximum when its CONNACK names none.
+DEFAULT_RECEIVE_MAXIMUM = 65535
+# A publish waiting for room in the window hands the message to paho after this.
+WINDOW_WAIT_S = 30.0
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 10
+# How often a waiting connect() or unsubscribe() looks again.
+WAIT_STEP_S = 0.01
 CA_FILE_PARAM = "cafile"
 
 
@@ -133,9 +151,16 @@ class MqttBus:
         # Set once connect() can return: subscriptions in place, or the broker said no.
         self._settled = threading.Event()
         self._subscribe_mid: int | None = None
-        self._unsubscribed = threading.Condition()
+        self._unsubscribed = threading.Lock()
         self._unsubscribe_acks: set[int] = set()
         self._refused: str | None = None
+        self._network_thread = True
+        self._reconnect_at = 0.0
+        self._reconnect_delay_s: float = RECONNECT_MIN_S
+        # Without a network thread: mids of our QoS 1 publishes the broker has not
+        # acknowledged yet, kept below the Receive Maximum its CONNACK announced.
+        self._awaiting_ack: set[int] = set()
+        self._receive_maximum = DEFAULT_RECEIVE_MAXIMUM
         # QoS 1 publishes the broker acknowledged with a failure (an ACL denial).
         self.refused_publishes = 0
         client = paho.Client(
@@ -168,8 +193,15 @@ class MqttBus:
 
     # -- lifecycle -------------------------------------------------------------
 
-    def connect(self, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
-        """Connect, subscribe, and start the network thread; raise BusError on failure."""
+    def connect(self, timeout_s: float = CONNECT_TIMEOUT_S, *, network_thread: bool = True) -> None:
+        """Connect, subscribe, and start the network thread; raise BusError on failure.
+
+        ``network_thread=False``: no thread is started; the caller must call
+        :meth:`poll` from then on, from one thread only.
+        """
+        self._network_thread = network_thread
+        if not network_thread:
+            self._client.max_inflight_messages_set(0)  # the window is ours: see MAX_INFLIGHT_OUT
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.ReceiveMaximum = RECEIVE_MAXIMUM
         if self._session_expiry_s:
@@ -184,12 +216,19 @@ class MqttBus:
             )
         except (OSError, ValueError) as exc:
             raise BusError(f"cannot reach the broker at {self.address}: {exc}") from exc
-        self._client.loop_start()
+        if network_thread:
+            self._client.loop_start()
         # Return only once our subscriptions are in place, so nothing published
         # right after connect() can slip past them; a refusal (bad password, ACL)
         # ends the wait at once instead of retrying until the timeout.
-        if not self._settled.wait(timeout_s) or self._refused is not None:
-            self._client.loop_stop()
+        settled = (
+            self._settled.wait(timeout_s)
+            if network_thread
+            else self._wait_for(self._settled.is_set, timeout_s)
+        )
+        if not settled or self._refused is not None:
+            if network_thread:
+                self._client.loop_stop()
             self._client.disconnect()
             reason = self._refused or "no CONNACK/SUBACK in time"
             raise BusError(f"broker at {self.address} did not accept us: {reason}")
@@ -205,7 +244,64 @@ class MqttBus:
             properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
             properties.SessionExpiryInterval = 0
         self._client.disconnect(properties=properties)
-        self._client.loop_stop()
+        if self._network_thread:
+            self._client.loop_stop()
+
+    def _wait_for(self, done: Callable[[], bool], timeout_s: float) -> bool:
+        """Wait until ``done()``; without a network thread, run the network meanwhile."""
+        deadline = time.monotonic() + timeout_s
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._network_thread:
+                time.sleep(min(remaining, WAIT_STEP_S))
+            else:
+                self.poll(min(remaining, WAIT_STEP_S))
+        return True
+
+    def poll(self, timeout_s: float) -> None:
+        """Network I/O on the caller's thread, waiting at most ``timeout_s`` for data.
+
+        For a bus connected with ``network_thread=False``: reads what has
+        arrived (callbacks run here), sends keepalives, and after a lost
+        connection reconnects with back-off, like paho's own thread would.
+        """
+        if self._client.socket() is None:
+            now = time.monotonic()
+            if now < self._reconnect_at:
+                time.sleep(min(timeout_s, self._reconnect_at - now))
+                return
+            try:
+                self._client.reconnect()
+            except OSError as exc:
+                log.warning("cannot reach the broker at %s: %s", self.address, exc)
+                self._reconnect_at = time.monotonic() + self._reconnect_delay_s
+                self._reconnect_delay_s = min(self._reconnect_delay_s * 2, RECONNECT_MAX_S)
+                return
+        rc = self._client.loop(timeout_s)
+        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
+            if self.connected:
+                self._reconnect_delay_s = RECONNECT_MIN_S
+        elif self._client.socket() is None:
+            # Lost (callbacks have said so): the next poll reconnects after a pause.
+            self._reconnect_at = time.monotonic() + self._reconnect_delay_s
+
+    def readable(self) -> bool:
+        """Bytes are waiting to be read (a poll would not wait)."""
+        sock = self._client.socket()
+        if sock is None:
+            return False
+        pending = getattr(sock, "pending", None)
+        if pending is not None and pending() > 0:  # TLS: already decrypted, not in the socket
+            return True
+        ready, _, _ = select.select([sock], [], [], 0)
+        return bool(ready)
+
+    @property
+    def unacknowledged(self) -> int:
+        """Our QoS 1 publishes the broker has not acknowledged yet (a bus without a thread)."""
+        return len(self._awaiting_ack)
 
     @property
     def connected(self) -> bool:
@@ -214,10 +310,31 @@ class MqttBus:
     # -- I/O -------------------------------------------------------------------
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
-        """Queue a publish; paho sends it (and re-sends after a reconnect) on its thread."""
+        """Publish; paho re-sends a QoS 1 message after a reconnect until acknowledged.
+
+        With a network thread the message is queued for it; without one it is
+        written at once, after waiting (polling) for room in the broker's window.
+        """
+        if qos > 0 and not self._network_thread:
+            self._wait_for_window()
         info = self._client.publish(topic, payload, qos=qos, retain=retain)
         if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             raise BusError(f"publish to {topic} failed: {paho.error_string(info.rc)}")
+        if qos > 0 and not self._network_thread:
+            self._awaiting_ack.add(info.mid)
+
+    def _wait_for_window(self) -> None:
+        def room() -> bool:
+            return len(self._awaiting_ack) < self._receive_maximum
+
+        if not room() and not self._wait_for(room, WINDOW_WAIT_S):
+            # Paho keeps the message and sends it once connected: late, never lost.
+            log.warning(
+                "broker %s acknowledged none of %d publishes for %.0f s",
+                self.address,
+                len(self._awaiting_ack),
+                WINDOW_WAIT_S,
+            )
 
     def ack(self, mid: int, qos: int = 1) -> None:
         """Acknowledge a message received with ``manual_ack``."""
@@ -229,9 +346,9 @@ class MqttBus:
         rc, mid = self._client.unsubscribe(topic_filter)
         if rc != MQTTErrorCode.MQTT_ERR_SUCCESS or mid is None:
             raise BusError(f"unsubscribe from {topic_filter} failed: {paho.error_string(rc)}")
+        if not self._wait_for(lambda: mid in self._unsubscribe_acks, timeout_s):
+            raise BusError(f"no UNSUBACK from {self.address} for {topic_filter}")
         with self._unsubscribed:
-            if not self._unsubscribed.wait_for(lambda: mid in self._unsubscribe_acks, timeout_s):
-                raise BusError(f"no UNSUBACK from {self.address} for {topic_filter}")
             self._unsubscribe_acks.discard(mid)
 
     def subscribe(self, topic_filter: str, qos: int = 1) -> None:
@@ -247,13 +364,15 @@ class MqttBus:
         _userdata: Any,
         _flags: Any,
         reason: ReasonCode,
-        _props: Properties | None,
+        props: Properties | None,
     ) -> None:
         if reason.is_failure:
             self._refused = str(reason)
             log.error("broker %s refused the connection: %s", self.address, reason)
             self._settled.set()
             return
+        if props is not None and hasattr(props, "ReceiveMaximum"):
+            self._receive_maximum = int(props.ReceiveMaximum)
         if self._subscriptions:
             _rc, self._subscribe_mid = client.subscribe(list(self._subscriptions))
         else:
@@ -289,7 +408,6 @@ class MqttBus:
     ) -> None:
         with self._unsubscribed:
             self._unsubscribe_acks.add(mid)
-            self._unsubscribed.notify_all()
 
     def _handle_publish(
         self,
@@ -299,6 +417,7 @@ class MqttBus:
         reason: ReasonCode,
         _props: Properties | None,
     ) -> None:
+        self._awaiting_ack.discard(mid)
         if reason.is_failure:
             # Mosquitto answers a publish its ACL denies with PUBACK "Not authorized"
             # and drops it: say so, or a misconfigured gate looks merely unanswered.

@@ -17,12 +17,11 @@ from schemas.policy import Policy
 from services.audit.chain import seal_all
 from services.bus.mqtt import parse_broker_url
 from services.central.policy_file import load_policy
-from services.central.processor import BatchProcessor, CodeVerifier
+from services.central.processor import BatchProcessor
 from services.central.settings import CentralSettings
 from services.central.worker import CentralWorker, Periodic
 from services.clock import Clock, SystemClock
-from services.codes import KeyRing, Verifier, verify_facts
-from services.decision import CodeFacts
+from services.codes import CodeChecker, KeyRing, Verifier
 from services.policy.service import seed_policy
 from services.policy.store import stored_policy
 from services.snapshot.publisher import SnapshotPublisher
@@ -32,13 +31,8 @@ from services.storage.models import PolicyVersionRow
 log = logging.getLogger(__name__)
 
 
-def code_verifier(keyring: KeyRing) -> CodeVerifier:
-    verifier = Verifier(keyring)
-
-    def verify(code: str, now: datetime) -> CodeFacts:
-        return verify_facts(verifier, code, now)
-
-    return verify
+def code_verifier(keyring: KeyRing) -> CodeChecker:
+    return CodeChecker(Verifier(keyring))
 
 
 def policy_in_force(
@@ -94,7 +88,7 @@ def policy_refresher(
 def build_worker(
     settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
 ) -> CentralWorker:
-    engine = make_engine(settings.db.url)
+    engine = make_engine(settings.db.url, pre_ping=False)
     sessions = sessionmaker(engine, expire_on_commit=False, class_=Session)
     clock = clock or SystemClock()
     policy = policy_in_force(
@@ -104,11 +98,12 @@ def build_worker(
         from_file=settings.policy_file is not None,
         now=clock.now(),
     )
+    codes = code_verifier(KeyRing.load(settings.keys_dir))
     processor = BatchProcessor(
         site=settings.site,
         sessions=sessions,
         policy=policy,
-        verify=code_verifier(KeyRing.load(settings.keys_dir)),
+        verify=codes,
     )
     worker = CentralWorker(
         address=parse_broker_url(settings.mqtt.url),
@@ -120,7 +115,7 @@ def build_worker(
         batch_max=settings.batch_max,
         batch_wait_s=settings.batch_wait_ms / 1000,
     )
-    worker.on_stop.append(engine.dispose)
+    worker.on_stop.extend((engine.dispose, codes.close))
     clock_now = worker.clock.now
     worker.periodic.append(
         Periodic(

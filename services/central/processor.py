@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -47,6 +47,7 @@ from services.passes.facts import (
     record_exits,
     usable_passes,
 )
+from services.privacy.masking import mask_id_number
 from services.storage import repository as repo
 from services.storage.records import CaseRecord, EntryRecord
 
@@ -60,6 +61,10 @@ UsedCodeRow = tuple[str, uuid.UUID, str, str, datetime]
 class CodeVerifier(Protocol):
     def __call__(self, code: str, now: datetime) -> CodeFacts:
         """Verify one code's signature and validity window (not its one-time use)."""
+        ...
+
+    def check_signatures(self, codes: Collection[str]) -> None:
+        """Check a batch's signatures ahead of the calls (all at once, maybe in parallel)."""
         ...
 
 
@@ -219,7 +224,11 @@ class BatchProcessor:
             answers: dict[uuid.UUID, bytes] = {}
             fresh: dict[uuid.UUID, Passage] = {}
             for passage in passages:  # a duplicate inside the batch is decided once
-                fresh.setdefault(passage.event_id, passage)
+                kept = fresh.setdefault(passage.event_id, passage)
+                if kept.local_decision is None and passage.local_decision is not None:
+                    # The gate's first try and its outbox's copy, which says what the
+                    # gate decided offline, arrived together: the copy is the record.
+                    fresh[passage.event_id] = passage
             # No look-up first: nearly every passage is new.  A redelivered one is
             # decided again, loses the insert (unique event_id), and is answered
             # with the decision stored the first time, like a race with a worker.
@@ -315,6 +324,9 @@ class BatchProcessor:
         now: datetime,
     ) -> tuple[list[EntryRecord], list[CaseRecord], list[FeverAlert], list[UsedCodeRow], _Writes]:
         verified: dict[tuple[str, datetime], CodeFacts] = {}
+        self.verify.check_signatures(
+            {c.data for p in passages for c in p.credentials if c.kind == "qr"}
+        )
         for passage in passages:
             when = decision_time(passage, now)
             for credential in passage.credentials:
@@ -470,7 +482,7 @@ class BatchProcessor:
                 id=found.facts.appointment_id,
                 name=found.facts.visitor_name,
                 kind="visitor",
-                masked_id=repo.mask_id(found.id_last4),
+                masked_id=mask_id_number(found.id_last4),
             )
         elif facts.temp_pass is not None:
             held = source.passes[facts.temp_pass.pass_id]
@@ -478,7 +490,7 @@ class BatchProcessor:
                 id=held.facts.pass_id,
                 name=held.holder_name,
                 kind="pass",
-                masked_id=repo.mask_id(held.id_last4),
+                masked_id=mask_id_number(held.id_last4),
             )
         return decision if shown is None else decision.model_copy(update={"person": shown})
 

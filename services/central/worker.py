@@ -1,17 +1,18 @@
 """The central worker: MQTT in, batches through the processor, decisions out, then ack.
 
-Threads: paho's network thread only enqueues received messages; one worker
-thread drains the queue into batches (group commit), runs the processor,
-publishes the answers and then acknowledges every message of the batch.  A
-passage is therefore acknowledged to the broker only once its row is committed;
-if the process dies before that, the broker redelivers it (persistent session,
-clean start off) and the stored decision makes the retry harmless.
+One thread does it all: it reads what the broker sent (the bus runs without a
+network thread of its own), takes everything already waiting as one batch
+(group commit), runs the processor, publishes the answers straight to the
+socket and then acknowledges every message of the batch.  No hand-off between
+threads sits on the path of a passage.  A passage is acknowledged to the
+broker only once its row is committed; if the process dies before that, the
+broker redelivers it (persistent session, clean start off) and the stored
+decision makes the retry harmless.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -84,7 +85,8 @@ class CentralWorker:
         self.policy = policy
         self.batch_max = batch_max
         self.batch_wait_s = batch_wait_s
-        self._inbox: queue.SimpleQueue[InboundMessage] = queue.SimpleQueue()
+        # Filled by the bus's callback, which runs inside poll() on the worker's thread.
+        self._pending: list[InboundMessage] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # Resources to release after the last batch (the database engine).
@@ -98,7 +100,7 @@ class CentralWorker:
         self.bus = MqttBus(
             address,
             client_id=f"campusgate-central-{site}-{worker_id}",
-            on_message=self._inbox.put,
+            on_message=self._pending.append,
             clean_start=False,
             session_expiry_s=SESSION_EXPIRY_S,
             manual_ack=True,
@@ -106,7 +108,7 @@ class CentralWorker:
         )
 
     def start(self) -> None:
-        self.bus.connect()
+        self.bus.connect(network_thread=False)
         self.announce_policy(self.clock.now())
         self._thread = threading.Thread(target=self._run, name="central-worker", daemon=True)
         self._thread.start()
@@ -129,7 +131,7 @@ class CentralWorker:
         new passages come), decides and commits whatever was queued, and ends the
         session once nothing has arrived for ``quiet_s``.
         """
-        self.bus.connect()
+        self.bus.connect(network_thread=False)
         self.bus.unsubscribe(self._passage_filter)
         self._thread = threading.Thread(target=self._run, name="central-retire", daemon=True)
         self._thread.start()
@@ -137,7 +139,7 @@ class CentralWorker:
         while True:
             time.sleep(IDLE_POLL_S)
             with self._batch_lock:
-                if self.passages != seen or not self._inbox.empty():
+                if self.passages != seen or self._pending:
                     seen, quiet_since = self.passages, time.monotonic()
                     continue
                 if time.monotonic() - quiet_since >= quiet_s:
@@ -159,25 +161,22 @@ class CentralWorker:
         self.bus.publish(topic, announcement.model_dump_json().encode(), qos=1, retain=True)
 
     def _next_batch(self) -> list[InboundMessage]:
-        try:
-            first = self._inbox.get(timeout=IDLE_POLL_S)
-        except queue.Empty:
-            return []
-        batch = [first]
+        """What has arrived, plus whatever is already waiting on the socket, up to batch_max."""
+        if not self._pending:
+            self.bus.poll(IDLE_POLL_S)
+            if not self._pending:
+                return []
         deadline = time.monotonic() + self.batch_wait_s
-        while len(batch) < self.batch_max:
-            try:
-                batch.append(self._inbox.get_nowait())
+        while len(self._pending) < self.batch_max:
+            if self.bus.readable():
+                self.bus.poll(0)
                 continue
-            except queue.Empty:
-                pass
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            try:
-                batch.append(self._inbox.get(timeout=remaining))
-            except queue.Empty:
-                break
+            self.bus.poll(remaining)
+        batch = self._pending[: self.batch_max]
+        del self._pending[: self.batch_max]
         return batch
 
     def _run(self) -> None:
@@ -191,6 +190,13 @@ class CentralWorker:
                 if task.due(now_s, idle=not batch):
                     task()
 
+    def _pause(self, seconds: float) -> bool:
+        """Wait, keeping the connection alive meanwhile; True if asked to stop."""
+        end = time.monotonic() + seconds
+        while not self._stop.is_set() and (left := end - time.monotonic()) > 0:
+            self.bus.poll(min(left, IDLE_POLL_S))
+        return self._stop.is_set()
+
     def _handle(self, batch: list[InboundMessage]) -> None:
         incoming = [Incoming(m.topic, m.payload) for m in batch]
         delay = RETRY_MIN_S
@@ -202,7 +208,7 @@ class CentralWorker:
                 # The database is down or refused: keep the batch unacknowledged
                 # and try again; the broker keeps redelivery as a backstop.
                 log.exception("batch of %d failed; retrying in %.1f s", len(batch), delay)
-                if self._stop.wait(delay):
+                if self._pause(delay):
                     return
                 delay = min(delay * 2, RETRY_MAX_S)
         for out in result.outgoing:

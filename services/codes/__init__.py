@@ -3,11 +3,12 @@
 from services.codes.claims import Claims
 from services.codes.issue import DEFAULT_TTL, issue_code, parse_ttl
 from services.codes.keys import KeyRing, SigningKey, load_signing_key, new_key, retire_key
-from services.codes.verify import UsedCodes, Verifier, check_code, verify_facts
+from services.codes.verify import CodeChecker, UsedCodes, Verifier, check_code, verify_facts
 
 __all__ = [
     "DEFAULT_TTL",
     "Claims",
+    "CodeChecker",
     "KeyRing",
     "SigningKey",
     "UsedCodes",

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, SnapshotPerson
 from services.codes.keys import KeyRing
+from services.privacy.masking import mask_id_number
 from services.storage.models import GateStateRow, IsolationCaseRow, PersonRow, UsedCodeRow
-from services.storage.repository import mask_id
 
 USED_CODES_KEPT = timedelta(days=2)
 """One-time codes live minutes to hours; what was spent two days ago has expired anyway."""
@@ -74,7 +74,7 @@ def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
             id=row.person_id,
             name=row.name,
             kind=row.kind,
-            masked_id=mask_id(row.id_last4),
+            masked_id=mask_id_number(row.id_last4),
             active=row.active,
             valid_from=row.valid_from,
             valid_until=row.valid_until,

@@ -28,7 +28,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
+    """An engine for ``url``; ``pre_ping``: test a pooled PostgreSQL connection before use.
+
+    The central worker turns the ping off: it costs a round trip per batch, and a
+    batch that meets a dead connection is retried anyway, on a fresh one.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -40,7 +45,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=pre_ping)
     raise ConfigError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )

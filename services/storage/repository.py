@@ -1,14 +1,17 @@
 """Repository functions of the backbone; each takes the session as a keyword argument.
 
-The hot path (entries, cases, used codes) uses Core bulk statements with
-``ON CONFLICT DO NOTHING ... RETURNING`` so a batch is a handful of statements
-and idempotency is enforced by the database itself, on SQLite and PostgreSQL.
+The statements of every batch (persons, locked gates, used codes, entries)
+run as prepared text on the driver's cursor (services.storage.hotpath); the
+rarer writes (cases, used codes, local decisions) are Core bulk statements.
+Inserts are ``ON CONFLICT DO NOTHING ... RETURNING``, so idempotency is
+enforced by the database itself, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from contextlib import closing
 from datetime import datetime
 from typing import Any
 
@@ -17,20 +20,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.decision.facts import PersonFacts
+from services.storage.hotpath import hot_path
 from services.storage.models import (
     EntryRow,
     GateStateRow,
     IsolationCaseRow,
-    PersonRow,
     RejectedMessageRow,
     UsedCodeRow,
 )
 from services.storage.records import CaseRecord, EntryRecord
 
 MAX_REJECTED_PAYLOAD = 64 * 1024
-ID_NUMBER_WIDTH = 18
-# SQLite allows 32766 bound parameters; keep IN lists well below.
-CHUNK = 500
 
 
 def _insert(session: Session, model: type[Any]) -> Any:
@@ -40,19 +40,10 @@ def _insert(session: Session, model: type[Any]) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
 
 
-def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
-
-
 def stored_decisions(*, session: Session, event_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
-    found: dict[uuid.UUID, str] = {}
-    for chunk in _chunks([str(e) for e in event_ids]):
-        table = EntryRow.__table__.c
-        rows = session.connection().execute(
-            select(table.event_id, table.decision_json).where(table.event_id.in_(chunk))
-        )
-        found.update({uuid.UUID(event_id): text for event_id, text in rows})
-    return found
+    statements, cursor = hot_path(session)
+    with closing(cursor):
+        return statements.stored_decisions(cursor, event_ids)
 
 
 def record_local_decisions(*, session: Session, decided: Sequence[tuple[uuid.UUID, str]]) -> int:
@@ -71,39 +62,9 @@ def insert_entries(*, session: Session, records: Sequence[EntryRecord]) -> set[u
     """Insert entries; returns the event_ids actually inserted (not already there)."""
     if not records:
         return set()
-    values = [
-        {
-            "event_id": str(r.event_id),
-            "site": r.site,
-            "gate": r.gate,
-            "direction": r.direction,
-            "ts": r.ts,
-            "received_at": r.received_at,
-            "decided_at": r.decided_at,
-            "person_id": r.person_id,
-            "decision": r.decision,
-            "reasons": ",".join(r.reasons),
-            "celsius": r.celsius,
-            "policy_version": r.policy_version,
-            "local_decision": r.local_decision,
-            "recheck_of": str(r.recheck_of) if r.recheck_of else None,
-            "case_id": r.case_id,
-            "passage_json": r.passage_json,
-            "decision_json": r.decision_json,
-            "sensor": r.sensor,
-            "kind": r.kind,
-            "grant_id": r.grant_id,
-        }
-        for r in records
-    ]
-    table = EntryRow.__table__
-    statement = (
-        _insert(session, EntryRow)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(table.c.event_id)
-    )
-    result = session.connection().execute(statement, values)
-    return {uuid.UUID(e) for e in result.scalars()}
+    statements, cursor = hot_path(session)
+    with closing(cursor):
+        return statements.insert_entries(cursor, records)
 
 
 def open_cases(*, session: Session, cases: Sequence[CaseRecord]) -> None:
@@ -143,10 +104,9 @@ def record_rejected(
 
 
 def used_jtis(*, session: Session, jtis: Collection[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(list(jtis)):
-        found.update(session.scalars(select(UsedCodeRow.jti).where(UsedCodeRow.jti.in_(chunk))))
-    return found
+    statements, cursor = hot_path(session)
+    with closing(cursor):
+        return statements.used_jtis(cursor, jtis)
 
 
 def mark_codes_used(
@@ -167,66 +127,24 @@ def mark_codes_used(
     return set(session.connection().execute(statement, values).scalars())
 
 
-def mask_id(last4: str) -> str:
-    return "*" * (ID_NUMBER_WIDTH - len(last4)) + last4
-
-
-def _facts(row: Any, open_case: str | None) -> PersonFacts:
-    # ``row`` is a Core row of the persons table (faster than ORM objects on the hot path).
-    gates = None if row.gates.strip() == "*" else frozenset(g for g in row.gates.split(";") if g)
-    return PersonFacts(
-        person_id=row.person_id,
-        name=row.name,
-        kind=row.kind,
-        masked_id=mask_id(row.id_last4),
-        active=row.active,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        gates=gates,
-        return_approved=row.return_approved,
-        household=row.household,
-        open_case_id=open_case,
-    )
-
-
-def _persons_where(
-    session: Session, column: str, values: Collection[str]
-) -> dict[str, PersonFacts]:
-    """PersonFacts keyed by ``column`` (person_id or id_hash) for the given values.
-
-    One statement: each person's newest open isolation case comes along as a
-    correlated sub-select (indexed on person_id), not as a second round trip.
-    """
-    persons = PersonRow.__table__
-    cases = IsolationCaseRow.__table__
-    open_case = (
-        select(cases.c.case_id)
-        .where(cases.c.person_id == persons.c.person_id, cases.c.status != "closed")
-        .order_by(cases.c.opened_at.desc())
-        .limit(1)
-        .scalar_subquery()
-        .label("open_case_id")
-    )
-    found: dict[str, PersonFacts] = {}
-    for chunk in _chunks(list(values)):
-        query = select(persons, open_case).where(persons.c[column].in_(chunk))
-        for row in session.connection().execute(query):
-            found[getattr(row, column)] = _facts(row, row.open_case_id)
-    return found
-
-
 def persons_by_id(*, session: Session, person_ids: Collection[str]) -> dict[str, PersonFacts]:
-    return _persons_where(session, "person_id", person_ids)
+    """PersonFacts by person_id, each with its newest open isolation case if any."""
+    statements, cursor = hot_path(session)
+    with closing(cursor):
+        return statements.persons(cursor, "person_id", person_ids)
 
 
 def persons_by_id_hash(*, session: Session, id_hashes: Collection[str]) -> dict[str, PersonFacts]:
-    return _persons_where(session, "id_hash", id_hashes)
+    """PersonFacts by the keyed hash of the ID card number."""
+    statements, cursor = hot_path(session)
+    with closing(cursor):
+        return statements.persons(cursor, "id_hash", id_hashes)
 
 
 def locked_gates(*, session: Session, site: str) -> set[str]:
-    table = GateStateRow.__table__.c
-    query = select(table.gate).where(table.site == site, table.locked)
-    return set(session.connection().execute(query).scalars())
+    statements, cursor = hot_path(session)
+    with closing(cursor):
+        return statements.locked_gates(cursor, site)
 
 
 def set_gate_locked(

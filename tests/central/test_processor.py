@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from schemas.messages import Decision, FeverAlert
@@ -20,6 +20,7 @@ from services.central.processor import BatchProcessor, Incoming
 from services.codes import KeyRing
 from services.storage import repository as repo
 from services.storage.engine import make_engine
+from services.storage.models import EntryRow
 from tests.central.test_service import passage
 from tests.fixtures.campus import Campus, make_campus
 
@@ -86,6 +87,26 @@ def test_a_batch_with_duplicates_and_a_reused_one_time_code(
     )
     assert _decisions(again.outgoing) == [decisions[3]]
     assert again.cases_opened == 0
+
+
+@pytest.mark.parametrize("copy_first", [False, True])
+@pytest.mark.parametrize("same_batch", [True, False])
+def test_the_gates_offline_decision_is_kept_whichever_copy_comes_first(
+    processor: BatchProcessor, campus: Campus, engine: Engine, copy_first: bool, same_batch: bool
+) -> None:
+    """A gate's first try (paho re-sends it) and its outbox's copy saying what it decided."""
+    online = passage(SITE, campus.code(campus.people[0].person_id))
+    forwarded = online.model_copy(update={"local_decision": "admit"})
+    copies = [forwarded, online] if copy_first else [online, forwarded]
+    messages = [Incoming(TOPIC, p.model_dump_json().encode()) for p in copies]
+    batches = [messages] if same_batch else [[m] for m in messages]
+    answers = [
+        d for b in batches for d in _decisions(processor.process(b, datetime.now(UTC)).outgoing)
+    ]
+    assert [d.decision for d in answers] == ["admit", "admit"]
+    with Session(engine) as session:
+        row = session.scalars(select(EntryRow)).one()
+    assert (row.event_id, row.local_decision) == (str(online.event_id), "admit")
 
 
 def test_policy_version_and_locked_gate(

@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from gateway.client import DecisionClient
@@ -251,3 +253,38 @@ def test_sigterm_finishes_and_exits_cleanly(
     # Whatever it had not yet committed stays with the broker for the next worker.
     count, _, _ = rows(db_url)
     assert count <= len(sent)
+
+
+@pytest.mark.postgres
+def test_a_lost_database_connection_costs_a_retry_not_a_passage(
+    broker: LocalBroker, postgres_url: str, tmp_path: Path, site: str, gate: DecisionClient
+) -> None:
+    """The worker pings no connection before a batch: one that died is found by the batch,
+    which is run again on a fresh connection (PostgreSQL restarted, a proxy timed out)."""
+    campus = make_campus(postgres_url, tmp_path / "keys")
+    settings = CentralSettings(
+        site=site, mqtt=MqttSettings(url=broker.url), db=DbSettings(url=postgres_url),
+        keys_dir=campus.keys_dir,
+    )  # fmt: skip
+    central = build_worker(settings)
+    central.start()
+    try:
+        first = gate.request(passage(site, campus.code(campus.people[0].person_id)))
+        assert first is not None
+        assert first.decision == "admit"
+        plain = make_url(postgres_url).set(drivername="postgresql")
+        with psycopg.connect(plain.render_as_string(hide_password=False)) as conn:
+            killed = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert killed is not None
+        assert killed[0] >= 1  # the worker's connection, waiting in its pool
+        second = gate.request(passage(site, campus.code(campus.people[1].person_id)), timeout=15)
+        assert second is not None
+        assert second.decision == "admit"
+    finally:
+        central.stop()
+    count, _, stored = rows(postgres_url)
+    assert count == 2
+    assert stored[second.event_id] == "admit"

@@ -14,8 +14,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from schemas.messages import FeverAlert
+from services.privacy.masking import mask_id_number
 from services.storage.models import IsolationCaseRow, PersonRow
-from services.storage.repository import mask_id
 from services.web.api.models import CaseDetail, CaseEventView, CaseOutcome, CaseView, PersonView
 from services.web.auth.roles import Permission, Principal
 from services.web.clinic import store
@@ -37,7 +37,7 @@ def case_view(row: IsolationCaseRow, person: PersonRow | None) -> CaseView:
             id=person.person_id,
             name=person.name,
             kind=person.kind,
-            masked_id=mask_id(person.id_last4),
+            masked_id=mask_id_number(person.id_last4),
         ),
         celsius=None if row.celsius is None else float(row.celsius),
         acknowledged_at=row.acknowledged_at,
