@@ -9,7 +9,10 @@ In one run, against a private Mosquitto started from the project's config:
      temperatures, duplicates) published as fast as the client can, timed until
      the last decision arrived; then the database is checked: every event_id
      answered, one row per distinct event_id, every decision as expected.
-Prints the figures and their ratios to the floors (targets: DESIGN section 7).
+Prints the figures and their ratios to the floors (targets: DESIGN section 7),
+and, for orientation, the durable floor of the round trip (bench/durable.py): the
+echo floor plus one durable one-row commit plus one signature check, measured
+in the same run, below which no service that answers after its commit can go.
 
     .venv/bin/python -m bench.central [--passages 20000] [--rtt 2000] [--db sqlite,postgres]
 """
@@ -25,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.central_process import CentralProcess
+from bench.durable import postgres_commit_ms, signature_check_ms, sqlite_commit_ms
 from bench.floor import echo_floor, sink_floor
 from bench.pgtemp import postgres_backends, temporary_postgres_database
 from bench.stats import cpu_seconds, percentile
@@ -69,6 +73,11 @@ def measure_rtt(broker_url: str, key: SigningKey, count: int, warmup: int = 200)
 def run_database(
     name: str, db_url: str, broker: LocalBroker, args: argparse.Namespace, workdir: Path
 ) -> dict[str, float]:
+    commit_ms = (
+        sqlite_commit_ms(workdir / "durable-floor.db")
+        if name == "sqlite"
+        else postgres_commit_ms(db_url)
+    )
     prepare_database(db_url)
     keys = workdir / f"keys-{name}"
     key = new_key(keys)
@@ -110,7 +119,12 @@ def run_database(
         f"    burst {seconds:.2f} s; CPU in cores: {split}; "
         f"of {os.cpu_count()} cores; central {used['central'] * 1e6 / len(planned):.0f} us/passage"
     )
-    return {"p50": percentile(rtts, 50), "p99": percentile(rtts, 99), "rate": rate}
+    return {
+        "p50": percentile(rtts, 50),
+        "p99": percentile(rtts, 99),
+        "rate": rate,
+        "commit": commit_ms,
+    }
 
 
 def main() -> None:
@@ -128,9 +142,11 @@ def main() -> None:
         echo = echo_floor(broker.url, args.rtt)
         sink = sink_floor(broker.url, args.passages)
         floor = {"p50": percentile(echo, 50), "p99": percentile(echo, 99), "rate": sink}
+        check_ms = signature_check_ms()
         print(
             f"floor: QoS 1 echo p50 {floor['p50']:.3f} ms p99 {floor['p99']:.3f} ms; "
-            f"QoS 1 one-way into one subscriber {sink:,.0f} msg/s"
+            f"QoS 1 one-way into one subscriber {sink:,.0f} msg/s; "
+            f"one Ed25519 signature check p50 {check_ms:.3f} ms"
         )
         for name in args.db.split(","):
             print(f"{name}:")
@@ -162,6 +178,19 @@ def main() -> None:
         f"| floor | {floor['p50']:.3f} ms | {floor['p99']:.3f} ms | {floor['rate']:,.0f}/s | "
         "echo / echo / one-way | |"
     )
+    print()
+    print(
+        "| database | durable floor p50 = echo + 1-row durable commit + signature check "
+        "| RTT p50 vs it |"
+    )
+    print("|---|---|---|")
+    for name, r in results.items():
+        durable = floor["p50"] + r["commit"] + check_ms
+        print(
+            f"| {name} | {durable:.3f} ms = {floor['p50']:.3f} + {r['commit']:.3f} + "
+            f"{check_ms:.3f} ({durable / floor['p50']:.2f}x the echo floor) | "
+            f"{r['p50'] / durable:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

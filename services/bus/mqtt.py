@@ -48,6 +48,14 @@ RECEIVE_MAXIMUM = 2000
 # itself (paho's own bookkeeping scans every unacknowledged message on each
 # PUBACK: quadratic in a burst, half the worker's time at 3,000 passages/s).
 MAX_INFLIGHT_OUT = 2000
+# Publish results that still deliver a QoS 1 message: paho keeps it and sends it
+# after the reconnect (without a network thread, a write that finds the connection
+# just lost says CONN_LOST where a queued one would say NO_CONN).
+KEPT_FOR_LATER = (
+    MQTTErrorCode.MQTT_ERR_SUCCESS,
+    MQTTErrorCode.MQTT_ERR_NO_CONN,
+    MQTTErrorCode.MQTT_ERR_CONN_LOST,
+)
 # MQTT 5: the broker's Receive Maximum when its CONNACK names none.
 DEFAULT_RECEIVE_MAXIMUM = 65535
 # A publish waiting for room in the window hands the message to paho after this.
@@ -246,6 +254,10 @@ class MqttBus:
         self._client.disconnect(properties=properties)
         if self._network_thread:
             self._client.loop_stop()
+        else:
+            # Paho closes the socket pair it wakes its loop with only from its own
+            # thread or when collected; left to the cycle collector, it warns.
+            self._client._reset_sockets(sockpair_only=True)
 
     def _wait_for(self, done: Callable[[], bool], timeout_s: float) -> bool:
         """Wait until ``done()``; without a network thread, run the network meanwhile."""
@@ -318,7 +330,7 @@ class MqttBus:
         if qos > 0 and not self._network_thread:
             self._wait_for_window()
         info = self._client.publish(topic, payload, qos=qos, retain=retain)
-        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+        if info.rc not in KEPT_FOR_LATER:
             raise BusError(f"publish to {topic} failed: {paho.error_string(info.rc)}")
         if qos > 0 and not self._network_thread:
             self._awaiting_ack.add(info.mid)

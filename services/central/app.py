@@ -101,7 +101,7 @@ def build_worker(
     codes = code_verifier(KeyRing.load(settings.keys_dir))
     processor = BatchProcessor(
         site=settings.site,
-        sessions=sessions,
+        engine=engine,
         policy=policy,
         verify=codes,
     )
@@ -115,7 +115,7 @@ def build_worker(
         batch_max=settings.batch_max,
         batch_wait_s=settings.batch_wait_ms / 1000,
     )
-    worker.on_stop.extend((engine.dispose, codes.close))
+    worker.on_stop.extend((processor.close, engine.dispose, codes.close))
     clock_now = worker.clock.now
     worker.periodic.append(
         Periodic(

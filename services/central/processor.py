@@ -16,12 +16,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from schemas.ids import uuid7
 from schemas.messages import Decision, DecisionPerson, FeverAlert, Passage
@@ -186,17 +188,41 @@ class BatchProcessor:
         self,
         *,
         site: str,
-        sessions: sessionmaker[Session],
+        engine: Engine,
         policy: Policy,
         verify: CodeVerifier,
         hash_plain_id: Callable[[str], str] | None = None,
     ) -> None:
         self.site = site
-        self.sessions = sessions
+        self.engine = engine
+        self._connection: Connection | None = None
         self.policy = policy
         self.verify = verify
         self.hash_plain_id = hash_plain_id
         self.disagreements = 0
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One transaction on the processor's own connection, kept from batch to batch.
+
+        Checking a connection out of the pool and back for every batch cost about
+        as much as a one-passage batch's statements.  A connection that died is
+        dropped (SQLAlchemy marks it invalidated) and the next batch opens another.
+        """
+        connection = self._connection
+        if connection is None or connection.invalidated or connection.closed:
+            if connection is not None:
+                connection.close()
+            connection = self._connection = self.engine.connect()
+        with connection.begin(), Session(bind=connection, expire_on_commit=False) as session:
+            yield session
+            session.flush()
+
+    def close(self) -> None:
+        """Give the connection back (the worker stops)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def process(self, messages: Sequence[Incoming], now: datetime) -> BatchResult:
         """Decide and commit a batch; retried once if another worker raced us."""
@@ -220,7 +246,7 @@ class BatchProcessor:
                 # The entry keeps the payload exactly as the gate sent it (it validated).
                 raw_payloads[read.event_id] = message.payload.decode("utf-8", "replace")
 
-        with self.sessions.begin() as session:
+        with self._transaction() as session:
             answers: dict[uuid.UUID, bytes] = {}
             fresh: dict[uuid.UUID, Passage] = {}
             for passage in passages:  # a duplicate inside the batch is decided once
@@ -338,8 +364,10 @@ class BatchProcessor:
                 by_type.get(f.typ or "", by_type["person"]).add(f.subject)
         plain = {c.data for p in passages for c in p.credentials if c.kind != "qr"}
         accept_plain = self.policy.accept_plain_ids
-        persons = repo.persons_by_id(
-            session=session, person_ids=by_type["person"] | (plain if accept_plain else set())
+        persons, locked = repo.persons_and_locked_gates(
+            session=session,
+            person_ids=by_type["person"] | (plain if accept_plain else set()),
+            site=self.site,
         )
         by_hash: dict[str, PersonFacts] = {}
         if accept_plain and plain and self.hash_plain_id is not None:
@@ -374,7 +402,7 @@ class BatchProcessor:
                     since=min(leaving) - timedelta(hours=window),
                 )
         source = _BatchFacts(
-            persons, by_hash, repo.locked_gates(session=session, site=self.site),
+            persons, by_hash, locked,
             self.hash_plain_id, appointments, passes, exits,
         )  # fmt: skip
 

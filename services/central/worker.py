@@ -181,10 +181,22 @@ class CentralWorker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            batch = self._next_batch()
+            try:
+                batch = self._next_batch()
+            except Exception:
+                log.exception("reading from the broker failed; trying again")
+                self._stop.wait(RETRY_MIN_S)
+                continue
             if batch:
                 with self._batch_lock:
-                    self._handle(batch)
+                    try:
+                        self._handle(batch)
+                    except Exception:
+                        # Never let the worker's only thread die.  The batch is
+                        # unacknowledged: the broker delivers it again after a
+                        # reconnect, the gates re-send it, and the stored decisions
+                        # answer it then.
+                        log.exception("batch of %d not answered; it comes again", len(batch))
             now_s = time.monotonic()
             for task in self.periodic:
                 if task.due(now_s, idle=not batch):

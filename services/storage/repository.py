@@ -141,6 +141,15 @@ def persons_by_id_hash(*, session: Session, id_hashes: Collection[str]) -> dict[
         return statements.persons(cursor, "id_hash", id_hashes)
 
 
+def persons_and_locked_gates(
+    *, session: Session, person_ids: Collection[str], site: str
+) -> tuple[dict[str, PersonFacts], set[str]]:
+    """persons_by_id and locked_gates together (one round trip on PostgreSQL)."""
+    statements, cursor = hot_path(session)
+    with closing(cursor):
+        return statements.persons_and_locked_gates(cursor, person_ids, site)
+
+
 def locked_gates(*, session: Session, site: str) -> set[str]:
     statements, cursor = hot_path(session)
     with closing(cursor):

@@ -117,3 +117,29 @@ def test_reconnects_after_the_broker_crashes_and_subscribes_again(
             assert received[0].payload == b"after the crash"
         finally:
             bus.close()
+
+
+def test_a_publish_that_finds_the_connection_gone_is_sent_after_the_reconnect(
+    tmp_path: Path, site: str
+) -> None:
+    """Without a network thread the write happens in publish(): a dead socket must not raise."""
+    with LocalBroker(workdir=tmp_path / "broker") as broker:
+        bus = polled(broker.url, [])
+        try:
+            broker.stop(signal.SIGKILL)
+            for index in range(3):  # the first write may still reach the kernel's buffer
+                bus.publish(f"{site}/kept", str(index).encode(), qos=1)
+                time.sleep(0.05)
+            broker.start()
+            received: list[InboundMessage] = []
+            listener = polled(broker.url, received, f"{site}/kept")
+            try:
+                deadline = time.monotonic() + 20
+                while {m.payload for m in received} != {b"0", b"1", b"2"}:
+                    assert time.monotonic() < deadline, f"got {received}"
+                    bus.poll(0.02)
+                    listener.poll(0.02)
+            finally:
+                listener.close()
+        finally:
+            bus.close()

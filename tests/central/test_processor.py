@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from schemas.messages import Decision, FeverAlert
 from schemas.policy import Policy
@@ -41,13 +41,15 @@ def campus(sqlite_url: str, tmp_path: Path) -> Campus:
 
 
 @pytest.fixture
-def processor(engine: Engine, campus: Campus) -> BatchProcessor:
-    return BatchProcessor(
+def processor(engine: Engine, campus: Campus) -> Iterator[BatchProcessor]:
+    processor = BatchProcessor(
         site=SITE,
-        sessions=sessionmaker(engine, class_=Session),
+        engine=engine,
         policy=Policy(site=SITE, version=3),
         verify=code_verifier(KeyRing.load(campus.keys_dir)),
     )
+    yield processor
+    processor.close()
 
 
 def _decisions(result_outgoing: list[object]) -> list[Decision]:

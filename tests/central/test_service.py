@@ -23,6 +23,7 @@ from schemas.messages import Decision, FeverAlert, Passage
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
 from services.bus.broker import LocalBroker
 from services.central.app import build_worker
+from services.central.processor import Incoming, Outgoing
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
 from services.storage.engine import make_engine
@@ -288,3 +289,33 @@ def test_a_lost_database_connection_costs_a_retry_not_a_passage(
     count, _, stored = rows(postgres_url)
     assert count == 2
     assert stored[second.event_id] == "admit"
+
+
+def test_a_batch_that_fails_after_its_commit_does_not_stop_the_worker(
+    worker: CentralWorker,
+    gate: DecisionClient,
+    campus: Campus,
+    site: str,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker has one thread: whatever goes wrong answering a batch, it serves the next."""
+    process = worker.processor.process
+    failed: list[int] = []
+
+    def answer_to_a_bad_topic(messages: list[Incoming], now: object) -> object:
+        result = process(messages, now)  # type: ignore[arg-type]
+        if not failed:
+            failed.append(len(messages))
+            result.outgoing.insert(0, Outgoing("no/wildcards/#", b"{}"))  # paho refuses it
+        return result
+
+    monkeypatch.setattr(worker.processor, "process", answer_to_a_bad_topic)
+    lost = gate.request(passage(site, campus.code(campus.people[0].person_id)), timeout=2)
+    assert lost is None  # unanswered for now: unacknowledged, it comes again
+    served = gate.request(passage(site, campus.code(campus.people[1].person_id)))
+    assert served is not None
+    assert served.decision == "admit"
+    assert failed == [1]
+    count, _, _ = rows(db_url)
+    assert count == 2  # the first was committed before answering failed

@@ -192,3 +192,28 @@ def test_stored_values_are_byte_for_byte_those_the_orm_stores(db_url: str) -> No
         engine.dispose()
     by_event = {row[0]: tuple(row[1:]) for row in raw}
     assert by_event[str(ours)] == by_event[str(theirs)]
+
+
+def test_persons_and_locked_gates_together_equal_the_two_lookups(db_url: str) -> None:
+    """On PostgreSQL the two go out in one pipeline; the answers must not change."""
+    engine = make_engine(db_url)
+    many = {f"B{i:04d}" for i in range(CHUNK + 1)}  # too many for one statement: one by one
+    try:
+        with Session(engine) as session, session.begin():
+            session.add_all([person("S1"), person("S2", gates="east-1"), person("B0000")])
+            session.add(GateStateRow(site="main", gate="north-1", locked=True, updated_at=NOW))
+        for wanted in ({"S1", "S2", "nobody"}, set(), many):
+            with Session(engine) as session, session.begin():
+                together = repo.persons_and_locked_gates(
+                    session=session, person_ids=wanted, site="main"
+                )
+                apart = (
+                    repo.persons_by_id(session=session, person_ids=wanted),
+                    repo.locked_gates(session=session, site="main"),
+                )
+                # The transaction goes on normally after the pipeline.
+                repo.insert_entries(session=session, records=[full_entry(uuid.uuid4())])
+            assert together == apart
+            assert together[1] == {"north-1"}
+    finally:
+        engine.dispose()
