@@ -254,10 +254,6 @@ class MqttBus:
         self._client.disconnect(properties=properties)
         if self._network_thread:
             self._client.loop_stop()
-        else:
-            # Paho closes the socket pair it wakes its loop with only from its own
-            # thread or when collected; left to the cycle collector, it warns.
-            self._client._reset_sockets(sockpair_only=True)
 
     def _wait_for(self, done: Callable[[], bool], timeout_s: float) -> bool:
         """Wait until ``done()``; without a network thread, run the network meanwhile."""
@@ -291,13 +287,38 @@ class MqttBus:
                 self._reconnect_at = time.monotonic() + self._reconnect_delay_s
                 self._reconnect_delay_s = min(self._reconnect_delay_s * 2, RECONNECT_MAX_S)
                 return
-        rc = self._client.loop(timeout_s)
+        rc = self._io(timeout_s)
         if rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
             if self.connected:
                 self._reconnect_delay_s = RECONNECT_MIN_S
         elif self._client.socket() is None:
             # Lost (callbacks have said so): the next poll reconnects after a pause.
             self._reconnect_at = time.monotonic() + self._reconnect_delay_s
+
+    def _io(self, timeout_s: float) -> MQTTErrorCode:
+        """One round of paho's external-loop calls: select, read, write, keepalive.
+
+        Not paho's loop(): that one makes a socket pair to be woken through, and
+        then every publish writes a byte to it and the next select wakes for it.
+        Here a publish has already written its packet.
+        """
+        sock = self._client.socket()
+        if sock is None:
+            return MQTTErrorCode.MQTT_ERR_NO_CONN
+        wanted = [sock] if self._client.want_write() else []
+        if self.readable():
+            readable, writable = True, bool(wanted)
+        else:
+            ready = select.select([sock], wanted, [], timeout_s)
+            readable, writable = bool(ready[0]), bool(ready[1])
+        rc = MQTTErrorCode.MQTT_ERR_SUCCESS
+        if readable:
+            rc = self._client.loop_read()
+        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and writable and self._client.socket() is not None:
+            rc = self._client.loop_write()
+        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and self._client.socket() is not None:
+            rc = self._client.loop_misc()  # keepalive: PINGREQ, or a dead link noticed
+        return rc
 
     def readable(self) -> bool:
         """Bytes are waiting to be read (a poll would not wait)."""
