@@ -30,6 +30,8 @@ from services.storage.models import PolicyVersionRow
 
 log = logging.getLogger(__name__)
 
+SIGNAL_CHECK_S = 0.5
+
 
 def code_verifier(keyring: KeyRing) -> CodeChecker:
     return CodeChecker(Verifier(keyring))
@@ -183,7 +185,11 @@ def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -
         settings.site,
         settings.mqtt.url,
     )
-    stop.wait()
+    # Wait in short steps, not for good: a signal handler runs only when this
+    # thread runs Python, and a SIGTERM taken by another thread (or landing just
+    # before the wait blocks) would otherwise never be acted on (seen in CI).
+    while not stop.wait(SIGNAL_CHECK_S):
+        pass
     snapshots.stop()
     worker.stop()
     log.info("stopped after %d passages in %d batches", worker.passages, worker.batches)
