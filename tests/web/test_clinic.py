@@ -57,7 +57,8 @@ def test_a_fever_sounds_on_the_clinic_page_and_is_closed_there(
     # The alarm played: the <audio> element exists and play() resolved.
     expect(page.locator("audio#alarm")).to_have_attribute("src", "/static/sounds/alarm.wav")
     page.wait_for_function("Number(document.body.dataset.sounds || 0) >= 1")
-    assert page.evaluate("document.getElementById('alarm').played.length") >= 1
+    # play() resolves before the first moment of sound is in `played`: wait for it.
+    page.wait_for_function("document.getElementById('alarm').played.length >= 1")
     # Acknowledge, record the clinic's own reading, close with an outcome.
     row.locator("button.ack").click()
     expect(row).to_contain_text("已确认 · nurse")
