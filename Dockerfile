@@ -15,6 +15,7 @@ RUN apt-get update \
 WORKDIR /opt/campusgate
 COPY pyproject.toml README.md ./
 COPY schemas ./schemas
+COPY kernel ./kernel
 COPY services ./services
 COPY gateway ./gateway
 COPY devices ./devices

@@ -43,9 +43,9 @@ from bench.workload import (
     prepare_database,
     verify,
 )
-from gateway.client import DecisionClient
-from services.bus.broker import LocalBroker
-from services.codes import SigningKey, issue_code, new_key
+from kernel.codes import SigningKey, issue_code, new_key
+from services.broker_admin.local_broker import LocalBroker
+from tests.fixtures.gate_client import DecisionClient
 
 
 def measure_rtt(broker_url: str, key: SigningKey, count: int, warmup: int = 200) -> list[float]:

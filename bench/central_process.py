@@ -9,8 +9,8 @@ import threading
 import uuid
 from pathlib import Path
 
+from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
 from schemas.topics import SiteChannel, site_topic
-from services.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 30

@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 from bench.stats import percentile
-from services.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
 
 REQUEST_TOPIC = "bench/echo/request"
 REPLY_TOPIC = "bench/echo/reply"

@@ -51,12 +51,12 @@ from devices.thermometer.simulator import ThermometerSimulator
 from gateway.agent.agent import GateAgent, LaneConfig
 from gateway.agent.events import Inbox
 from gateway.agent.uplink import MqttUplink
+from kernel.bus.mqtt import MqttBus, parse_broker_url
+from kernel.clock import SystemClock
+from kernel.codes import SigningKey, issue_code, new_key
 from schemas.messages import Decision, GateStatus, Passage
 from schemas.topics import GateChannel, gate_topic
-from services.bus.broker import LocalBroker
-from services.bus.mqtt import MqttBus, parse_broker_url
-from services.clock import SystemClock
-from services.codes import SigningKey, issue_code, new_key
+from services.broker_admin.local_broker import LocalBroker
 
 GATE = "bench-1"
 WAIT_S = 10.0

@@ -22,10 +22,10 @@ import openpyxl
 from sqlalchemy.orm import Session
 
 from bench.pgtemp import temporary_postgres_database
+from kernel.localtime import site_zone
 from services.cli.common import ProgressBar
 from services.demo.people import cn_id_number
 from services.identity import DEMO_KEY, IdHasher
-from services.localtime import site_zone
 from services.roster import import_file
 from services.storage.engine import make_engine, upgrade
 

@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from bench.central_process import CentralProcess
 from bench.workload import SITE, make_passage
-from gateway.client import DecisionClient
+from kernel.codes import issue_code, new_key
 from schemas.messages import Decision
-from services.bus.broker import LocalBroker
-from services.codes import issue_code, new_key
+from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import make_engine, upgrade
 from services.storage.models import PersonRow
+from tests.fixtures.gate_client import DecisionClient
 
 TARGET_MB = 160
 

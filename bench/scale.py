@@ -37,8 +37,8 @@ from bench.floor import sink_floor
 from bench.pgtemp import postgres_backends, temporary_postgres_database
 from bench.stats import cpu_seconds
 from bench.workload import SITE, measure_burst, plan_mix, prepare_database, verify
-from services.bus.broker import LocalBroker
-from services.codes import new_key
+from kernel.codes import new_key
+from services.broker_admin.local_broker import LocalBroker
 
 STOPPED = re.compile(r"stopped after (\d+) passages")
 CRASHED_WORKER = 1  # index: worker id "2"

@@ -2,7 +2,7 @@
 
 Everything runs on this machine: a private persistent Mosquitto, the real
 ``campusgate central`` (with its snapshot publisher) on SQLite or PostgreSQL,
-and N simulated gate lanes (:mod:`gateway.simulation`: the real agent loop,
+and N simulated gate lanes (:mod:`tests.fixtures.simulated_gate`: the real agent loop,
 outbox, snapshot store, local decider and MQTT uplink) connected through a
 local TCP proxy.  Faults, in turn, every ``--fault-every`` seconds:
 
@@ -39,10 +39,10 @@ from bench.central_process import CentralProcess
 from bench.gate import _proc_rss_mb, prepare_campus
 from bench.pgtemp import temporary_postgres_database
 from bench.workload import PERSON_IDS, REGULARS, SITE
-from gateway.simulation import Lane, audit, make_lane
-from services.bus.broker import LocalBroker
-from services.codes import SigningKey, issue_code
+from kernel.codes import SigningKey, issue_code
+from services.broker_admin.local_broker import LocalBroker
 from tests.fixtures.proxy import FaultyProxy
+from tests.fixtures.simulated_gate import Lane, audit, make_lane
 
 FEVER_SHARE = 0.02
 STRANGER_SHARE = 0.03

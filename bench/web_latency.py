@@ -40,18 +40,18 @@ from bench.central_process import CentralProcess
 from bench.floor import echo_floor
 from bench.stats import percentile
 from bench.workload import SITE
-from gateway.client import DecisionClient
+from kernel.codes import issue_code, new_key
 from schemas.ids import uuid7
 from schemas.messages import Credential, Passage, Temperature
 from schemas.topics import GateChannel, gate_topic
-from services.bus.broker import LocalBroker, free_port
-from services.codes import issue_code, new_key
+from services.broker_admin.local_broker import LocalBroker, free_port
 from services.demo.people import roster_csv, synthetic_people
 from services.identity import DEMO_KEY, IdHasher
 from services.roster import import_roster
 from services.storage.engine import make_engine, upgrade
 from services.web.auth.roles import Role
 from services.web.auth.service import create_user
+from tests.fixtures.gate_client import DecisionClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

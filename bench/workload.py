@@ -19,11 +19,11 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from kernel.codes import SigningKey, issue_code
 from schemas.ids import uuid7
 from schemas.messages import Credential, Decision, Passage, Temperature
 from schemas.topics import GateChannel, gate_filter, gate_topic
-from services.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
-from services.codes import SigningKey, issue_code
 from services.demo.people import roster_csv, synthetic_people
 from services.identity import IdHasher, load_id_hash_key
 from services.roster import import_roster

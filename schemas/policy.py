@@ -57,7 +57,7 @@ class Zone(BaseModel):
 
 
 class Policy(BaseModel):
-    """Everything :func:`services.decision.decide` needs besides the facts."""
+    """Everything :func:`kernel.decision.decide` needs besides the facts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

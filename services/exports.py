@@ -16,7 +16,7 @@ from typing import Literal
 
 from openpyxl import Workbook
 
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 TableFormat = Literal["csv", "xlsx"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from kernel.codes import SigningKey, issue_code
+from kernel.codes.format import split
+from kernel.errors import ConfigError
 from schemas.names import is_valid_name
-from services.codes import SigningKey, issue_code
-from services.codes.format import split
-from services.errors import ConfigError
 from services.identity import IdHasher, validate_cn_id
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")

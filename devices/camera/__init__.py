@@ -13,7 +13,7 @@ OpenCV parts are imported from their modules:
 
 Errors::
 
-    CampusgateError (services.errors)
+    CampusgateError (kernel.errors)
     └── ReaderError        a reader cannot be set up or started
         ├── SourceError    a frame source cannot be opened or stopped giving frames
         └── SourceEnded    a finite source has no more frames

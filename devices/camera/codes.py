@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
-from services.errors import CampusgateError
+from kernel.errors import CampusgateError
 
 if TYPE_CHECKING:
     import numpy as np

@@ -19,7 +19,7 @@ import numpy as np
 import zxingcpp
 
 from devices.camera.codes import CodeDecoder, DecodedCode, Point, text_problem
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 if TYPE_CHECKING:
     from devices.camera.codes import Frame

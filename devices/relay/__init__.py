@@ -8,7 +8,7 @@
 
 Errors::
 
-    CampusgateError (services.errors)
+    CampusgateError (kernel.errors)
     └── RelayError   a turnstile set up wrongly (relay number, pulse length)
 
 Device failures are never raised: commands return False and ``health()`` says why.

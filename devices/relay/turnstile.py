@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Literal, Protocol, TypeAlias
 
-from services.errors import CampusgateError
+from kernel.errors import CampusgateError
 
 log = logging.getLogger(__name__)
 

@@ -54,6 +54,8 @@ from gateway.pairing import Paired, Pairer
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_THRESHOLD_C, DEFAULT_WINDOW_S
 from gateway.snapshot.store import SnapshotStore
 from gateway.vehicle import VehicleGroup
+from kernel.clock import Clock
+from kernel.errors import BusError
 from schemas.ids import uuid7
 from schemas.messages import (
     Command,
@@ -66,8 +68,6 @@ from schemas.messages import (
     Reading,
     Temperature,
 )
-from services.clock import Clock
-from services.errors import BusError
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from devices.relay.turnstile import Turnstile
 from devices.thermometer.driver import SerialThermometer
 from devices.thermometer.frames import Event
 from devices.thermometer.registry import PARSERS
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 NONE = "none"
 THERMOMETER_SENSOR = "ir-0"

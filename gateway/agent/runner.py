@@ -23,9 +23,9 @@ from gateway.agent.uplink import MqttUplink
 from gateway.outbox import Outbox, OutboxUplink
 from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
+from kernel.bus.mqtt import parse_broker_url
+from kernel.clock import SystemClock
 from schemas.messages import Decision
-from services.bus.mqtt import parse_broker_url
-from services.clock import SystemClock
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from devices.relay.turnstile import MAX_PULSE_S, PULSE_S
 from gateway.agent.agent import DECISION_TIMEOUT_S, STATUS_INTERVAL_S, LaneConfig
 from gateway.outbox.uplink import FORWARD_RATE_PER_S
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_WINDOW_S
+from kernel.errors import ConfigError
 from schemas.names import GateName, SiteName
-from services.errors import ConfigError
 
 DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"
 

@@ -25,9 +25,9 @@ from gateway.agent.events import (
     PolicyArrived,
     SnapshotArrived,
 )
+from kernel.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 from schemas.messages import Command, Decision, GateStatus, Passage, PolicyAnnouncement, Reading
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
-from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import threading
 import uuid
 from pathlib import Path
 
+from kernel.errors import CampusgateError
 from schemas.messages import Passage
-from services.errors import CampusgateError
 
 BUSY_TIMEOUT_MS = 5_000
 

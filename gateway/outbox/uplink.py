@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from gateway.agent.uplink import Uplink
 from gateway.outbox.store import Outbox, OutboxError
+from kernel.errors import BusError
 from schemas.messages import GateStatus, Passage, Reading
-from services.errors import BusError
 
 log = logging.getLogger(__name__)
 

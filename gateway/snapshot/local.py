@@ -16,15 +16,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from gateway.snapshot.store import SnapshotStore
+from kernel.clock import Clock
+from kernel.codes.keys import KeyRing
+from kernel.codes.verify import Verifier, check_code
+from kernel.decision import AppointmentFacts, PassFacts, PersonFacts, decide, worse
+from kernel.decision.facts import CodeStatus
+from kernel.decision.gather import gather_facts
 from schemas.messages import Decision, Passage
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, SnapshotPerson
-from services.clock import Clock
-from services.codes.keys import KeyRing
-from services.codes.verify import Verifier, check_code
-from services.decision import AppointmentFacts, PassFacts, PersonFacts, decide, worse
-from services.decision.facts import CodeStatus
-from services.decision.gather import gather_facts
 
 DEFAULT_MAX_OFFLINE_AGE = timedelta(hours=12)
 STALE_REASON = "snapshot_stale"
@@ -47,7 +47,7 @@ def person_facts(person: SnapshotPerson) -> PersonFacts:
 
 
 class SnapshotFacts:
-    """A :class:`~services.decision.gather.FactSource` answering from a snapshot."""
+    """A :class:`~kernel.decision.gather.FactSource` answering from a snapshot."""
 
     def __init__(self, snapshot: GateSnapshot | None, locked: bool) -> None:
         persons = snapshot.persons if snapshot is not None else []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from services.decision.facts import AppointmentFacts
+from kernel.decision.facts import AppointmentFacts
 from services.grants import gates_set
 from services.storage.models import AppointmentRow
 

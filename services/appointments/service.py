@@ -20,10 +20,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from kernel.codes import SigningKey
+from kernel.errors import ConfigError, NotFound, Refused
+from kernel.localtime import day_bounds, site_zone
+from kernel.masking import Masker, Role, mask_id_number
 from schemas.names import GateName, SiteName
-from services.audit.log import log_action
-from services.codes import SigningKey
-from services.errors import ConfigError, NotFound, Refused
 from services.grants import (
     check_phone,
     check_window,
@@ -33,8 +34,7 @@ from services.grants import (
     new_grant_id,
 )
 from services.identity import IdHasher
-from services.localtime import day_bounds, site_zone
-from services.privacy import Masker, Role, mask_id_number
+from services.storage.audit_log import log_action
 from services.storage.models import AppointmentRow, UnitApproverRow
 
 Status = Literal["requested", "approved", "refused", "cancelled"]

@@ -18,17 +18,17 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kernel.codes import KeyRing, Verifier
+from kernel.codes.format import split
+from kernel.decision.core import SEVERITY
+from kernel.errors import CodeError, ExpiredCode, NotFound, NotYetValidCode
+from kernel.masking import Masker, Role, mask_id_number
 from schemas.policy import Policy
 from services.audit.chain import is_anonymised, personal_hash, public_hash
-from services.audit.log import log_action
 from services.audit.queries import ENTRIES, HISTORY_COLUMNS, names_of, view
-from services.codes import KeyRing, Verifier
-from services.codes.format import split
-from services.decision.core import SEVERITY
-from services.errors import CodeError, ExpiredCode, NotFound, NotYetValidCode
 from services.passes.service import pass_state
 from services.policy.store import stored_policy
-from services.privacy import Masker, Role, mask_id_number
+from services.storage.audit_log import log_action
 from services.storage.models import (
     AppointmentRow,
     EntryChainRow,

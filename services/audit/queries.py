@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from services.audit.log import log_action
-from services.errors import ConfigError
-from services.privacy import Masker, Role
+from kernel.errors import ConfigError
+from kernel.masking import Masker, Role
+from services.storage.audit_log import log_action
 from services.storage.models import (
     AppointmentRow,
     AuditLogRow,

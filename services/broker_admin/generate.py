@@ -20,6 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from kernel.errors import ConfigError
 from services.broker_admin.acl import render_acl
 from services.broker_admin.inventory import Account
 from services.broker_admin.mosquitto_conf import (
@@ -42,7 +43,6 @@ from services.broker_admin.secrets_file import (
     variable_name,
     write_private,
 )
-from services.errors import ConfigError
 
 DEFAULT_DATA_DIR = PurePath("/var/lib/mosquitto")
 BROKER_SUBDIR = "mosquitto"

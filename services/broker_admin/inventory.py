@@ -36,8 +36,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from kernel.errors import ConfigError
 from schemas.names import NAME_PATTERN, GateName, SiteName
-from services.errors import ConfigError
 
 ALL_SITES = "*"
 UserName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]

@@ -1,7 +1,7 @@
 """The Mosquitto configuration of a secured broker: authenticated listeners, TLS, ACLs.
 
 It carries the same required settings as every other configuration the
-project writes (:data:`services.bus.broker.REQUIRED_SETTINGS`: TCP_NODELAY, no
+project writes (:data:`services.broker_admin.local_broker.REQUIRED_SETTINGS`: TCP_NODELAY, no
 cap on queued QoS 1 messages, ...) and adds authentication: no anonymous
 clients, a password file and an ACL file.  ``per_listener_settings`` stays off
 so the plain and the TLS listener share one set of accounts and rights.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from services.bus.broker import REQUIRED_SETTINGS, persistence_settings
+from services.broker_admin.local_broker import REQUIRED_SETTINGS, persistence_settings
 
 PASSWORD_FILE = "passwd"  # noqa: S105 (a file name)
 ACL_FILE = "acl"
@@ -55,7 +55,11 @@ def render_secure_config(plan: ListenerPlan) -> str:
     ]
     if plan.broker_user:
         lines.append(f"user {plan.broker_user}")
-    lines += ["", "# Required by campusgate (services/bus/broker.py says why).", *REQUIRED_SETTINGS]
+    lines += [
+        "",
+        "# Required by campusgate (services/broker_admin/local_broker.py says why).",
+        *REQUIRED_SETTINGS,
+    ]
     lines += ["", *persistence_settings(plan.data_dir)]
     if plan.port is not None:
         lines += ["", "# Plain MQTT: keep it on a trusted network or bound to localhost."]

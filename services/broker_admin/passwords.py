@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 HASH_ID = "7"
 SALT_BYTES = 12

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 SECRETS_FILE = "secrets.env"
 VARIABLE_PREFIX = "CAMPUSGATE_BROKER_PASSWORD_"

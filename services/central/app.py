@@ -13,15 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kernel.bus.mqtt import parse_broker_url
+from kernel.clock import Clock, SystemClock
+from kernel.codes import CodeChecker, KeyRing, Verifier
 from schemas.policy import Policy
 from services.audit.chain import seal_all
-from services.bus.mqtt import parse_broker_url
-from services.central.policy_file import load_policy
 from services.central.processor import BatchProcessor
 from services.central.settings import CentralSettings
 from services.central.worker import CentralWorker, Periodic
-from services.clock import Clock, SystemClock
-from services.codes import CodeChecker, KeyRing, Verifier
+from services.policy.file import load_policy
 from services.policy.service import seed_policy
 from services.policy.store import stored_policy
 from services.snapshot.publisher import SnapshotPublisher

@@ -4,7 +4,7 @@ The batch is the unit of group commit.  Inside one transaction the processor
 looks up what it needs for the whole batch at once (decisions already stored,
 persons, appointments, temporary passes, recent household exits, used one-time
 codes, locked gates: one query per kind, never one per passage), decides each
-new passage with the pure :func:`services.decision.decide`, writes entries,
+new passage with the pure :func:`kernel.decision.decide`, writes entries,
 isolation cases, used codes, household exits, pass uses and rejected messages,
 and commits.  Only then does the caller publish
 the decisions and acknowledge the messages, so an acknowledged passage is always
@@ -25,13 +25,7 @@ from typing import Protocol
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from schemas.ids import uuid7
-from schemas.messages import Decision, DecisionPerson, FeverAlert, Passage
-from schemas.policy import Policy
-from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
-from services.appointments.facts import ApprovedAppointment, approved_appointments
-from services.central.intake import Rejection, read_passage
-from services.decision import (
+from kernel.decision import (
     AppointmentFacts,
     CodeFacts,
     CodeStatus,
@@ -39,8 +33,15 @@ from services.decision import (
     PersonFacts,
     decide,
 )
-from services.decision.facts import Facts
-from services.decision.gather import gather_facts
+from kernel.decision.facts import Facts
+from kernel.decision.gather import gather_facts
+from kernel.masking import mask_id_number
+from schemas.ids import uuid7
+from schemas.messages import Decision, DecisionPerson, FeverAlert, Passage
+from schemas.policy import Policy
+from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
+from services.appointments.facts import ApprovedAppointment, approved_appointments
+from services.central.intake import Rejection, read_passage
 from services.passes.facts import (
     ExitRecord,
     UsablePass,
@@ -49,7 +50,6 @@ from services.passes.facts import (
     record_exits,
     usable_passes,
 )
-from services.privacy.masking import mask_id_number
 from services.storage import repository as repo
 from services.storage.records import CaseRecord, EntryRecord
 

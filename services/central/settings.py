@@ -9,8 +9,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kernel.bus.mqtt import RECEIVE_MAXIMUM
 from schemas.names import SiteName
-from services.bus.mqtt import RECEIVE_MAXIMUM
 
 DEFAULT_DB_URL = "sqlite:///var/campusgate.db"
 DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"

@@ -32,7 +32,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from services.errors import ConfigError, StorageError
+from kernel.errors import ConfigError, StorageError
 
 log = logging.getLogger(__name__)
 

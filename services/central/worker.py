@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from kernel.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
+from kernel.clock import Clock
 from schemas.messages import PolicyAnnouncement
 from schemas.policy import Policy
 from schemas.topics import GateChannel, SiteChannel, gate_filter, shared, site_topic
-from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 from services.central.processor import BatchProcessor, Incoming
-from services.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -104,9 +104,9 @@ def _line(appointment: object) -> str:
 def run_request(args: argparse.Namespace) -> int:
     from pydantic import SecretStr, ValidationError
 
+    from kernel.errors import ConfigError
     from services.appointments import AppointmentRequest, request_appointment
     from services.cli.common import actor, now, parse_when, session_scope
-    from services.errors import ConfigError
     from services.identity import IdHasher, load_id_hash_key
 
     hasher = IdHasher(load_id_hash_key(allow_demo_key=args.demo_key))
@@ -129,9 +129,9 @@ def run_request(args: argparse.Namespace) -> int:
 
 
 def run_approve(args: argparse.Namespace) -> int:
+    from kernel.codes import load_signing_key
     from services.appointments import approve
     from services.cli.common import actor, now, session_scope
-    from services.codes import load_signing_key
     from services.grants import write_code_png
 
     key = load_signing_key(args.keys)

@@ -174,9 +174,9 @@ def run_gate(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     import json
 
+    from kernel.codes import KeyRing
     from services.audit.explain import explain
     from services.cli.common import actor, now, session_scope
-    from services.codes import KeyRing
 
     keyring = KeyRing.load(args.keys) if args.keys else None
     with session_scope(args, write=False) as session:
@@ -302,10 +302,10 @@ def run_seal(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from kernel.errors import ConfigError
     from services.audit.chain import verify
-    from services.audit.log import log_action
     from services.cli.common import ProgressBar, actor, now, session_scope, wants_progress
-    from services.errors import ConfigError
+    from services.storage.audit_log import log_action
 
     anchors: list[tuple[int, str]] = []
     for text in args.anchor:

@@ -49,9 +49,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_config(args: argparse.Namespace) -> int:
+    from kernel.errors import ConfigError
     from services.broker_admin import load_inventory, write_broker_files
     from services.broker_admin.generate import BrokerOptions, TlsFiles
-    from services.errors import ConfigError
 
     if (args.tls_cert is None) != (args.tls_key is None):
         raise ConfigError("--tls-cert and --tls-key go together")

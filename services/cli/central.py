@@ -32,10 +32,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from kernel.errors import ConfigError
     from services.central.app import retire, run_until_signalled
     from services.central.settings import AUTO_WORKER_ID, CentralSettings
     from services.central.slots import claim_worker_id
-    from services.errors import ConfigError
 
     overrides: dict[str, object] = {}
     if args.site:

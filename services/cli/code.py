@@ -25,8 +25,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_issue(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from services.codes import DEFAULT_TTL, issue_code, load_signing_key, parse_ttl
-    from services.errors import ConfigError
+    from kernel.codes import DEFAULT_TTL, issue_code, load_signing_key, parse_ttl
+    from kernel.errors import ConfigError
 
     negative_test = None
     if args.negative_test:

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 DEFAULT_DB = "sqlite:///var/campusgate.db"
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -67,7 +67,7 @@ def session_scope(args: argparse.Namespace, *, write: bool = True) -> Iterator[S
 
 def parse_when(text: str, *, end: bool = False) -> datetime:
     """An ISO date (local midnight; with end=True the next midnight) or an aware date-time."""
-    from services.localtime import site_zone
+    from kernel.localtime import site_zone
 
     try:
         if len(text) == 10:

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.broker:
         overrides["mqtt"] = {"url": args.broker}
     if args.console and overrides.get("scanner") == "stdin":
-        from services.errors import ConfigError
+        from kernel.errors import ConfigError
 
         raise ConfigError("--console and --scanner stdin both want standard input")
     settings = load_gate_settings(args.config, **overrides)

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_new(args: argparse.Namespace) -> int:
-    from services.codes import new_key
+    from kernel.codes import new_key
 
     key = new_key(args.dir)
     print(key.kid)
@@ -30,8 +30,8 @@ def run_new(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from services.codes import KeyRing
-    from services.codes.keys import active_kid
+    from kernel.codes import KeyRing
+    from kernel.codes.keys import active_kid
 
     active = active_kid(args.dir)
     for kid in KeyRing.load(args.dir).kids:
@@ -40,7 +40,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_retire(args: argparse.Namespace) -> int:
-    from services.codes import retire_key
+    from kernel.codes import retire_key
 
     retire_key(args.dir, args.kid)
     print(f"retired {args.kid}")

@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from services.errors import CampusgateError
+from kernel.errors import CampusgateError
 
 # command name -> module under services.cli that registers it
 COMMAND_MODULES: dict[str, str] = {

@@ -88,10 +88,10 @@ def _line(p: object) -> str:
 def run_issue(args: argparse.Namespace) -> int:
     from pydantic import SecretStr, ValidationError
 
+    from kernel.codes import load_signing_key
+    from kernel.errors import ConfigError
     from services.cli.appointment import ask_id_number
     from services.cli.common import actor, now, parse_when, session_scope
-    from services.codes import load_signing_key
-    from services.errors import ConfigError
     from services.grants import write_code_png
     from services.identity import IdHasher, load_id_hash_key
     from services.passes import PassRequest, issue_pass

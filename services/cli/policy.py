@@ -97,7 +97,7 @@ def _print_version(v: object) -> None:
 def parse_setting(text: str) -> tuple[str, object]:
     import json
 
-    from services.errors import ConfigError
+    from kernel.errors import ConfigError
 
     key, sep, raw = text.partition("=")
     if not sep or not key:
@@ -233,9 +233,9 @@ def run_levels(args: argparse.Namespace) -> int:
 def run_define(args: argparse.Namespace) -> int:
     from decimal import Decimal, InvalidOperation
 
+    from kernel.errors import ConfigError
     from schemas.policy import ExitQuota
     from services.cli.common import actor, now, session_scope
-    from services.errors import ConfigError
     from services.policy.service import ResponseLevel, define_level
 
     quota = None

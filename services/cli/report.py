@@ -46,8 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_daily(args: argparse.Namespace) -> int:
     from datetime import date, timedelta
 
+    from kernel.localtime import site_zone
     from services.cli.common import actor, now, session_scope
-    from services.localtime import site_zone
     from services.reports.service import produce_daily, report_path
 
     tz = site_zone(args.tz)
@@ -85,9 +85,9 @@ def run_schedule(args: argparse.Namespace) -> int:
 
     from sqlalchemy.orm import Session
 
+    from kernel.clock import SystemClock
+    from kernel.localtime import site_zone
     from services.cli.common import db_url
-    from services.clock import SystemClock
-    from services.localtime import site_zone
     from services.reports.scheduler import DailyScheduler, parse_at
     from services.storage.engine import make_engine, upgrade
 

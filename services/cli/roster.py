@@ -63,9 +63,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from kernel.localtime import site_zone
     from services.cli.common import ProgressBar, actor, session_scope, wants_progress
     from services.identity import IdHasher, load_id_hash_key
-    from services.localtime import site_zone
     from services.roster import import_file
 
     hasher = IdHasher(load_id_hash_key(allow_demo_key=args.demo_key))

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _password(from_stdin: bool) -> str:
-    from services.errors import ConfigError
+    from kernel.errors import ConfigError
 
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -51,7 +51,7 @@ def run_add(args: argparse.Namespace) -> int:
 
     from sqlalchemy.orm import Session
 
-    from services.errors import ConfigError
+    from kernel.errors import ConfigError
     from services.storage.engine import make_engine, upgrade
     from services.web.auth.roles import Role
     from services.web.auth.service import create_user

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
     from pydantic import ValidationError
 
-    from services.errors import ConfigError
+    from kernel.errors import ConfigError
     from services.storage.engine import upgrade
     from services.web.app import create_app
     from services.web.settings import WebSettings

@@ -26,9 +26,9 @@ from gateway.agent.uplink import MqttUplink
 from gateway.outbox import Outbox, OutboxUplink
 from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
+from kernel.bus.mqtt import parse_broker_url
+from kernel.clock import SystemClock
 from schemas.messages import Decision, Direction, Passage
-from services.bus.mqtt import parse_broker_url
-from services.clock import SystemClock
 
 CAMERA_FPS = 15.0
 PAIRING_WINDOW_S = 1.5

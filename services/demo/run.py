@@ -33,6 +33,8 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from kernel.codes import SigningKey, issue_code, new_key
 from schemas.messages import Command, Decision, Direction, FeverAlert
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
 from services.appointments.service import (
@@ -41,11 +43,9 @@ from services.appointments.service import (
     approve,
     request_appointment,
 )
-from services.bus.broker import LocalBroker, free_port
-from services.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from services.broker_admin.local_broker import LocalBroker, free_port
 from services.central.app import build_snapshot_publisher, build_worker
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
-from services.codes import SigningKey, issue_code, new_key
 from services.demo.flow import Flow, Walk
 from services.demo.lanes import PAIRING_WINDOW_S, DemoLane, start_lane
 from services.demo.people import Person, cn_id_number, roster_csv, synthetic_people

@@ -8,7 +8,7 @@ import os
 import re
 from datetime import date
 
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"

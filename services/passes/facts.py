@@ -10,7 +10,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.decision.facts import PassFacts
+from kernel.decision.facts import PassFacts
 from services.grants import gates_set
 from services.storage.models import HouseholdExitRow, TempPassRow
 

@@ -18,11 +18,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.codes import SigningKey
+from kernel.errors import ConfigError, NotFound, Refused
+from kernel.masking import Masker, Role, mask_id_number
 from schemas.names import NAME_PATTERN, GateName, SiteName
 from schemas.policy import ExitQuota, Policy
-from services.audit.log import log_action
-from services.codes import SigningKey
-from services.errors import ConfigError, NotFound, Refused
 from services.grants import (
     check_phone,
     check_window,
@@ -33,7 +33,7 @@ from services.grants import (
     new_grant_id,
 )
 from services.identity import IdHasher
-from services.privacy import Masker, Role, mask_id_number
+from services.storage.audit_log import log_action
 from services.storage.models import (
     HouseholdExitRow,
     PassCategoryRow,

@@ -23,12 +23,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kernel.errors import ConfigError, NotFound, Refused
 from schemas.names import NAME_PATTERN, GateName
 from schemas.policy import ExitQuota, Policy
-from services.audit.log import log_action
-from services.central.policy_file import load_policy
-from services.errors import ConfigError, NotFound, Refused
+from services.policy.file import load_policy
 from services.policy.store import stored_policy
+from services.storage.audit_log import log_action
 from services.storage.models import PolicyVersionRow, ResponseLevelRow
 
 

@@ -24,10 +24,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Table, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from kernel.errors import ConfigError
+from kernel.masking import mask_name
 from services.audit.chain import ANONYMISED
-from services.audit.log import log_action
-from services.errors import ConfigError
-from services.privacy.masking import mask_name
+from services.storage.audit_log import log_action
 from services.storage.models import (
     AppointmentRow,
     EntryChainRow,

@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Integer, Table, and_, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from kernel.localtime import day_bounds
 from schemas.policy import DEFAULT_THRESHOLD
 from services.audit.chain import chain_head
-from services.localtime import day_bounds
 from services.storage.models import (
     AppointmentRow,
     EntryRow,

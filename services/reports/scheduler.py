@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from services.clock import Clock
-from services.errors import ConfigError
+from kernel.clock import Clock
+from kernel.errors import ConfigError
 from services.reports.daily import daily_report
 from services.reports.render import ReportFormat
 from services.reports.service import produce_daily, produced, report_path

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from services.audit.log import log_action
 from services.reports.daily import DailyReport, daily_report
 from services.reports.render import ReportFormat, write_report
+from services.storage.audit_log import log_action
 from services.storage.models import ReportRunRow
 
 FORMATS: tuple[ReportFormat, ...] = ("csv", "xlsx", "pdf")

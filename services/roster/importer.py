@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from kernel.localtime import site_zone
 from services.identity import IdHasher
-from services.localtime import site_zone
 from services.roster.parse import PersonValues, RowInvalid, parse_row
 from services.roster.source import Sheet, csv_sheet, open_roster
 from services.storage.models import AuditLogRow, PersonRow

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kernel.localtime import end_of, start_of
 from schemas.names import is_valid_name
 from services.identity import IdHasher, validate_cn_id
-from services.localtime import end_of, start_of
 from services.roster.columns import (
     ALL_GATES,
     GATE_SEPARATORS,

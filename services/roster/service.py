@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.errors import NotFound
+from kernel.errors import NotFound
+from kernel.localtime import site_zone
+from kernel.masking import Masker, Role, mask_id_number
 from services.exports import TableFormat, write_table
-from services.localtime import site_zone
-from services.privacy import Masker, Role, mask_id_number
 from services.roster.columns import CHINESE_HEADER, ENGLISH_HEADER, KIND_LABELS_ZH
 from services.storage.models import AuditLogRow, PersonRow
 

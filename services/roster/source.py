@@ -21,7 +21,7 @@ from typing import Any
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from services.errors import RosterError
+from kernel.errors import RosterError
 from services.roster.columns import REQUIRED, field_for_header
 
 HEADER_SEARCH_ROWS = 10

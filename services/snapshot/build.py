@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.codes.keys import KeyRing
+from kernel.masking import mask_id_number
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, SnapshotPerson
-from services.codes.keys import KeyRing
-from services.privacy.masking import mask_id_number
 from services.storage.models import GateStateRow, IsolationCaseRow, PersonRow, UsedCodeRow
 
 USED_CODES_KEPT = timedelta(days=2)

@@ -26,13 +26,13 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kernel.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
+from kernel.clock import Clock
+from kernel.codes.keys import KeyRing
 from schemas.messages import GateStatus, PolicyAnnouncement
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, diff, encode, encode_delta
 from schemas.topics import GateChannel, SiteChannel, gate_filter, gate_topic, parse, site_topic
-from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
-from services.clock import Clock
-from services.codes.keys import KeyRing
 from services.policy.store import stored_policy
 from services.snapshot.build import read_site, snapshot_for
 

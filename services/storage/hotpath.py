@@ -22,8 +22,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import DBAPICursor as Cursor
 from sqlalchemy.orm import Session
 
-from services.decision.facts import PersonFacts
-from services.privacy.masking import mask_id_number
+from kernel.decision.facts import PersonFacts
+from kernel.masking import mask_id_number
 from services.storage.models import (
     EntryRow,
     GateStateRow,

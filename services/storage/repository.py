@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.decision.facts import PersonFacts
+from kernel.decision.facts import PersonFacts
 from services.storage.hotpath import hot_path
 from services.storage.models import (
     EntryRow,

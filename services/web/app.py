@@ -20,9 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.bus.mqtt import parse_broker_url
-from services.clock import Clock, SystemClock
-from services.errors import BusError
+from kernel.bus.mqtt import parse_broker_url
+from kernel.clock import Clock, SystemClock
+from kernel.errors import BusError
 from services.storage.engine import make_engine
 from services.web.admin import pages as admin_pages
 from services.web.api import (

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.clock import Clock
+from kernel.clock import Clock
 from services.web.auth.service import LoginPolicy
 from services.web.errors import Unavailable
 from services.web.live.feed import LiveFeed

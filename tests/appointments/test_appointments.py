@@ -10,6 +10,8 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from kernel.codes import KeyRing, Verifier, issue_code
+from kernel.errors import ConfigError, Refused
 from schemas.policy import Policy
 from services.appointments import (
     AppointmentRequest,
@@ -23,8 +25,6 @@ from services.appointments import (
 )
 from services.central.processor import BatchProcessor
 from services.cli.main import main
-from services.codes import KeyRing, Verifier, issue_code
-from services.errors import ConfigError, Refused
 from services.storage.models import AppointmentRow, AuditLogRow, EntryRow
 from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch, make_processor

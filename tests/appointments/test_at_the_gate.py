@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gateway.client import DecisionClient
+from kernel.codes import issue_code
 from services.appointments import (
     AppointmentRequest,
     add_approver,
@@ -18,14 +18,14 @@ from services.appointments import (
     refuse,
     request_appointment,
 )
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.app import build_worker
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
-from services.codes import issue_code
 from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER
 from tests.fixtures.campus import Campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.roster.test_files import GOOD
 
 pytestmark = pytest.mark.mqtt

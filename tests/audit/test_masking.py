@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.privacy import Masker, Role, mask_id_number, mask_name, mask_phone
-from services.privacy.masking import mask_person_id
+from kernel.masking import Masker, Role, mask_id_number, mask_name, mask_person_id, mask_phone
 
 
 def test_masks() -> None:

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from kernel.codes import KeyRing
 from schemas.messages import Decision
 from services.appointments import AppointmentRequest, add_approver, approve, request_appointment
 from services.audit.explain import explain
@@ -19,7 +20,6 @@ from services.audit.export import export_entries, export_trace
 from services.audit.queries import gate_history, person_history, read_audit_log, trace_contacts
 from services.central.processor import BatchProcessor
 from services.cli.main import main
-from services.codes import KeyRing
 from services.storage.models import AuditLogRow
 from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch

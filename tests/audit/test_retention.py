@@ -10,12 +10,12 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from kernel.localtime import site_zone
 from services.appointments import AppointmentRequest, request_appointment
 from services.audit.chain import seal_all, verify
 from services.audit.explain import explain
 from services.central.processor import BatchProcessor
 from services.cli.main import main
-from services.localtime import site_zone
 from services.privacy.retention import run_retention
 from services.reports.daily import daily_report
 from services.storage.models import (

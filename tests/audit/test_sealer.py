@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from gateway.client import DecisionClient
 from services.audit.chain import verify
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.app import build_worker
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
 from services.storage.models import EntryChainRow, EntryRow
 from tests.central.test_service import passage
 from tests.fixtures.campus import Campus
+from tests.fixtures.gate_client import DecisionClient
 
 pytestmark = pytest.mark.mqtt
 

@@ -11,7 +11,7 @@ import pytest
 
 from services.broker_admin import load_inventory, write_broker_files
 from services.broker_admin.generate import BrokerFiles, BrokerOptions, TlsFiles
-from services.bus.broker import LocalBroker, free_port
+from services.broker_admin.local_broker import LocalBroker, free_port
 from tests.broker.tls import TestPki, make_pki
 
 SITE = "main"

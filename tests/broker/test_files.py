@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kernel.errors import ConfigError
 from schemas.topics import GateChannel, SiteChannel, gate_topic, matches, site_topic
 from services.broker_admin import (
     Role,
@@ -25,11 +26,10 @@ from services.broker_admin import (
 )
 from services.broker_admin.generate import BrokerOptions, TlsFiles
 from services.broker_admin.inventory import Account, parse_inventory
+from services.broker_admin.local_broker import REQUIRED_SETTINGS
 from services.broker_admin.passwords import SALT_BYTES
 from services.broker_admin.secrets_file import read_secrets, variable_name
-from services.bus.broker import REQUIRED_SETTINGS
 from services.cli.main import main
-from services.errors import ConfigError
 from tests.broker.conftest import GATES_TOML
 from tests.broker.tls import make_pki
 

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from gateway.client import DecisionClient
+from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from kernel.errors import BusError
 from schemas.ids import uuid7
 from schemas.messages import Credential, FeverAlert, Passage, Temperature
 from schemas.topics import GateChannel, SiteChannel, everything, gate_topic, site_topic
 from services.broker_admin import load_inventory, write_broker_files
-from services.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
-from services.errors import BusError
 from tests.broker.conftest import SITE, SecureBroker
 from tests.fixtures.campus import make_campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.mqtt import Listener
 from tests.fixtures.processes import Processes
 

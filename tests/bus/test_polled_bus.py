@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from services.bus.broker import LocalBroker, free_port, render_config
-from services.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from services.broker_admin.local_broker import LocalBroker, free_port, render_config
 
 
 def polled(url: str, received: list[InboundMessage], *filters: str) -> MqttBus:

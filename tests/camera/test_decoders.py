@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 from devices.camera.codes import MAX_CODE_LENGTH, text_problem
 from devices.camera.decoders import make_decoder
 from devices.camera.scene import QR_QUIET_ZONE, Symbology, render, sample_text
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 BACKENDS = ["zxing", "pyzbar"]
 

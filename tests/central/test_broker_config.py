@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services.bus.broker import REQUIRED_SETTINGS, render_config
-from services.bus.mqtt import parse_broker_url
-from services.errors import ConfigError
+from kernel.bus.mqtt import parse_broker_url
+from kernel.errors import ConfigError
+from services.broker_admin.local_broker import REQUIRED_SETTINGS, render_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +53,7 @@ def test_broker_url_ca_file() -> None:
 
 
 def test_local_broker_with_a_config_needs_its_port(tmp_path: Path) -> None:
-    from services.bus.broker import LocalBroker
+    from services.broker_admin.local_broker import LocalBroker
 
     with pytest.raises(ConfigError, match="needs the port"):
         LocalBroker(config=tmp_path / "mosquitto.conf")

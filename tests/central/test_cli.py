@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kernel.codes import KeyRing, Verifier
 from services.cli.main import main
-from services.codes import KeyRing, Verifier
 
 
 def test_keys_and_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from kernel.codes import KeyRing
 from schemas.messages import Decision, FeverAlert
 from schemas.policy import Policy
 from schemas.topics import GateChannel, gate_topic
 from services.central.app import code_verifier
 from services.central.processor import BatchProcessor, Incoming
-from services.codes import KeyRing
 from services.storage import repository as repo
 from services.storage.engine import make_engine
 from services.storage.models import EntryRow

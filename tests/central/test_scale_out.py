@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from gateway.client import DecisionClient
 from schemas.messages import Decision, Passage
 from schemas.topics import SiteChannel, site_topic
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from tests.central.test_service import passage, rows
 from tests.fixtures.campus import make_campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.mqtt import Listener
 from tests.fixtures.processes import Processes
 

@@ -18,10 +18,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from gateway.client import DecisionClient
 from schemas.messages import Decision, FeverAlert, Passage
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.app import build_worker
 from services.central.processor import Incoming, Outgoing
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
@@ -29,6 +28,7 @@ from services.central.worker import CentralWorker
 from services.storage.engine import make_engine
 from services.storage.repository import count_entries, count_rejected, decisions_by_event
 from tests.fixtures.campus import Campus, make_campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 from tests.fixtures.processes import Processes
 

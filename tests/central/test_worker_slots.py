@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kernel.errors import ConfigError
 from services.central.slots import claim_worker_id
-from services.errors import ConfigError
 from tests.fixtures.processes import ROOT
 
 HOLD = """
@@ -72,7 +72,7 @@ def test_all_slots_taken_and_unusable_databases(sqlite_url: str, site: str) -> N
 def test_cli_runs_with_an_auto_worker_id(
     broker: object, sqlite_url: str, site: str, tmp_path: Path
 ) -> None:
-    from services.bus.broker import LocalBroker
+    from services.broker_admin.local_broker import LocalBroker
 
     assert isinstance(broker, LocalBroker)
     held = claim_worker_id(sqlite_url, site)  # slot 1 is taken: the worker must be 2

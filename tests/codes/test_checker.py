@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.codes import CodeChecker, KeyRing, Verifier, issue_code, new_key, verify_facts
-from services.codes.keys import SigningKey
-from services.decision import CodeStatus
+from kernel.codes import CodeChecker, KeyRing, Verifier, issue_code, new_key, verify_facts
+from kernel.codes.keys import SigningKey
+from kernel.decision import CodeStatus
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.codes import (
+from kernel.codes import (
     KeyRing,
     UsedCodes,
     Verifier,
@@ -23,9 +23,9 @@ from services.codes import (
     new_key,
     retire_key,
 )
-from services.codes.format import b64encode
-from services.decision import CodeStatus
-from services.errors import CodeError, ExpiredCode, InvalidCode, NotYetValidCode
+from kernel.codes.format import b64encode
+from kernel.decision import CodeStatus
+from kernel.errors import CodeError, ExpiredCode, InvalidCode, NotYetValidCode
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -182,6 +182,6 @@ def test_signed_but_malformed_payloads_raise_only_code_error(document: dict[str,
 def test_verifier_and_decision_core_import_nothing_heavy() -> None:
     heavy = {"sqlalchemy", "paho", "pydantic_settings", "segno", "cv2", "numpy", "alembic",
              "psycopg", "serial", "zxingcpp"}  # fmt: skip
-    script = "import services.codes, services.decision, sys; print(' '.join(sys.modules))"
+    script = "import kernel.codes, kernel.decision, sys; print(' '.join(sys.modules))"
     loaded = set(subprocess.check_output([sys.executable, "-c", script], text=True).split())
     assert not {m.split(".")[0] for m in loaded} & heavy

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from kernel.decision.facts import CodeFacts, CodeStatus, Facts, PersonFacts
 from schemas.messages import Credential, Passage, Temperature
 from schemas.policy import Policy
-from services.decision.facts import CodeFacts, CodeStatus, Facts, PersonFacts
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 

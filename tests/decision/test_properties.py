@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kernel.decision import SEVERITY, CodeFacts, CodeStatus, decide
 from schemas.messages import Passage
-from services.decision import SEVERITY, CodeFacts, CodeStatus, decide
 from tests.decision.helpers import ALICE, ID_CODE, facts, passage, policy
 
 # Temperatures at the sensors' 0.01 C resolution, inside the plausible range.

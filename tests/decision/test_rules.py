@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.decision import AppointmentFacts, CodeFacts, CodeStatus, PassFacts, decide
+from kernel.decision import AppointmentFacts, CodeFacts, CodeStatus, PassFacts, decide
 from tests.decision.helpers import ALICE, ID_CODE, NOW, facts, passage, policy
 
 HEALTH_GREEN = CodeFacts(

@@ -20,10 +20,10 @@ import jsonschema
 import pytest
 import yaml
 
+from kernel.bus.mqtt import parse_broker_url
 from services.broker_admin import Role, load_inventory, write_broker_files
 from services.broker_admin.generate import BROKER_SUBDIR, BrokerFiles, BrokerOptions
 from services.broker_admin.secrets_file import read_secrets
-from services.bus.mqtt import parse_broker_url
 from tests.deploy.helpers import (
     ROOT,
     MissingVariable,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.bus.mqtt import parse_broker_url
+from kernel.bus.mqtt import parse_broker_url
 from tests.deploy.helpers import ROOT, parse_command, read_unit
 
 UNITS = ROOT / "deploy/systemd"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from tests.fixtures.campus import Campus, make_campus
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from devices.thermometer.simulator import ThermometerSimulator
-from gateway.simulation import Lane, check_exactly_once, logged, make_lane
-from services.bus.broker import LocalBroker, free_port
+from services.broker_admin.local_broker import LocalBroker, free_port
 from tests.faults.test_offline import long_lived, start_central
 from tests.fixtures.campus import Campus
 from tests.fixtures.processes import ROOT, Processes
 from tests.fixtures.proxy import FaultyProxy
+from tests.fixtures.simulated_gate import Lane, check_exactly_once, logged, make_lane
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 

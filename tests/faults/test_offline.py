@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from gateway.simulation import Lane, SkewedClock, check_exactly_once, logged, make_lane
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import make_engine
 from services.storage.models import PersonRow
 from tests.fixtures.campus import Campus
 from tests.fixtures.processes import Processes
+from tests.fixtures.simulated_gate import Lane, SkewedClock, check_exactly_once, logged, make_lane
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 

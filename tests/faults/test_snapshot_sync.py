@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.simulation import Lane, make_lane
+from kernel.bus.mqtt import parse_broker_url
+from kernel.clock import SystemClock
+from kernel.codes import KeyRing
 from schemas.policy import Policy
-from services.bus.broker import LocalBroker
-from services.bus.mqtt import parse_broker_url
-from services.clock import SystemClock
-from services.codes import KeyRing
+from services.broker_admin.local_broker import LocalBroker
 from services.demo.people import roster_csv, synthetic_people
 from services.identity import DEMO_KEY, IdHasher
 from services.roster import import_roster
@@ -22,6 +21,7 @@ from services.snapshot.publisher import SnapshotPublisher
 from services.storage.engine import make_engine
 from services.storage.repository import set_gate_locked
 from tests.fixtures.campus import Campus
+from tests.fixtures.simulated_gate import Lane, make_lane
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.app import build_worker
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker

@@ -22,8 +22,8 @@ from gateway.agent.events import (
     ScanSeen,
     ThermometerSaw,
 )
+from kernel.clock import SystemClock
 from schemas.messages import Command, Decision, Outcome, Passage, PolicyAnnouncement
-from services.clock import SystemClock
 from tests.gateway.fakes import RecordingTurnstile, RecordingUplink
 
 SITE, GATE = "main", "north-1"

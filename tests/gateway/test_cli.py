@@ -17,7 +17,7 @@ from devices.relay.simulator import FakeRelayBoard
 from devices.thermometer.simulator import ThermometerSimulator
 from schemas.messages import GateStatus
 from schemas.topics import GateChannel, gate_topic
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
 from tests.fixtures.campus import Campus
 from tests.fixtures.processes import ROOT

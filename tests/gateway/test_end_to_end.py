@@ -23,12 +23,12 @@ from devices.thermometer.simulator import ThermometerSimulator
 from gateway.agent.agent import GateAgent, LaneConfig
 from gateway.agent.events import Inbox
 from gateway.agent.uplink import MqttUplink
+from kernel.bus.mqtt import parse_broker_url
+from kernel.clock import SystemClock
 from schemas.messages import Decision, FeverAlert, GateStatus, Passage
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
-from services.bus.broker import LocalBroker
-from services.bus.mqtt import parse_broker_url
+from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
-from services.clock import SystemClock
 from services.storage.engine import make_engine
 from services.storage.models import IsolationCaseRow
 from tests.fixtures.campus import Campus

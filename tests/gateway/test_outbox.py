@@ -12,9 +12,9 @@ import pytest
 from gateway.agent.agent import GateAgent, LaneConfig
 from gateway.agent.events import DecisionArrived, Inbox, ScanSeen, ThermometerSaw
 from gateway.outbox import Outbox, OutboxError, OutboxUplink
+from kernel.clock import SystemClock
 from schemas.ids import uuid7
 from schemas.messages import Credential, Decision, Passage, Temperature
-from services.clock import SystemClock
 from tests.gateway.fakes import RecordingTurnstile, RecordingUplink
 
 

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
+from kernel.clock import FixedClock
+from kernel.codes import KeyRing, issue_code, new_key
+from kernel.codes.keys import SigningKey
 from schemas.ids import uuid7
 from schemas.messages import Credential, Passage, Temperature
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, SnapshotError, SnapshotPerson, decode, encode
-from services.clock import FixedClock
-from services.codes import KeyRing, issue_code, new_key
-from services.codes.keys import SigningKey
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 GATE = "north-1"

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from gateway.agent.events import CommandArrived, ConnectionChanged, DecisionArrived, Inbox
 from gateway.agent.uplink import MqttUplink
+from kernel.bus.mqtt import InboundMessage, parse_broker_url
 from schemas.messages import Command, Decision
 from schemas.topics import GateChannel, gate_topic
-from services.bus.broker import LocalBroker
-from services.bus.mqtt import InboundMessage, parse_broker_url
+from services.broker_admin.local_broker import LocalBroker
 
 pytestmark = pytest.mark.mqtt
 

@@ -10,9 +10,9 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from kernel.errors import ConfigError, Refused
 from services.central.processor import BatchProcessor
 from services.cli.main import main
-from services.errors import ConfigError, Refused
 from services.passes import (
     PassCategory,
     PassRequest,

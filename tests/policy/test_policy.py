@@ -12,16 +12,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gateway.client import DecisionClient
+from kernel.decision import Facts, PersonFacts, decide
+from kernel.errors import ConfigError, NotFound, Refused
 from schemas.policy import Policy, Zone
 from services.audit.explain import explain
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.app import build_worker
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
 from services.cli.main import main
-from services.decision import Facts, PersonFacts, decide
-from services.errors import ConfigError, NotFound, Refused
 from services.policy.service import (
     ResponseLevel,
     change_policy,
@@ -35,6 +34,7 @@ from services.policy.store import current_policy
 from tests.central.test_service import passage
 from tests.fixtures.admin import SITE, decide_batch, make_processor
 from tests.fixtures.campus import Campus
+from tests.fixtures.gate_client import DecisionClient
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

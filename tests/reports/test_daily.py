@@ -20,11 +20,11 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from kernel.clock import FixedClock
 from schemas.messages import Temperature
 from services.appointments import AppointmentRequest, add_approver, approve, request_appointment
 from services.central.processor import BatchProcessor
 from services.cli.main import main
-from services.clock import FixedClock
 from services.reports.daily import DailyReport, daily_report
 from services.reports.render import write_report
 from services.reports.scheduler import DailyScheduler

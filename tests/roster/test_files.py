@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from kernel.errors import RosterError
 from services.cli.main import main
 from services.demo.people import cn_id_number
-from services.errors import RosterError
 from services.identity import DEMO_KEY, IdHasher, validate_cn_id
 from services.roster import export_roster, import_file, list_roster, set_return_approval
 from services.storage.engine import make_engine

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from kernel.errors import RosterError
 from services.cli.main import main
-from services.errors import RosterError
 from services.identity import DEMO_KEY, IdHasher, validate_cn_id
 from services.roster import import_roster
 from services.storage import repository as repo

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from gateway.client import DecisionClient
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.app import build_worker
 from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
@@ -22,6 +21,7 @@ from services.web.auth.roles import Role
 from services.web.auth.service import create_user
 from services.web.settings import WebSettings
 from tests.fixtures.campus import Campus, make_campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.web.server import PASSWORD, ShiftedClock, WebServer
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,13 +8,13 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from kernel.bus.mqtt import MqttBus
 from schemas.messages import (
     DeviceHealth,
     GateStatus,
     SnapshotInfo,
 )
 from schemas.topics import GateChannel, gate_topic
-from services.bus.mqtt import MqttBus
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from services.bus.broker import free_port
+from services.broker_admin.local_broker import free_port
 
 
 @dataclass(frozen=True)

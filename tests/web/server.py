@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from services.bus.broker import free_port
-from services.clock import SystemClock
+from kernel.clock import SystemClock
+from services.broker_admin.local_broker import free_port
 from services.web.app import create_app
 from services.web.settings import WebSettings
 

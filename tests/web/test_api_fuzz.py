@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from sqlalchemy import text
 
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import make_engine, upgrade
 from services.web.app import create_app
 from services.web.settings import WebSettings

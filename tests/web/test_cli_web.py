@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.bus.broker import LocalBroker, free_port
+from services.broker_admin.local_broker import LocalBroker, free_port
 
 pytestmark = pytest.mark.mqtt
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,11 +9,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
-from gateway.client import DecisionClient
 from services.central.worker import CentralWorker
 from services.storage.engine import make_engine
 from services.storage.models import IsolationCaseRow
 from tests.fixtures.campus import Campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 from tests.web.conftest import sign_in
 from tests.web.server import ShiftedClock, WebServer

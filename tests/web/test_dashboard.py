@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from gateway.client import DecisionClient
 from schemas.messages import Command
 from schemas.topics import GateChannel, gate_topic
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
 from tests.fixtures.campus import Campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 from tests.web.conftest import sign_in
 from tests.web.helpers import gate_status, publish_status

@@ -21,7 +21,7 @@ def test_every_message_exists_in_both_languages() -> None:
 
 
 def test_every_reason_the_decision_core_gives_has_words() -> None:
-    source = (ROOT / "services/decision/core.py").read_text(encoding="utf-8")
+    source = (ROOT / "kernel/decision/core.py").read_text(encoding="utf-8")
     # Every snake_case literal in the core is a reason; "fever" and "malformed" are the others.
     reasons = set(re.findall(r'"([a-z]+_[a-z_]+)"', source)) | {"fever", "malformed"}
     assert {"fever", "gate_closed", "no_mask", "not_whitelisted"} <= reasons

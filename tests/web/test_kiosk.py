@@ -10,14 +10,14 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.client import DecisionClient
 from schemas.messages import Command, Passage
 from schemas.topics import GateChannel, gate_filter, gate_topic
-from services.bus.broker import LocalBroker
+from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
 from services.storage.engine import make_engine
 from services.storage.models import GateCommandRow
 from tests.fixtures.campus import Campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 from tests.web.conftest import sign_in
 from tests.web.helpers import gate_status, publish_status

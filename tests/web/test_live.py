@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
+from kernel.bus.mqtt import BrokerAddress, InboundMessage
+from kernel.clock import FixedClock
 from schemas.ids import uuid7
 from schemas.messages import Decision, DecisionPerson
 from schemas.topics import GateChannel, gate_topic
-from services.bus.mqtt import BrokerAddress, InboundMessage
-from services.clock import FixedClock
 from services.web.live import events
 from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub, Reload

@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.client import DecisionClient
-from services.bus.broker import LocalBroker, free_port
+from kernel.clock import SystemClock
+from services.broker_admin.local_broker import LocalBroker, free_port
 from services.central.worker import CentralWorker
-from services.clock import SystemClock
 from services.storage.engine import make_engine
 from services.web.notify import store as letters
 from services.web.notify.channels import (
@@ -30,6 +29,7 @@ from services.web.notify.channels import (
 )
 from services.web.notify.service import Notifier, RetryPolicy
 from tests.fixtures.campus import Campus
+from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 from tests.web.helpers import run_async
 from tests.web.receivers import SmtpReceiver, WebhookReceiver

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from services.bus.broker import LocalBroker
-from services.codes import new_key
+from kernel.codes import new_key
+from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import upgrade
 from services.web.app import ROUTERS
 from tests.web.conftest import USERS, add_users, web_settings

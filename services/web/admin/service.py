@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from kernel.codes import SigningKey, load_signing_key
 from services.appointments import service as appointments
-from services.codes import SigningKey, load_signing_key
 from services.grants import write_code_png
 from services.identity import IdHasher, load_id_hash_key
 from services.passes import service as passes

@@ -5,7 +5,7 @@ error class (and ``Retry-After`` when rate limited).  A browser asking for a
 page is sent to sign in when it has no session, and shown an error page
 otherwise.  A database or broker failure is a 503, never a bare 500.
 
-The administration services' own errors (``services.errors``) are mapped here
+The administration services' own errors (``kernel.errors``) are mapped here
 too: ``ConfigError`` and ``RosterError`` (bad input) -> 422, ``NotFound`` ->
 404, ``Refused`` (the rules say no, e.g. an approval by someone who is not an
 approver of the host unit) -> 403.  A 422 carries the service's explanation
@@ -22,8 +22,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
-from services.errors import BusError, ConfigError, Refused, RosterError, StorageError
-from services.errors import NotFound as ServiceNotFound
+from kernel.errors import BusError, ConfigError, Refused, RosterError, StorageError
+from kernel.errors import NotFound as ServiceNotFound
 from services.web.auth.roles import Principal
 from services.web.errors import (
     Forbidden,
@@ -88,7 +88,7 @@ def web_error_response(request: Request, error: WebError) -> Response:
 
 
 def service_error(exc: Exception) -> WebError:
-    """A ``services.errors`` error as the web error it means."""
+    """A ``kernel.errors`` error as the web error it means."""
     if isinstance(exc, ServiceNotFound):
         return NotFound("not_found", str(exc))
     if isinstance(exc, Refused):

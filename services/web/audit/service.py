@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from kernel.codes import KeyRing
 from services.audit.explain import Explanation, explain
 from services.audit.export import export_entries, export_trace
 from services.audit.queries import (
@@ -32,7 +33,6 @@ from services.audit.queries import (
     read_audit_log,
 )
 from services.audit.queries import trace_contacts as service_trace
-from services.codes import KeyRing
 from services.storage.models import AppointmentRow, EntryRow, PersonRow, TempPassRow
 from services.web.auth.roles import Principal
 from services.web.errors import InvalidInput, NotFound

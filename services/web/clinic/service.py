@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from kernel.masking import mask_id_number
 from schemas.messages import FeverAlert
-from services.privacy.masking import mask_id_number
 from services.storage.models import IsolationCaseRow, PersonRow
 from services.web.api.models import CaseDetail, CaseEventView, CaseOutcome, CaseView, PersonView
 from services.web.auth.roles import Permission, Principal

@@ -20,6 +20,8 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from kernel.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
+from kernel.clock import Clock
 from schemas.messages import Command, Decision, FeverAlert, GateStatus, Passage
 from schemas.topics import (
     GateChannel,
@@ -31,8 +33,6 @@ from schemas.topics import (
     parse,
     site_filter,
 )
-from services.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
-from services.clock import Clock
 from services.web.live import events
 from services.web.live.hub import Hub
 

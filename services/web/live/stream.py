@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from services.clock import Clock
+from kernel.clock import Clock
 from services.web.live.hub import Hub, Reload, Subscriber
 
 HEARTBEAT_S = 15.0

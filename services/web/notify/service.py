@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.clock import Clock
+from kernel.clock import Clock
 from services.web.notify import store
 from services.web.notify.channels import Channel, DeliveryError, Notice
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.audit.log import log_action
 from services.reports.daily import DailyReport, daily_report
 from services.reports.render import ReportFormat, write_report
+from services.storage.audit_log import log_action
 from services.web.audit.service import FIRST_DAY, LAST_DAY, Download
 from services.web.auth.roles import Principal
 from services.web.context import WebContext

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from kernel.errors import ConfigError
 from schemas.policy import Policy
-from services.errors import ConfigError
 
 
 def load_policy(path: Path | None, *, site: str) -> Policy:

@@ -1,9 +1,9 @@
 """Signed codes (DESIGN section 5). Light to import: the gate verifies offline with it."""
 
-from services.codes.claims import Claims
-from services.codes.issue import DEFAULT_TTL, issue_code, parse_ttl
-from services.codes.keys import KeyRing, SigningKey, load_signing_key, new_key, retire_key
-from services.codes.verify import CodeChecker, UsedCodes, Verifier, check_code, verify_facts
+from kernel.codes.claims import Claims
+from kernel.codes.issue import DEFAULT_TTL, issue_code, parse_ttl
+from kernel.codes.keys import KeyRing, SigningKey, load_signing_key, new_key, retire_key
+from kernel.codes.verify import CodeChecker, UsedCodes, Verifier, check_code, verify_facts
 
 __all__ = [
     "DEFAULT_TTL",

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 
-from services.codes.claims import Claims, parse_claims
-from services.codes.format import split
-from services.codes.keys import KeyRing
-from services.decision.facts import CodeFacts, CodeStatus
-from services.errors import CodeError, ExpiredCode, InvalidCode, NotYetValidCode
+from kernel.codes.claims import Claims, parse_claims
+from kernel.codes.format import split
+from kernel.codes.keys import KeyRing
+from kernel.decision.facts import CodeFacts, CodeStatus
+from kernel.errors import CodeError, ExpiredCode, InvalidCode, NotYetValidCode
 
 CLOCK_SKEW = timedelta(seconds=60)
 # Signature results remembered by the central (a few MB at most).

@@ -22,7 +22,7 @@ import time
 from pathlib import Path, PurePath
 from types import TracebackType
 
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 REQUIRED_SETTINGS = (
     "set_tcp_nodelay true",
@@ -49,7 +49,7 @@ def render_config(
 ) -> str:
     """A complete anonymous-listener config with the project's required settings."""
     lines = [
-        "# written by campusgate; see services/bus/broker.py for why each setting is here",
+        "# written by campusgate; services/broker_admin/local_broker.py says why for each line",
         f"listener {port} {bind}",
         "allow_anonymous true",
         *REQUIRED_SETTINGS,

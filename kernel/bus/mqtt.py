@@ -3,7 +3,7 @@
 :class:`MqttBus` wraps a paho client: it turns paho messages into
 :class:`InboundMessage` at the boundary, sets TCP_NODELAY on its socket (paho
 does not, and a QoS 1 round trip then takes ~88 ms instead of ~0.65 ms), and
-raises :class:`services.errors.BusError` for anything the broker refuses.
+raises :class:`kernel.errors.BusError` for anything the broker refuses.
 Callbacks run on paho's network thread; publish and ack are thread-safe.
 
 A bus connected with ``network_thread=False`` has no thread of its own: its
@@ -32,7 +32,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from services.errors import BusError, ConfigError
+from kernel.errors import BusError, ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from kernel.decision.facts import CodeFacts, CodeStatus, Facts, PersonFacts
 from schemas.messages import Decision, DecisionPerson, Outcome, Passage
 from schemas.policy import Policy
-from services.decision.facts import CodeFacts, CodeStatus, Facts, PersonFacts
 
 SEVERITY: dict[Outcome, int] = {"admit": 0, "recheck": 1, "deny": 2, "isolate": 3}
 

@@ -1,7 +1,7 @@
 """Pure decision core shared by the central service and the gate (no I/O inside)."""
 
-from services.decision.core import SEVERITY, decide, worse
-from services.decision.facts import (
+from kernel.decision.core import SEVERITY, decide, worse
+from kernel.decision.facts import (
     AppointmentFacts,
     CodeFacts,
     CodeStatus,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.errors import InvalidCode
+from kernel.errors import InvalidCode
 
 CODE_TYPES = frozenset({"id", "health", "visitor", "pass"})
 HEALTH_COLOURS = frozenset({"green", "yellow", "red"})

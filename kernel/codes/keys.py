@@ -18,8 +18,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from services.codes.format import b64decode, b64encode
-from services.errors import ConfigError, InvalidCode
+from kernel.codes.format import b64decode, b64encode
+from kernel.errors import ConfigError, InvalidCode
 
 KID_RE = re.compile(r"^k[0-9]{8}[0-9a-f]{4}$")
 ACTIVE_FILE = "active"

@@ -10,7 +10,7 @@ import os
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.errors import ConfigError
+from kernel.errors import ConfigError
 
 TZ_ENV = "CAMPUSGATE_TZ"
 DEFAULT_TZ = "Asia/Shanghai"

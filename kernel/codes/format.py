@@ -11,7 +11,7 @@ import binascii
 import json
 from typing import Any
 
-from services.errors import InvalidCode
+from kernel.errors import InvalidCode
 
 PREFIX = "CG1"
 MAX_CODE_LENGTH = 2048

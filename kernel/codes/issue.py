@@ -6,10 +6,10 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from services.codes.claims import CODE_TYPES, HEALTH_COLOURS
-from services.codes.format import PREFIX, b64encode, encode_payload
-from services.codes.keys import SigningKey
-from services.errors import ConfigError
+from kernel.codes.claims import CODE_TYPES, HEALTH_COLOURS
+from kernel.codes.format import PREFIX, b64encode, encode_payload
+from kernel.codes.keys import SigningKey
+from kernel.errors import ConfigError
 
 DEFAULT_TTL = {
     "health": timedelta(minutes=10),

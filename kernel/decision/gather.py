@@ -11,8 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from schemas.messages import Passage
-from services.decision.facts import (
+from kernel.decision.facts import (
     AppointmentFacts,
     CodeFacts,
     CodeStatus,
@@ -20,6 +19,7 @@ from services.decision.facts import (
     PassFacts,
     PersonFacts,
 )
+from schemas.messages import Passage
 
 CodeChecker = Callable[[str], CodeFacts]
 
