@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,9 +62,9 @@ class SecureBroker:
         return f"mqtts://{user}:{password}@127.0.0.1:{self.tls_port}{query}"
 
 
-@pytest.fixture(scope="module")
-def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBroker]:
-    base = tmp_path_factory.mktemp("secure-broker")
+@contextlib.contextmanager
+def running_secure_broker(base: Path) -> Iterator[SecureBroker]:
+    """A broker from ``campusgate broker config`` on spare loopback ports, under ``base``."""
     gates = base / "gates.toml"
     gates.write_text(GATES_TOML, encoding="utf-8")
     pki = make_pki(base / "pki")
@@ -81,3 +82,16 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
     files = write_broker_files(load_inventory(gates), base / "broker", options)
     with LocalBroker(port, workdir=base / "run", config=files.config) as broker:
         yield SecureBroker(broker, files, gates, options, tls_port, pki)
+
+
+@pytest.fixture(scope="module")
+def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBroker]:
+    with running_secure_broker(tmp_path_factory.mktemp("secure-broker")) as broker:
+        yield broker
+
+
+@pytest.fixture
+def own_secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBroker]:
+    """A generated-config broker for one test (one that leaves sessions behind)."""
+    with running_secure_broker(tmp_path_factory.mktemp("own-broker")) as broker:
+        yield broker

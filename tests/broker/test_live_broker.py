@@ -126,22 +126,28 @@ def test_gate_cannot_publish_as_another_gate_or_as_central(
 
 
 def test_gate_reads_only_its_own_decisions_and_commands(secure_broker: SecureBroker) -> None:
-    gate, inbox = client(secure_broker.url("north-1"), "north-1", everything(SITE))
-    ops, _ = client(secure_broker.url("ops"), "ops")
     foreign = [
         gate_topic(SITE, "south-2", GateChannel.DECISION),
         gate_topic(SITE, "south-2", GateChannel.COMMAND),
         gate_topic(SITE, "south-2", GateChannel.PASSAGE),
         gate_topic(SITE, "north-1", GateChannel.PASSAGE),  # not even its own passages back
         site_topic(SITE, SiteChannel.FEVER_ALERT),
+        everything(SITE),
+        "#",
     ]
+    # The broker refuses the subscription itself (SUBACK "Not authorized").
+    for topic_filter in foreign:
+        with pytest.raises(BusError, match="subscription refused: Not authorized"):
+            client(secure_broker.url("north-1"), "north-1", topic_filter)
     own = [
         gate_topic(SITE, "north-1", GateChannel.DECISION),
         gate_topic(SITE, "north-1", GateChannel.COMMAND),
         site_topic(SITE, SiteChannel.POLICY),
     ]
+    gate, inbox = client(secure_broker.url("north-1"), "north-1", *own)
+    ops, _ = client(secure_broker.url("ops"), "ops")
     try:
-        for topic in [*foreign, *own]:
+        for topic in [*foreign[:5], *own]:
             ops.publish(topic, b"x")
         received = drain_until(inbox, own[-1])
         assert received == own
@@ -257,3 +263,30 @@ def test_rotation_takes_effect_on_reload(secure_broker: SecureBroker) -> None:
     assert wait_for(new_password_works)
     with pytest.raises(BusError, match="Not authorized"):
         client(old, "rotate-old-again")
+
+
+def test_web_reads_passages_and_commands_for_its_live_views(
+    secure_broker: SecureBroker, listen: Listen
+) -> None:
+    """Issue 14 (Low): the live views join a decision with its passage and show commands."""
+    passages = gate_topic(SITE, "north-1", GateChannel.PASSAGE)
+    commands = gate_topic(SITE, "north-1", GateChannel.COMMAND)
+    web = listen(secure_broker.url("web"), passages, commands)
+    gate, _ = client(secure_broker.url("north-1"), "north-1")
+    central, _ = client(secure_broker.url("central"), "central")
+    try:
+        gate.publish(passages, b"passage")
+        central.publish(commands, b"command")
+        assert sorted(drain_until(web.messages, commands)) == sorted([passages, commands])
+    finally:
+        gate.close()
+        central.close()
+    # Reading is all it gained: it still cannot answer a gate or alert the clinic.
+    for topic in (gate_topic(SITE, "north-1", GateChannel.DECISION),
+                  site_topic(SITE, SiteChannel.FEVER_ALERT)):  # fmt: skip
+        bus, _ = client(secure_broker.url("web"), "web")
+        try:
+            bus.publish(topic, b"forged")
+            assert wait_for(lambda bus=bus: bus.refused_publishes == 1), topic
+        finally:
+            bus.close()

@@ -23,6 +23,7 @@ import yaml
 from kernel.bus.mqtt import parse_broker_url
 from services.broker_admin import Role, load_inventory, write_broker_files
 from services.broker_admin.generate import BROKER_SUBDIR, BrokerFiles, BrokerOptions
+from services.broker_admin.mosquitto_conf import IMAGE_PLUGIN
 from services.broker_admin.secrets_file import read_secrets
 from tests.deploy.helpers import (
     ROOT,
@@ -50,7 +51,9 @@ def env_file(path: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def broker_files(tmp_path_factory: pytest.TempPathFactory) -> BrokerFiles:
     """What the README's `campusgate broker config` line writes for the compose file."""
-    options = BrokerOptions(config_dir=BROKER_CONFIG_DIR, data_dir=BROKER_DATA_DIR)
+    options = BrokerOptions(
+        config_dir=BROKER_CONFIG_DIR, data_dir=BROKER_DATA_DIR, plugin=IMAGE_PLUGIN
+    )
     return write_broker_files(load_inventory(GATES), tmp_path_factory.mktemp("b"), options)
 
 
@@ -147,7 +150,8 @@ def test_broker_mounts_what_the_generator_wrote(
     assert mounts["mosquitto-data"] == str(BROKER_DATA_DIR)
     config = broker_files.config.read_text(encoding="utf-8").splitlines()
     assert f"password_file {BROKER_CONFIG_DIR}/passwd" in config
-    assert f"acl_file {BROKER_CONFIG_DIR}/acl" in config
+    assert f"plugin {IMAGE_PLUGIN}" in config
+    assert f"plugin_opt_config_file {BROKER_CONFIG_DIR}/dynamic-security.json" in config
     assert f"persistence_location {BROKER_DATA_DIR}/" in config
     assert "listener 1883" in config
     assert services(compose)["mosquitto"]["image"].startswith("eclipse-mosquitto:2.")
