@@ -76,7 +76,7 @@ def render_secure_config(plan: ListenerPlan) -> str:
     config_dir = plan.config_dir
     lines = [
         "# written by campusgate broker config: edit the gates file and re-run instead",
-        "# One set of accounts and ACLs for every listener below.",
+        "# One set of accounts and topic rules for every listener below.",
         "per_listener_settings false",
         "allow_anonymous false",
         f"password_file {config_dir / PASSWORD_FILE}",

@@ -290,3 +290,24 @@ def test_web_reads_passages_and_commands_for_its_live_views(
             assert wait_for(lambda bus=bus: bus.refused_publishes == 1), topic
         finally:
             bus.close()
+
+
+def test_an_anonymous_client_cannot_open_a_gate(
+    secure_broker: SecureBroker, listen: Listen
+) -> None:
+    """Issue 14, High 3: the shipped config let an anonymous `open` reach a turnstile."""
+    commands = gate_topic(SITE, "north-1", GateChannel.COMMAND)
+    gate = listen(secure_broker.url("north-1"), commands)
+    anonymous = MqttBus(
+        parse_broker_url(f"mqtt://127.0.0.1:{secure_broker.broker.port}"),
+        client_id=f"test-anonymous-{uuid7().hex[:8]}",
+        subscriptions=((commands, 1),),
+    )
+    with pytest.raises(BusError, match="did not accept us: Not authorized"):
+        anonymous.connect()
+    central, _ = client(secure_broker.url("central"), "central")
+    try:
+        central.publish(commands, b"barrier")
+        assert drain_until(gate.messages, commands) == [commands]  # the barrier, nothing else
+    finally:
+        central.close()
