@@ -78,6 +78,8 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         snapshots=snapshots,
         on_decision=lambda decision, _passage: print(decision_line(decision), file=out, flush=True),
     )
+    # The central side saw a gap in this gate's numbering: send what is waiting now.
+    agent.on_sync.append(uplink.resend_unanswered)
     agent.fallback = LocalDecider(
         snapshots,
         clock=clock,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
@@ -16,8 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import Clock, SystemClock
 from kernel.codes import CodeChecker, KeyRing, Verifier
+from schemas.messages import Command
 from schemas.policy import Policy
+from schemas.topics import GateChannel, gate_topic
 from services.audit.chain import seal_all
+from services.central.gaps import CHECK_INTERVAL_S, GapTracker
 from services.central.processor import BatchProcessor
 from services.central.settings import CentralSettings
 from services.central.worker import CentralWorker, Periodic
@@ -87,6 +91,20 @@ def policy_refresher(
     return refresh
 
 
+def sync_sender(worker: CentralWorker) -> Callable[[str, str], None]:
+    """Send a gate the ``sync`` command: it re-sends every passage not answered yet."""
+
+    def send(gate: str, reason: str) -> None:
+        command = Command(
+            command_id=uuid.uuid4(), site=worker.site, gate=gate, command="sync",
+            issued_by="central", reason=reason, ts=worker.clock.now(),
+        )  # fmt: skip
+        topic = gate_topic(worker.site, gate, GateChannel.COMMAND)
+        worker.bus.publish(topic, command.model_dump_json().encode(), qos=1)
+
+    return send
+
+
 def build_worker(
     settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
 ) -> CentralWorker:
@@ -133,6 +151,11 @@ def build_worker(
             lambda: seal_all(sessions=sessions, now=clock_now),
         )
     )
+    gaps = GapTracker(
+        sessions=sessions, site=settings.site, clock=worker.clock, send_sync=sync_sender(worker)
+    )
+    worker.after_batch.append(lambda result: gaps.observe(result.numbered))
+    worker.periodic.append(Periodic("check passage numbering", CHECK_INTERVAL_S, gaps.check))
     return worker
 
 

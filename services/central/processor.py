@@ -91,6 +91,8 @@ class BatchResult:
     duplicates: int = 0
     rejected: int = 0
     cases_opened: int = 0
+    # (gate, stream, n) of the batch's numbered passages, for the gap check (central/gaps.py)
+    numbered: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 class RetryBatchError(Exception):
@@ -324,6 +326,7 @@ class BatchProcessor:
                 topic = gate_topic(rejection.site, rejection.gate, GateChannel.DECISION)
                 result.outgoing.append(Outgoing(topic, decision.model_dump_json().encode()))
         result.decided = len(inserted)
+        result.numbered = [(p.gate, p.seq.stream, p.seq.n) for p in passages if p.seq is not None]
         result.duplicates = len(passages) - len(inserted)
         result.rejected = len(rejections)
         return result
@@ -587,4 +590,6 @@ class BatchProcessor:
             sensor=passage.temperature.sensor if passage.temperature else None,
             kind=kind,
             grant_id=grant_id,
+            seq_stream=passage.seq.stream if passage.seq else None,
+            seq_n=passage.seq.n if passage.seq else None,
         )

@@ -23,7 +23,7 @@ from kernel.clock import Clock
 from schemas.messages import PolicyAnnouncement
 from schemas.policy import Policy
 from schemas.topics import GateChannel, SiteChannel, gate_filter, shared, site_topic
-from services.central.processor import BatchProcessor, Incoming
+from services.central.processor import BatchProcessor, BatchResult, Incoming
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ class CentralWorker:
         # Resources to release after the last batch (the database engine).
         self.on_stop: list[Callable[[], None]] = []
         self.periodic: list[Periodic] = []
+        # Told of each batch once it is committed and answered (the gap check).
+        self.after_batch: list[Callable[[BatchResult], None]] = []
         self.batches = 0
         self.passages = 0
         # Held while a batch is in hand, so retiring never ends the session mid-batch.
@@ -230,5 +232,7 @@ class CentralWorker:
                 self.bus.ack(message.mid, message.qos)
         self.batches += 1
         self.passages += len(batch)
+        for hook in self.after_batch:
+            hook(result)
         if result.rejected:
             log.warning("batch: %d rejected message(s) kept with their reason", result.rejected)

@@ -216,6 +216,7 @@ class HotPath:
             "recheck_of": str(r.recheck_of) if r.recheck_of else None, "case_id": r.case_id,
             "passage_json": r.passage_json, "decision_json": r.decision_json,
             "sensor": r.sensor, "kind": r.kind, "grant_id": r.grant_id,
+            "seq_stream": r.seq_stream, "seq_n": r.seq_n,
         }  # fmt: skip
         return (
             write(values[c.name]) if write and values[c.name] is not None else values[c.name]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -49,6 +51,10 @@ class PersonRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+_NUMBERED_ONLY: dict[str, Any] = {"sqlite_where": text("seq_n IS NOT NULL"),
+                                  "postgresql_where": text("seq_n IS NOT NULL")}  # fmt: skip
+
+
 class EntryRow(Base):
     __tablename__ = "entries"
     __table_args__ = (
@@ -61,6 +67,7 @@ class EntryRow(Base):
             sqlite_where=text("grant_id IS NOT NULL"),
             postgresql_where=text("grant_id IS NOT NULL"),
         ),
+        Index("ix_entries_seq", "site", "gate", "seq_stream", "seq_n", **_NUMBERED_ONLY),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -87,6 +94,35 @@ class EntryRow(Base):
     sensor: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(32))
     grant_id: Mapped[str | None] = mapped_column(String(40))
+    seq_stream: Mapped[str | None] = mapped_column(String(32))  # Passage.seq: its place in
+    seq_n: Mapped[int | None] = mapped_column(BigInteger)  # the gate's numbering
+
+
+class PassageStreamRow(Base):
+    """How far a gate's numbering is checked: each n <= checked_to arrived or is a gap."""
+
+    __tablename__ = "passage_streams"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gate: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(32), primary_key=True)
+    checked_to: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PassageGapRow(Base):
+    """A passage the centre never received (its number is missing), until it arrives."""
+
+    __tablename__ = "passage_gaps"
+    __table_args__ = (UniqueConstraint("site", "gate", "stream", "n"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(32))
+    gate: Mapped[str] = mapped_column(String(32))
+    stream: Mapped[str] = mapped_column(String(32))
+    n: Mapped[int] = mapped_column(BigInteger)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class RejectedMessageRow(Base):

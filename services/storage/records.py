@@ -30,6 +30,8 @@ class EntryRecord:
     sensor: str | None = None  # the thermometer, from the passage
     kind: str | None = None  # the person's kind then, or "visitor" / "pass"
     grant_id: str | None = None  # the appointment or pass that identified them
+    seq_stream: str | None = None  # Passage.seq, when the gate numbers its passages
+    seq_n: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
