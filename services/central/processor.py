@@ -42,6 +42,7 @@ from schemas.policy import Policy
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
 from services.appointments.facts import ApprovedAppointment, approved_appointments
 from services.central.intake import Rejection, read_passage
+from services.central.reject_budget import RejectBudget
 from services.passes.facts import (
     ExitRecord,
     UsablePass,
@@ -194,8 +195,10 @@ class BatchProcessor:
         policy: Policy,
         verify: CodeVerifier,
         hash_plain_id: Callable[[str], str] | None = None,
+        reject_budget: RejectBudget | None = None,
     ) -> None:
         self.site = site
+        self.reject_budget = reject_budget or RejectBudget()
         self.engine = engine
         self._connection: Connection | None = None
         self.policy = policy
@@ -297,6 +300,8 @@ class BatchProcessor:
             if wanted and len(repo.mark_codes_used(session=session, rows=wanted)) != len(wanted):
                 raise RetryBatchError
             for message, rejection in rejections:
+                if not self.reject_budget.keep(message.topic, len(message.payload)):
+                    continue  # over this gate's budget: answered and counted, not stored
                 repo.record_rejected(
                     session=session,
                     topic=message.topic,

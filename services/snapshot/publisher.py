@@ -3,8 +3,12 @@
 Gates make themselves known through their retained status, which also says
 which snapshot they hold.  A gate that holds what it was sent last gets only the
 changes (a delta, not retained); any other gets the full snapshot, retained.
-Every ``check_interval_s`` (and at once when a gate shows up holding something
-else) the publisher reads the site's data, cuts each
+Statuses are coalesced per gate: the network thread only keeps each gate's
+newest one (no parsing there), and the publisher reads them between rounds, so a
+gate that floods its status topic costs one parse per round, not one per
+message, and wakes at most one round per ``MIN_ROUND_GAP_S`` (issue 14, Low).
+Every ``check_interval_s`` (and within a second when a gate shows up holding
+something else) the publisher reads the site's data, cuts each
 known gate's snapshot and publishes it, retained, when its content changed, when
 the gate holds a different one (a ``sync`` command makes the gate republish its
 status), or when it was last published ``refresh_s`` ago: ``built_at`` then says
@@ -44,6 +48,10 @@ CONTENT_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 """``built_at`` is set to this when comparing contents: only the data counts."""
 REPUBLISH_MIN_S = 5.0
 """A gate that keeps reporting another snapshot is sent it again at most this often."""
+MIN_ROUND_GAP_S = 1.0
+"""A status wakes a round at most this long after the previous one began."""
+MAX_STATUS_BYTES = 64 * 1024
+"""A gate status is a few hundred bytes; a larger one is ignored unread."""
 
 
 @dataclass(slots=True)
@@ -75,6 +83,9 @@ class SnapshotPublisher:
         self.refresh_s = refresh_s
         self.published_count = 0
         self.invalid_statuses = 0
+        self.rounds = 0
+        # Each gate topic's newest status, unparsed, until the publisher thread takes it.
+        self._arrived: dict[str, bytes] = {}
         self._holding: dict[str, str | None] = {}  # gate -> checksum it says it holds
         self._published: dict[str, _Published] = {}
         self._sent: dict[str, GateSnapshot] = {}  # what each gate was last sent, for deltas
@@ -108,30 +119,59 @@ class SnapshotPublisher:
             return sorted(self._holding)
 
     def _on_status(self, message: InboundMessage) -> None:
-        try:
-            status = GateStatus.model_validate_json(message.payload)
-            topic = parse(message.topic)
-        except (ValidationError, ValueError):
+        """Paho's thread: keep the newest status of the topic and wake the publisher."""
+        if len(message.payload) > MAX_STATUS_BYTES:
             self.invalid_statuses += 1
-            log.warning("invalid gate status on %s (%d bytes)", message.topic, len(message.payload))
             return
-        if getattr(topic, "gate", None) != status.gate or not status.online:
-            return
-        held = status.snapshot.checksum if status.snapshot else None
         with self._lock:
-            known = self._published.get(status.gate)
-            self._holding[status.gate] = held
-        if known is None or held != known.checksum:
-            self._wake.set()
+            self._arrived[message.topic] = message.payload
+        self._wake.set()
+
+    def _take_statuses(self) -> bool:
+        """Read the statuses that arrived since the last round; True if one needs a round."""
+        with self._lock:
+            arrived, self._arrived = self._arrived, {}
+        needed = False
+        for topic_text, payload in arrived.items():
+            try:
+                status = GateStatus.model_validate_json(payload)
+                topic = parse(topic_text)
+            except (ValidationError, ValueError):
+                self.invalid_statuses += 1
+                log.warning("invalid gate status on %s (%d bytes)", topic_text, len(payload))
+                continue
+            if getattr(topic, "gate", None) != status.gate or not status.online:
+                continue
+            held = status.snapshot.checksum if status.snapshot else None
+            with self._lock:
+                known = self._published.get(status.gate)
+                self._holding[status.gate] = held
+            needed = needed or known is None or held != known.checksum
+        return needed
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            started = time.monotonic()
             try:
+                self._take_statuses()
                 self.publish_round()
             except Exception:  # the database may be down: try again next round
                 log.exception("snapshot round failed")
-            self._wake.wait(self.check_interval_s)
+            self._wait_for_work(started)
+
+    def _wait_for_work(self, started: float) -> None:
+        """Until the check interval is over, or a status needs a round (not sooner than the gap)."""
+        deadline = started + self.check_interval_s
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._wake.wait(left):
+                return
             self._wake.clear()
+            # Coalesce: whatever else arrives before the gap is over is read in one go.
+            if self._stop.wait(max(0.0, started + MIN_ROUND_GAP_S - time.monotonic())):
+                return
+            if self._take_statuses():
+                return
 
     def publish_round(self) -> int:
         """Publish what needs publishing now; returns how many snapshots were sent."""
@@ -139,6 +179,7 @@ class SnapshotPublisher:
             holding = dict(self._holding)
         if not holding:
             return 0
+        self.rounds += 1
         now = self.clock.now()
         with self.sessions() as session:
             data = read_site(session=session, site=self.site, now=now)
