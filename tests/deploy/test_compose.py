@@ -79,10 +79,6 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return result
 
 
-def option(argv: list[str], name: str) -> str:
-    return argv[argv.index(name) + 1]
-
-
 def test_compose_file_follows_the_compose_specification(compose: dict[str, Any]) -> None:
     schema = json.loads(COMPOSE_SCHEMA.read_text(encoding="utf-8"))
     errors = [
@@ -118,7 +114,8 @@ def test_broker_accounts_match_the_gates_file(
 ) -> None:
     roles = {a.user: a for a in load_inventory(GATES)}
     urls = {
-        name: option(services(compose)[name]["command"], "--broker") for name in ("central", "web")
+        name: services(compose)[name]["environment"]["CAMPUSGATE_MQTT__URL"]
+        for name in ("central", "web")
     }
     gate_toml = tomllib.loads(compose["configs"]["gate-north-1"]["content"])
     urls["gate"] = gate_toml["mqtt"]["url"]
@@ -137,7 +134,7 @@ def test_broker_accounts_match_the_gates_file(
 def test_database_urls_match_postgres(compose: dict[str, Any]) -> None:
     postgres = services(compose)["postgres"]["environment"]
     for name in ("migrate", "central", "web"):
-        url = option(services(compose)[name]["command"], "--db")
+        url = services(compose)[name]["environment"]["CAMPUSGATE_DB__URL"]
         prefix = f"postgresql+psycopg://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}"
         assert url == f"{prefix}@postgres:5432/{postgres['POSTGRES_DB']}", name
 
