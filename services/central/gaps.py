@@ -46,6 +46,8 @@ SCAN_LIMIT = 5000
 MAX_JUMP = 100_000
 """More missing numbers in a row than this is no loss but a broken numbering: logged only."""
 MAX_REASON_CHARS = 200
+OPEN_GAPS_LOOK_S = 5.0
+"""With no gap open or found here, another worker's gaps are looked at this often."""
 
 Numbered = tuple[str, str, int]  # gate, stream, n
 SendSync = Callable[[str, str], None]  # gate, reason
@@ -111,6 +113,8 @@ class GapTracker:
         self._dirty: set[tuple[str, str]] = set()
         self._holes: dict[tuple[str, str], dict[int, float]] = {}  # n -> first seen
         self._asked: dict[str, float] = {}
+        self._open_seen = False
+        self._next_look = -math.inf
         self.gaps_found = 0
         self.gaps_filled = 0
         self.syncs_sent = 0
@@ -125,6 +129,8 @@ class GapTracker:
         now, mono = self.clock.now(), self.monotonic()
         keys = sorted(self._dirty)
         self._dirty.clear()
+        if not keys and not self._open_seen and mono < self._next_look:
+            return  # the common case: nothing numbered arrived, no gap open
         recorded: dict[str, list[int]] = {}
         with self.sessions() as session, session.begin():
             for gate, stream in keys:
@@ -138,8 +144,13 @@ class GapTracker:
                         "asking the gate to send them again",
                         gate, len(found), stream, describe(found),
                     )  # fmt: skip
-            filled = gap_store.mark_filled(session=session, site=self.site, now=now)
-            still_open = gap_store.open_gaps(session=session, site=self.site)
+            filled: list[tuple[str, str, int]] = []
+            still_open: dict[str, list[int]] = {}
+            if recorded or self._open_seen or mono >= self._next_look:
+                filled = gap_store.mark_filled(session=session, site=self.site, now=now)
+                still_open = gap_store.open_gaps(session=session, site=self.site)
+                self._open_seen = bool(still_open)
+                self._next_look = mono + OPEN_GAPS_LOOK_S
         self.gaps_found += sum(len(found) for found in recorded.values())
         self.gaps_filled += len(filled)
         for gate, stream, n in filled:
