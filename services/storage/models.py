@@ -311,6 +311,11 @@ class RetentionRunRow(Base):
     cutoff: Mapped[datetime] = mapped_column(UtcDateTime)
     entries_affected: Mapped[int] = mapped_column(Integer)
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
+    # The entry chain's head when the run began (it may touch only entries sealed up to
+    # there) and the run's own link in the chain of runs (services/audit/runs.py).
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    run_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ReportRunRow(Base):
