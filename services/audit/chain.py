@@ -318,7 +318,7 @@ def verify(
 
 def _check_entry(report: VerifyReport, row: Any, retention: _Retention) -> None:
     if row.e_id is None:
-        if retention.purged(row.entry_ts, row.seq):
+        if retention.purged(row.sealed_at, row.seq):
             report.purged_by_retention += 1
             retention.excused[row.event_id] = (row.entry_id, row.seq)
         else:
@@ -335,7 +335,7 @@ def _check_entry(report: VerifyReport, row: Any, retention: _Retention) -> None:
             detail="entry changed after it was sealed (decision, time, gate or reasons)",
         ))  # fmt: skip
     if personal_hash(entry) != row.personal_hash:
-        if is_anonymised(entry) and retention.anonymised(row.entry_ts, row.seq):
+        if is_anonymised(entry) and retention.anonymised(row.sealed_at, row.seq):
             report.anonymised += 1
         else:
             report.problems.append(Problem(

@@ -1,4 +1,4 @@
-"""The retention job: entries older than N days are purged or anonymised, and it is logged.
+"""The retention job: entries received over N days ago are purged or anonymised, and logged.
 
 * Only sealed entries are touched (sealed up to the chain head the run is pinned
   to; :mod:`services.audit.runs`), so the hash chain already holds their
@@ -74,15 +74,22 @@ def run_retention(
     # Only entries sealed up to this head are touched; the run is pinned to it.
     head = chain_head(session=session)
     connection = session.connection()
-    old = ENTRIES.c.ts < cutoff
+    # Age counts from receipt, never from the gate's clock: a passage dated 1970 is
+    # not purged minutes after it arrived, nor one dated 9999 kept for ever.  Sealing
+    # follows receipt within a second, and the chain keeps ``sealed_at`` for entries
+    # retention removed, so verify applies the same rule to what is gone.
+    old = ENTRIES.c.received_at < cutoff
     sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head.seq)
+    sealed_before_cutoff = exists().where(
+        CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head.seq, CHAIN.c.sealed_at < cutoff
+    )
     kept = connection.execute(
         select(func.count()).select_from(ENTRIES).where(old, ENTRIES.c.case_id.is_not(None))
     ).scalar_one()
     unsealed = connection.execute(
         select(func.count()).select_from(ENTRIES).where(old, ~sealed)
     ).scalar_one()
-    eligible = (old, ENTRIES.c.case_id.is_(None), sealed)
+    eligible = (sealed_before_cutoff, ENTRIES.c.case_id.is_(None))
     if mode == "purge":
         entries = connection.execute(delete(ENTRIES).where(*eligible)).rowcount
     else:

@@ -51,6 +51,8 @@ def history(engine: Engine, campus: Campus, processor: BatchProcessor) -> dict[s
             processor, [passage(SITE, campus.code(who, now=when), ts=when, **extra)], when
         )
         events[label] = str(decision.event_id)
+        # The central worker seals within a second of receipt.
+        seal_all(sessions=lambda: Session(engine), now=lambda w=when: w + timedelta(seconds=2))
     with Session(engine) as session, session.begin():
         request_appointment(
             session=session,
@@ -324,3 +326,27 @@ def test_cli_retention(
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(RetentionRunRow)) == 1
     assert main(["audit", "verify", "--db", db_url]) == 0
+
+
+def test_age_counts_from_receipt_not_from_the_gates_clock(
+    engine: Engine, campus: Campus, processor: BatchProcessor
+) -> None:
+    """A gate dating passages 1970 or 9999 neither gets them purged early nor kept for ever."""
+    dated = {}
+    for label, received, ts, who in [
+        ("1970", RECENT, datetime(1970, 1, 2, tzinfo=UTC), campus.people[0].person_id),
+        ("9999", OLD, datetime(9999, 1, 1, tzinfo=UTC), campus.people[2].person_id),
+    ]:
+        (decision,) = decide_batch(
+            processor, [passage(SITE, campus.code(who, now=received), ts=ts)], received
+        )
+        dated[label] = str(decision.event_id)
+        seal_all(sessions=lambda: Session(engine), now=lambda r=received: r + timedelta(seconds=2))
+    with Session(engine) as session, session.begin():
+        result = run_retention(session=session, days=30, mode="purge", now=NOW, actor="dpo")
+    assert result.entries == 1
+    assert entry(engine, dated["1970"]) is not None
+    assert entry(engine, dated["9999"]) is None
+    report = verify_now(engine)
+    assert report.ok, report.problems
+    assert report.purged_by_retention == 1
