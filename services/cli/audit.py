@@ -315,7 +315,7 @@ def run_verify(args: argparse.Namespace) -> int:
         anchors.append((int(seq), digest))
     bar = ProgressBar("verifying") if wants_progress(args.progress) else None
     with session_scope(args, write=False) as session:
-        report = verify(session=session, anchors=anchors, progress=bar)
+        report = verify(session=session, anchors=anchors, progress=bar, now=now())
         log_action(
             session,
             at=now(),
@@ -334,6 +334,9 @@ def run_verify(args: argparse.Namespace) -> int:
         f"{report.unsealed_tail} not sealed yet; head {head}"
     )
     for problem in report.problems:
+        if problem.entry_id is None and problem.seq is None:
+            print(f"TAMPERED {problem.kind}: {problem.detail}")
+            continue
         where = (
             f"entry {problem.entry_id}" if problem.entry_id is not None else f"seq {problem.seq}"
         )

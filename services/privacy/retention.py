@@ -1,6 +1,7 @@
-"""The retention job: entries older than N days are purged or anonymised, and it is logged.
+"""The retention job: entries received over N days ago are purged or anonymised, and logged.
 
-* Only sealed entries are touched, so the hash chain already holds their
+* Only sealed entries are touched (sealed up to the chain head the run is pinned
+  to; :mod:`services.audit.runs`), so the hash chain already holds their
   hashes: ``audit verify`` excuses a purged entry by the retention run whose
   cutoff covers it, and checks an anonymised entry against its public hash
   (gate, time, decision, reasons, temperature stay; person, payload and answer
@@ -26,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import ConfigError
 from kernel.masking import mask_name
-from services.audit.chain import ANONYMISED
+from services.audit.chain import ANONYMISED, chain_head
+from services.audit.runs import MIN_RETENTION_DAYS, seal_run
 from services.storage.audit_log import log_action
 from services.storage.models import (
     AppointmentRow,
@@ -39,7 +41,6 @@ from services.storage.models import (
 )
 
 Mode = Literal["purge", "anonymise"]
-MIN_DAYS = 1
 ENTRIES: Table = EntryRow.__table__  # type: ignore[assignment]
 CHAIN: Table = EntryChainRow.__table__  # type: ignore[assignment]
 
@@ -62,21 +63,33 @@ class RetentionResult(BaseModel):
 def run_retention(
     *, session: Session, days: int, mode: Mode, now: datetime, actor: str
 ) -> RetentionResult:
-    if days < MIN_DAYS:
-        raise ConfigError(f"keep at least {MIN_DAYS} day of entries")
+    if days < MIN_RETENTION_DAYS:
+        raise ConfigError(
+            f"保留天数至少为 {MIN_RETENTION_DAYS} 天 / keep at least {MIN_RETENTION_DAYS} days of "
+            "entries: contact tracing looks back two incubation periods"
+        )
     if mode not in ("purge", "anonymise"):
         raise ConfigError(f"unknown retention mode {mode!r} (purge or anonymise)")
     cutoff = now - timedelta(days=days)
+    # Only entries sealed up to this head are touched; the run is pinned to it.
+    head = chain_head(session=session)
     connection = session.connection()
-    old = ENTRIES.c.ts < cutoff
-    sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id)
+    # Age counts from receipt, never from the gate's clock: a passage dated 1970 is
+    # not purged minutes after it arrived, nor one dated 9999 kept for ever.  Sealing
+    # follows receipt within a second, and the chain keeps ``sealed_at`` for entries
+    # retention removed, so verify applies the same rule to what is gone.
+    old = ENTRIES.c.received_at < cutoff
+    sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head.seq)
+    sealed_before_cutoff = exists().where(
+        CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head.seq, CHAIN.c.sealed_at < cutoff
+    )
     kept = connection.execute(
         select(func.count()).select_from(ENTRIES).where(old, ENTRIES.c.case_id.is_not(None))
     ).scalar_one()
     unsealed = connection.execute(
         select(func.count()).select_from(ENTRIES).where(old, ~sealed)
     ).scalar_one()
-    eligible = (old, ENTRIES.c.case_id.is_(None), sealed)
+    eligible = (sealed_before_cutoff, ENTRIES.c.case_id.is_(None))
     if mode == "purge":
         entries = connection.execute(delete(ENTRIES).where(*eligible)).rowcount
     else:
@@ -123,6 +136,7 @@ def run_retention(
     )
     session.add(run)
     session.flush()
+    seal_run(session, run, chain_seq=head.seq, chain_hash=head.chain_hash)
     log_action(
         session,
         at=now,

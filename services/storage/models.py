@@ -347,6 +347,10 @@ class RetentionRunRow(Base):
     cutoff: Mapped[datetime] = mapped_column(UtcDateTime)
     entries_affected: Mapped[int] = mapped_column(Integer)
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
+    # Chain head the run was pinned to, and its own link (services/audit/runs.py).
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    run_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ReportRunRow(Base):
