@@ -11,7 +11,8 @@ announced size, checks the checksum, then parses and swaps it in whole; anything
 else is rejected and the old snapshot stays (never half applied).
 
 The snapshot carries the site's key set: the public keys in force, the
-retirement time of those whose retirement is scheduled, and the set's version.
+retirement time of those whose retirement is scheduled, the keys retired for
+good, and the set's version.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ KeyId = Annotated[str, Field(max_length=32)]
 PublicKeyText = Annotated[str, Field(max_length=64)]
 SignatureText = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{86}$")]
 Signatures = Annotated[dict[KeyId, SignatureText], Field(max_length=MAX_SIGNATURES)]
+RetiredKeys = Annotated[list[KeyId], Field(max_length=1000)]
 Signer = Callable[[bytes], dict[str, str]]
 """What is signed -> kid -> base64url Ed25519 signature."""
 
@@ -73,6 +75,8 @@ class GateSnapshot(WireModel):
     keys: dict[KeyId, PublicKeyText]
     # When keys whose retirement is scheduled stop verifying (offline too).
     key_retires: dict[KeyId, Timestamp] = Field(default_factory=dict)
+    # Keys retired for good: never trusted again, whatever a gate was configured with.
+    keys_retired: RetiredKeys = Field(default_factory=list)
     keys_version: Annotated[int, Field(ge=0)] = 0
     persons: list[SnapshotPerson]
     used_codes: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
@@ -96,6 +100,7 @@ class SnapshotDelta(WireModel):
     policy: Policy
     keys: dict[KeyId, PublicKeyText]
     key_retires: dict[KeyId, Timestamp] = Field(default_factory=dict)
+    keys_retired: RetiredKeys = Field(default_factory=list)
     keys_version: Annotated[int, Field(ge=0)] = 0
     locked: bool
     # The signatures of the full snapshot the delta makes: the gate keeps that one.
@@ -175,6 +180,7 @@ def diff(old: GateSnapshot, new: GateSnapshot, signer: Signer | None = None) -> 
         policy=new.policy,
         keys=new.keys,
         key_retires=new.key_retires,
+        keys_retired=new.keys_retired,
         keys_version=new.keys_version,
         locked=new.locked,
         result_sigs=_signed(_full_header(new, body_of(new)), signer).sigs,
@@ -214,6 +220,7 @@ def apply(snapshot: GateSnapshot, delta: SnapshotDelta) -> GateSnapshot:
             "policy": delta.policy,
             "keys": delta.keys,
             "key_retires": delta.key_retires,
+            "keys_retired": delta.keys_retired,
             "keys_version": delta.keys_version,
             "locked": delta.locked,
             "persons": sorted(persons.values(), key=lambda p: p.id),

@@ -46,7 +46,9 @@ class Held:
 def _ring_of(snapshot: GateSnapshot) -> KeyRing:
     """The keys a snapshot carries (none if one of them is unreadable)."""
     try:
-        return KeyRing.from_public_keys(snapshot.keys, retires=snapshot.key_retires)
+        return KeyRing.from_public_keys(
+            snapshot.keys, retires=snapshot.key_retires, retired=snapshot.keys_retired
+        )
     except ConfigError:
         return KeyRing({})
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,21 +51,32 @@ def _raw(key: Ed25519PublicKey) -> str:
 
 
 class KeyRing:
-    """Public keys by kid, with scheduled retirements: all a verifier (a gate included) needs."""
+    """Public keys by kid, with scheduled retirements: all a verifier (a gate included) needs.
+
+    ``retired`` names keys retired outright: never trusted again, even where a
+    gate's configuration still lists them (a leaked key is retired that way).
+    """
 
     def __init__(
         self,
         keys: Mapping[str, Ed25519PublicKey],
         *,
         retires: Mapping[str, datetime] | None = None,
+        retired: Iterable[str] = (),
         version: int = 0,
     ) -> None:
-        self._keys = dict(keys)
-        self._retires = {kid: at for kid, at in (retires or {}).items() if kid in self._keys}
+        self.retired = frozenset(retired)
+        self._keys = {kid: key for kid, key in keys.items() if kid not in self.retired}
+        self._retires = dict(retires or {})
         self.version = version
 
     def get(self, kid: str) -> Ed25519PublicKey | None:
         return self._keys.get(kid)
+
+    def retired_by(self, now: datetime) -> list[str]:
+        """Keys no longer usable at ``now``: retired outright, or their retirement has come."""
+        due = {kid for kid, at in self._retires.items() if at <= now}
+        return sorted(self.retired | due)
 
     def retires_at(self, kid: str) -> datetime | None:
         """When the key stops verifying; None: not scheduled."""
@@ -95,14 +106,16 @@ class KeyRing:
         return {
             kid: at
             for kid, at in sorted(self._retires.items())
-            if now is None or self.in_force(kid, now)
+            if kid in self._keys and (now is None or self.in_force(kid, now))
         }
 
     def with_anchors(self, anchors: KeyRing) -> KeyRing:
-        """This ring plus ``anchors`` (configured keys win); retirements known here still apply."""
+        """This ring plus ``anchors`` (configured keys win for a kid both name); a retirement
+        either knows still applies, so a snapshot's retirement outranks the configuration."""
         return KeyRing(
             {**self._keys, **anchors._keys},
             retires={**anchors._retires, **self._retires},
+            retired=self.retired | anchors.retired,
             version=self.version,
         )
 
@@ -112,6 +125,7 @@ class KeyRing:
         keys: Mapping[str, str],
         *,
         retires: Mapping[str, datetime] | None = None,
+        retired: Iterable[str] = (),
         version: int = 0,
     ) -> KeyRing:
         """The ring a gate rebuilds from its snapshot; a bad key is a ConfigError."""
@@ -121,7 +135,7 @@ class KeyRing:
                 ring[kid] = Ed25519PublicKey.from_public_bytes(b64decode(text))
             except (InvalidCode, ValueError, UnsupportedAlgorithm) as exc:
                 raise ConfigError(f"bad public key {kid!r}") from exc
-        return cls(ring, retires=retires, version=version)
+        return cls(ring, retires=retires, retired=retired, version=version)
 
     @classmethod
     def load(cls, directory: Path) -> KeyRing:
@@ -134,8 +148,15 @@ class KeyRing:
                 keys[path.stem] = Ed25519PublicKey.from_public_bytes(raw)
             except (InvalidCode, ValueError, UnsupportedAlgorithm, OSError) as exc:
                 raise ConfigError(f"bad public key file {path}") from exc
+        # ``.retire`` beside a ``.pub``: scheduled; alone: retired outright (its time is a record).
         retires = {path.stem: _read_time(path) for path in directory.glob(f"*{RETIRE_SUFFIX}")}
-        return cls(keys, retires=retires, version=key_set_version(directory))
+        retired = {kid for kid in retires if kid not in keys}
+        return cls(
+            keys,
+            retires={k: at for k, at in retires.items() if k in keys},
+            retired=retired,
+            version=key_set_version(directory),
+        )
 
 
 def _read_time(path: Path) -> datetime:
@@ -256,15 +277,17 @@ def retire_key(directory: Path, kid: str, *, at: datetime | None = None) -> None
     if kid == active_kid(directory):
         raise ConfigError(f"{kid} is the active key; make a new one before retiring it")
     if not (directory / f"{kid}.pub").exists():
-        raise ConfigError(f"no key {kid} in {directory}")
+        retired = (directory / f"{kid}{RETIRE_SUFFIX}").exists()
+        raise ConfigError(
+            f"{kid} is already retired" if retired else f"no key {kid} in {directory}"
+        )
     if at is not None and at.tzinfo is None:
         raise ConfigError("a retirement time needs a time zone")
     (directory / f"{kid}.key").unlink(missing_ok=True)
+    # Outright, the ``.retire`` file stays alone as the record that the key is gone for
+    # good: snapshots list it, so a gate never trusts it again, whatever it was told.
+    when = at if at is not None else datetime.now(UTC)
+    _write_atomically(directory / f"{kid}{RETIRE_SUFFIX}", when.astimezone(UTC).isoformat() + "\n")
     if at is None:
         (directory / f"{kid}.pub").unlink()
-        (directory / f"{kid}{RETIRE_SUFFIX}").unlink(missing_ok=True)
-    else:
-        _write_atomically(
-            directory / f"{kid}{RETIRE_SUFFIX}", at.astimezone(UTC).isoformat() + "\n"
-        )
     _bump_version(directory)

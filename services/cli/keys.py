@@ -18,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     new = actions.add_parser("new", help="make a key pair and make it the active one")
     new.add_argument("--dir", type=Path, default=Path("var/keys"))
+    new.add_argument("--export", type=Path, metavar="DIR", help="then export the public keys")
     new.set_defaults(handler=run_new)
     listing = actions.add_parser("list", help="list keys; * marks the active one")
     listing.add_argument("--dir", type=Path, default=Path("var/keys"))
@@ -30,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     when = retire.add_mutually_exclusive_group()
     when.add_argument("--at", help="ISO time it stops verifying, e.g. 2026-12-31T00:00+08:00")
     when.add_argument("--in", dest="after", help="or after this long: 30m, 12h, 7d")
+    retire.add_argument("--export", type=Path, metavar="DIR", help="then export the public keys")
     retire.set_defaults(handler=run_retire)
     export = actions.add_parser(
         "export", help="copy the public keys in force to a gate's site_keys_dir"
@@ -47,7 +49,17 @@ def run_new(args: argparse.Namespace) -> int:
     print(key.kid)  # alone on stdout: scripts read it
     print(f"key set version {key_set_version(args.dir)}: in force everywhere within seconds",
           file=sys.stderr)  # fmt: skip
+    _export(args)
     return 0
+
+
+def _export(args: argparse.Namespace) -> None:
+    """``--export DIR``: the public keys in force, for gates' site_keys_dir."""
+    if args.export is not None:
+        from kernel.codes.keys import export_public_keys
+
+        kids = export_public_keys(args.dir, args.export)
+        print(f"public keys {', '.join(kids)} in {args.export}", file=sys.stderr)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -66,6 +78,8 @@ def run_list(args: argparse.Namespace) -> int:
         if retires is not None:
             note = f"  {'retired' if retires <= now else 'retires'} {retires.isoformat()}"
         print(f"{'*' if kid == active else ' '} {kid}{note}")
+    for kid in sorted(ring.retired):
+        print(f"  {kid}  retired for good")
     return 0
 
 
@@ -97,6 +111,7 @@ def run_retire(args: argparse.Namespace) -> int:
         print(f"retired {args.kid}: its codes stop verifying within seconds")
     else:
         print(f"retiring {args.kid}: its codes verify until {at}")
+    _export(args)
     return 0
 
 

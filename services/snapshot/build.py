@@ -107,6 +107,7 @@ def snapshot_for(
         policy=policy,
         keys=keyring.public_keys(now),
         key_retires=keyring.retirements(now),
+        keys_retired=keyring.retired_by(now),
         keys_version=keyring.version,
         persons=[p for p, gates in data.persons if gates is None or gate in gates],
         used_codes=data.used_codes,

@@ -28,7 +28,8 @@ def snapshot(keys: Path, version: int, **changes: object) -> GateSnapshot:
     fields: dict[str, object] = {
         "site": "main", "gate": GATE, "version": version, "built_at": NOW,
         "policy": Policy(site="main"), "keys": ring.public_keys(NOW),
-        "key_retires": ring.retirements(NOW), "keys_version": ring.version, "persons": [ALICE],
+        "key_retires": ring.retirements(NOW), "keys_retired": ring.retired_by(NOW),
+        "keys_version": ring.version, "persons": [ALICE],
     }  # fmt: skip
     fields.update(changes)
     return GateSnapshot.model_validate(fields)
@@ -104,6 +105,27 @@ def test_a_retirement_in_the_held_snapshot_outranks_the_configured_key(tmp_path:
     assert not store.install(stolen)
     assert store.current is not None
     assert store.current.snapshot.version == 1
+
+
+def test_a_key_retired_outright_is_never_trusted_again_though_configured(
+    tmp_path: Path,
+) -> None:
+    keys, anchors, clock = tmp_path / "keys", tmp_path / "anchors", FixedClock(NOW)
+    first = new_key(keys, now=NOW)
+    export_public_keys(keys, anchors)  # installed with the first key only
+    store = gate_store(tmp_path / "snap.bin", anchors, clock)
+    assert store.install(signed_by(keys, snapshot(keys, 1)))
+    new_key(keys, now=NOW)
+    assert store.install(signed_by(keys, snapshot(keys, 2)))
+    retire_key(keys, first.kid)  # leaked: retired at once
+    retired = snapshot(keys, 3)
+    assert retired.keys_retired == [first.kid]
+    assert store.install(signed_by(keys, retired))
+    stolen = encode(snapshot(keys, 4, persons=[]), snapshot_signer([first]))[0]
+    assert not store.install(stolen)
+    assert "none of them a key this gate trusts" in store.last_error
+    assert store.current is not None
+    assert store.current.snapshot.version == 3
 
 
 def test_the_offline_decider_ends_a_keys_codes_at_its_scheduled_retirement(
