@@ -217,7 +217,7 @@ def measure_load(
         "--broker", broker_url,
         "--thermometer", f"serial://{simulator.link}?protocol=gy-mcu90614&offset=2.5",
         "--camera", str(frames), "--camera-fps", str(LOAD_FPS), "--camera-loop",
-        "--relay", "none",
+        "--relay", "none", "--site-keys", str(workdir / "keys"),
     ]  # fmt: skip
     writer = threading.Thread(target=stream, daemon=True)
     with (workdir / "gate-load.log").open("wb") as log:
