@@ -25,6 +25,7 @@ from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
+from kernel.codes.keys import KeyRing
 from schemas.messages import Decision
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,13 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         outbox,
         forward_rate=settings.forward_rate,
     )
-    snapshots = SnapshotStore(settings.snapshot_path, site=settings.site, gate=settings.gate)
+    snapshots = SnapshotStore(
+        settings.snapshot_path,
+        site=settings.site,
+        gate=settings.gate,
+        trusted=KeyRing.load(settings.site_keys_dir) if settings.site_keys_dir else KeyRing({}),
+        clock=clock,
+    )
     agent = GateAgent(
         lane,
         inbox=inbox,

@@ -73,6 +73,9 @@ class GateSettings(BaseSettings):
     # The whitelist snapshot for offline decisions, and how old it may get offline.
     snapshot_path: Path = Path("var/gate-snapshot.bin")
     max_offline_age_h: Annotated[float, Field(gt=0, le=24 * 30)] = 12.0
+    # The site's public keys (``<kid>.pub``, ``campusgate keys export``): a snapshot must be
+    # signed by one of them, or by a key the snapshot held carries.  None: every one refused.
+    site_keys_dir: Path | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kernel.errors import CampusgateError
+from kernel.files import create_private_file
 from schemas.messages import Passage, PassageSeq
 
 BUSY_TIMEOUT_MS = 5_000
@@ -46,7 +47,7 @@ class Outbox:
         self.path = path
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(path)  # passages name people: 0600, and so its WAL
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode=WAL")

@@ -71,6 +71,16 @@ class SnapshotFacts:
         return self._locked
 
 
+def snapshot_verifier(snapshot: GateSnapshot | None) -> Verifier:
+    """Codes checked offline with the snapshot's key set (retirements included) and site."""
+    if snapshot is None:
+        return Verifier(KeyRing({}))
+    keys = KeyRing.from_public_keys(
+        snapshot.keys, retires=snapshot.key_retires, version=snapshot.keys_version
+    )
+    return Verifier(keys, site=snapshot.site)
+
+
 class LocalDecider:
     def __init__(
         self,
@@ -136,7 +146,6 @@ class LocalDecider:
     ) -> tuple[SnapshotFacts, Verifier]:
         cached = self._facts_for
         if cached is None or cached[0] != checksum:
-            keys = KeyRing.from_public_keys(snapshot.keys) if snapshot else KeyRing({})
-            cached = (checksum, SnapshotFacts(snapshot, False), Verifier(keys))
+            cached = (checksum, SnapshotFacts(snapshot, False), snapshot_verifier(snapshot))
             self._facts_for = cached
         return cached[1], cached[2]

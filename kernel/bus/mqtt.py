@@ -33,6 +33,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from kernel.errors import BusError, ConfigError
+from kernel.redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -87,21 +88,23 @@ def parse_broker_url(url: str) -> BrokerAddress:
     """``mqtt://[user:pass@]host[:port]`` or ``mqtts://...[?cafile=/path/ca.pem]`` (TLS)."""
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-        raise ConfigError(f"broker URL must start with mqtt:// or mqtts://, got {url!r}")
+        raise ConfigError(
+            f"broker URL must start with mqtt:// or mqtts://, got {redact_url(url)!r}"
+        )
     tls = parts.scheme in ("mqtts", "ssl")
     if not parts.hostname:
-        raise ConfigError(f"broker URL has no host: {url!r}")
+        raise ConfigError(f"broker URL has no host: {redact_url(url)!r}")
     try:
         port = parts.port or (DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
     except ValueError as exc:
-        raise ConfigError(f"broker URL has a bad port: {url!r}") from exc
+        raise ConfigError(f"broker URL has a bad port: {redact_url(url)!r}") from exc
     query = parse_qs(parts.query, keep_blank_values=True)
     unknown = sorted(set(query) - {CA_FILE_PARAM})
     if unknown:
-        raise ConfigError(f"broker URL has unknown parameters {unknown}: {url!r}")
+        raise ConfigError(f"broker URL has unknown parameters {unknown}: {redact_url(url)!r}")
     ca_files = query.get(CA_FILE_PARAM, [])
     if ca_files and (not tls or len(ca_files) > 1 or not ca_files[0]):
-        raise ConfigError(f"{CA_FILE_PARAM}= needs mqtts:// and one path: {url!r}")
+        raise ConfigError(f"{CA_FILE_PARAM}= needs mqtts:// and one path: {redact_url(url)!r}")
     return BrokerAddress(
         host=parts.hostname,
         port=port,

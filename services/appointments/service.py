@@ -226,8 +226,8 @@ def approve(
     if row.valid_until <= now:
         raise Refused(f"appointment {appointment_id}'s window is already over")
     code, jti, expires = issue_grant_code(
-        key, subject=row.appointment_id, typ="visitor", valid_until=row.valid_until, now=now,
-        once=row.once,
+        key, site=row.site, subject=row.appointment_id, typ="visitor",
+        valid_until=row.valid_until, now=now, once=row.once,
     )  # fmt: skip
     row.status = "approved"
     row.decided_by, row.decided_at, row.decision_note = by, now, note

@@ -106,7 +106,12 @@ def _codes(
     passage: dict[str, Any], decided_at: datetime, keyring: KeyRing | None
 ) -> list[CodeSeen]:
     seen: list[CodeSeen] = []
-    verifier = Verifier(keyring) if keyring is not None else None
+    site = passage.get("site")
+    verifier = (
+        Verifier(keyring, site=site if isinstance(site, str) else None)
+        if keyring is not None
+        else None
+    )
     for credential in passage.get("credentials", []):
         kind = credential.get("kind", "?")
         data = credential.get("data", "")

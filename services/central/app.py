@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import Clock, SystemClock
-from kernel.codes import CodeChecker, KeyRing, Verifier
+from kernel.codes import KEYS_RELOAD_S, CodeChecker, KeyRing, LiveKeys, Verifier
+from kernel.redact import redact_url
 from schemas.messages import Command
 from schemas.policy import Policy
 from schemas.topics import GateChannel, gate_topic
@@ -37,8 +38,18 @@ log = logging.getLogger(__name__)
 SIGNAL_CHECK_S = 0.5
 
 
-def code_verifier(keyring: KeyRing) -> CodeChecker:
-    return CodeChecker(Verifier(keyring))
+def code_verifier(keyring: KeyRing, *, site: str | None = None) -> CodeChecker:
+    return CodeChecker(Verifier(keyring, site=site))
+
+
+def key_reloader(keys: LiveKeys, codes: CodeChecker) -> Callable[[], None]:
+    """A periodic task: a key made or retired since the last look is in force from now on."""
+
+    def reload() -> None:
+        if keys.reload():
+            codes.use_keys(keys.ring)
+
+    return reload
 
 
 def policy_in_force(
@@ -118,7 +129,8 @@ def build_worker(
         from_file=settings.policy_file is not None,
         now=clock.now(),
     )
-    codes = code_verifier(KeyRing.load(settings.keys_dir))
+    keys = LiveKeys(settings.keys_dir)
+    codes = code_verifier(keys.ring, site=settings.site)
     processor = BatchProcessor(
         site=settings.site,
         engine=engine,
@@ -144,6 +156,7 @@ def build_worker(
             policy_refresher(sessions, worker, processor),
         )
     )
+    worker.periodic.append(Periodic("reload keys", KEYS_RELOAD_S, key_reloader(keys, codes)))
     worker.periodic.append(
         Periodic(
             "seal entry chain",
@@ -169,7 +182,7 @@ def build_snapshot_publisher(
         site=settings.site,
         sessions=sessionmaker(engine, expire_on_commit=False, class_=Session),
         policy=policy or load_policy(settings.policy_file, site=settings.site),
-        keyring=KeyRing.load(settings.keys_dir),
+        keys=LiveKeys(settings.keys_dir, signing=True),
         clock=clock or SystemClock(),
     )
 
@@ -206,7 +219,7 @@ def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -
         "central worker %s serving site %s on %s",
         settings.worker_id,
         settings.site,
-        settings.mqtt.url,
+        redact_url(settings.mqtt.url),
     )
     # Wait in short steps, not for good: a signal handler runs only when this
     # thread runs Python, and a SIGTERM taken by another thread (or landing just

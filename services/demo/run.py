@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
 from kernel.codes import SigningKey, issue_code, new_key
+from kernel.redact import redact_url
 from schemas.messages import Command, Decision, Direction, FeverAlert
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
 from services.appointments.service import (
@@ -266,7 +267,10 @@ def run_demo(
         web_url = stack.enter_context(_web(broker_url, db_url, base / "keys")) if web else None
 
         colour = out.isatty() and not headless
-        print(f"campusgate demo: broker {broker_url}, database {db_url}", file=out)
+        print(
+            f"campusgate demo: broker {redact_url(broker_url)}, database {redact_url(db_url)}",
+            file=out,
+        )
         print(
             f"roster: {imported} people; {len(visitors)} visitors with approved appointments; "
             f"gates: {', '.join(f'{g} ({d})' for g, d in GATES)}",
@@ -279,7 +283,7 @@ def run_demo(
         print("Ctrl-C stops the demo." if duration_s is None else "", file=out, flush=True)
 
         def issue(subject: str, typ: str, ttl: timedelta, at: datetime) -> str:
-            return issue_code(key, subject=subject, typ=typ, ttl=ttl, now=at)
+            return issue_code(key, subject=subject, typ=typ, ttl=ttl, now=at, site=SITE)
 
         flow = Flow(
             people, [(name, code) for _, name, code in visitors], issue, random.Random(seed)

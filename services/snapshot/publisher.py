@@ -15,6 +15,10 @@ status), or when it was last published ``refresh_s`` ago: ``built_at`` then says
 how fresh it is, which is what an offline gate's staleness is counted from.
 It also keeps the site's PolicyAnnouncement (retained) up to date with the data
 version and a checksum over the gates' snapshots.
+
+Every envelope is signed with the site's private keys (:mod:`kernel.codes.snapshots`);
+the key directory is looked at again every round, so a key made or retired goes
+out to the gates with the next round (the snapshot's content changed).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 from kernel.clock import Clock
-from kernel.codes.keys import KeyRing
+from kernel.codes.reload import LiveKeys
+from kernel.codes.snapshots import snapshot_signer
 from schemas.messages import GateStatus, PolicyAnnouncement
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, diff, encode, encode_delta
@@ -69,7 +74,7 @@ class SnapshotPublisher:
         site: str,
         sessions: sessionmaker[Session],
         policy: Policy,
-        keyring: KeyRing,
+        keys: LiveKeys,
         clock: Clock,
         check_interval_s: float = CHECK_INTERVAL_S,
         refresh_s: float = REFRESH_S,
@@ -77,7 +82,7 @@ class SnapshotPublisher:
         self.site = site
         self.sessions = sessions
         self.policy = policy
-        self.keyring = keyring
+        self.keys = keys
         self.clock = clock
         self.check_interval_s = check_interval_s
         self.refresh_s = refresh_s
@@ -91,6 +96,7 @@ class SnapshotPublisher:
         self._sent: dict[str, GateSnapshot] = {}  # what each gate was last sent, for deltas
         self.deltas_sent = 0
         self._site_hash = ""
+        self._unsigned_warned = False
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -187,9 +193,14 @@ class SnapshotPublisher:
             self.policy = stored_policy(session=session, site=self.site) or self.policy
         sent = 0
         checksums: list[str] = []
+        keyring = self.keys.current()
+        if not self.keys.signers and not self._unsigned_warned:
+            log.error("no private key in %s: gates refuse unsigned snapshots", self.keys.directory)
+        self._unsigned_warned = not self.keys.signers
+        signer = snapshot_signer(self.keys.signers)
         for gate, held in sorted(holding.items()):
             snapshot = snapshot_for(
-                data, site=self.site, gate=gate, policy=self.policy, keyring=self.keyring, now=now
+                data, site=self.site, gate=gate, policy=self.policy, keyring=keyring, now=now
             )
             content = hashlib.sha256(
                 snapshot.model_copy(update={"built_at": CONTENT_EPOCH}).model_dump_json().encode()
@@ -209,14 +220,14 @@ class SnapshotPublisher:
             in_step = last is not None and previous is not None and held == last.checksum
             if in_step and last is not None and last.content != content and previous is not None:
                 # The gate holds what we sent last: the changes are enough.
-                delta = diff(previous, snapshot)
-                envelope, checksum = encode_delta(delta), delta.sha256
+                delta = diff(previous, snapshot, signer)
+                envelope, checksum = encode_delta(delta, signer), delta.sha256
                 topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT_DELTA)
                 self.bus.publish(topic, envelope, qos=1)
                 kind = f"delta (+{len(delta.upsert)} -{len(delta.remove)} people)"
                 self.deltas_sent += 1
             else:
-                envelope, checksum = encode(snapshot)
+                envelope, checksum = encode(snapshot, signer)
                 topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT)
                 self.bus.publish(topic, envelope, qos=1, retain=True)
                 kind = f"full ({len(snapshot.persons)} people)"

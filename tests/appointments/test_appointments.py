@@ -189,7 +189,12 @@ def test_refused_and_cancelled_visitors_are_denied(
     assert (shown.status, shown.decided_by) == ("refused", "prof-wang")
     # No code was issued; one signed by hand for the refused appointment is still refused.
     forged = issue_code(
-        campus.key, subject=refused_id, typ="visitor", ttl=timedelta(hours=1), now=NOW
+        campus.key,
+        subject=refused_id,
+        typ="visitor",
+        ttl=timedelta(hours=1),
+        now=NOW,
+        site="main",
     )
     cancelled_id, code = approved_code(engine, campus)
     with Session(engine) as session, session.begin():

@@ -100,7 +100,7 @@ def test_approved_appointment_admits_at_its_gate_and_time_only(
         ).code
         refuse(session=session, appointment_id=refused, by="prof-li", now=now, reason="no")
     signed_anyway = issue_code(
-        campus.key, subject=refused, typ="visitor", ttl=timedelta(hours=1), now=now
+        campus.key, subject=refused, typ="visitor", ttl=timedelta(hours=1), now=now, site=site
     )
 
     admitted = gate.request(passage(site, code_now))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
-from kernel.codes import KeyRing
+from kernel.codes import LiveKeys
 from schemas.policy import Policy
 from services.broker_admin.local_broker import LocalBroker
 from services.demo.people import roster_csv, synthetic_people
@@ -38,7 +38,7 @@ def publisher(
         site=site,
         sessions=sessionmaker(engine, expire_on_commit=False, class_=Session),
         policy=Policy(site=site, version=7),
-        keyring=KeyRing.load(campus.keys_dir),
+        keys=LiveKeys(campus.keys_dir, signing=True),
         clock=SystemClock(),
         check_interval_s=0.2,
     )
