@@ -22,12 +22,13 @@ from kernel.codes.verify import Verifier, check_code
 from kernel.decision import AppointmentFacts, PassFacts, PersonFacts, decide, worse
 from kernel.decision.facts import CodeStatus
 from kernel.decision.gather import gather_facts
+from kernel.decision.reasons import REASONS, Reason
 from schemas.messages import Decision, Passage
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, SnapshotPerson
 
 DEFAULT_MAX_OFFLINE_AGE = timedelta(hours=12)
-STALE_REASON = "snapshot_stale"
+STALE_REASON = Reason.SNAPSHOT_STALE
 
 
 def person_facts(person: SnapshotPerson) -> PersonFacts:
@@ -119,8 +120,8 @@ class LocalDecider:
         if self.stale(now):
             decision = decision.model_copy(
                 update={
-                    "decision": worse(decision.decision, "deny"),
-                    "reasons": [*decision.reasons, STALE_REASON],
+                    "decision": worse(decision.decision, REASONS[STALE_REASON].outcome),
+                    "reasons": [*decision.reasons, STALE_REASON.value],
                 }
             )
         if decision.decision == "admit":

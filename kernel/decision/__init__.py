@@ -9,8 +9,10 @@ from kernel.decision.facts import (
     PassFacts,
     PersonFacts,
 )
+from kernel.decision.reasons import REASONS, Reason
 
 __all__ = [
+    "REASONS",
     "SEVERITY",
     "AppointmentFacts",
     "CodeFacts",
@@ -18,6 +20,7 @@ __all__ = [
     "Facts",
     "PassFacts",
     "PersonFacts",
+    "Reason",
     "decide",
     "worse",
 ]

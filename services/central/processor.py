@@ -35,6 +35,7 @@ from kernel.decision import (
 )
 from kernel.decision.facts import Facts
 from kernel.decision.gather import gather_facts
+from kernel.decision.reasons import Reason
 from kernel.masking import mask_id_number
 from schemas.ids import uuid7
 from schemas.messages import Decision, DecisionPerson, FeverAlert, Passage
@@ -317,7 +318,7 @@ class BatchProcessor:
                     event_id=rejection.event_id,
                     gate=rejection.gate,
                     decision="deny",
-                    reasons=["malformed"],
+                    reasons=[Reason.MALFORMED.value],
                     policy_version=self.policy.version,
                     decided_at=now,
                 )
@@ -442,10 +443,10 @@ class BatchProcessor:
             if passage.local_decision is not None:
                 decision = decision.model_copy(update={"decided_at": now})
             open_case = facts.person.open_case_id if facts.person else None
-            needs_case = "fever" in decision.reasons or (
-                decision.decision == "isolate" and decision.reasons != ["isolation_pending"]
+            needs_case = Reason.FEVER in decision.reasons or (
+                decision.decision == "isolate" and decision.reasons != [Reason.ISOLATION_PENDING]
             )
-            if open_case is not None and "isolation_pending" in decision.reasons:
+            if open_case is not None and Reason.ISOLATION_PENDING in decision.reasons:
                 # Already under a case: this passage joins it rather than opening another.
                 decision = decision.model_copy(update={"case_id": open_case})
             elif needs_case:
