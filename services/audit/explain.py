@@ -21,11 +21,14 @@ from sqlalchemy.orm import Session
 from kernel.codes import KeyRing, Verifier
 from kernel.codes.format import split
 from kernel.decision.core import SEVERITY
+from kernel.decision.reasons import Reason as ReasonCode
+from kernel.decision.reasons import reason_info
 from kernel.errors import CodeError, ExpiredCode, NotFound, NotYetValidCode
 from kernel.masking import Masker, Role, mask_id_number
 from schemas.policy import Policy
 from services.audit.chain import is_anonymised, personal_hash, public_hash
 from services.audit.queries import ENTRIES, HISTORY_COLUMNS, names_of, view
+from services.audit.why import why
 from services.passes.service import pass_state
 from services.policy.store import stored_policy
 from services.storage.audit_log import log_action
@@ -40,27 +43,11 @@ from services.storage.models import (
     UsedCodeRow,
 )
 
-REASON_OUTCOME = {
-    "gate_closed": "deny",
-    "invalid_code": "deny",
-    "expired_code": "deny",
-    "code_used": "deny",
-    "not_whitelisted": "deny",
-    "not_allowed_here": "deny",
-    "return_not_approved": "deny",
-    "isolation_pending": "isolate",
-    "health_code_missing": "deny",
-    "health_code_yellow": "deny",
-    "health_code_red": "isolate",
-    "test_expired": "deny",
-    "travel_risk": "deny",
-    "no_mask": "deny",
-    "no_temperature": "recheck",
-    "implausible_temperature": "recheck",
-    "fever": "isolate",
-    "quota_exceeded": "deny",
-    "malformed": "deny",
-}
+
+def _outcome(reason: str) -> str:
+    """The outcome a stored reason fires with, from the one catalogue ("?" if unknown)."""
+    info = reason_info(reason)
+    return "?" if info is None else info.outcome
 
 
 class CodeSeen(BaseModel):
@@ -158,81 +145,6 @@ def _codes(
     return seen
 
 
-def _why(reason: str, ctx: dict[str, Any]) -> str:
-    entry, policy, facts = ctx["entry"], ctx["policy"], ctx["facts"]
-    threshold = policy.get("threshold", "37.3 (default)")
-    if reason == "fever":
-        mode = policy.get("screening_here", "hard")
-        return (
-            f"{entry['celsius']} C measured by {entry.get('sensor') or '?'} is at or above "
-            f"the threshold {threshold} C; screening at {entry['gate']} is {mode}"
-        )
-    if reason == "no_temperature":
-        return "the gate sent no temperature reading"
-    if reason == "implausible_temperature":
-        return (
-            f"{entry['celsius']} C is outside the plausible range "
-            f"{policy.get('plausible_min', '34.0')}-{policy.get('plausible_max', '43.0')} C"
-        )
-    if reason == "gate_closed":
-        return f"gate {entry['gate']} was closed (locked down, or closed by the policy's level)"
-    if reason == "not_whitelisted":
-        person, grant = facts.get("person"), facts.get("grant")
-        if person is not None:
-            return (
-                f"{person['person_id']} is in the roster but was not valid then "
-                f"(active now: {person['active']}, valid {person['valid_from']} .. "
-                f"{person['valid_until']})"
-            )
-        if grant is not None:
-            return (
-                f"{grant['id']} ({grant['type']}) did not admit then: status {grant['status']}, "
-                f"window {grant['valid_from']} .. {grant['valid_until']}"
-            )
-        return "no valid code named anyone in the roster, an approved appointment or a pass"
-    if reason == "not_allowed_here":
-        person, grant = facts.get("person"), facts.get("grant")
-        gates = (person or grant or {}).get("gates", "?")
-        return (
-            f"{entry['gate']} is not among the allowed gates ({gates}) or kinds, "
-            "or the pass's uses are spent, or visitors are banned"
-        )
-    if reason == "return_not_approved":
-        person = facts.get("person") or {}
-        return (
-            f"student's return (返校) not approved (now: {person.get('return_approved')}, "
-            f"by {person.get('return_approved_by')})"
-        )
-    if reason == "isolation_pending":
-        return f"the person has an open isolation case {entry.get('case_id')}"
-    if reason == "code_used":
-        used = facts.get("used_codes", [])
-        first = next((u for u in used if u["event_id"] != entry["event_id"]), None)
-        return "a one-time code was presented again" + (
-            f"; it was spent by {first['event_id']} at {first['used_at']}" if first else ""
-        )
-    if reason == "expired_code":
-        return "a code's validity had ended when the passage was decided"
-    if reason == "invalid_code":
-        return (
-            "a code was forged, unreadable or signed by an unknown key, "
-            "or codes of two people were shown"
-        )
-    if reason == "quota_exceeded":
-        exits = facts.get("household_exits_before", [])
-        return f"household {facts.get('household')} had already used its exit quota: " + ", ".join(
-            f"{e['person_id']} at {e['exited_at']}" for e in exits
-        )
-    if reason == "no_mask":
-        return "marked without a mask where masks are required"
-    if reason.startswith("health_code") or reason in ("test_expired", "travel_risk"):
-        required = policy.get("health_code_required")
-        return f"health code rule {reason} (the policy requires a health code: {required})"
-    if reason == "malformed":
-        return "the message failed validation; it is kept in the rejected messages"
-    return reason
-
-
 def explain(
     *,
     session: Session,
@@ -305,7 +217,7 @@ def explain(
         ]
     policy_row = stored_policy(session=session, site=row.site, version=row.policy_version)
     policy = _policy_facts(policy_row, row)
-    if "quota_exceeded" in (row.reasons or "") and facts.get("household"):
+    if ReasonCode.QUOTA_EXCEEDED in (row.reasons or "").split(",") and facts.get("household"):
         window = timedelta(hours=policy.get("exit_window_hours", 48))
         facts["household_exits_before"] = [
             {"person_id": masker.person_id(e.person_id), "exited_at": e.exited_at, "gate": e.gate}
@@ -328,10 +240,7 @@ def explain(
         }
     ctx = {"entry": entry, "policy": policy, "facts": facts}
     reasons = sorted(
-        (
-            Reason(reason=r, outcome=REASON_OUTCOME.get(r, "?"), why=_why(r, ctx))
-            for r in shown.reasons
-        ),
+        (Reason(reason=r, outcome=_outcome(r), why=why(r, ctx)) for r in shown.reasons),
         key=lambda r: -SEVERITY.get(r.outcome, 0),  # type: ignore[call-overload]
     )
     if not reasons:

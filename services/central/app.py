@@ -26,6 +26,7 @@ from services.central.gaps import CHECK_INTERVAL_S, GapTracker
 from services.central.processor import BatchProcessor
 from services.central.settings import CentralSettings
 from services.central.worker import CentralWorker, Periodic
+from services.policy.announce import PolicyAnnouncer
 from services.policy.file import load_policy
 from services.policy.service import seed_policy
 from services.policy.store import stored_policy
@@ -173,9 +174,17 @@ def build_worker(
 
 
 def build_snapshot_publisher(
-    settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
+    settings: CentralSettings,
+    *,
+    clock: Clock | None = None,
+    policy: Policy | None = None,
+    announcer: PolicyAnnouncer | None = None,
 ) -> SnapshotPublisher:
-    """The publisher of the gates' whitelist snapshots (offline decisions)."""
+    """The publisher of the gates' whitelist snapshots (offline decisions).
+
+    Give it the worker's ``announcer`` when both run in one process: the policy
+    topic then has one writer that knows both the policy and the snapshots.
+    """
     engine = make_engine(settings.db.url)
     return SnapshotPublisher(
         address=parse_broker_url(settings.mqtt.url),
@@ -184,6 +193,7 @@ def build_snapshot_publisher(
         policy=policy or load_policy(settings.policy_file, site=settings.site),
         keys=LiveKeys(settings.keys_dir, signing=True),
         clock=clock or SystemClock(),
+        announcer=announcer,
     )
 
 
@@ -213,7 +223,7 @@ def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     worker.start()
-    snapshots = build_snapshot_publisher(settings, policy=worker.policy)
+    snapshots = build_snapshot_publisher(settings, policy=worker.policy, announcer=worker.announcer)
     snapshots.start()
     log.info(
         "central worker %s serving site %s on %s",

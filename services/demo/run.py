@@ -240,7 +240,9 @@ def run_demo(
         worker = build_worker(settings)
         worker.start()
         stack.callback(worker.stop)
-        snapshots = build_snapshot_publisher(settings, policy=worker.policy)
+        snapshots = build_snapshot_publisher(
+            settings, policy=worker.policy, announcer=worker.announcer
+        )
         snapshots.start()
         stack.callback(snapshots.stop)
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Integer, Table, and_, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from kernel.decision.reasons import Reason
 from kernel.localtime import day_bounds
 from schemas.policy import DEFAULT_THRESHOLD
 from services.audit.chain import chain_head
@@ -229,7 +230,7 @@ def _thermometers(session: Session, site: str, start: datetime, end: datetime) -
             )
         )
         for event_id, sensor, version, reasons in rows:
-            if "fever" not in (reasons or "").split(","):
+            if Reason.FEVER not in (reasons or "").split(","):
                 continue
             figures = per[sensor or "(none)"]
             figures[0] += 1
@@ -333,7 +334,7 @@ def daily_report(
         hour = min(23, max(0, int(row.hour)))  # a 25-hour day folds its extra hour in
         hours[hour][row.decision] = hours[hour].get(row.decision, 0) + n
         listed = [r for r in (row.reasons or "").split(",") if r]
-        if "fever" in listed:
+        if Reason.FEVER in listed:
             fevers += n
         if row.decision == "deny":
             denials += n

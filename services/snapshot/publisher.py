@@ -13,8 +13,8 @@ known gate's snapshot and publishes it, retained, when its content changed, when
 the gate holds a different one (a ``sync`` command makes the gate republish its
 status), or when it was last published ``refresh_s`` ago: ``built_at`` then says
 how fresh it is, which is what an offline gate's staleness is counted from.
-It also keeps the site's PolicyAnnouncement (retained) up to date with the data
-version and a checksum over the gates' snapshots.
+It also tells the site's :class:`~services.policy.announce.PolicyAnnouncer` the
+data version and a checksum over the gates' snapshots, and has it announce them.
 
 Every envelope is signed with the site's private keys (:mod:`kernel.codes.snapshots`);
 the key directory is looked at again every round, so a key made or retired goes
@@ -38,10 +38,11 @@ from kernel.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 from kernel.clock import Clock
 from kernel.codes.reload import LiveKeys
 from kernel.codes.snapshots import snapshot_signer
-from schemas.messages import GateStatus, PolicyAnnouncement
+from schemas.messages import GateStatus
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, diff, encode, encode_delta
-from schemas.topics import GateChannel, SiteChannel, gate_filter, gate_topic, parse, site_topic
+from schemas.topics import GateChannel, gate_filter, gate_topic, parse
+from services.policy.announce import PolicyAnnouncer
 from services.policy.store import stored_policy
 from services.snapshot.build import read_site, snapshot_for
 
@@ -78,11 +79,13 @@ class SnapshotPublisher:
         clock: Clock,
         check_interval_s: float = CHECK_INTERVAL_S,
         refresh_s: float = REFRESH_S,
+        announcer: PolicyAnnouncer | None = None,
     ) -> None:
         self.site = site
         self.sessions = sessions
         self.policy = policy
         self.keys = keys
+        self.announcer = announcer or PolicyAnnouncer(site, policy)
         self.clock = clock
         self.check_interval_s = check_interval_s
         self.refresh_s = refresh_s
@@ -239,17 +242,14 @@ class SnapshotPublisher:
                 "snapshot %d for gate %s: %s, %d bytes", snapshot.version, gate, kind, len(envelope)
             )
         self.published_count += sent
+        self._announce(data.version, checksums, now)
+        return sent
+
+    def _announce(self, version: int, checksums: list[str], now: datetime) -> None:
+        """Have the site's announcer tell the gates, when the snapshots' contents changed."""
         site_hash = hashlib.sha256("".join(checksums).encode()).hexdigest()
         if site_hash != self._site_hash:
             self._site_hash = site_hash
-            announcement = PolicyAnnouncement(
-                site=self.site,
-                version=self.policy.version,
-                threshold=self.policy.threshold,
-                snapshot_version=data.version,
-                snapshot_hash=site_hash,
-                published_at=now,
-            )
-            topic = site_topic(self.site, SiteChannel.POLICY)
-            self.bus.publish(topic, announcement.model_dump_json().encode(), qos=1, retain=True)
-        return sent
+            self.announcer.adopt(self.policy)
+            self.announcer.snapshots_cut(version, site_hash)
+            self.announcer.announce(self.bus, now)

@@ -43,3 +43,15 @@ class CaseRecord:
     person_id: str | None
     celsius: Decimal | None
     opened_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExitRecord:
+    """An admitted exit counted against a household's quota."""
+
+    event_id: str
+    site: str
+    household: str
+    person_id: str
+    gate: str
+    exited_at: datetime

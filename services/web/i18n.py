@@ -2,12 +2,15 @@
 
 ``t(lang, key, **values)`` looks a key up and formats it; a missing key shows
 the key itself, so a gap is visible, never a crash.  Pages hand the whole
-catalogue of the user's language to their scripts for live rows.
+catalogue of the user's language to their scripts for live rows.  The words for
+decision reasons are not kept here: they are the reason catalogue's own.
 """
 
 from __future__ import annotations
 
 from typing import Literal, get_args
+
+from kernel.decision.reasons import REASONS
 
 Lang = Literal["zh-CN", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -55,25 +58,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "decision.recheck": ("复测", "RECHECK"),
     "decision.deny": ("禁止通行", "DENY"),
     "decision.isolate": ("隔离观察", "ISOLATE"),
-    "reason.gate_closed": ("校门已封闭", "gate closed"),
-    "reason.invalid_code": ("无效码", "invalid code"),
-    "reason.expired_code": ("码已过期", "code expired"),
-    "reason.code_used": ("码已使用", "code already used"),
-    "reason.not_whitelisted": ("不在白名单", "not on the whitelist"),
-    "reason.not_allowed_here": ("此门不允许通行", "not allowed at this gate"),
-    "reason.return_not_approved": ("未获返校审批", "return not approved"),
-    "reason.isolation_pending": ("隔离观察中", "under isolation observation"),
-    "reason.health_code_missing": ("缺少健康码", "health code missing"),
-    "reason.health_code_yellow": ("健康码黄码", "health code yellow"),
-    "reason.health_code_red": ("健康码红码", "health code red"),
-    "reason.test_expired": ("核酸检测过期", "nucleic-acid test expired"),
-    "reason.travel_risk": ("途经风险地区", "travel through a risk area"),
-    "reason.no_mask": ("未佩戴口罩", "no mask"),
-    "reason.quota_exceeded": ("超出出行限额", "exit quota exceeded"),
-    "reason.no_temperature": ("未测体温", "no temperature"),
-    "reason.implausible_temperature": ("体温读数异常", "implausible temperature"),
-    "reason.fever": ("发热", "fever"),
-    "reason.malformed": ("报文无效", "malformed message"),
+    # Reason labels come from the one catalogue (kernel.decision.reasons).
+    **{f"reason.{code.value}": (info.zh, info.en) for code, info in REASONS.items()},
     "kind.student": ("学生", "student"),
     "kind.staff": ("教职工", "staff"),
     "kind.family": ("家属", "family"),

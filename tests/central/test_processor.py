@@ -13,14 +13,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from kernel.codes import KeyRing
-from schemas.messages import Decision, FeverAlert
+from schemas.messages import Credential, Decision, FeverAlert, Passage
 from schemas.policy import Policy
 from schemas.topics import GateChannel, gate_topic
 from services.central.app import code_verifier
 from services.central.processor import BatchProcessor, Incoming
 from services.storage import repository as repo
 from services.storage.engine import make_engine
-from services.storage.models import EntryRow
+from services.storage.models import EntryRow, UsedCodeRow
 from tests.central.test_service import passage
 from tests.fixtures.campus import Campus, make_campus
 
@@ -147,3 +147,24 @@ def test_garbage_is_kept_and_good_passages_still_decided(
     result = processor.process(batch, datetime.now(UTC))
     assert result.rejected == len(garbage)
     assert [d.event_id for d in _decisions(result.outgoing)][-1] == good.event_id
+
+
+def test_a_one_time_code_shown_twice_in_one_passage_is_spent_once(
+    processor: BatchProcessor, campus: Campus, engine: Engine
+) -> None:
+    """It made the batch look like a lost race, and the worker retried it for ever."""
+    code = campus.code(campus.people[4].person_id, once=True)
+    twice = passage(SITE, code).model_copy(
+        update={"credentials": [Credential(kind="qr", data=code)] * 2}
+    )
+
+    def answer(p: Passage) -> Decision:
+        message = Incoming(TOPIC, p.model_dump_json().encode())
+        (decision,) = _decisions(processor.process([message], datetime.now(UTC)).outgoing)
+        return decision
+
+    assert answer(twice).decision == "admit"
+    reused = answer(passage(SITE, code))
+    assert "code_used" in reused.reasons
+    with Session(engine) as session:
+        assert session.scalars(select(UsedCodeRow.event_id)).all() == [str(twice.event_id)]

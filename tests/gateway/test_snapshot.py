@@ -199,6 +199,20 @@ def test_a_one_time_code_admits_once_offline(tmp_path: Path, key: SigningKey) ->
     assert gate.decide(once) == ("deny", ["code_used", "not_whitelisted"])  # as centrally
 
 
+def test_offline_a_one_time_code_is_spent_by_entering_only_as_centrally(
+    tmp_path: Path, key: SigningKey
+) -> None:
+    gate = Offline(tmp_path, key, person("2021001"), person("2021002", open_case_id="C-1"))
+    once = gate.code("2021001", once=True)
+    out = _passage(once).model_copy(update={"direction": "out"})
+    assert gate.decider.decide(out).decision == "admit"  # leaving spends nothing
+    assert gate.decide(once) == ("admit", [])
+    assert gate.decider.decide(out).decision == "admit"  # its holder may still leave
+    assert gate.decide(once) == ("deny", ["code_used", "not_whitelisted"])
+    under_case = gate.decider.decide(_passage(gate.code("2021002")))
+    assert (under_case.decision, under_case.case_id) == ("isolate", "C-1")  # joins its case
+
+
 def test_a_stale_snapshot_admits_nobody_but_fevers_still_isolate(
     tmp_path: Path, key: SigningKey
 ) -> None:
