@@ -107,7 +107,7 @@ def measure_latency(
             str(simulator.link),
             protocol="lu90614",
             sensor="ir-0",
-            clock=clock.now,
+            clock=clock,
             on_event=inbox.thermometer_sink,
         ),
         readers=(camera,),

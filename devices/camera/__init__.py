@@ -25,8 +25,6 @@ from devices.camera.codes import (
     CodeReader,
     Cooldown,
     DecodedCode,
-    Health,
-    HealthState,
     ReaderError,
     Scan,
 )
@@ -37,8 +35,6 @@ __all__ = [
     "CodeReader",
     "Cooldown",
     "DecodedCode",
-    "Health",
-    "HealthState",
     "ReaderError",
     "Scan",
 ]

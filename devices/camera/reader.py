@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 
 from devices.camera.codes import (
     SCAN_COOLDOWN_S,
-    Clock,
     CodeDecoder,
-    Health,
     ReaderCore,
     ReaderError,
     Scan,
 )
 from devices.camera.sources import FrameSource, SourceEnded, SourceError
+from devices.health import Health
+from kernel.clock import Monotonic
 
 if TYPE_CHECKING:
     from devices.camera.codes import Frame
@@ -50,7 +50,7 @@ class CameraReader:
         name: str = "camera",
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         backoff: tuple[float, float] = (REOPEN_BACKOFF_S, REOPEN_BACKOFF_MAX_S),
     ) -> None:
         self.name = name

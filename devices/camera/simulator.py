@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from devices.camera.codes import SCAN_COOLDOWN_S, Clock, CodeDecoder, Scan
+from devices.camera.codes import SCAN_COOLDOWN_S, CodeDecoder, Scan
 from devices.camera.decoders import make_decoder
 from devices.camera.reader import REOPEN_BACKOFF_MAX_S, REOPEN_BACKOFF_S, CameraReader
 from devices.camera.scene import Perturbation, Symbology, render
 from devices.camera.sources import Pacer, SourceError
+from kernel.clock import Monotonic
 
 if TYPE_CHECKING:
     from devices.camera.codes import Frame
@@ -109,7 +110,7 @@ class SimulatedCamera(CameraReader):
         color: bool = False,
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         backoff: tuple[float, float] = (REOPEN_BACKOFF_S, REOPEN_BACKOFF_MAX_S),
     ) -> None:
         self.scene = SimulatedSource(fps=fps, seed=seed, color=color)

@@ -15,8 +15,9 @@ import time
 
 import serial
 
+from devices.health import Health, HealthState
 from devices.relay.frames import RELAY_MAX, RELAY_MIN, command_frame
-from devices.relay.turnstile import PULSE_S, Health, HealthState, RelayError, check_pulse
+from devices.relay.turnstile import PULSE_S, RelayError, check_pulse
 
 log = logging.getLogger(__name__)
 

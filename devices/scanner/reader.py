@@ -21,8 +21,10 @@ from typing import IO
 
 import serial
 
-from devices.camera.codes import SCAN_COOLDOWN_S, Clock, Health, ReaderCore, ReaderError, Scan
+from devices.camera.codes import SCAN_COOLDOWN_S, ReaderCore, ReaderError, Scan
+from devices.health import Health
 from devices.scanner.lines import Line, LineParser, Rejected
+from kernel.clock import Monotonic
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class _LineReader:
         name: str,
         on_scan: Callable[[Scan], None] | None,
         cooldown: float,
-        clock: Clock,
+        clock: Monotonic,
         backoff: tuple[float, float],
     ) -> None:
         self.name = name
@@ -174,7 +176,7 @@ class SerialScanner(_LineReader):
         name: str = "scanner",
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         backoff: tuple[float, float] = (REOPEN_BACKOFF_S, REOPEN_BACKOFF_MAX_S),
     ) -> None:
         super().__init__(
@@ -226,7 +228,7 @@ class StreamScanner(_LineReader):
         name: str = "wedge",
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
     ) -> None:
         super().__init__(
             name=name,
@@ -274,7 +276,7 @@ class SimulatedScanner(StreamScanner):
         name: str = "scanner-sim",
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
     ) -> None:
         read_fd, self._write_fd = os.pipe()
         super().__init__(

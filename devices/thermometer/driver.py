@@ -12,12 +12,13 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from datetime import datetime
 
 import serial
 
+from devices.health import Health
 from devices.thermometer.frames import Event, Fault
 from devices.thermometer.registry import make_parser
+from kernel.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class SerialThermometer:
         *,
         protocol: str,
         sensor: str,
-        clock: Callable[[], datetime],
+        clock: Clock,
         baudrate: int | None = None,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
@@ -44,7 +45,7 @@ class SerialThermometer:
         self.clock = clock
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._emit = on_event or self.events.put
-        self._state = ("starting", "not connected yet")
+        self._state: Health = ("fault", "not connected yet")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -54,7 +55,7 @@ class SerialThermometer:
         )
         self._thread.start()
 
-    def health(self) -> tuple[str, str]:
+    def health(self) -> Health:
         return self._state
 
     def close(self) -> None:
@@ -84,10 +85,10 @@ class SerialThermometer:
                     while not self._stop.is_set():
                         data = port.read(READ_CHUNK)
                         if data:
-                            for event in self.parser.feed(data, self.clock()):
+                            for event in self.parser.feed(data, self.clock.now()):
                                 self._emit(event)
             except (serial.SerialException, OSError) as exc:
                 # Unplugged: say so in the gate status and try again with backoff.
                 self._state = ("fault", f"disconnected: {exc}")
-                self._emit(Fault("garbage", f"port lost: {exc}", self.clock()))
+                self._emit(Fault("garbage", f"port lost: {exc}", self.clock.now()))
                 log.warning("thermometer %s disconnected: %s", self.url, exc)

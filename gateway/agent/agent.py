@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Literal, Protocol
 
 from devices.camera.codes import CodeReader
+from devices.health import Health, worst
 from devices.relay.turnstile import PULSE_S, Turnstile
 from devices.thermometer.frames import Fault
 from devices.thermometer.frames import Reading as RawReading
@@ -47,14 +48,14 @@ from gateway.agent.events import (
     SnapshotArrived,
     ThermometerSaw,
 )
-from gateway.agent.status import FrameRate, ThermometerCounters, device_health, worst
+from gateway.agent.status import FrameRate, ThermometerCounters, device_health
 from gateway.agent.uplink import Uplink
 from gateway.outbox.store import OutboxError
 from gateway.pairing import Paired, Pairer
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_THRESHOLD_C, DEFAULT_WINDOW_S
 from gateway.snapshot.store import SnapshotStore
 from gateway.vehicle import VehicleGroup
-from kernel.clock import Clock
+from kernel.clock import Clock, Monotonic
 from kernel.errors import BusError
 from schemas.ids import uuid7
 from schemas.messages import (
@@ -92,7 +93,7 @@ class Thermometer(Protocol):
 
     def start(self) -> None: ...
 
-    def health(self) -> tuple[str, str]: ...
+    def health(self) -> Health: ...
 
     def close(self) -> None: ...
 
@@ -173,7 +174,7 @@ class GateAgent:
         thermometer: Thermometer | None = None,
         readers: tuple[CodeReader, ...] = (),
         clock: Clock,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Monotonic = time.monotonic,
         fallback: Fallback | None = None,
         snapshots: SnapshotStore | None = None,
         on_decision: DecisionListener | None = None,
@@ -217,7 +218,7 @@ class GateAgent:
         self._last_ambient: Decimal | None = None
         self._last_status_at = float("-inf")
         self._last_health_check = float("-inf")
-        self._last_health: dict[str, tuple[str, str]] = {}
+        self._last_health: dict[str, Health] = {}
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._closed = False
@@ -618,8 +619,8 @@ class GateAgent:
 
     # -- status ----------------------------------------------------------------------
 
-    def _device_states(self) -> dict[str, tuple[str, str]]:
-        states: dict[str, tuple[str, str]] = {}
+    def _device_states(self) -> dict[str, Health]:
+        states: dict[str, Health] = {}
         if self.thermometer is not None:
             states[self.config.thermometer_name] = worst(
                 self.thermometer.health(), self.screening.state()
@@ -634,7 +635,7 @@ class GateAgent:
             states["snapshot"] = self._snapshot_health()
         return states
 
-    def _snapshot_health(self) -> tuple[str, str]:
+    def _snapshot_health(self) -> Health:
         store = self.snapshots
         assert store is not None
         if store.current is None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +21,7 @@ from devices.relay.turnstile import Turnstile
 from devices.thermometer.driver import SerialThermometer
 from devices.thermometer.frames import Event
 from devices.thermometer.registry import PARSERS
+from kernel.clock import Clock
 from kernel.errors import ConfigError
 
 NONE = "none"
@@ -66,7 +66,7 @@ def _decimal(spec: SerialSpec, name: str) -> Decimal | None:
 def make_thermometer(
     url: str,
     *,
-    clock: Callable[[], datetime],
+    clock: Clock,
     on_event: Callable[[Event], None],
 ) -> tuple[SerialThermometer | None, Decimal | None]:
     """The thermometer driver and its surface->body offset (``offset=``), or (None, None)."""

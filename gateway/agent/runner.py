@@ -36,7 +36,7 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
     clock = SystemClock()
     inbox = Inbox()
     thermometer, offset = make_thermometer(
-        settings.thermometer, clock=clock.now, on_event=inbox.thermometer_sink
+        settings.thermometer, clock=clock, on_event=inbox.thermometer_sink
     )
     readers = make_readers(
         camera=settings.camera,

@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
 
+from devices.health import Health
 from schemas.messages import MAX_TEXT, DeviceHealth
-
-DeviceState = Literal["ok", "degraded", "fault", "absent"]
-SEVERITY: dict[str, int] = {"ok": 0, "absent": 0, "degraded": 1, "fault": 2}
-
-
-class HasHealth(Protocol):
-    def health(self) -> tuple[str, str]: ...
-
-
-def _state(value: str) -> DeviceState:
-    if value in ("ok", "degraded", "fault", "absent"):
-        return value  # type: ignore[return-value]
-    # A driver still starting (or in a state we do not know) is not ok yet.
-    return "fault"
-
-
-def worst(*healths: tuple[str, str]) -> tuple[DeviceState, str]:
-    """The most severe of several (state, detail) pairs, details of the worst joined."""
-    top = max(SEVERITY.get(_state(state), 2) for state, _ in healths)
-    chosen = [(s, d) for s, d in healths if SEVERITY.get(_state(s), 2) == top]
-    detail = "; ".join(d for _, d in chosen if d)
-    return _state(chosen[0][0]), detail
 
 
 def device_health(
-    health: tuple[str, str],
+    health: Health,
     *,
     counters: dict[str, int] | None = None,
     metrics: dict[str, float] | None = None,
 ) -> DeviceHealth:
     state, detail = health
     return DeviceHealth(
-        state=_state(state),
+        state=state,
         detail=detail[:MAX_TEXT],
         counters=counters or {},
         metrics=metrics or {},

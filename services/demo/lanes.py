@@ -99,7 +99,7 @@ def start_lane(
             str(thermometer.link),
             protocol="lu90614",
             sensor=f"ir-{gate}",
-            clock=clock.now,
+            clock=clock,
             on_event=inbox.thermometer_sink,
         ),
         readers=(camera,),
