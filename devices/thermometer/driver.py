@@ -1,4 +1,7 @@
-"""Thermometer driver over pyserial: reads on its own thread, reconnects after unplugging.
+"""The thermometer driver over pyserial: reads on its own thread, reconnects after unplugging.
+
+It is the :class:`~devices.thermometer.contract.Thermometer` of every supported module;
+the protocol name picks the frame parser (:mod:`.registry`).
 
 The port is anything ``serial.serial_for_url`` opens (a device path, a pty,
 ``loop://``, ``socket://``).  Readings and faults go to the
@@ -12,6 +15,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 
 import serial
 
@@ -38,8 +42,10 @@ class SerialThermometer:
         clock: Clock,
         baudrate: int | None = None,
         on_event: Callable[[Event], None] | None = None,
+        surface_offset: Decimal | None = None,
     ) -> None:
         self.url = url
+        self.surface_offset = surface_offset
         self.parser = make_parser(protocol, sensor)
         self.baudrate = baudrate or self.parser.baudrate
         self.clock = clock
@@ -66,7 +72,11 @@ class SerialThermometer:
     def _open(self) -> serial.SerialBase:
         port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=READ_TIMEOUT_S)
         if self.parser.start_command:
-            port.write(self.parser.start_command)
+            try:
+                port.write(self.parser.start_command)
+            except BaseException:
+                port.close()  # the port opened but the module is gone again: do not leak it
+                raise
         return port
 
     def _run(self) -> None:

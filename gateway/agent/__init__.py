@@ -5,5 +5,4 @@
 - :mod:`.status`    device health and counters -> the retained ``GateStatus``
 - :mod:`.agent`     ``GateAgent``: the single-threaded event loop of one lane
 - :mod:`.settings`  ``GateSettings``: TOML file, environment, command line
-- :mod:`.devices`   devices built from the settings' URLs
 """

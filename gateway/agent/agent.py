@@ -30,9 +30,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from devices.camera.codes import CodeReader
+from devices.code_reader.contract import CodeReader
 from devices.health import Health, worst
 from devices.relay.turnstile import PULSE_S, Turnstile
+from devices.thermometer.contract import Thermometer
 from devices.thermometer.frames import Fault
 from devices.thermometer.frames import Reading as RawReading
 from devices.thermometer.screening import BodyConverter, ScreeningHealth, body_reading
@@ -86,16 +87,6 @@ HANDHELD_SENSOR = "handheld"
 MAX_LOOP_WAIT_S = 1.0
 CONNECT_RETRY_S = 2.0
 """A gate that started without its broker tries to connect this often."""
-
-
-class Thermometer(Protocol):
-    """What the agent needs of a thermometer driver (events arrive on the inbox)."""
-
-    def start(self) -> None: ...
-
-    def health(self) -> Health: ...
-
-    def close(self) -> None: ...
 
 
 class Fallback(Protocol):

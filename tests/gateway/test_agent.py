@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from devices.camera.codes import Scan
+from devices.code_reader.contract import Scan
 from devices.thermometer.frames import Fault
 from devices.thermometer.frames import Reading as RawReading
 from gateway.agent.agent import GateAgent, LaneConfig

@@ -1,7 +1,7 @@
 """Barcode scanners that send lines: serial (pyserial URL) and keyboard wedge (a stream).
 
-Both are :class:`~devices.camera.codes.CodeReader` implementations: a thread
-reads bytes, :class:`~devices.scanner.lines.LineParser` frames them, rejected
+Both are :class:`~devices.code_reader.contract.CodeReader` implementations: a thread
+reads bytes, :class:`~devices.code_reader.scanner.lines.LineParser` frames them, rejected
 lines are counted and reported as ``degraded`` health until the next good
 line, and good lines go through the same cooldown as camera scans.  A serial
 port that fails is closed and re-opened with a doubling backoff.
@@ -21,9 +21,9 @@ from typing import IO
 
 import serial
 
-from devices.camera.codes import SCAN_COOLDOWN_S, ReaderCore, ReaderError, Scan
+from devices.code_reader.contract import SCAN_COOLDOWN_S, ReaderCore, ReaderError, Scan
+from devices.code_reader.scanner.lines import Line, LineParser, Rejected
 from devices.health import Health
-from devices.scanner.lines import Line, LineParser, Rejected
 from kernel.clock import Monotonic
 
 log = logging.getLogger(__name__)

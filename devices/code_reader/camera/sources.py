@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import cv2
 import numpy as np
 
-from devices.camera.codes import ReaderError
+from devices.code_reader.contract import ReaderError
 
 if TYPE_CHECKING:
-    from devices.camera.codes import Frame
+    from devices.code_reader.contract import Frame
 
 log = logging.getLogger(__name__)
 
