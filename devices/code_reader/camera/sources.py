@@ -62,7 +62,10 @@ class FrameSource(Protocol):
 
 
 class Pacer:
-    """Spaces calls ``1/fps`` seconds apart (no pacing when ``fps`` is None)."""
+    """Spaces calls ``1/fps`` seconds apart (no pacing when ``fps`` is None).
+
+    It really sleeps, so it reads ``time.monotonic`` itself rather than an injected clock.
+    """
 
     def __init__(self, fps: float | None) -> None:
         if fps is not None and fps <= 0:
