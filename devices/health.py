@@ -8,17 +8,13 @@ gate status adds ``absent`` for a device the lane does not have (schemas.DeviceH
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, TypeAlias
+from typing import Literal, TypeAlias
 
 HealthState = Literal["ok", "degraded", "fault"]
 Health: TypeAlias = tuple[HealthState, str]
 
 OK: Health = ("ok", "")
 SEVERITY: dict[HealthState, int] = {"ok": 0, "degraded": 1, "fault": 2}
-
-
-class HasHealth(Protocol):
-    def health(self) -> Health: ...
 
 
 def worst(*healths: Health) -> Health:
