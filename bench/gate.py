@@ -41,9 +41,9 @@ from bench.central_process import ROOT, CentralProcess
 from bench.floor import echo_floor
 from bench.stats import percentile
 from bench.workload import PERSON_IDS, REGULARS, SITE, prepare_database
-from devices.camera.codes import Scan
-from devices.camera.scene import render
-from devices.camera.simulator import SimulatedCamera
+from devices.code_reader.camera.scene import render
+from devices.code_reader.camera.simulator import SimulatedCamera
+from devices.code_reader.contract import Scan
 from devices.relay.simulator import FakeRelayBoard
 from devices.relay.usb import UsbRelay
 from devices.thermometer.driver import SerialThermometer
@@ -110,7 +110,7 @@ def measure_latency(
             str(simulator.link),
             protocol="lu90614",
             sensor="ir-0",
-            clock=clock.now,
+            clock=clock,
             on_event=inbox.thermometer_sink,
         ),
         readers=(camera,),

@@ -24,9 +24,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from devices.camera.codes import SCAN_COOLDOWN_S
+from devices.code_reader.contract import SCAN_COOLDOWN_S
 from devices.relay.turnstile import MAX_PULSE_S, PULSE_S
-from gateway.agent.agent import DECISION_TIMEOUT_S, STATUS_INTERVAL_S, LaneConfig
+from gateway.agent.config import DECISION_TIMEOUT_S, STATUS_INTERVAL_S, LaneConfig
 from gateway.outbox.uplink import FORWARD_RATE_PER_S
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_WINDOW_S
 from kernel.errors import ConfigError

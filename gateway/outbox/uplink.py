@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
 
+from devices.health import OK, Health
 from gateway.agent.uplink import Uplink
 from gateway.outbox.store import Outbox, OutboxError
+from kernel.clock import Monotonic
 from kernel.errors import BusError
 from schemas.messages import GateStatus, Passage, Reading
 
@@ -43,7 +44,7 @@ class OutboxUplink:
         forward_rate: float = FORWARD_RATE_PER_S,
         max_in_flight: int = MAX_IN_FLIGHT,
         resend_s: float = RESEND_S,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.inner = inner
         self.monotonic = monotonic
@@ -129,10 +130,10 @@ class OutboxUplink:
     def backlog(self) -> int:
         return len(self.outbox)
 
-    def health(self) -> tuple[str, str]:
+    def health(self) -> Health:
         if self.fault is not None:
             return "fault", self.fault
-        return "ok", ""
+        return OK
 
     def publish_status(self, status: GateStatus) -> None:
         self.inner.publish_status(status)

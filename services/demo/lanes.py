@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from devices.camera.simulator import SimulatedCamera
+from devices.code_reader.camera.simulator import SimulatedCamera
 from devices.relay.simulator import FakeRelayBoard
 from devices.relay.usb import UsbRelay
 from devices.thermometer.driver import SerialThermometer
@@ -107,7 +107,7 @@ def start_lane(
             str(thermometer.link),
             protocol="lu90614",
             sensor=f"ir-{gate}",
-            clock=clock.now,
+            clock=clock,
             on_event=inbox.thermometer_sink,
         ),
         readers=(camera,),

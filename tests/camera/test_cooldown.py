@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devices.camera.codes import SCAN_COOLDOWN_S, Cooldown, ReaderCore, Scan
+from devices.code_reader.contract import SCAN_COOLDOWN_S, Cooldown, ReaderCore, Scan
 from tests.camera.conftest import FakeClock
 
 

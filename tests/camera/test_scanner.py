@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devices.scanner.reader import SerialScanner, SimulatedScanner, StreamScanner
+from devices.code_reader.scanner.reader import SerialScanner, SimulatedScanner, StreamScanner
 from tests.camera.conftest import WAIT_S, FakeClock, wait_until
 
 FAST = (0.01, 0.05)

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
-from devices.relay.turnstile import Health
+from devices.health import Health
 from schemas.messages import GateStatus, Passage, Reading
 
 T = TypeVar("T")
@@ -82,7 +82,7 @@ class RecordingUplink(Recorder):
     def backlog(self) -> int:
         return 0
 
-    def health(self) -> tuple[str, str] | None:
+    def health(self) -> Health | None:
         return None
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from devices.camera.codes import Scan
+from devices.code_reader.contract import Scan
 from devices.thermometer.frames import Fault
 from devices.thermometer.frames import Reading as RawReading
 from gateway.agent.agent import GateAgent, LaneConfig
@@ -239,7 +239,6 @@ def test_surface_readings_pair_only_through_the_offset() -> None:
 
 
 def test_status_reports_counters_ambient_and_degraded_screening(lane: Lane) -> None:
-    lane.agent.thermometer = None
     lane.reading("12.0", kind="ambient")
     lane.inbox.put(ThermometerSaw(Fault("checksum", "bad sum", datetime.now(UTC))))
     lane.settled()

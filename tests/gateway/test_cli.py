@@ -58,6 +58,7 @@ def test_gate_process_admits_through_real_ports_and_stops_cleanly(
     tmp_path: Path,
     listen: object,
 ) -> None:
+    # One operator's run, start to SIGTERM, through a real process: long on purpose.
     thermometer = ThermometerSimulator("idc50-ascii", tmp_path / "ttyTHERMO", corrupt_rate=0.0)
     thermometer.plug()
     board = FakeRelayBoard()

@@ -214,7 +214,7 @@ def test_answers_to_forwarded_passages_never_open_the_turnstile(tmp_path: Path) 
 
 
 def test_a_full_outbox_shows_in_the_status(tmp_path: Path) -> None:
-    from devices.camera.codes import Scan
+    from devices.code_reader.contract import Scan
     from devices.thermometer.frames import Reading
 
     inner = SwitchableUplink()

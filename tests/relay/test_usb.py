@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator
 import pytest
 import serial
 
-from devices.relay import NoRelay, UsbRelay, make_turnstile
+from devices.relay import NoRelay, UsbRelay
 from devices.relay.frames import command_frame
 from devices.relay.simulator import FakeRelayBoard, RelayChange
-from devices.relay.turnstile import RelayError, Turnstile
+from devices.relay.turnstile import RelayError
 
 CLOSE_1 = bytes.fromhex("A0 01 01 A2")
 OPEN_1 = bytes.fromhex("A0 01 00 A1")
@@ -117,12 +117,6 @@ def test_relay_numbers_outside_1_to_8_are_refused(number: int) -> None:
         UsbRelay("loop://", relay=number)
 
 
-@pytest.mark.parametrize("seconds", [0, -1, 61])
-def test_silly_pulse_lengths_are_refused(seconds: float) -> None:
-    with pytest.raises(RelayError):
-        NoRelay().pulse(seconds)
-
-
 def test_board_ignores_a_frame_with_a_bad_checksum(board: FakeRelayBoard) -> None:
     port = serial.serial_for_url(board.port, baudrate=9600)
     try:
@@ -220,30 +214,6 @@ def test_no_relay_always_succeeds_and_logs(caplog: pytest.LogCaptureFixture) -> 
     assert gate.health() == ("ok", "no relay: the guard opens the gate")
     gate.shutdown()
     assert any("open" in r.getMessage() for r in caplog.records)
-
-
-def test_make_turnstile_picks_by_setting(board: FakeRelayBoard) -> None:
-    assert isinstance(make_turnstile(None), NoRelay)
-    assert isinstance(make_turnstile("none"), NoRelay)
-    chosen = make_turnstile(board.port, relay=2)
-    assert isinstance(chosen, UsbRelay)
-    assert chosen.relay == 2
-
-
-@pytest.mark.parametrize("kind", ["usb", "none"])
-def test_turnstile_contract(kind: str, board: FakeRelayBoard) -> None:
-    turnstile: Turnstile = UsbRelay(board.port, refresh_s=None) if kind == "usb" else NoRelay()
-    turnstile.start()
-    try:
-        assert turnstile.health()[0] == "ok"
-        assert turnstile.pulse(0.05) is True
-        assert turnstile.open() is True
-        assert turnstile.close() is True
-        assert turnstile.health()[0] == "ok"
-    finally:
-        turnstile.shutdown()
-    if kind == "usb":
-        assert board.wait_for(lambda b: [c.closed for c in b.changes] == [True, False], WAIT_S)
 
 
 def test_change_records_carry_times(board: FakeRelayBoard) -> None:

@@ -18,11 +18,11 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from devices.camera.codes import CodeDecoder, DecodedCode, Point, text_problem
+from devices.code_reader.contract import CodeDecoder, DecodedCode, Point, text_problem
 from kernel.errors import ConfigError
 
 if TYPE_CHECKING:
-    from devices.camera.codes import Frame
+    from devices.code_reader.contract import Frame
 
 log = logging.getLogger(__name__)
 

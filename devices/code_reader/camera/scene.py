@@ -15,7 +15,7 @@ noise) with a code on a white card placed in it, then one perturbation:
 =============  ======================================================
 
 QR codes come from ``segno`` (its module matrix, scaled with numpy); Code 128
-from :mod:`devices.camera.code128`.  A linear code is read along pixel rows,
+from :mod:`devices.code_reader.camera.code128`.  A linear code is read along pixel rows,
 and turned further than its height allows no row crosses every bar: that is
 the geometry, not a decoder weakness, so Code 128 cards turn at most
 ``BAR_MAX_ROTATION`` degrees.
@@ -34,10 +34,10 @@ import numpy as np
 import numpy.typing as npt
 import segno
 
-from devices.camera import code128
+from devices.code_reader.camera import code128
 
 if TYPE_CHECKING:
-    from devices.camera.codes import Frame
+    from devices.code_reader.contract import Frame
 
 FRAME_WIDTH = 640
 FRAME_HEIGHT = 480

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devices.camera.codes import MAX_CODE_LENGTH, text_problem
+from devices.code_reader.contract import MAX_CODE_LENGTH, text_problem
 
 LINE_TIMEOUT_S = 0.5
 """A partial line whose last byte is older than this is dropped (scanners send

@@ -16,19 +16,19 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from devices.camera.codes import (
+from devices.code_reader.camera.sources import FrameSource, SourceEnded, SourceError
+from devices.code_reader.contract import (
     SCAN_COOLDOWN_S,
-    Clock,
     CodeDecoder,
-    Health,
     ReaderCore,
     ReaderError,
     Scan,
 )
-from devices.camera.sources import FrameSource, SourceEnded, SourceError
+from devices.health import Health
+from kernel.clock import Monotonic
 
 if TYPE_CHECKING:
-    from devices.camera.codes import Frame
+    from devices.code_reader.contract import Frame
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ JOIN_TIMEOUT_S = 10.0
 
 
 class CameraReader:
-    """A :class:`~devices.camera.codes.CodeReader` over any :class:`FrameSource`."""
+    """A :class:`~devices.code_reader.contract.CodeReader` over any :class:`FrameSource`."""
 
     def __init__(
         self,
@@ -50,7 +50,7 @@ class CameraReader:
         name: str = "camera",
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         backoff: tuple[float, float] = (REOPEN_BACKOFF_S, REOPEN_BACKOFF_MAX_S),
     ) -> None:
         self.name = name

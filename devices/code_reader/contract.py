@@ -17,8 +17,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
+from devices.health import Health, HealthState
+from kernel.clock import Monotonic
 from kernel.errors import CampusgateError
 
 if TYPE_CHECKING:
@@ -39,11 +41,7 @@ SCAN_QUEUE_MAX = 64
 COOLDOWN_PRUNE_AT = 64
 """Remembered codes before expired ones are forgotten."""
 
-HealthState = Literal["ok", "degraded", "fault"]
-Health: TypeAlias = tuple[HealthState, str]
 Point: TypeAlias = tuple[int, int]
-Clock: TypeAlias = Callable[[], float]
-"""Monotonic seconds; tests hand in a fake."""
 
 
 class ReaderError(CampusgateError):
@@ -135,7 +133,7 @@ class Cooldown:
     scan however long it stays.  Thread-safe.
     """
 
-    def __init__(self, window: float = SCAN_COOLDOWN_S, clock: Clock = time.monotonic) -> None:
+    def __init__(self, window: float = SCAN_COOLDOWN_S, clock: Monotonic = time.monotonic) -> None:
         if window < 0:
             raise ValueError("cooldown window must be >= 0")
         self.window = window
@@ -166,7 +164,7 @@ class ReaderCore:
         *,
         on_scan: Callable[[Scan], None] | None,
         cooldown: float,
-        clock: Clock,
+        clock: Monotonic,
         counters: tuple[str, ...] = (),
     ) -> None:
         self.name = name

@@ -1,7 +1,7 @@
 """Barcode scanners that send lines: serial (pyserial URL) and keyboard wedge (a stream).
 
-Both are :class:`~devices.camera.codes.CodeReader` implementations: a thread
-reads bytes, :class:`~devices.scanner.lines.LineParser` frames them, rejected
+Both are :class:`~devices.code_reader.contract.CodeReader` implementations: a thread
+reads bytes, :class:`~devices.code_reader.scanner.lines.LineParser` frames them, rejected
 lines are counted and reported as ``degraded`` health until the next good
 line, and good lines go through the same cooldown as camera scans.  A serial
 port that fails is closed and re-opened with a doubling backoff.
@@ -21,8 +21,10 @@ from typing import IO
 
 import serial
 
-from devices.camera.codes import SCAN_COOLDOWN_S, Clock, Health, ReaderCore, ReaderError, Scan
-from devices.scanner.lines import Line, LineParser, Rejected
+from devices.code_reader.contract import SCAN_COOLDOWN_S, ReaderCore, ReaderError, Scan
+from devices.code_reader.scanner.lines import Line, LineParser, Rejected
+from devices.health import Health
+from kernel.clock import Monotonic
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class _LineReader:
         name: str,
         on_scan: Callable[[Scan], None] | None,
         cooldown: float,
-        clock: Clock,
+        clock: Monotonic,
         backoff: tuple[float, float],
     ) -> None:
         self.name = name
@@ -174,7 +176,7 @@ class SerialScanner(_LineReader):
         name: str = "scanner",
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         backoff: tuple[float, float] = (REOPEN_BACKOFF_S, REOPEN_BACKOFF_MAX_S),
     ) -> None:
         super().__init__(
@@ -226,7 +228,7 @@ class StreamScanner(_LineReader):
         name: str = "wedge",
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
     ) -> None:
         super().__init__(
             name=name,
@@ -274,7 +276,7 @@ class SimulatedScanner(StreamScanner):
         name: str = "scanner-sim",
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
     ) -> None:
         read_fd, self._write_fd = os.pipe()
         super().__init__(

@@ -1,6 +1,6 @@
 """A simulated camera: rendered frames through the real reader and decoder.
 
-:class:`SimulatedSource` is a :class:`~devices.camera.sources.FrameSource`
+:class:`SimulatedSource` is a :class:`~devices.code_reader.camera.sources.FrameSource`
 showing whatever scene it was last told to (a code with a perturbation, or
 the empty scene), at a steady frame rate, and can be unplugged and plugged
 back.  :class:`SimulatedCamera` is the real :class:`CameraReader` over it, so
@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from devices.camera.codes import SCAN_COOLDOWN_S, Clock, CodeDecoder, Scan
-from devices.camera.decoders import make_decoder
-from devices.camera.reader import REOPEN_BACKOFF_MAX_S, REOPEN_BACKOFF_S, CameraReader
-from devices.camera.scene import Perturbation, Symbology, render
-from devices.camera.sources import Pacer, SourceError
+from devices.code_reader.camera.decoders import make_decoder
+from devices.code_reader.camera.reader import REOPEN_BACKOFF_MAX_S, REOPEN_BACKOFF_S, CameraReader
+from devices.code_reader.camera.scene import Perturbation, Symbology, render
+from devices.code_reader.camera.sources import Pacer, SourceError
+from devices.code_reader.contract import SCAN_COOLDOWN_S, CodeDecoder, Scan
+from kernel.clock import Monotonic
 
 if TYPE_CHECKING:
-    from devices.camera.codes import Frame
+    from devices.code_reader.contract import Frame
 
 SIMULATED_FPS = 30.0
 
@@ -109,7 +110,7 @@ class SimulatedCamera(CameraReader):
         color: bool = False,
         on_scan: Callable[[Scan], None] | None = None,
         cooldown: float = SCAN_COOLDOWN_S,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         backoff: tuple[float, float] = (REOPEN_BACKOFF_S, REOPEN_BACKOFF_MAX_S),
     ) -> None:
         self.scene = SimulatedSource(fps=fps, seed=seed, color=color)

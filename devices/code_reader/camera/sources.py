@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import cv2
 import numpy as np
 
-from devices.camera.codes import ReaderError
+from devices.code_reader.contract import ReaderError
 
 if TYPE_CHECKING:
-    from devices.camera.codes import Frame
+    from devices.code_reader.contract import Frame
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,10 @@ class FrameSource(Protocol):
 
 
 class Pacer:
-    """Spaces calls ``1/fps`` seconds apart (no pacing when ``fps`` is None)."""
+    """Spaces calls ``1/fps`` seconds apart (no pacing when ``fps`` is None).
+
+    It really sleeps, so it reads ``time.monotonic`` itself rather than an injected clock.
+    """
 
     def __init__(self, fps: float | None) -> None:
         if fps is not None and fps <= 0:
