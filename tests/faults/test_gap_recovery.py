@@ -38,9 +38,9 @@ PATIENT_S = 60.0  # no local decision (which re-sends at once) within this test 
 
 
 @pytest.fixture
-def lane(own_broker: LocalBroker, site: str, tmp_path: Path) -> Iterator[Lane]:
+def lane(own_broker: LocalBroker, site: str, campus: Campus, tmp_path: Path) -> Iterator[Lane]:
     running = make_lane(
-        own_broker.url, site=site, gate=GATE, workdir=tmp_path,
+        own_broker.url, site=site, gate=GATE, workdir=tmp_path, site_keys=campus.keys_dir,
         resend_s=NEVER_S, decision_timeout_s=PATIENT_S,
     )  # fmt: skip
     running.agent.start()

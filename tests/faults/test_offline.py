@@ -39,8 +39,9 @@ def start_central(
 
 @pytest.fixture
 def lane(own_broker: LocalBroker, site: str, campus: Campus, tmp_path: Path) -> Iterator[Lane]:
-    # After the campus: the lane trusts the site keys it finds in tmp_path/keys.
-    running = make_lane(own_broker.url, site=site, gate=GATE, workdir=tmp_path)
+    running = make_lane(
+        own_broker.url, site=site, gate=GATE, workdir=tmp_path, site_keys=campus.keys_dir
+    )
     running.agent.start()
     yield running
     running.agent.stop()
