@@ -2,7 +2,8 @@
 
 The decision core fires these members (never bare strings), the gate adds
 ``snapshot_stale`` when it decides on an old snapshot, the central worker answers
-an unreadable message with ``malformed``.  The pages, the explainer and the reports
+an unreadable message with ``malformed`` and flags a passage whose gate clock is
+not believable with ``gate_clock``.  The pages, the explainer and the reports
 read the labels and outcomes from here, so a reason cannot exist in one place and
 be missing in another (a test walks the sources to make sure).
 
@@ -45,6 +46,7 @@ class Reason(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     SNAPSHOT_STALE = "snapshot_stale"
     MALFORMED = "malformed"
+    GATE_CLOCK = "gate_clock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,10 @@ REASONS: dict[Reason, ReasonInfo] = {
         "deny", "离线白名单已过期", "offline whitelist snapshot too old"
     ),
     Reason.MALFORMED: ReasonInfo("deny", "报文无效", "malformed message"),
+    # A flag, not a rule: the outcome stands, judged at receipt instead of the gate's time.
+    Reason.GATE_CLOCK: ReasonInfo(
+        "admit", "闸机时钟异常，按接收时间判定", "gate clock off: judged at receipt time"
+    ),
 }
 
 

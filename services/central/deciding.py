@@ -10,6 +10,7 @@ one by one.  Nothing is written here: that is :mod:`services.central.recording`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,11 +22,16 @@ from kernel.decision import CodeFacts, decide
 from kernel.decision.aftermath import Aftermath, aftermath, once_used
 from kernel.decision.facts import Facts
 from kernel.decision.gather import gather_facts, leaving_facts
+from kernel.decision.reasons import Reason
 from schemas.messages import Passage
 from schemas.policy import Policy
 from services.storage.batch_facts import BatchFacts, FactQuery, load_batch_facts
 
+log = logging.getLogger(__name__)
+
 MAX_FORWARD_AGE = timedelta(days=30)
+# A gate's clock may run this far ahead of ours (drift between NTP syncs), no further.
+MAX_FUTURE_SKEW = timedelta(minutes=5)
 
 Verified = dict[tuple[str, datetime], CodeFacts]  # (code, when judged) -> what it says
 
@@ -49,16 +55,22 @@ class Decided:
     after: Aftermath
 
 
+def clock_believable(passage: Passage, now: datetime) -> bool:
+    """Whether the gate's time for ``passage`` lies in [now - MAX_FORWARD_AGE, now + skew]."""
+    return now - MAX_FORWARD_AGE <= passage.ts <= now + MAX_FUTURE_SKEW
+
+
 def decision_time(passage: Passage, now: datetime) -> datetime:
     """When to judge a passage: now, or for one decided offline, when it happened.
 
     A passage forwarded from a gate's outbox is judged by the facts of its own
-    time (a code valid then counts even if it expired during the outage); the
-    gate's clock is trusted only within [now - MAX_FORWARD_AGE, now].
+    time (a code valid then counts even if it expired during the outage), when
+    the gate's clock is believable; a passage dated 1970 or 9999 is judged at
+    receipt, and :func:`decide_one` flags it ``gate_clock``.
     """
-    if passage.local_decision is None:
+    if passage.local_decision is None or not clock_believable(passage, now):
         return now
-    return min(max(passage.ts, now - MAX_FORWARD_AGE), now)
+    return min(passage.ts, now)
 
 
 def verify_codes(verify: CodeVerifier, passages: Sequence[Passage], now: datetime) -> Verified:
@@ -144,6 +156,12 @@ def decide_one(
     decision = decide(passage, facts, policy)
     if passage.local_decision is not None:
         decision = decision.model_copy(update={"decided_at": now})
+    if not clock_believable(passage, now):
+        # Recorded with the entry and shown to the security office with the passage.
+        log.warning("gate %s dated passage %s %s: judged at receipt",
+                    passage.gate, passage.event_id, passage.ts.isoformat())  # fmt: skip
+        reasons = [*decision.reasons, Reason.GATE_CLOCK.value]
+        decision = decision.model_copy(update={"reasons": reasons})
     after = aftermath(passage, decision, facts, now=now)
     source.apply(after)
     return Decided(passage, facts, after)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -168,3 +168,42 @@ def test_a_one_time_code_shown_twice_in_one_passage_is_spent_once(
     assert "code_used" in reused.reasons
     with Session(engine) as session:
         assert session.scalars(select(UsedCodeRow.event_id)).all() == [str(twice.event_id)]
+
+
+@pytest.mark.parametrize(
+    ("ts", "forwarded"),
+    [
+        (datetime(1970, 1, 2, tzinfo=UTC), False),
+        (datetime(2001, 1, 1, tzinfo=UTC), True),
+        (datetime(9999, 1, 1, tzinfo=UTC), True),
+        (datetime(9999, 1, 1, tzinfo=UTC), False),
+    ],
+)
+def test_a_gate_clock_out_of_bounds_is_judged_at_receipt_and_flagged(
+    processor: BatchProcessor, campus: Campus, engine: Engine, ts: datetime, forwarded: bool
+) -> None:
+    """Issue 14, medium 5: passages dated 1970, 2001 and 9999 were admitted and logged as is."""
+    now = datetime.now(UTC)
+    person = campus.people[0].person_id
+    sent = passage(SITE, campus.code(person, now=now), ts=ts,
+                   local_decision="admit" if forwarded else None)  # fmt: skip
+    result = processor.process([Incoming(TOPIC, sent.model_dump_json().encode())], now)
+    (decision,) = _decisions(result.outgoing)
+    # Judged at receipt: the code issued just now is valid (at 2001 or 9999 it would not be).
+    assert decision.decision == "admit"
+    assert decision.reasons == ["gate_clock"]
+    with Session(engine) as session:
+        row = session.scalars(select(EntryRow).where(EntryRow.event_id == str(sent.event_id))).one()
+    assert row.reasons == "gate_clock"
+    assert row.received_at == now
+
+
+def test_a_gate_clock_within_bounds_is_not_flagged(
+    processor: BatchProcessor, campus: Campus
+) -> None:
+    now = datetime.now(UTC)
+    person = campus.people[0].person_id
+    sent = passage(SITE, campus.code(person, now=now), ts=now + timedelta(minutes=2))
+    result = processor.process([Incoming(TOPIC, sent.model_dump_json().encode())], now)
+    (decision,) = _decisions(result.outgoing)
+    assert (decision.decision, decision.reasons) == ("admit", [])
