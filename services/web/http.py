@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from services.web.auth import service as auth
 from services.web.auth.roles import Permission, Principal, Role
@@ -30,8 +31,22 @@ LOGIN_COOKIE = "cg_login"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_COOKIE_MAX_AGE_S = 3600
+# What may not appear raw inside a <script> block: "<" starts "</script" and "<!--<script"
+# (which swallows the rest of the page), ">" and "&" for good measure, and U+2028/U+2029,
+# which end a line in older JavaScript parsers.  JSON reads the escapes back unchanged.
+_SCRIPT_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(value: Any) -> str:
+    """``value`` as JSON that is safe inside any ``<script>`` element of a page."""
+    return json.dumps(value, ensure_ascii=False, default=str).translate(_SCRIPT_UNSAFE)
+
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Every template embeds JSON through this filter (already safe for the page: no ``| safe``).
+templates.env.filters["script_json"] = lambda value: Markup(script_json(value))  # noqa: S704
 
 
 def session_of(request: Request) -> tuple[Principal, datetime]:
@@ -129,11 +144,7 @@ def render(
         "principal": principal,
         "csrf_token": principal.csrf_token if principal else "",
         "can": (lambda p: principal.can(Permission(p))) if principal else (lambda _p: False),
-        "page_json": json.dumps(
-            {"lang": language, "messages": catalogue(language), **page_data},
-            ensure_ascii=False,
-            default=str,
-        ).replace("</", "<\\/"),
+        "page_data": {"lang": language, "messages": catalogue(language), **page_data},
         **values,
     }
     return templates.TemplateResponse(request, name, context_values, status_code=status_code)
