@@ -340,6 +340,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.bad_gate": ("校门名称无效", "Invalid gate name"),
     "error.bad_roster_file": ("只接受 CSV 或 XLSX 文件", "Only CSV or XLSX files are read"),
     "error.upload_too_large": ("文件过大", "The file is too large"),
+    "error.roster_too_large": (
+        "名单文件超出可读取的范围（行、列、合并单元格或解压后大小）",
+        "The roster file is beyond what is read (rows, columns, merged cells or unpacked size)",
+    ),
     "common.save": ("保存", "Save"),
     "common.cancel": ("取消", "Cancel"),
     "common.time": ("时间", "Time"),
