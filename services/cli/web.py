@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from kernel.errors import ConfigError
     from services.storage.engine import upgrade
     from services.web.app import create_app
+    from services.web.serve import server_config
     from services.web.settings import WebSettings
 
     overrides: dict[str, object] = {}
@@ -50,13 +51,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_upgrade:
         upgrade(settings.db.url)
     app = create_app(settings)
-    config = uvicorn.Config(
+    config = server_config(
         app,
         host=settings.web.host,
         port=settings.web.port,
         log_config=None,  # keep the logging configured by the CLI
         timeout_graceful_shutdown=3,
-        proxy_headers=False,
     )
     uvicorn.Server(config).run()
     return 0

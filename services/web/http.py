@@ -20,11 +20,13 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from services.web.auth import devices
 from services.web.auth import service as auth
 from services.web.auth.roles import Permission, Principal, Role
 from services.web.context import context
 from services.web.errors import Forbidden, NotAuthenticated
 from services.web.i18n import Lang, catalogue, lang_from_header, t
+from services.web.peer import Peer, peer_of
 
 SESSION_COOKIE = "cg_session"
 LOGIN_COOKIE = "cg_login"
@@ -89,6 +91,22 @@ def require(permission: Permission | None) -> Callable[[Request], Principal]:
     return dependency
 
 
+def client_peer(request: Request) -> Peer:
+    """The client's address and scheme, through the configured trusted proxies only."""
+    return peer_of(
+        host=request.client.host if request.client else None,
+        scheme=request.url.scheme,
+        forwarded_for=request.headers.getlist("x-forwarded-for"),
+        forwarded_proto=request.headers.get("x-forwarded-proto"),
+        proxies=context(request).settings.web.trusted_proxies,
+    )
+
+
+def cookie_secure(request: Request) -> bool:
+    """Secure when the request came by HTTPS, or when the settings say always."""
+    return context(request).settings.web.cookie_secure or client_peer(request).https
+
+
 def set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -96,17 +114,38 @@ def set_session_cookie(request: Request, response: Response, token: str, max_age
         max_age=max_age,
         httponly=True,
         samesite="strict",
-        secure=context(request).settings.web.cookie_secure,
+        secure=cookie_secure(request),
         path="/",
+    )
+
+
+def set_device_cookie(request: Request, response: Response, username: str) -> None:
+    """Remember that ``username`` signed in on this browser (see ``auth.devices``)."""
+    value = devices.remember(
+        context(request).secret, request.cookies.get(devices.DEVICE_COOKIE), username
+    )
+    response.set_cookie(
+        devices.DEVICE_COOKIE,
+        value,
+        max_age=devices.DEVICE_COOKIE_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(request),
+        path="/",
+    )
+
+
+def login_credentials(request: Request, username: str, password: str) -> auth.Credentials:
+    return auth.Credentials(
+        username=username,
+        password=password,
+        address=client_peer(request).address,
+        device_cookie=request.cookies.get(devices.DEVICE_COOKIE),
     )
 
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
-
-
-def remote_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def home_path(principal: Principal) -> str:

@@ -44,6 +44,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too many failed sign-ins; try again in {minutes} min",
     ),
     "login.expired": ("表单已过期，请重试", "The form expired; please try again"),
+    "login.busy": ("登录请求过多，请稍后再试", "Too many sign-ins at once; try again in a moment"),
     # -- roles
     "role.admin": ("管理员", "administrator"),
     "role.security": ("保卫处", "security office"),
@@ -333,6 +334,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A fever or isolation decision cannot be overridden; call the clinic",
     ),
     "error.rate_limited": ("请求过于频繁", "Too many attempts"),
+    "error.login_busy": (
+        "登录请求过多，请稍后再试",
+        "Too many sign-ins at once; try again in a moment",
+    ),
     "error.refused": ("规则不允许此操作", "The rules do not allow this"),
     "error.person_not_found": ("查无此人", "No such person, appointment or pass"),
     "error.bad_dates": ("日期无效", "Invalid dates"),
