@@ -111,6 +111,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.override": ("人工放行", "Manual override"),
     "kiosk.override_reason": ("放行理由（必填）", "Reason (required)"),
     "kiosk.override_submit": ("放行并记录", "Open and log"),
+    "kiosk.override_needs_passage": (
+        "请先选择要放行的通行记录",
+        "Pick the passage to override first (it is on screen, or in the list)",
+    ),
     "kiosk.recent": ("最近通行", "Recent passages"),
     "kiosk.vehicle": (
         "车辆 {plate}：{done}/{total} 人已核验",
@@ -332,6 +336,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.isolate_not_overridable": (
         "发热/隔离人员不得人工放行，请联系校医",
         "A fever or isolation decision cannot be overridden; call the clinic",
+    ),
+    "error.passage_not_recent": (
+        "只能为本门几分钟内的通行手动放行",
+        "Only a passage of this gate in the last few minutes can be overridden",
     ),
     "error.rate_limited": ("请求过于频繁", "Too many attempts"),
     "error.login_busy": (
