@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from services.identity import KEY_ENV, load_id_hash_key
     from services.storage.engine import upgrade
     from services.web.app import create_app
+    from services.web.serve import server_config
     from services.web.settings import WebSettings
 
     overrides: dict[str, object] = {}
@@ -55,13 +56,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_upgrade:
         upgrade(settings.db.url)
     app = create_app(settings)
-    config = uvicorn.Config(
+    config = server_config(
         app,
         host=settings.web.host,
         port=settings.web.port,
         log_config=None,  # keep the logging configured by the CLI
         timeout_graceful_shutdown=3,
-        proxy_headers=False,
     )
     uvicorn.Server(config).run()
     return 0

@@ -57,6 +57,7 @@ from services.storage.models import EntryRow, IsolationCaseRow
 from services.storage.repository import set_gate_locked
 from services.web.app import create_app
 from services.web.demo import DEMO_PASSWORD, add_demo_users
+from services.web.serve import server_config
 from services.web.settings import WebServerSettings, WebSettings
 
 SITE = "main"
@@ -172,7 +173,7 @@ def _web(broker_url: str, db_url: str, keys_dir: Path) -> Iterator[str]:
         web=WebServerSettings(port=port, demo=True, gates=[g for g, _ in GATES], keys_dir=keys_dir),
     )
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        server_config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, name="demo-web", daemon=True)
     thread.start()

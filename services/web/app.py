@@ -42,6 +42,7 @@ from services.web.api import (
 from services.web.api.errors import install_error_handlers
 from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
+from services.web.auth.slots import HashSlots
 from services.web.clinic import pages as clinic_pages
 from services.web.clinic.workflow import CaseWorkflow
 from services.web.context import WebContext
@@ -175,6 +176,7 @@ def create_app(
         feed=feed,
         notifier=notifier,
         secret=settings.web.session_secret.get_secret_value().encode(),
+        login_slots=HashSlots(settings.web.login_hash_slots, settings.web.login_device_hash_slots),
     )
     workflow = CaseWorkflow(ctx)
     feed.on_alert = workflow.on_alert

@@ -47,6 +47,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too many failed sign-ins; try again in {minutes} min",
     ),
     "login.expired": ("表单已过期，请重试", "The form expired; please try again"),
+    "login.busy": ("登录请求过多，请稍后再试", "Too many sign-ins at once; try again in a moment"),
     # -- roles
     "role.admin": ("管理员", "administrator"),
     "role.security": ("保卫处", "security office"),
@@ -96,6 +97,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.override": ("人工放行", "Manual override"),
     "kiosk.override_reason": ("放行理由（必填）", "Reason (required)"),
     "kiosk.override_submit": ("放行并记录", "Open and log"),
+    "kiosk.override_needs_passage": (
+        "请先选择要放行的通行记录",
+        "Pick the passage to override first (it is on screen, or in the list)",
+    ),
     "kiosk.recent": ("最近通行", "Recent passages"),
     "kiosk.vehicle": (
         "车辆 {plate}：{done}/{total} 人已核验",
@@ -318,7 +323,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "发热/隔离人员不得人工放行，请联系校医",
         "A fever or isolation decision cannot be overridden; call the clinic",
     ),
+    "error.passage_not_recent": (
+        "只能为本门几分钟内的通行手动放行",
+        "Only a passage of this gate in the last few minutes can be overridden",
+    ),
     "error.rate_limited": ("请求过于频繁", "Too many attempts"),
+    "error.login_busy": (
+        "登录请求过多，请稍后再试",
+        "Too many sign-ins at once; try again in a moment",
+    ),
     "error.refused": ("规则不允许此操作", "The rules do not allow this"),
     "error.person_not_found": ("查无此人", "No such person, appointment or pass"),
     "error.bad_dates": ("日期无效", "Invalid dates"),
@@ -326,6 +339,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.bad_gate": ("校门名称无效", "Invalid gate name"),
     "error.bad_roster_file": ("只接受 CSV 或 XLSX 文件", "Only CSV or XLSX files are read"),
     "error.upload_too_large": ("文件过大", "The file is too large"),
+    "error.roster_too_large": (
+        "名单文件超出可读取的范围（行、列、合并单元格或解压后大小）",
+        "The roster file is beyond what is read (rows, columns, merged cells or unpacked size)",
+    ),
     "common.save": ("保存", "Save"),
     "common.cancel": ("取消", "Cancel"),
     "common.time": ("时间", "Time"),

@@ -90,11 +90,19 @@ def clock() -> ShiftedClock:
 def make_server(broker: LocalBroker, site: str) -> Iterator[Callable[..., WebServer]]:
     started: list[WebServer] = []
 
-    def factory(db_url: str, *, clock: Any = None, channels: Any = None, **web: Any) -> WebServer:
+    def factory(
+        db_url: str,
+        *,
+        clock: Any = None,
+        channels: Any = None,
+        server_options: dict[str, Any] | None = None,
+        **web: Any,
+    ) -> WebServer:
         kwargs: dict[str, Any] = {"clock": clock}
         if channels is not None:
             kwargs["channels"] = channels
-        server = WebServer(web_settings(broker, db_url, site, **web), **kwargs).start()
+        settings = web_settings(broker, db_url, site, **web)
+        server = WebServer(settings, server_options, **kwargs).start()
         started.append(server)
         return server
 

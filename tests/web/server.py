@@ -14,6 +14,7 @@ import uvicorn
 from kernel.clock import SystemClock
 from services.broker_admin.local_broker import free_port
 from services.web.app import create_app
+from services.web.serve import server_config
 from services.web.settings import WebSettings
 
 START_TIMEOUT_S = 15.0
@@ -35,11 +36,14 @@ class ShiftedClock:
 
 
 class WebServer:
-    def __init__(self, settings: WebSettings, **app_kwargs: Any) -> None:
+    def __init__(
+        self, settings: WebSettings, server_options: dict[str, Any] | None = None, **app_kwargs: Any
+    ) -> None:
+        server_options = server_options or {}
         self.settings = settings
         self.port = free_port()
         self.app = create_app(settings, **app_kwargs)
-        config = uvicorn.Config(
+        config = server_config(
             self.app,
             host="127.0.0.1",
             port=self.port,
@@ -47,13 +51,15 @@ class WebServer:
             log_config=None,
             timeout_graceful_shutdown=1,
             lifespan="on",
+            **server_options,
         )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+        self.scheme = "https" if "ssl_certfile" in server_options else "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def ctx(self) -> Any:

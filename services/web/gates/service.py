@@ -34,10 +34,12 @@ from services.web.auth.roles import Permission, Principal
 from services.web.context import Outbound, WebContext
 from services.web.errors import Conflict, NotFound
 from services.web.gates import store
-from services.web.live.events import PassageFacts, decision_data
+from services.web.live.events import PassageFacts, decision_data, with_person_id_masked
 from services.web.live.feed import KnownStatus
 
 HANDHELD_SENSOR = "handheld"
+# An override opens the gate for the person at the lane now: their passage is minutes old.
+OVERRIDE_WINDOW = timedelta(minutes=5)
 KIOSK_RECENT = 12
 KIOSK_COMMANDS = 5
 
@@ -115,10 +117,14 @@ def list_gates(
     return gate_views(session, ctx, principal, now, known_gates(session, ctx) | principal.gates)
 
 
-def passage_view(entry: store.StoredEntry) -> PassageView:
+def passage_view(entry: store.StoredEntry, principal: Principal) -> PassageView:
+    """A stored passage as ``principal`` may see it (person ids masked by role)."""
     decision = Decision.model_validate_json(entry.decision_json)
     passage = Passage.model_validate_json(entry.passage_json)
-    return PassageView.model_validate(decision_data(decision, PassageFacts.of(passage)))
+    data = decision_data(decision, PassageFacts.of(passage))
+    if not principal.masker().view.person_ids:
+        data = with_person_id_masked(data)
+    return PassageView.model_validate(data)
 
 
 def command_view(log: store.CommandLog) -> CommandView:
@@ -144,7 +150,7 @@ def gate_detail(
     )
     return GateDetail(
         gate=view,
-        recent=[passage_view(e) for e in recent],
+        recent=[passage_view(e, principal) for e in recent],
         commands=[command_view(c) for c in commands],
     )
 
@@ -279,16 +285,21 @@ def override(
     principal: Principal,
     gate: str,
     *,
-    event_id: uuid.UUID | None,
+    event_id: uuid.UUID,
     reason: str,
     now: datetime,
 ) -> tuple[CommandView, list[Outbound]]:
-    """Open the gate by hand with a written reason; logged with the guard's name."""
+    """Open the gate by hand with a written reason, for a passage of this gate decided in
+    the last minutes (the person at the lane); logged with the guard's name."""
     principal.require_gate(Permission.GATE_LANE, gate)
-    if event_id is not None:
-        original = _original(session, ctx, gate, event_id)
-        if original.decision == "isolate":
-            raise Conflict("isolate_not_overridable", "fever and isolation go to the clinic")
+    original = _original(session, ctx, gate, event_id)
+    if original.decision == "isolate":
+        raise Conflict("isolate_not_overridable", "fever and isolation go to the clinic")
+    if not now - OVERRIDE_WINDOW <= original.received_at <= now + OVERRIDE_WINDOW:
+        raise Conflict(
+            "passage_not_recent",
+            f"passage {event_id} was not decided in the last {OVERRIDE_WINDOW.seconds // 60} min",
+        )
     return _command(
         session, ctx, principal, gate, name="open", reason=reason, now=now, override_of=event_id
     )
