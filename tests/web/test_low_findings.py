@@ -196,3 +196,47 @@ def test_the_kiosk_asks_for_a_passage_before_an_override(web: WebServer, new_pag
     result = page.locator("#action-result")
     result.wait_for()
     assert re.search("passage", result.inner_text())
+
+
+def test_a_guard_cannot_remeasure_an_old_passage_into_a_fever_case(
+    web: WebServer,
+    central: CentralWorker,
+    gate: DecisionClient,
+    campus: Campus,
+    site: str,
+    users: str,
+) -> None:
+    """Issue 14, medium 6: "re-measuring" someone's passage of an hour ago at 38.2 C opened
+    a case and isolated them at every gate.  Only a recent passage of the lane counts,
+    and what the guard sends is recorded as the guard's."""
+    person = campus.people[1].person_id
+    old = gate.request(passage(site, campus.code(person)))
+    recent = gate.request(passage(site, campus.code(campus.people[2].person_id)))
+    assert old is not None
+    assert recent is not None
+    engine = make_engine(users)
+    with Session(engine) as session, session.begin():
+        row = session.scalars(select(EntryRow).where(EntryRow.event_id == str(old.event_id))).one()
+        row.received_at -= timedelta(hours=1)
+        row.decided_at -= timedelta(hours=1)
+    with web.client("guard-n1") as guard:
+        fever = guard.post("/api/v1/gates/north-1/remeasure",
+                           json={"event_id": str(old.event_id), "celsius": "38.2"})  # fmt: skip
+        unmasked = guard.post("/api/v1/gates/north-1/no-mask", json={"event_id": str(old.event_id)})
+        fine = guard.post("/api/v1/gates/north-1/remeasure",
+                          json={"event_id": str(recent.event_id), "celsius": "36.5"})  # fmt: skip
+    assert (fever.status_code, fever.json()["error"]) == (409, "passage_not_recent")
+    assert (unmasked.status_code, unmasked.json()["error"]) == (409, "passage_not_recent")
+    assert fine.status_code == 200, fine.text
+    with Session(engine) as session:
+        rechecks = list(
+            session.scalars(select(EntryRow.recheck_of).where(EntryRow.recheck_of.is_not(None)))
+        )
+        logged = session.execute(
+            select(AuditLogRow.actor, AuditLogRow.action, AuditLogRow.target).where(
+                AuditLogRow.action.startswith("gate.")
+            )
+        ).all()
+    engine.dispose()
+    assert str(old.event_id) not in {str(r) for r in rechecks}
+    assert logged == [("guard-n1", "gate.remeasure", f"north-1/{recent.event_id}")]

@@ -20,6 +20,7 @@ from schemas.ids import uuid7
 from schemas.messages import Command, Decision, Passage, Temperature
 from schemas.topics import GateChannel, gate_topic
 from services.storage import repository
+from services.storage.audit_log import log_action
 from services.web.api.models import (
     CommandName,
     CommandView,
@@ -222,6 +223,24 @@ def _original(
     return found
 
 
+def _recent(
+    session: Session, ctx: WebContext, gate: str, event_id: uuid.UUID, now: datetime
+) -> store.StoredEntry:
+    """A passage of this gate decided in the last minutes: the person still at the lane.
+
+    An override, a re-measure or a no-mask mark acts on the person in front of the
+    guard; on an old passage a "re-measure" of 38.2 C would isolate someone who left
+    long ago, everywhere.
+    """
+    original = _original(session, ctx, gate, event_id)
+    if not now - OVERRIDE_WINDOW <= original.received_at <= now + OVERRIDE_WINDOW:
+        raise Conflict(
+            "passage_not_recent",
+            f"passage {event_id} was not decided in the last {OVERRIDE_WINDOW.seconds // 60} min",
+        )
+    return original
+
+
 def _recheck(original: Passage, now: datetime, **changes: object) -> Passage:
     fields: dict[str, object] = {
         "event_id": uuid7(),
@@ -255,12 +274,18 @@ def remeasure(
     celsius: Decimal,
     now: datetime,
 ) -> tuple[PassageSent, list[Outbound]]:
-    """The guard's handheld reading, as a new passage re-checking the one on screen."""
+    """The guard's handheld reading, as a new passage re-checking the one on screen.
+
+    Only for a recent passage of this lane, and logged with the guard's name."""
     principal.require_gate(Permission.GATE_LANE, gate)
     ctx.require_broker()
-    original = Passage.model_validate_json(_original(session, ctx, gate, event_id).passage_json)
+    stored = _recent(session, ctx, gate, event_id, now)
+    original = Passage.model_validate_json(stored.passage_json)
     temperature = Temperature(celsius=celsius, sensor=HANDHELD_SENSOR, measured_at=now)
-    return _send(_recheck(original, now, temperature=temperature))
+    sent = _send(_recheck(original, now, temperature=temperature))
+    _log_lane_action(session, principal, "gate.remeasure", gate, stored, sent[0], now,
+                     celsius=str(celsius))  # fmt: skip
+    return sent
 
 
 def no_mask(
@@ -275,8 +300,27 @@ def no_mask(
     """The guard saw no mask: the passage on screen again, with ``mask: false``."""
     principal.require_gate(Permission.GATE_LANE, gate)
     ctx.require_broker()
-    original = Passage.model_validate_json(_original(session, ctx, gate, event_id).passage_json)
-    return _send(_recheck(original, now, mask=False))
+    stored = _recent(session, ctx, gate, event_id, now)
+    original = Passage.model_validate_json(stored.passage_json)
+    sent = _send(_recheck(original, now, mask=False))
+    _log_lane_action(session, principal, "gate.no_mask", gate, stored, sent[0], now)
+    return sent
+
+
+def _log_lane_action(  # noqa: PLR0917 - who, what, where, on which passage, with what result
+    session: Session,
+    principal: Principal,
+    action: str,
+    gate: str,
+    original: store.StoredEntry,
+    sent: PassageSent,
+    now: datetime,
+    **params: object,
+) -> None:
+    """The guard's hand on a passage, in the audit log: the new passage is theirs."""
+    log_action(session, at=now, actor=principal.username, role=principal.role, action=action,
+               target=f"{gate}/{original.event_id}",
+               params={"new_event_id": sent.event_id, **params})  # fmt: skip
 
 
 def override(
@@ -292,14 +336,9 @@ def override(
     """Open the gate by hand with a written reason, for a passage of this gate decided in
     the last minutes (the person at the lane); logged with the guard's name."""
     principal.require_gate(Permission.GATE_LANE, gate)
-    original = _original(session, ctx, gate, event_id)
+    original = _recent(session, ctx, gate, event_id, now)
     if original.decision == "isolate":
         raise Conflict("isolate_not_overridable", "fever and isolation go to the clinic")
-    if not now - OVERRIDE_WINDOW <= original.received_at <= now + OVERRIDE_WINDOW:
-        raise Conflict(
-            "passage_not_recent",
-            f"passage {event_id} was not decided in the last {OVERRIDE_WINDOW.seconds // 60} min",
-        )
     return _command(
         session, ctx, principal, gate, name="open", reason=reason, now=now, override_of=event_id
     )
