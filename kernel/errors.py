@@ -10,7 +10,7 @@
     ├── NotFound             a person, appointment, pass or event that does not exist
     ├── Refused              an administrative action the rules do not allow
     ├── StorageError         the database refused or failed
-    └── BusError             the MQTT broker refused or failed
+    └── BusError             the MQTT broker refused or failed (with its reason code)
 
 Library errors are converted at the boundary with ``raise ... from exc``.
 This module imports nothing so every layer (the gate included) can use it.
@@ -66,4 +66,18 @@ class StorageError(CampusgateError):
 
 
 class BusError(CampusgateError):
-    """The MQTT broker refused or failed."""
+    """The MQTT broker refused or failed.
+
+    ``reason_code`` is the MQTT 5 reason code the broker answered with (0x80 and
+    above for a refusal: 0x87 Not authorized, 0x85 Client identifier not valid,
+    ...), or paho's error number (below 0x80) when the client failed before the
+    broker answered; ``reason_name`` names it.  Both are None when no answer came
+    (broker unreachable, no CONNACK in time, TLS handshake failed).
+    """
+
+    def __init__(
+        self, message: str, *, reason_code: int | None = None, reason_name: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason_code = reason_code
+        self.reason_name = reason_name
