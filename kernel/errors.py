@@ -1,4 +1,4 @@
-"""The campusgate exception tree.
+"""The campusgate exception tree: every error the project raises on purpose.
 
     CampusgateError
     ├── ConfigError          settings, key files, command-line values
@@ -10,9 +10,27 @@
     ├── NotFound             a person, appointment, pass or event that does not exist
     ├── Refused              an administrative action the rules do not allow
     ├── StorageError         the database refused or failed
-    └── BusError             the MQTT broker refused or failed (with its reason code)
+    ├── BusError             the MQTT broker refused or failed (with its reason code)
+    ├── WebError             (services.web.errors) what a page or API call cannot do
+    │   ├── NotAuthenticated (services.web.errors) no session, or it expired
+    │   ├── Forbidden        (services.web.errors) the role or gate binding says no
+    │   ├── NotFound         (services.web.errors) a case, user or gate asked for
+    │   ├── Conflict         (services.web.errors) the case is closed, already acknowledged
+    │   ├── InvalidInput     (services.web.errors) a value the domain refuses
+    │   ├── RateLimited      (services.web.errors) too many failed logins
+    │   └── Unavailable      (services.web.errors) the broker is not connected
+    ├── OutboxError          (gateway.outbox.store) the gate cannot keep a passage
+    ├── ReaderError          (devices.camera.codes) a code reader cannot be set up
+    │   ├── SourceError      (devices.camera.sources) a frame source failed
+    │   ├── SourceEnded      (devices.camera.sources) a finite source has no more frames
+    │   ├── PortError        (devices.scanner.reader) a scanner's port cannot be read
+    │   └── InputEnded       (devices.scanner.reader) a scanner's stream was closed
+    └── RelayError           (devices.relay.turnstile) a turnstile set up wrongly
 
-Library errors are converted at the boundary with ``raise ... from exc``.
+A class defined outside this module names its module in brackets.  Each is
+answered over HTTP as ``services/web/api/errors.py`` says (one table), and
+``tests/architecture/test_exception_tree.py`` checks this drawing against the
+classes.  Library errors are converted at the boundary with ``raise ... from exc``.
 This module imports nothing so every layer (the gate included) can use it.
 """
 

@@ -340,6 +340,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.bad_gate": ("校门名称无效", "Invalid gate name"),
     "error.bad_roster_file": ("只接受 CSV 或 XLSX 文件", "Only CSV or XLSX files are read"),
     "error.upload_too_large": ("文件过大", "The file is too large"),
+    "error.bad_request": ("请求无效", "Bad request"),
+    "error.internal_error": (
+        "系统内部错误，请联系管理员",
+        "Internal error: tell the administrator",
+    ),
+    "error.backend_unavailable": (
+        "服务暂不可用",
+        "The database or the message broker is unavailable",
+    ),
     "common.save": ("保存", "Save"),
     "common.cancel": ("取消", "Cancel"),
     "common.time": ("时间", "Time"),
