@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Table, delete, exists, func, select, update
+from sqlalchemy import Connection, Table, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from kernel.errors import ConfigError
@@ -59,15 +59,8 @@ class RetentionResult(BaseModel):
     grants_anonymised: int
 
 
-def run_retention(
-    *, session: Session, days: int, mode: Mode, now: datetime, actor: str
-) -> RetentionResult:
-    if days < MIN_DAYS:
-        raise ConfigError(f"keep at least {MIN_DAYS} day of entries")
-    if mode not in ("purge", "anonymise"):
-        raise ConfigError(f"unknown retention mode {mode!r} (purge or anonymise)")
-    cutoff = now - timedelta(days=days)
-    connection = session.connection()
+def _retire_entries(connection: Connection, cutoff: datetime, mode: Mode) -> tuple[int, int, int]:
+    """Purge or anonymise the old sealed entries no case holds: (done, kept for cases, unsealed)."""
     old = ENTRIES.c.ts < cutoff
     sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id)
     kept = connection.execute(
@@ -84,12 +77,11 @@ def run_retention(
         entries = connection.execute(
             update(ENTRIES).where(*eligible, not_yet).values(**ANONYMISED)
         ).rowcount
-    exits = connection.execute(
-        delete(HouseholdExitRow).where(HouseholdExitRow.exited_at < cutoff)
-    ).rowcount
-    rejected = connection.execute(
-        delete(RejectedMessageRow).where(RejectedMessageRow.received_at < cutoff)
-    ).rowcount
+    return entries, kept, unsealed
+
+
+def _forget_visitors(session: Session, cutoff: datetime) -> int:
+    """Ended appointments and passes lose name (masked), phone and ID hash; how many."""
     grants = 0
     ended = select(AppointmentRow).where(
         AppointmentRow.valid_until < cutoff, AppointmentRow.id_hash != ""
@@ -104,6 +96,32 @@ def run_retention(
         held.holder_name = mask_name(held.holder_name)
         held.phone, held.id_hash = "", ""
         grants += 1
+    return grants
+
+
+def run_retention(
+    *, session: Session, days: int, mode: Mode, now: datetime, actor: str
+) -> RetentionResult:
+    if days < MIN_DAYS:
+        raise ConfigError(f"keep at least {MIN_DAYS} day of entries")
+    if mode not in ("purge", "anonymise"):
+        raise ConfigError(f"unknown retention mode {mode!r} (purge or anonymise)")
+    cutoff = now - timedelta(days=days)
+    connection = session.connection()
+    entries, kept, unsealed = _retire_entries(connection, cutoff, mode)
+    exits = connection.execute(
+        delete(HouseholdExitRow).where(HouseholdExitRow.exited_at < cutoff)
+    ).rowcount
+    rejected = connection.execute(
+        delete(RejectedMessageRow).where(RejectedMessageRow.received_at < cutoff)
+    ).rowcount
+    counts = {
+        "kept_for_cases": kept,
+        "not_sealed": unsealed,
+        "household_exits": exits,
+        "rejected_messages": rejected,
+        "grants_anonymised": _forget_visitors(session, cutoff),
+    }
     run = RetentionRunRow(
         run_at=now,
         actor=actor[:64],
@@ -111,15 +129,7 @@ def run_retention(
         days=days,
         cutoff=cutoff,
         entries_affected=entries,
-        detail_json=json.dumps(
-            {
-                "kept_for_cases": kept,
-                "not_sealed": unsealed,
-                "household_exits": exits,
-                "rejected_messages": rejected,
-                "grants_anonymised": grants,
-            }
-        ),
+        detail_json=json.dumps(counts),
     )
     session.add(run)
     session.flush()
@@ -131,24 +141,8 @@ def run_retention(
         action=f"retention.{mode}",
         target=f"before {cutoff.isoformat()}",
         count=entries,
-        params={
-            "days": days,
-            "kept_for_cases": kept,
-            "not_sealed": unsealed,
-            "household_exits": exits,
-            "rejected_messages": rejected,
-            "grants_anonymised": grants,
-        },
+        params={"days": days, **counts},
     )
     return RetentionResult(
-        run_id=run.id,
-        mode=mode,
-        days=days,
-        cutoff=cutoff,
-        entries=entries,
-        kept_for_cases=kept,
-        not_sealed=unsealed,
-        household_exits=exits,
-        rejected_messages=rejected,
-        grants_anonymised=grants,
+        run_id=run.id, mode=mode, days=days, cutoff=cutoff, entries=entries, **counts
     )

@@ -164,21 +164,7 @@ class SnapshotPublisher:
             )
             if not due:
                 continue
-            previous = self._sent.get(gate)
-            in_step = last is not None and previous is not None and held == last.checksum
-            if in_step and last is not None and last.content != content and previous is not None:
-                # The gate holds what we sent last: the changes are enough.
-                delta = diff(previous, snapshot)
-                envelope, checksum = encode_delta(delta), delta.sha256
-                topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT_DELTA)
-                self.bus.publish(topic, envelope, qos=1)
-                kind = f"delta (+{len(delta.upsert)} -{len(delta.remove)} people)"
-                self.deltas_sent += 1
-            else:
-                envelope, checksum = encode(snapshot)
-                topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT)
-                self.bus.publish(topic, envelope, qos=1, retain=True)
-                kind = f"full ({len(snapshot.persons)} people)"
+            envelope, checksum, kind = self._send(gate, snapshot, held, last, content)
             self._sent[gate] = snapshot
             with self._lock:
                 self._published[gate] = _Published(content, checksum, mono)
@@ -201,3 +187,30 @@ class SnapshotPublisher:
             topic = site_topic(self.site, SiteChannel.POLICY)
             self.bus.publish(topic, announcement.model_dump_json().encode(), qos=1, retain=True)
         return sent
+
+    def _send(
+        self,
+        gate: str,
+        snapshot: GateSnapshot,
+        held: str | None,
+        last: _Published | None,
+        content: str,
+    ) -> tuple[bytes, str, str]:
+        """Publish ``snapshot`` to ``gate``, as a delta when the gate holds what we sent last.
+
+        Returns the envelope sent, the checksum the gate will hold, and what kind it was.
+        """
+        previous = self._sent.get(gate)
+        in_step = last is not None and previous is not None and held == last.checksum
+        if in_step and last is not None and last.content != content and previous is not None:
+            # The gate holds what we sent last: the changes are enough.
+            delta = diff(previous, snapshot)
+            envelope, checksum = encode_delta(delta), delta.sha256
+            topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT_DELTA)
+            self.bus.publish(topic, envelope, qos=1)
+            self.deltas_sent += 1
+            return envelope, checksum, f"delta (+{len(delta.upsert)} -{len(delta.remove)} people)"
+        envelope, checksum = encode(snapshot)
+        topic = gate_topic(self.site, gate, GateChannel.SNAPSHOT)
+        self.bus.publish(topic, envelope, qos=1, retain=True)
+        return envelope, checksum, f"full ({len(snapshot.persons)} people)"
