@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,7 @@ from services.web.settings import WebSettings
 
 DETAIL = "value 42 is not a date"
 RETRY_AFTER_S = 30
+REQUEST_TIMEOUT_S = 30.0
 # Where the test routes are; the web's own pages and API live elsewhere.
 API_RAISE = "/api/v1/test-raise/{name}"
 PAGE_RAISE = "/test-raise/{name}"
@@ -48,7 +50,11 @@ def example(cls: type[CampusgateError]) -> CampusgateError:
 
 
 class Client:
-    """Requests into the app's ASGI interface, one event loop per request."""
+    """Requests into the app's ASGI interface, each on an event loop of its own thread.
+
+    A thread, because the browser tests' Playwright keeps an event loop running on
+    the test thread for the whole session.
+    """
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -61,7 +67,8 @@ class Client:
             ) as client:
                 return await client.get(path)
 
-        return asyncio.run(call())
+        with ThreadPoolExecutor(1, thread_name_prefix="error-map") as pool:
+            return pool.submit(lambda: asyncio.run(call())).result(timeout=REQUEST_TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")
