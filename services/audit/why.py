@@ -122,6 +122,10 @@ WHY: dict[Reason, Callable[[Context, Context, Context], str]] = {
         "offline age: it admits nobody on it"
     ),
     Reason.MALFORMED: _said("the message failed validation; it is kept in the rejected messages"),
+    Reason.GATE_CLOCK: lambda entry, policy, facts: (
+        f"the gate dated the passage {entry.get('ts')}, before the 30 days a forwarded "
+        "passage may be or over 5 minutes ahead: judged at receipt, not at the gate's time"
+    ),
 }
 
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Table, delete, exists, func, select, update
+from sqlalchemy import Connection, Table, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from kernel.errors import ConfigError
@@ -60,28 +60,21 @@ class RetentionResult(BaseModel):
     grants_anonymised: int
 
 
-def run_retention(
-    *, session: Session, days: int, mode: Mode, now: datetime, actor: str
-) -> RetentionResult:
-    if days < MIN_RETENTION_DAYS:
-        raise ConfigError(
-            f"保留天数至少为 {MIN_RETENTION_DAYS} 天 / keep at least {MIN_RETENTION_DAYS} days of "
-            "entries: contact tracing looks back two incubation periods"
-        )
-    if mode not in ("purge", "anonymise"):
-        raise ConfigError(f"unknown retention mode {mode!r} (purge or anonymise)")
-    cutoff = now - timedelta(days=days)
-    # Only entries sealed up to this head are touched; the run is pinned to it.
-    head = chain_head(session=session)
-    connection = session.connection()
-    # Age counts from receipt, never from the gate's clock: a passage dated 1970 is
-    # not purged minutes after it arrived, nor one dated 9999 kept for ever.  Sealing
-    # follows receipt within a second, and the chain keeps ``sealed_at`` for entries
-    # retention removed, so verify applies the same rule to what is gone.
+def _retire_entries(
+    connection: Connection, cutoff: datetime, mode: Mode, head_seq: int
+) -> tuple[int, int, int]:
+    """Purge or anonymise the old sealed entries no case holds: (done, kept for cases, unsealed).
+
+    Age counts from receipt, never from the gate's clock: a passage dated 1970 is not
+    purged minutes after it arrived, nor one dated 9999 kept for ever.  Sealing follows
+    receipt within a second, and the chain keeps ``sealed_at`` for entries retention
+    removed, so verify applies the same rule to what is gone.  Only entries sealed up
+    to the chain head the run is pinned to (``head_seq``) are touched.
+    """
     old = ENTRIES.c.received_at < cutoff
-    sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head.seq)
+    sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head_seq)
     sealed_before_cutoff = exists().where(
-        CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head.seq, CHAIN.c.sealed_at < cutoff
+        CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head_seq, CHAIN.c.sealed_at < cutoff
     )
     kept = connection.execute(
         select(func.count()).select_from(ENTRIES).where(old, ENTRIES.c.case_id.is_not(None))
@@ -97,12 +90,11 @@ def run_retention(
         entries = connection.execute(
             update(ENTRIES).where(*eligible, not_yet).values(**ANONYMISED)
         ).rowcount
-    exits = connection.execute(
-        delete(HouseholdExitRow).where(HouseholdExitRow.exited_at < cutoff)
-    ).rowcount
-    rejected = connection.execute(
-        delete(RejectedMessageRow).where(RejectedMessageRow.received_at < cutoff)
-    ).rowcount
+    return entries, kept, unsealed
+
+
+def _forget_visitors(session: Session, cutoff: datetime) -> int:
+    """Ended appointments and passes lose name (masked), phone and ID hash; how many."""
     grants = 0
     ended = select(AppointmentRow).where(
         AppointmentRow.valid_until < cutoff, AppointmentRow.id_hash != ""
@@ -117,6 +109,36 @@ def run_retention(
         held.holder_name = mask_name(held.holder_name)
         held.phone, held.id_hash = "", ""
         grants += 1
+    return grants
+
+
+def run_retention(
+    *, session: Session, days: int, mode: Mode, now: datetime, actor: str
+) -> RetentionResult:
+    if days < MIN_RETENTION_DAYS:
+        raise ConfigError(
+            f"保留天数至少为 {MIN_RETENTION_DAYS} 天 / keep at least {MIN_RETENTION_DAYS} days of "
+            "entries: contact tracing looks back two incubation periods"
+        )
+    if mode not in ("purge", "anonymise"):
+        raise ConfigError(f"unknown retention mode {mode!r} (purge or anonymise)")
+    cutoff = now - timedelta(days=days)
+    head = chain_head(session=session)
+    connection = session.connection()
+    entries, kept, unsealed = _retire_entries(connection, cutoff, mode, head.seq)
+    exits = connection.execute(
+        delete(HouseholdExitRow).where(HouseholdExitRow.exited_at < cutoff)
+    ).rowcount
+    rejected = connection.execute(
+        delete(RejectedMessageRow).where(RejectedMessageRow.received_at < cutoff)
+    ).rowcount
+    counts = {
+        "kept_for_cases": kept,
+        "not_sealed": unsealed,
+        "household_exits": exits,
+        "rejected_messages": rejected,
+        "grants_anonymised": _forget_visitors(session, cutoff),
+    }
     run = RetentionRunRow(
         run_at=now,
         actor=actor[:64],
@@ -124,15 +146,7 @@ def run_retention(
         days=days,
         cutoff=cutoff,
         entries_affected=entries,
-        detail_json=json.dumps(
-            {
-                "kept_for_cases": kept,
-                "not_sealed": unsealed,
-                "household_exits": exits,
-                "rejected_messages": rejected,
-                "grants_anonymised": grants,
-            }
-        ),
+        detail_json=json.dumps(counts),
     )
     session.add(run)
     session.flush()
@@ -145,24 +159,8 @@ def run_retention(
         action=f"retention.{mode}",
         target=f"before {cutoff.isoformat()}",
         count=entries,
-        params={
-            "days": days,
-            "kept_for_cases": kept,
-            "not_sealed": unsealed,
-            "household_exits": exits,
-            "rejected_messages": rejected,
-            "grants_anonymised": grants,
-        },
+        params={"days": days, **counts},
     )
     return RetentionResult(
-        run_id=run.id,
-        mode=mode,
-        days=days,
-        cutoff=cutoff,
-        entries=entries,
-        kept_for_cases=kept,
-        not_sealed=unsealed,
-        household_exits=exits,
-        rejected_messages=rejected,
-        grants_anonymised=grants,
+        run_id=run.id, mode=mode, days=days, cutoff=cutoff, entries=entries, **counts
     )

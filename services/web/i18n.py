@@ -343,6 +343,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "名单文件超出可读取的范围（行、列、合并单元格或解压后大小）",
         "The roster file is beyond what is read (rows, columns, merged cells or unpacked size)",
     ),
+    "error.bad_request": ("请求无效", "Bad request"),
+    "error.internal_error": (
+        "系统内部错误，请联系管理员",
+        "Internal error: tell the administrator",
+    ),
+    "error.backend_unavailable": (
+        "服务暂不可用",
+        "The database or the message broker is unavailable",
+    ),
     "common.save": ("保存", "Save"),
     "common.cancel": ("取消", "Cancel"),
     "common.time": ("时间", "Time"),

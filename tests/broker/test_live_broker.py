@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from kernel.bus.reasons import NOT_AUTHORIZED
 from kernel.errors import BusError
 from schemas.ids import uuid7
 from schemas.messages import Credential, FeverAlert, Passage, Temperature
@@ -170,9 +171,13 @@ def test_wrong_credentials_are_refused(
     )
     bus = MqttBus(parse_broker_url(url), client_id=f"test-refused-{uuid7().hex[:8]}")
     started = time.monotonic()
-    with pytest.raises(BusError, match="did not accept us: Not authorized"):
+    with pytest.raises(BusError, match="did not accept us: Not authorized") as raised:
         bus.connect()
     assert time.monotonic() - started < 5  # refused at once, not after the connect timeout
+    assert (raised.value.reason_code, raised.value.reason_name) == (
+        NOT_AUTHORIZED,
+        "Not authorized",
+    )
 
 
 def passage(code: str, celsius: str) -> Passage:

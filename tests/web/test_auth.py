@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.storage.engine import make_engine
-from services.storage.models import WebUserRow
+from services.storage.web_models import WebUserRow
 from services.web.settings import WebServerSettings
 from tests.web.server import PASSWORD, ShiftedClock, WebServer
 

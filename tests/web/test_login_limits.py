@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import make_engine
-from services.storage.models import LoginAttemptRow
+from services.storage.web_models import LoginAttemptRow
 from services.web.auth.devices import known_device
 from services.web.peer import peer_of
 from tests.web.conftest import add_users

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.storage.models import LoginAttemptRow, WebSessionRow, WebUserRow
+from services.storage.web_models import LoginAttemptRow, WebSessionRow, WebUserRow
 from services.web.auth.roles import Role
 from services.web.errors import Conflict
 from services.web.i18n import Lang, lang_or_default
