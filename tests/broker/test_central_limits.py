@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.bus.mqtt import MqttBus, parse_broker_url
 from kernel.clock import SystemClock
-from kernel.codes import KeyRing
+from kernel.codes.reload import LiveKeys
 from schemas.ids import uuid7
 from schemas.messages import Decision, GateStatus, SnapshotInfo
 from schemas.policy import Policy
@@ -143,7 +143,7 @@ def test_a_storm_of_retained_statuses_costs_one_round_per_second(
         site=SITE,
         sessions=sessions,  # type: ignore[arg-type]
         policy=Policy(site=SITE),
-        keyring=KeyRing.load(campus.keys_dir),
+        keys=LiveKeys(campus.keys_dir, signing=True),
         clock=SystemClock(),
         check_interval_s=3600,  # only statuses wake it
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import signal
 import subprocess
 import sys
@@ -44,7 +45,7 @@ class WebProcess:
                 "PYTHONPATH": str(ROOT),
                 "MALLOC_ARENA_MAX": "2",  # keep the address space of its threads small
                 "CAMPUSGATE_WEB__SESSION_SECRET": "s" * 40,
-                "CAMPUSGATE_ID_HASH_KEY": "7" * 64,
+                "CAMPUSGATE_ID_HASH_KEY": secrets.token_hex(32),
                 **env,
             },
             stdout=self._log,
