@@ -1,47 +1,19 @@
-"""Fixtures for code-reader tests: a hand-moved clock, waiting helpers, and a guard
-that turns any exception a reader logs (and swallows) into a test failure."""
+"""Fixtures for code-reader tests: a hand-moved clock, and a guard that turns any
+exception a reader logs (and swallows) into a test failure."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-WAIT_S = 10.0
-
-
-class FakeClock:
-    """Monotonic seconds that move only when a test moves them."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
+from tests.fixtures.waiting import FakeClock
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = WAIT_S) -> bool:
-    """Poll ``condition`` until it holds; False after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.002)
-    return True
 
 
 @pytest.fixture(autouse=True)

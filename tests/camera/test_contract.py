@@ -14,7 +14,7 @@ import pytest
 from devices.camera.codes import CodeReader
 from devices.camera.simulator import SimulatedCamera
 from devices.scanner.reader import SerialScanner, SimulatedScanner
-from tests.camera.conftest import WAIT_S, FakeClock, wait_until
+from tests.fixtures.waiting import WAIT_S, FakeClock, wait_until
 
 
 @dataclass

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from schemas.messages import Passage
 from services.central.intake import MAX_PAYLOAD_BYTES, Rejection, read_passage
-from tests.decision.helpers import passage
+from tests.fixtures.decision import passage
 
 TOPIC = "campusgate/v1/main/gate/north-1/passage"
 

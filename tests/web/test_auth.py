@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.storage.engine import make_engine
 from services.storage.models import WebUserRow
 from services.web.settings import WebServerSettings
-from tests.web.server import PASSWORD, ShiftedClock, WebServer
+from tests.fixtures.web_server import PASSWORD, ShiftedClock, WebServer
 
 pytestmark = pytest.mark.mqtt
 ROOT = Path(__file__).resolve().parents[2]

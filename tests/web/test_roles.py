@@ -19,9 +19,9 @@ from kernel.codes import new_key
 from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import upgrade
 from services.web.app import ROUTERS
-from tests.web.conftest import USERS, add_users, web_settings
-from tests.web.seed import Seeded, appointment_request, seed
-from tests.web.server import WebServer
+from tests.fixtures.web import USERS, add_users, web_settings
+from tests.fixtures.web_seed import Seeded, appointment_request, seed
+from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
 
