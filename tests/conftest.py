@@ -1,6 +1,7 @@
 """Shared test set-up; fixtures live in tests/fixtures/, one module per real thing."""
 
 pytest_plugins = [
+    "tests.fixtures.guards",
     "tests.fixtures.db",
     "tests.fixtures.mqtt",
     "tests.fixtures.processes",
