@@ -26,10 +26,10 @@ from services.appointments import (
 from services.central.processor import BatchProcessor
 from services.cli.main import main
 from services.storage.models import AppointmentRow, AuditLogRow, EntryRow
-from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch, make_processor
 from tests.fixtures.campus import Campus
-from tests.roster.test_files import GOOD
+from tests.fixtures.passages import passage
+from tests.fixtures.roster import GOOD
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -22,10 +22,10 @@ from services.audit.trace import trace_contacts
 from services.central.processor import BatchProcessor
 from services.cli.main import main
 from services.storage.models import AuditLogRow
-from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch
 from tests.fixtures.campus import Campus
-from tests.roster.test_files import GOOD
+from tests.fixtures.passages import passage
+from tests.fixtures.roster import GOOD
 
 DAY = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 

@@ -27,11 +27,11 @@ from services.central.reject_budget import BUDGET_BYTES, BUDGET_MESSAGES
 from services.snapshot.publisher import MIN_ROUND_GAP_S, SnapshotPublisher
 from services.storage.engine import make_engine
 from services.storage.models import RejectedMessageRow
-from tests.broker.conftest import SITE, SecureBroker
 from tests.fixtures.campus import Campus, make_campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.mqtt import Listener
 from tests.fixtures.processes import Processes
+from tests.fixtures.secure_broker import SITE, SecureBroker
 
 pytestmark = pytest.mark.mqtt
 

@@ -31,8 +31,8 @@ from services.broker_admin.local_broker import REQUIRED_SETTINGS
 from services.broker_admin.passwords import SALT_BYTES
 from services.broker_admin.secrets_file import read_secrets, variable_name
 from services.cli.main import main
-from tests.broker.conftest import GATES_TOML
-from tests.broker.tls import make_pki
+from tests.fixtures.pki import make_pki
+from tests.fixtures.secure_broker import GATES_TOML
 
 GATES_CSV = """role,site,name,user
 gate,main,north-1,

@@ -21,11 +21,11 @@ from schemas.ids import uuid7
 from schemas.messages import Credential, FeverAlert, Passage, Temperature
 from schemas.topics import GateChannel, SiteChannel, everything, gate_topic, site_topic
 from services.broker_admin import load_inventory, write_broker_files
-from tests.broker.conftest import SITE, SecureBroker
 from tests.fixtures.campus import make_campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.mqtt import Listener
 from tests.fixtures.processes import Processes
+from tests.fixtures.secure_broker import SITE, SecureBroker
 
 pytestmark = pytest.mark.mqtt
 

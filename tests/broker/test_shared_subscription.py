@@ -23,11 +23,11 @@ from kernel.errors import BusError
 from schemas.ids import uuid7
 from schemas.messages import Credential, Passage, Temperature
 from schemas.topics import GateChannel, SiteChannel, gate_filter, shared, site_topic
-from tests.broker.conftest import SITE, SecureBroker
 from tests.fixtures.campus import make_campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.mqtt import Listener
 from tests.fixtures.processes import Processes
+from tests.fixtures.secure_broker import SITE, SecureBroker
 
 pytestmark = pytest.mark.mqtt
 

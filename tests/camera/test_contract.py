@@ -14,7 +14,7 @@ import pytest
 from devices.code_reader.camera.simulator import SimulatedCamera
 from devices.code_reader.contract import CodeReader
 from devices.code_reader.scanner.reader import SerialScanner, SimulatedScanner
-from tests.camera.conftest import WAIT_S, FakeClock, wait_until
+from tests.fixtures.waiting import WAIT_S, FakeClock, wait_until
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devices.code_reader.contract import SCAN_COOLDOWN_S, Cooldown, ReaderCore, Scan
-from tests.camera.conftest import FakeClock
+from tests.fixtures.waiting import FakeClock
 
 
 def test_default_window_is_three_seconds() -> None:

@@ -23,7 +23,7 @@ from devices.code_reader.camera.sources import (
     open_source,
 )
 from devices.code_reader.contract import CodeDecoder, DecodedCode, Scan
-from tests.camera.conftest import WAIT_S, FakeClock, wait_until
+from tests.fixtures.waiting import WAIT_S, FakeClock, wait_until
 
 FAST = (0.01, 0.05)  # reopen backoff for tests
 

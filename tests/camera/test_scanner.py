@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devices.code_reader.scanner.reader import SerialScanner, SimulatedScanner, StreamScanner
-from tests.camera.conftest import WAIT_S, FakeClock, wait_until
+from tests.fixtures.waiting import WAIT_S, FakeClock, wait_until
 
 FAST = (0.01, 0.05)
 

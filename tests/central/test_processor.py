@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,8 +20,8 @@ from services.central.processor import BatchProcessor, Incoming
 from services.storage import repository as repo
 from services.storage.engine import make_engine
 from services.storage.models import EntryRow, UsedCodeRow
-from tests.central.test_service import passage
-from tests.fixtures.campus import Campus, make_campus
+from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 
 SITE = "main"
 TOPIC = gate_topic(SITE, "north-1", GateChannel.PASSAGE)
@@ -36,8 +35,8 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def campus(sqlite_url: str, tmp_path: Path) -> Campus:
-    return make_campus(sqlite_url, tmp_path / "keys")
+def campus_db(sqlite_url: str) -> str:
+    return sqlite_url
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from kernel.decision.aftermath import (
 from kernel.decision.facts import Facts, PersonFacts
 from kernel.decision.reasons import Reason
 from schemas.messages import DecisionPerson, Passage
-from tests.decision.helpers import ALICE, ID_CODE, NOW, facts, passage, policy
+from tests.fixtures.decision import ALICE, ID_CODE, NOW, facts, passage, policy
 
 ONCE = CodeFacts(status=CodeStatus.VALID, typ="id", subject=ALICE.person_id, jti="t1", once=True)
 RESIDENT = replace(ALICE, kind="family", household="H-7")

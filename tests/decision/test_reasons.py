@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kernel.decision import SEVERITY, CodeFacts, CodeStatus, decide
 from kernel.decision.reasons import REASONS, Reason, label, reason_info
-from tests.decision.helpers import ALICE, ID_CODE, facts, passage, policy
+from tests.fixtures.decision import ALICE, ID_CODE, facts, passage, policy
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("kernel", "gateway", "services", "devices", "schemas")

@@ -19,7 +19,7 @@ import pytest
 from kernel.errors import ConfigError
 from services.broker_admin.local_broker import LOOPBACK, render_config
 from services.broker_admin.mosquitto_conf import ListenerPlan, render_secure_config
-from tests.deploy.helpers import ROOT
+from tests.fixtures.deploy import ROOT
 
 SHIPPED = ROOT / "deploy/mosquitto/campusgate.conf"
 # The host layout the shipped file documents (docs/operations.md, "Broker accounts").

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.helpers import ROOT, interpolate_tree, read_unit, variables
+from tests.fixtures.deploy import ROOT, interpolate_tree, read_unit, variables
 
 COMPOSE = ROOT / "docker-compose.yml"
 UNITS = sorted((ROOT / "deploy/systemd").glob("*.service"))

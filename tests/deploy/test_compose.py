@@ -25,7 +25,7 @@ from services.broker_admin import Role, load_inventory, write_broker_files
 from services.broker_admin.generate import BROKER_SUBDIR, BrokerFiles, BrokerOptions
 from services.broker_admin.mosquitto_conf import IMAGE_PLUGIN
 from services.broker_admin.secrets_file import read_secrets
-from tests.deploy.helpers import (
+from tests.fixtures.deploy import (
     ROOT,
     MissingVariable,
     interpolate_tree,

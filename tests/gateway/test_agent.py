@@ -24,7 +24,7 @@ from gateway.agent.events import (
 )
 from kernel.clock import SystemClock
 from schemas.messages import Command, Decision, Outcome, Passage, PolicyAnnouncement
-from tests.gateway.fakes import RecordingTurnstile, RecordingUplink
+from tests.fixtures.gate_fakes import RecordingTurnstile, RecordingUplink
 
 SITE, GATE = "main", "north-1"
 CODE = "CG1.person.sig"

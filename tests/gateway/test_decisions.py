@@ -14,7 +14,7 @@ from gateway.agent.passages import Passages
 from gateway.agent.vehicles import VehicleLane
 from kernel.clock import FixedClock
 from schemas.messages import Credential, Decision, Outcome, Passage
-from tests.gateway.fakes import RecordingTurnstile, RecordingUplink
+from tests.fixtures.gate_fakes import RecordingTurnstile, RecordingUplink
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from gateway.outbox import Outbox, OutboxError, OutboxUplink
 from kernel.clock import SystemClock
 from schemas.ids import uuid7
 from schemas.messages import Credential, Decision, Passage, Temperature
-from tests.gateway.fakes import RecordingTurnstile, RecordingUplink
+from tests.fixtures.gate_fakes import RecordingTurnstile, RecordingUplink
 
 
 def passage(index: int = 0) -> Passage:

@@ -23,10 +23,10 @@ from services.passes import (
     list_passes,
     revoke_pass,
 )
-from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch
 from tests.fixtures.campus import Campus
-from tests.roster.test_files import GOOD
+from tests.fixtures.passages import passage
+from tests.fixtures.roster import GOOD
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

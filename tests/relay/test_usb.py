@@ -17,6 +17,9 @@ from devices.relay.turnstile import RelayError
 CLOSE_1 = bytes.fromhex("A0 01 01 A2")
 OPEN_1 = bytes.fromhex("A0 01 00 A1")
 WAIT_S = 5.0
+# The board stamps a frame when its reader thread gets it: on a loaded machine the first
+# frame of a pulse may be read a scheduler slice late, so a gap can look that much shorter.
+READ_JITTER_S = 0.02
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def test_pulse_puts_exactly_the_documented_frames_on_the_wire(
     assert bytes(board.received) == OPEN_1 + CLOSE_1 + OPEN_1
     closed, opened = board.changes
     assert (closed.relay, closed.closed, opened.closed) == (1, True, False)
-    assert 0.2 <= opened.at - closed.at < 1.0
+    assert 0.2 - READ_JITTER_S <= opened.at - closed.at < 1.0
 
 
 def test_a_second_pulse_extends_the_first(relay: UsbRelay, board: FakeRelayBoard) -> None:
@@ -71,7 +74,7 @@ def test_a_second_pulse_extends_the_first(relay: UsbRelay, board: FakeRelayBoard
     assert not board.wait_for(lambda b: len(b.changes) == 2, 0.15)
     relay.pulse(0.3)
     assert board.wait_for(lambda b: len(b.changes) == 2, WAIT_S)
-    assert board.changes[1].at - board.changes[0].at >= 0.44
+    assert board.changes[1].at - board.changes[0].at >= 0.44 - READ_JITTER_S
     assert not board.states[1]
 
 

@@ -15,8 +15,8 @@ import pytest
 from kernel.errors import RosterError
 from services.roster import xlsx_limits
 from services.roster.source import open_roster
-from tests.roster import xlsx_bombs
-from tests.roster.xlsx_bombs import person_row, sheet_xml, with_sheet
+from tests.fixtures import xlsx_bombs
+from tests.fixtures.xlsx_bombs import person_row, sheet_xml, with_sheet
 
 
 def rows_of(path: Path) -> list[tuple[int, dict[str, object]]]:

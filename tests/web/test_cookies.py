@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.web.server import PASSWORD, WebServer
+from tests.fixtures.web_server import PASSWORD, WebServer
 
 pytestmark = pytest.mark.mqtt
 

@@ -23,8 +23,8 @@ from services.storage.engine import make_engine
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
-from tests.web.seed import UNIT, appointment_request
-from tests.web.server import WebServer
+from tests.fixtures.web_seed import UNIT, appointment_request
+from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
 

@@ -28,9 +28,9 @@ from services.storage.engine import make_engine
 from services.storage.web_models import LoginAttemptRow
 from services.web.auth.devices import known_device
 from services.web.peer import peer_of
-from tests.web.conftest import add_users
-from tests.web.server import PASSWORD, WebServer
-from tests.web.web_process import WebProcess
+from tests.fixtures.web import add_users
+from tests.fixtures.web_process import WebProcess
+from tests.fixtures.web_server import PASSWORD, WebServer
 
 pytestmark = pytest.mark.mqtt
 

@@ -28,7 +28,7 @@ from services.web.auth.service import create_user
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
-from tests.web.server import PASSWORD, WebServer
+from tests.fixtures.web_server import PASSWORD, WebServer
 
 pytestmark = pytest.mark.mqtt
 
@@ -187,7 +187,7 @@ def test_an_override_needs_a_recent_passage_of_the_guards_own_gate(
 
 
 def test_the_kiosk_asks_for_a_passage_before_an_override(web: WebServer, new_page: Any) -> None:
-    from tests.web.conftest import sign_in
+    from tests.fixtures.browser import sign_in
 
     page = new_page()
     sign_in(page, web, "guard-n1", "/kiosk/north-1")

@@ -27,10 +27,10 @@ from services.web.notify.service import Notifier, RetryPolicy
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
-from tests.web.helpers import run_async
-from tests.web.receivers import SmtpReceiver
-from tests.web.seed import UNIT, appointment_request
-from tests.web.server import ShiftedClock, WebServer
+from tests.fixtures.receivers import SmtpReceiver
+from tests.fixtures.web_helpers import run_async
+from tests.fixtures.web_seed import UNIT, appointment_request
+from tests.fixtures.web_server import ShiftedClock, WebServer
 
 INJECTED = "Mallory\r\nBcc: victim@evil.example\r\n\r\nforged body"
 
@@ -131,7 +131,7 @@ def test_a_feverish_visitor_with_a_line_break_in_the_name_reaches_the_clinic_by_
     mail: SmtpReceiver,
 ) -> None:
     from services.web.app import build_channels
-    from tests.web.conftest import web_settings
+    from tests.fixtures.web import web_settings
 
     settings = web_settings(broker, users, site)
     notify = settings.notify.model_validate(

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from services.broker_admin.local_broker import LocalBroker
-from tests.roster import xlsx_bombs
-from tests.web.web_process import WebProcess
+from tests.fixtures import xlsx_bombs
+from tests.fixtures.web_process import WebProcess
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
