@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 pytest_plugins = [
+    "pytester",
     "tests.fixtures.guards",
     "tests.fixtures.db",
     "tests.fixtures.mqtt",
