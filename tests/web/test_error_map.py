@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from kernel.errors import CampusgateError
+from services.roster.xlsx_limits import RosterTooLarge
 from services.web.api.errors import HTTP_ERRORS, STATUS_MESSAGE, HttpError, full_name
 from services.web.app import create_app
 from services.web.errors import InvalidInput, NotAuthenticated, RateLimited, WebError
@@ -42,6 +43,8 @@ def error_class(name: str) -> type[CampusgateError]:
 
 
 def example(cls: type[CampusgateError]) -> CampusgateError:
+    if issubclass(cls, RosterTooLarge):
+        return cls(DETAIL, DETAIL)
     if issubclass(cls, RateLimited):
         return cls(RETRY_AFTER_S)
     if issubclass(cls, WebError):

@@ -105,6 +105,7 @@ def test_a_line_break_in_the_subject_is_flattened_and_the_mail_still_goes(
     assert dead(sessions) == []
 
 
+@pytest.mark.swallows_errors  # a channel that raises is logged with its traceback, on purpose
 def test_any_failure_of_any_channel_ends_in_a_dead_letter_and_spares_the_others(
     sessions: sessionmaker[Session], mail: SmtpReceiver
 ) -> None:
