@@ -71,7 +71,7 @@ HTTP_ERRORS: dict[str, HttpError] = {
     "kernel.errors.ExpiredCode": HttpError(422, Reason.EXPIRED_CODE),
     "kernel.errors.NotYetValidCode": HttpError(422, Reason.INVALID_CODE),
     "kernel.errors.RosterError": HttpError(422, "invalid_input", detail=True),
-    "services.roster.xlsx_limits.RosterTooLarge": HttpError(422, "roster_too_large", detail=True),
+    "services.roster.xlsx_limits.RosterTooLarge": HttpError(422, "roster_too_large"),
     "kernel.errors.NotFound": HttpError(404, "not_found"),
     # The rules say no, e.g. an approval by someone who is not an approver of the host unit.
     "kernel.errors.Refused": HttpError(403, "refused"),
