@@ -24,8 +24,11 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 # pytest's exit code 5 means no test ran: that is a failure, never a pass.
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist; `auto`: one per core);
+# PYTEST_WORKERS=0 runs it in this process (CONTRIBUTING.md).
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 test: lint typecheck pytest

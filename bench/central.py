@@ -44,6 +44,7 @@ from bench.workload import (
     verify,
 )
 from kernel.codes import SigningKey, issue_code, new_key
+from kernel.redact import redact_url
 from services.broker_admin.local_broker import LocalBroker
 from tests.fixtures.gate_client import DecisionClient
 
@@ -55,7 +56,12 @@ def measure_rtt(broker_url: str, key: SigningKey, count: int, warmup: int = 200)
     try:
         for index in range(warmup + count):
             code = issue_code(
-                key, subject=PERSON_IDS[index % REGULARS], typ="id", ttl=timedelta(hours=1), now=now
+                key,
+                subject=PERSON_IDS[index % REGULARS],
+                typ="id",
+                ttl=timedelta(hours=1),
+                now=now,
+                site=SITE,
             )
             passage = make_passage(GATES[0], code, "36.60")
             start = time.perf_counter()
@@ -138,7 +144,8 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="campusgate-bench-") as tmp, LocalBroker() as broker:
         workdir = Path(tmp)
-        print(f"broker: private mosquitto at {broker.url} (set_tcp_nodelay, unlimited queue)")
+        shown = redact_url(broker.url)
+        print(f"broker: private mosquitto at {shown} (set_tcp_nodelay, unlimited queue)")
         echo = echo_floor(broker.url, args.rtt)
         sink = sink_floor(broker.url, args.passages)
         floor = {"p50": percentile(echo, 50), "p99": percentile(echo, 99), "rate": sink}

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench.pgtemp import SERVER as PG_SERVER
+from kernel.redact import redact_url
 from services.storage.engine import make_engine, upgrade
 from services.storage.models import EntryRow
 
@@ -271,10 +272,10 @@ def cached(backend: str, rows: int, *, fresh: bool = False) -> tuple[str, Datase
                 conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
         url = f"postgresql+psycopg://{PG_SERVER.split('://', 1)[1]}/{name}"
     if _marker(url) == rows:
-        print(f"  {backend}: reusing the {rows:,}-row dataset ({url})", flush=True)
+        print(f"  {backend}: reusing the {rows:,}-row dataset ({redact_url(url)})", flush=True)
         return url, plan(rows)
     if _marker(url) is not None:
-        raise SystemExit(f"{url} holds another dataset: run with --fresh")
+        raise SystemExit(f"{redact_url(url)} holds another dataset: run with --fresh")
     data = build(url, rows)
     engine = make_engine(url)
     try:

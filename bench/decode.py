@@ -1,6 +1,6 @@
 """Code decoding benchmark: 640x480 frames, per perturbation, per backend.
 
-For every perturbation of :mod:`devices.camera.scene` (``none`` is the empty
+For every perturbation of :mod:`devices.code_reader.camera.scene` (``none`` is the empty
 scene) it renders N frames once, then times each backend's ``decode`` on
 every frame and counts the frames whose code came back with the right text.
 The floor, measured in the same run on the same frames, is the bare library
@@ -33,9 +33,9 @@ import numpy as np  # noqa: E402 (after the sys.path set-up)
 import zxingcpp  # noqa: E402 (after the sys.path set-up)
 
 from bench.stats import percentile  # noqa: E402 (after the sys.path set-up)
-from devices.camera.codes import CodeDecoder  # noqa: E402 (after the sys.path set-up)
-from devices.camera.decoders import DEFAULT_SYMBOLOGIES, make_decoder  # noqa: E402 (after the sys.path set-up)
-from devices.camera.scene import PERTURBATIONS, render, sample_text  # noqa: E402 (after the sys.path set-up)
+from devices.code_reader.camera.decoders import DEFAULT_SYMBOLOGIES, make_decoder  # noqa: E402 (after the sys.path set-up)
+from devices.code_reader.camera.scene import PERTURBATIONS, render, sample_text  # noqa: E402 (after the sys.path set-up)
+from devices.code_reader.contract import CodeDecoder  # noqa: E402 (after the sys.path set-up)
 
 TARGET_P99_CODE_MS = 5.0
 TARGET_P99_EMPTY_MS = 2.0

@@ -41,9 +41,9 @@ from bench.central_process import ROOT, CentralProcess
 from bench.floor import echo_floor
 from bench.stats import percentile
 from bench.workload import PERSON_IDS, REGULARS, SITE, prepare_database
-from devices.camera.codes import Scan
-from devices.camera.scene import render
-from devices.camera.simulator import SimulatedCamera
+from devices.code_reader.camera.scene import render
+from devices.code_reader.camera.simulator import SimulatedCamera
+from devices.code_reader.contract import Scan
 from devices.relay.simulator import FakeRelayBoard
 from devices.relay.usb import UsbRelay
 from devices.thermometer.driver import SerialThermometer
@@ -54,6 +54,7 @@ from gateway.agent.uplink import MqttUplink
 from kernel.bus.mqtt import MqttBus, parse_broker_url
 from kernel.clock import SystemClock
 from kernel.codes import SigningKey, issue_code, new_key
+from kernel.redact import redact_url
 from schemas.messages import Decision, GateStatus, Passage
 from schemas.topics import GateChannel, gate_topic
 from services.broker_admin.local_broker import LocalBroker
@@ -77,7 +78,9 @@ def prepare_campus(workdir: Path, db_url: str | None = None) -> tuple[str, Path,
 
 def _code(key: SigningKey, index: int) -> str:
     subject = PERSON_IDS[index % REGULARS]
-    return issue_code(key, subject=subject, typ="id", ttl=timedelta(hours=1), now=datetime.now(UTC))
+    return issue_code(
+        key, subject=subject, typ="id", ttl=timedelta(hours=1), now=datetime.now(UTC), site=SITE
+    )
 
 
 def measure_latency(
@@ -107,7 +110,7 @@ def measure_latency(
             str(simulator.link),
             protocol="lu90614",
             sensor="ir-0",
-            clock=clock.now,
+            clock=clock,
             on_event=inbox.thermometer_sink,
         ),
         readers=(camera,),
@@ -214,7 +217,7 @@ def measure_load(
         "--broker", broker_url,
         "--thermometer", f"serial://{simulator.link}?protocol=gy-mcu90614&offset=2.5",
         "--camera", str(frames), "--camera-fps", str(LOAD_FPS), "--camera-loop",
-        "--relay", "none",
+        "--relay", "none", "--site-keys", str(workdir / "keys"),
     ]  # fmt: skip
     writer = threading.Thread(target=stream, daemon=True)
     with (workdir / "gate-load.log").open("wb") as log:
@@ -258,7 +261,7 @@ def main() -> None:
     ):
         workdir = Path(tmp)
         db_url, keys, key = prepare_campus(workdir)
-        print(f"broker: private mosquitto at {broker.url}; central on SQLite")
+        print(f"broker: private mosquitto at {redact_url(broker.url)}; central on SQLite")
         central = CentralProcess(broker.url, db_url, keys, workdir / "central.log", site=SITE)
         central.start()
         try:

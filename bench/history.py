@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from bench.dataset import PERSONS, cached, drop_cached, person_id
 from bench.stats import percentile
-from services.audit.queries import HISTORY_COLUMNS, person_history, trace_contacts
+from services.audit.queries import HISTORY_COLUMNS, person_history
+from services.audit.trace import trace_contacts
 from services.storage.engine import make_engine
 
 TARGET_P99_MS = {"sqlite": 5.0, "postgres": 10.0}

@@ -98,7 +98,9 @@ def main() -> None:
         try:
             for index in range(args.passages):
                 person = f"R{rng.randrange(args.persons):06d}"
-                code = issue_code(key, subject=person, typ="id", ttl=timedelta(hours=1), now=now)
+                code = issue_code(
+                    key, subject=person, typ="id", ttl=timedelta(hours=1), now=now, site=SITE
+                )
                 passage = make_passage("north-1", code, "36.60")
                 if index % 7 == 0:
                     passage = passage.model_copy(update={"direction": "out"})

@@ -63,7 +63,7 @@ class People:
         self.strangers = itertools.count()
         issued = datetime.now(UTC) - timedelta(days=1)
         self.cards = [
-            issue_code(key, subject=p, typ="id", ttl=timedelta(days=30), now=issued)
+            issue_code(key, subject=p, typ="id", ttl=timedelta(days=30), now=issued, site=SITE)
             for p in PERSON_IDS[:REGULARS]
         ]
 
@@ -75,13 +75,18 @@ class People:
                 subject = next(self.febrile, None)
                 if subject is not None:
                     code = issue_code(
-                        self.key, subject=subject, typ="id", ttl=timedelta(days=1), now=now
+                        self.key,
+                        subject=subject,
+                        typ="id",
+                        ttl=timedelta(days=1),
+                        now=now,
+                        site=SITE,
                     )
                     return code, f"{self.rng.uniform(37.3, 39.5):.2f}", "isolate"
             if roll < FEVER_SHARE + STRANGER_SHARE:
                 code = issue_code(
                     self.key, subject=f"stranger-{next(self.strangers)}", typ="id",
-                    ttl=timedelta(days=1), now=now,
+                    ttl=timedelta(days=1), now=now, site=SITE,
                 )  # fmt: skip
                 return code, "36.60", "deny"
             return self.rng.choice(self.cards), f"{self.rng.uniform(35.9, 37.2):.2f}", "admit"

@@ -41,6 +41,7 @@ from bench.floor import echo_floor
 from bench.stats import percentile
 from bench.workload import SITE
 from kernel.codes import issue_code, new_key
+from kernel.redact import redact_url
 from schemas.ids import uuid7
 from schemas.messages import Credential, Passage, Temperature
 from schemas.topics import GateChannel, gate_topic
@@ -105,7 +106,7 @@ def prepare(workdir: Path, gates: list[str]) -> tuple[str, Path, list[str]]:
     keys = workdir / "keys"
     key = new_key(keys)
     codes = [
-        issue_code(key, subject=p.person_id, typ="id", ttl=timedelta(hours=2), now=now)
+        issue_code(key, subject=p.person_id, typ="id", ttl=timedelta(hours=2), now=now, site=SITE)
         for p in people
     ]
     return db_url, keys, codes
@@ -344,7 +345,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cg-bench-web-") as tmp, LocalBroker() as broker:
         workdir = Path(tmp)
         db_url, keys, codes = prepare(workdir, gates)
-        print(f"web benchmark: private mosquitto {broker.url}, central + web as processes, SQLite")
+        shown = redact_url(broker.url)
+        print(f"web benchmark: private mosquitto {shown}, central + web as processes, SQLite")
         floor = echo_floor(broker.url, args.floor)
         central = CentralProcess(broker.url, db_url, keys, workdir / "central.log", site=SITE)
         central.start()

@@ -90,14 +90,16 @@ def plan_mix(key: SigningKey, count: int, rng: random.Random) -> list[Planned]:
         roll = rng.random()
         person = PERSON_IDS[rng.randrange(REGULARS)]
         febrile = PERSON_IDS[rng.randrange(REGULARS, PERSONS)]
-        code = issue_code(key, subject=person, typ="id", ttl=timedelta(hours=1), now=now)
+        code = issue_code(key, subject=person, typ="id", ttl=timedelta(hours=1), now=now, site=SITE)
         if roll < 0.05:
-            fever_code = issue_code(key, subject=febrile, typ="id", ttl=timedelta(hours=1), now=now)
+            fever_code = issue_code(
+                key, subject=febrile, typ="id", ttl=timedelta(hours=1), now=now, site=SITE
+            )
             celsius = f"{rng.uniform(37.3, 39.5):.2f}"
             planned.append(Planned(make_passage(gate, fever_code, celsius), "isolate"))
         elif roll < 0.10:
             stranger = issue_code(
-                key, subject=f"X{index}", typ="id", ttl=timedelta(hours=1), now=now
+                key, subject=f"X{index}", typ="id", ttl=timedelta(hours=1), now=now, site=SITE
             )
             planned.append(Planned(make_passage(gate, stranger, "36.50"), "deny"))
         elif roll < 0.15:

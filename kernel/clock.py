@@ -1,9 +1,19 @@
-"""Time is injected: components take a :class:`Clock` instead of reading the time."""
+"""Time is injected: components take a :class:`Clock` instead of reading the time.
+
+Two shapes only, everywhere: a :class:`Clock` for the time of day (what is stored,
+sent and shown), and a :data:`Monotonic` for measuring durations and deadlines
+(timeouts, cooldowns, frame rates), which must not jump when the wall clock is set.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeAlias
+
+Monotonic: TypeAlias = Callable[[], float]
+"""Seconds that never go back, from an arbitrary start (``time.monotonic``; tests hand in a
+fake).  For durations and deadlines only: never stored, sent or shown to anyone."""
 
 
 class Clock(Protocol):

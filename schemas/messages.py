@@ -96,6 +96,25 @@ class Vehicle(BaseModel):
     occupants: Annotated[int, Field(ge=1, le=64)]
 
 
+MAX_SEQ = 2**53  # exact in every JSON reader (IEEE doubles)
+SeqStream = Annotated[str, Field(pattern=r"^[0-9a-f]{8,32}$")]
+
+
+class PassageSeq(BaseModel):
+    """Where a passage stands in its gate's numbering: passage ``n`` of ``stream``.
+
+    A gate's outbox numbers its passages 1, 2, 3, ... without gaps; ``stream`` is
+    a random id the outbox takes when it is created, so a new or replaced outbox
+    starts a new numbering.  The central side sees from a missing ``n`` that a
+    passage never reached it and asks the gate to send again (``sync``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stream: SeqStream
+    n: Annotated[int, Field(ge=1, le=MAX_SEQ)]
+
+
 class Passage(WireModel):
     """One person passing one gate lane, published by the gate (QoS 1)."""
 
@@ -110,6 +129,8 @@ class Passage(WireModel):
     vehicle: Vehicle | None = None
     recheck_of: UUID | None = None
     local_decision: Outcome | None = None
+    # Set by a gate with an outbox; absent from the kiosk's re-measures and older gates.
+    seq: PassageSeq | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class DecisionPerson(BaseModel):

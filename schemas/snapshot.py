@@ -4,10 +4,15 @@ One snapshot per gate: the people allowed there (with validity, kind, open
 isolation cases), the one-time codes already spent, the public keys that sign
 codes, the policy, and whether the gate is locked down.  It travels retained on
 the gate's ``snapshot`` topic as an envelope: one JSON header line (version,
-SHA-256 of the body, sizes) then the zlib-compressed JSON body.  The gate checks
-the header, decompresses at most the announced size, checks the checksum, then
-parses and swaps it in whole; anything else is rejected and the old snapshot
-stays (never half applied).
+SHA-256 of the body, sizes, and Ed25519 signatures over the rest of the header by
+the site's keys) then the zlib-compressed JSON body.  The gate checks the
+header's signature (:mod:`kernel.codes.snapshots`), decompresses at most the
+announced size, checks the checksum, then parses and swaps it in whole; anything
+else is rejected and the old snapshot stays (never half applied).
+
+The snapshot carries the site's key set: the public keys in force, the
+retirement time of those whose retirement is scheduled, the keys retired for
+good, and the set's version.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,7 +31,19 @@ from schemas.policy import Policy
 
 MAX_SNAPSHOT_BYTES = 64 * 2**20
 """Largest decompressed body a gate accepts (a zip bomb stops here)."""
-MAX_HEADER_BYTES = 512
+MAX_HEADER_BYTES = 2048
+MAX_SIGNATURES = 8
+"""A snapshot is signed by every private key the site holds (two during a rotation)."""
+SIGNED_CONTEXT = b"campusgate-snapshot-header/1\n"
+"""Prefixed to what is signed, so a snapshot signature can never pass for a code's."""
+
+KeyId = Annotated[str, Field(max_length=32)]
+PublicKeyText = Annotated[str, Field(max_length=64)]
+SignatureText = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{86}$")]
+Signatures = Annotated[dict[KeyId, SignatureText], Field(max_length=MAX_SIGNATURES)]
+RetiredKeys = Annotated[list[KeyId], Field(max_length=1000)]
+Signer = Callable[[bytes], dict[str, str]]
+"""What is signed -> kid -> base64url Ed25519 signature."""
 
 
 class SnapshotError(ValueError):
@@ -54,7 +72,12 @@ class GateSnapshot(WireModel):
     version: Annotated[int, Field(ge=0)]
     built_at: Timestamp
     policy: Policy
-    keys: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=64)]]
+    keys: dict[KeyId, PublicKeyText]
+    # When keys whose retirement is scheduled stop verifying (offline too).
+    key_retires: dict[KeyId, Timestamp] = Field(default_factory=dict)
+    # Keys retired for good: never trusted again, whatever a gate was configured with.
+    keys_retired: RetiredKeys = Field(default_factory=list)
+    keys_version: Annotated[int, Field(ge=0)] = 0
     persons: list[SnapshotPerson]
     used_codes: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
     locked: bool = False
@@ -75,8 +98,13 @@ class SnapshotDelta(WireModel):
     version: Annotated[int, Field(ge=0)]
     built_at: Timestamp
     policy: Policy
-    keys: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=64)]]
+    keys: dict[KeyId, PublicKeyText]
+    key_retires: dict[KeyId, Timestamp] = Field(default_factory=dict)
+    keys_retired: RetiredKeys = Field(default_factory=list)
+    keys_version: Annotated[int, Field(ge=0)] = 0
     locked: bool
+    # The signatures of the full snapshot the delta makes: the gate keeps that one.
+    result_sigs: Signatures = Field(default_factory=dict)
     upsert: list[SnapshotPerson] = Field(default_factory=list)
     remove: list[Text] = Field(default_factory=list)
     codes_added: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
@@ -93,6 +121,18 @@ class SnapshotHeader(BaseModel):
     version: Annotated[int, Field(ge=0)]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     size: Annotated[int, Field(ge=2, le=MAX_SNAPSHOT_BYTES)]
+    sigs: Signatures = Field(default_factory=dict)
+
+
+def signed_part(header: SnapshotHeader) -> bytes:
+    """What the site's keys sign: the header without its signatures (it names the body's hash)."""
+    return SIGNED_CONTEXT + header.model_dump_json(exclude={"sigs"}).encode()
+
+
+def _signed(header: SnapshotHeader, signer: Signer | None) -> SnapshotHeader:
+    if signer is None:
+        return header
+    return header.model_copy(update={"sigs": signer(signed_part(header))})
 
 
 def body_of(snapshot: GateSnapshot) -> bytes:
@@ -108,22 +148,25 @@ def _envelope(header: SnapshotHeader, body: bytes) -> bytes:
     return header.model_dump_json().encode() + b"\n" + zlib.compress(body, 6)
 
 
-def encode(snapshot: GateSnapshot) -> tuple[bytes, str]:
-    """The envelope for ``snapshot`` and the checksum of its body."""
-    body = body_of(snapshot)
-    checksum = hashlib.sha256(body).hexdigest()
-    header = SnapshotHeader(
+def _full_header(snapshot: GateSnapshot, body: bytes) -> SnapshotHeader:
+    return SnapshotHeader(
         site=snapshot.site,
         gate=snapshot.gate,
         version=snapshot.version,
-        sha256=checksum,
+        sha256=hashlib.sha256(body).hexdigest(),
         size=len(body),
     )
-    return _envelope(header, body), checksum
 
 
-def diff(old: GateSnapshot, new: GateSnapshot) -> SnapshotDelta:
-    """What turns ``old`` into ``new``."""
+def encode(snapshot: GateSnapshot, signer: Signer | None = None) -> tuple[bytes, str]:
+    """The envelope for ``snapshot`` (signed by ``signer``) and the checksum of its body."""
+    body = body_of(snapshot)
+    header = _signed(_full_header(snapshot, body), signer)
+    return _envelope(header, body), header.sha256
+
+
+def diff(old: GateSnapshot, new: GateSnapshot, signer: Signer | None = None) -> SnapshotDelta:
+    """What turns ``old`` into ``new``; with ``signer``, carrying the signatures of ``new``."""
     before = {p.id: p for p in old.persons}
     after = {p.id: p for p in new.persons}
     old_codes, new_codes = set(old.used_codes), set(new.used_codes)
@@ -136,7 +179,11 @@ def diff(old: GateSnapshot, new: GateSnapshot) -> SnapshotDelta:
         built_at=new.built_at,
         policy=new.policy,
         keys=new.keys,
+        key_retires=new.key_retires,
+        keys_retired=new.keys_retired,
+        keys_version=new.keys_version,
         locked=new.locked,
+        result_sigs=_signed(_full_header(new, body_of(new)), signer).sigs,
         upsert=[p for pid, p in after.items() if before.get(pid) != p],
         remove=sorted(set(before) - set(after)),
         codes_added=sorted(new_codes - old_codes),
@@ -144,7 +191,7 @@ def diff(old: GateSnapshot, new: GateSnapshot) -> SnapshotDelta:
     )
 
 
-def encode_delta(delta: SnapshotDelta) -> bytes:
+def encode_delta(delta: SnapshotDelta, signer: Signer | None = None) -> bytes:
     body = delta.model_dump_json().encode()
     header = SnapshotHeader(
         kind="delta",
@@ -154,7 +201,7 @@ def encode_delta(delta: SnapshotDelta) -> bytes:
         sha256=hashlib.sha256(body).hexdigest(),
         size=len(body),
     )
-    return _envelope(header, body)
+    return _envelope(_signed(header, signer), body)
 
 
 def apply(snapshot: GateSnapshot, delta: SnapshotDelta) -> GateSnapshot:
@@ -172,6 +219,9 @@ def apply(snapshot: GateSnapshot, delta: SnapshotDelta) -> GateSnapshot:
             "built_at": delta.built_at,
             "policy": delta.policy,
             "keys": delta.keys,
+            "key_retires": delta.key_retires,
+            "keys_retired": delta.keys_retired,
+            "keys_version": delta.keys_version,
             "locked": delta.locked,
             "persons": sorted(persons.values(), key=lambda p: p.id),
             "used_codes": sorted(codes),

@@ -65,11 +65,18 @@ def check_window(valid_from: datetime, valid_until: datetime, now: datetime) -> 
 
 
 def issue_grant_code(
-    key: SigningKey, *, subject: str, typ: str, valid_until: datetime, now: datetime, once: bool
+    key: SigningKey,
+    *,
+    site: str,
+    subject: str,
+    typ: str,
+    valid_until: datetime,
+    now: datetime,
+    once: bool,
 ) -> tuple[str, str, datetime]:
-    """(code, jti, expires_at): a signed code valid from now until the window's end."""
+    """(code, jti, expires_at): a code for ``site``, valid from now until the window's end."""
     ttl = max(valid_until - now, MIN_CODE_TTL)
-    code = issue_code(key, subject=subject, typ=typ, ttl=ttl, now=now, once=once)
+    code = issue_code(key, subject=subject, typ=typ, ttl=ttl, now=now, site=site, once=once)
     _signed, payload, _signature = split(code)
     expires = datetime.fromtimestamp(int(payload["exp"]), now.tzinfo)
     return code, str(payload["jti"]), expires

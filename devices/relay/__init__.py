@@ -1,10 +1,13 @@
-"""Turnstile relays: the contract, the LCUS-1 USB relay driver and its simulator.
+"""Turnstile relays, one family: the contract, the LCUS-1 USB relay driver and its simulator.
 
-- :mod:`.turnstile`  ``Turnstile`` protocol, ``NoRelay``
+- :mod:`.turnstile`  ``Turnstile`` protocol, ``NoRelay`` (the guard opens by hand)
+- :mod:`.front`      ``open_relay(url)``: the turnstile a setting names
 - :mod:`.frames`     command frames and the board-side parser (pure)
 - :mod:`.usb`        ``UsbRelay`` over a pyserial URL
 - :mod:`.simulator`  ``FakeRelayBoard`` behind a pseudo-terminal
-- ``make_turnstile(url)`` below picks one from a setting.
+
+The family's contract tests (``tests/relay/test_contract.py``) run every turnstile
+through the same suite.
 
 Errors::
 
@@ -14,14 +17,8 @@ Errors::
 Device failures are never raised: commands return False and ``health()`` says why.
 """
 
+from devices.relay.front import open_relay
 from devices.relay.turnstile import PULSE_S, NoRelay, RelayError, Turnstile
 from devices.relay.usb import UsbRelay
 
-__all__ = ["PULSE_S", "NoRelay", "RelayError", "Turnstile", "UsbRelay", "make_turnstile"]
-
-
-def make_turnstile(url: str | None, *, relay: int = 1, name: str = "turnstile") -> Turnstile:
-    """A :class:`UsbRelay` on the pyserial ``url``, or :class:`NoRelay` when there is none."""
-    if url is None or url.strip().lower() in ("", "none"):
-        return NoRelay(name)
-    return UsbRelay(url, relay=relay, name=name)
+__all__ = ["PULSE_S", "NoRelay", "RelayError", "Turnstile", "UsbRelay", "open_relay"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from devices.relay.frames import BadFrame, FrameParser, RelayCommand
+from kernel.clock import Monotonic
 
 POLL_S = 0.02
 JOIN_TIMEOUT_S = 5.0
@@ -37,7 +38,7 @@ class RelayChange:
 class FakeRelayBoard:
     """An 8-channel board: all relays open at power-up."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Monotonic = time.monotonic) -> None:
         self._clock = clock
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)

@@ -10,8 +10,9 @@ raise for a device failure: they return False and the failure shows in
 from __future__ import annotations
 
 import logging
-from typing import Literal, Protocol, TypeAlias
+from typing import Protocol
 
+from devices.health import Health
 from kernel.errors import CampusgateError
 
 log = logging.getLogger(__name__)
@@ -19,9 +20,6 @@ log = logging.getLogger(__name__)
 PULSE_S = 1.5
 """Default time the turnstile stays released for one person."""
 MAX_PULSE_S = 60.0
-
-HealthState = Literal["ok", "degraded", "fault"]
-Health: TypeAlias = tuple[HealthState, str]
 
 
 class RelayError(CampusgateError):

@@ -5,6 +5,10 @@ thread, so the caller never waits for the turnstile.  Every write that fails
 (board unplugged, port gone) puts the relay in ``fault`` and closes the port;
 the timer thread re-opens it with a doubling backoff and re-sends the state
 the turnstile should be in, so a board that reset or came back is put right.
+
+Pulse lengths are measured on ``time.monotonic`` itself, not an injected
+:data:`~kernel.clock.Monotonic`: the timer thread really sleeps on a condition
+until then, and a fake clock could not move that sleep.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import time
 
 import serial
 
+from devices.health import Health, HealthState
 from devices.relay.frames import RELAY_MAX, RELAY_MIN, command_frame
-from devices.relay.turnstile import PULSE_S, Health, HealthState, RelayError, check_pulse
+from devices.relay.turnstile import PULSE_S, RelayError, check_pulse
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,7 @@
-"""Thermometer driver over pyserial: reads on its own thread, reconnects after unplugging.
+"""The thermometer driver over pyserial: reads on its own thread, reconnects after unplugging.
+
+It is the :class:`~devices.thermometer.contract.Thermometer` of every supported module;
+the protocol name picks the frame parser (:mod:`.registry`).
 
 The port is anything ``serial.serial_for_url`` opens (a device path, a pty,
 ``loop://``, ``socket://``).  Readings and faults go to the
@@ -12,12 +15,14 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from decimal import Decimal
 
 import serial
 
+from devices.health import Health
 from devices.thermometer.frames import Event, Fault
 from devices.thermometer.registry import make_parser
+from kernel.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +39,19 @@ class SerialThermometer:
         *,
         protocol: str,
         sensor: str,
-        clock: Callable[[], datetime],
+        clock: Clock,
         baudrate: int | None = None,
         on_event: Callable[[Event], None] | None = None,
+        surface_offset: Decimal | None = None,
     ) -> None:
         self.url = url
+        self.surface_offset = surface_offset
         self.parser = make_parser(protocol, sensor)
         self.baudrate = baudrate or self.parser.baudrate
         self.clock = clock
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._emit = on_event or self.events.put
-        self._state = ("starting", "not connected yet")
+        self._state: Health = ("fault", "not connected yet")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -54,7 +61,7 @@ class SerialThermometer:
         )
         self._thread.start()
 
-    def health(self) -> tuple[str, str]:
+    def health(self) -> Health:
         return self._state
 
     def close(self) -> None:
@@ -65,7 +72,11 @@ class SerialThermometer:
     def _open(self) -> serial.SerialBase:
         port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=READ_TIMEOUT_S)
         if self.parser.start_command:
-            port.write(self.parser.start_command)
+            try:
+                port.write(self.parser.start_command)
+            except BaseException:
+                port.close()  # the port opened but the module is gone again: do not leak it
+                raise
         return port
 
     def _run(self) -> None:
@@ -84,10 +95,10 @@ class SerialThermometer:
                     while not self._stop.is_set():
                         data = port.read(READ_CHUNK)
                         if data:
-                            for event in self.parser.feed(data, self.clock()):
+                            for event in self.parser.feed(data, self.clock.now()):
                                 self._emit(event)
             except (serial.SerialException, OSError) as exc:
                 # Unplugged: say so in the gate status and try again with backoff.
                 self._state = ("fault", f"disconnected: {exc}")
-                self._emit(Fault("garbage", f"port lost: {exc}", self.clock()))
+                self._emit(Fault("garbage", f"port lost: {exc}", self.clock.now()))
                 log.warning("thermometer %s disconnected: %s", self.url, exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from devices.health import OK, Health
 from devices.thermometer.frames import Reading
 
 # Module operating range (DESIGN section 2): outside it, readings are not trusted.
@@ -49,9 +50,9 @@ class ScreeningHealth:
         if reading.kind == "ambient":
             self._ambient = reading.celsius
 
-    def state(self) -> tuple[str, str]:
+    def state(self) -> Health:
         if self._ambient is not None and not self.low <= self._ambient <= self.high:
             return "degraded", (
                 f"ambient {self._ambient} C outside {self.low}-{self.high} C: readings unreliable"
             )
-        return "ok", ""
+        return OK

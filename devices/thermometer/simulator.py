@@ -108,10 +108,11 @@ class ThermometerSimulator:
         """Write one ambient-baseline frame (nobody in front), with sensor noise; returns it."""
         noise = Decimal(f"{self.rng.gauss(0, 0.05):.2f}")
         frame = IDLE_FRAMES[self.protocol](self.ambient + noise)
-        self._write(frame)
+        self.send(frame)
         return frame
 
-    def _write(self, data: bytes) -> None:
+    def send(self, data: bytes) -> None:
+        """Raw bytes on the wire, garbage included (raises OSError while unplugged)."""
         if not data:
             return
         with self._lock:

@@ -11,7 +11,7 @@ import queue
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from devices.camera.codes import Scan
+from devices.code_reader.contract import Scan
 from devices.thermometer.frames import Event as ThermometerEvent
 from schemas.messages import Command, Decision, PolicyAnnouncement
 

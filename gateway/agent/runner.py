@@ -15,8 +15,10 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
+from devices.code_reader import CodeReader, open_code_reader
+from devices.relay import open_relay
+from devices.thermometer import open_thermometer
 from gateway.agent.agent import GateAgent
-from gateway.agent.devices import make_readers, make_relay, make_thermometer
 from gateway.agent.events import Inbox
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
@@ -25,6 +27,7 @@ from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
+from kernel.codes.keys import KeyRing
 from schemas.messages import Decision
 
 log = logging.getLogger(__name__)
@@ -35,21 +38,13 @@ CONSOLE_HELP = "commands: nomask | recheck EVENT_ID CELSIUS | vehicle PLATE OCCU
 def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgent:
     clock = SystemClock()
     inbox = Inbox()
-    thermometer, offset = make_thermometer(
-        settings.thermometer, clock=clock.now, on_event=inbox.thermometer_sink
+    thermometer = open_thermometer(
+        settings.thermometer, clock=clock, on_event=inbox.thermometer_sink
     )
-    readers = make_readers(
-        camera=settings.camera,
-        scanner=settings.scanner,
-        decoder=settings.decoder,
-        cooldown=settings.scan_cooldown_s,
-        on_scan=inbox.scan_sink,
-        camera_fps=settings.camera_fps,
-        camera_loop=settings.camera_loop,
-    )
+    readers = _open_readers(settings, inbox)
     # Everything is validated before the outbox file is created.
-    turnstile = make_relay(settings.relay)
-    lane = settings.lane_config(offset)
+    turnstile = open_relay(settings.relay)
+    lane = settings.lane_config(thermometer.surface_offset if thermometer is not None else None)
     address = parse_broker_url(settings.mqtt.url)
     outbox = Outbox(
         settings.outbox_path,
@@ -66,7 +61,13 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         outbox,
         forward_rate=settings.forward_rate,
     )
-    snapshots = SnapshotStore(settings.snapshot_path, site=settings.site, gate=settings.gate)
+    snapshots = SnapshotStore(
+        settings.snapshot_path,
+        site=settings.site,
+        gate=settings.gate,
+        trusted=KeyRing.load(settings.site_keys_dir) if settings.site_keys_dir else KeyRing({}),
+        clock=clock,
+    )
     agent = GateAgent(
         lane,
         inbox=inbox,
@@ -78,6 +79,8 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         snapshots=snapshots,
         on_decision=lambda decision, _passage: print(decision_line(decision), file=out, flush=True),
     )
+    # The central side saw a gap in this gate's numbering: send what is waiting now.
+    agent.on_sync.append(uplink.resend_unanswered)
     agent.fallback = LocalDecider(
         snapshots,
         clock=clock,
@@ -86,6 +89,28 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         max_offline_age=timedelta(hours=settings.max_offline_age_h),
     )
     return agent
+
+
+def _open_readers(settings: GateSettings, inbox: Inbox) -> tuple[CodeReader, ...]:
+    """The lane's camera and scanner, each from its own setting (either may be ``none``)."""
+    camera = open_code_reader(
+        settings.camera,
+        name="camera",
+        backend="camera",
+        on_scan=inbox.scan_sink,
+        cooldown=settings.scan_cooldown_s,
+        decoder=settings.decoder,
+        fps=settings.camera_fps,
+        loop=settings.camera_loop,
+    )
+    scanner = open_code_reader(
+        settings.scanner,
+        name="scanner",
+        backend="scanner",
+        on_scan=inbox.scan_sink,
+        cooldown=settings.scan_cooldown_s,
+    )
+    return tuple(reader for reader in (camera, scanner) if reader is not None)
 
 
 def decision_line(decision: Decision) -> str:

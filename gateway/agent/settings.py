@@ -24,9 +24,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from devices.camera.codes import SCAN_COOLDOWN_S
+from devices.code_reader.contract import SCAN_COOLDOWN_S
 from devices.relay.turnstile import MAX_PULSE_S, PULSE_S
-from gateway.agent.agent import DECISION_TIMEOUT_S, STATUS_INTERVAL_S, LaneConfig
+from gateway.agent.config import DECISION_TIMEOUT_S, STATUS_INTERVAL_S, LaneConfig
 from gateway.outbox.uplink import FORWARD_RATE_PER_S
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_WINDOW_S
 from kernel.errors import ConfigError
@@ -73,6 +73,9 @@ class GateSettings(BaseSettings):
     # The whitelist snapshot for offline decisions, and how old it may get offline.
     snapshot_path: Path = Path("var/gate-snapshot.bin")
     max_offline_age_h: Annotated[float, Field(gt=0, le=24 * 30)] = 12.0
+    # The site's public keys (``<kid>.pub``, ``campusgate keys export``): a snapshot must be
+    # signed by one of them, or by a key the snapshot held carries.  None: every one refused.
+    site_keys_dir: Path | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -1,66 +1,45 @@
-"""What the gate tells everyone about itself: device health, counters, the retained GateStatus."""
+"""What the gate tells everyone about itself: each device's health and counts, the GateStatus.
+
+:class:`LaneStatus` gathers the lane's devices (thermometer, code readers,
+turnstile) and its pseudo-devices (the outbox, the whitelist snapshot) into the
+retained :class:`~schemas.messages.GateStatus`; the loop publishes it on a timer
+and whenever :meth:`LaneStatus.states` changes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from collections.abc import Callable
+from datetime import datetime
 
-from schemas.messages import MAX_TEXT, DeviceHealth
+from devices.code_reader import CodeReader
+from devices.health import OK, Health, worst
+from devices.thermometer.contract import Thermometer
+from gateway.agent.barrier import Barrier
+from gateway.agent.config import LaneConfig
+from gateway.agent.readings import ThermometerFeed
+from gateway.agent.uplink import Uplink
+from gateway.snapshot.store import SnapshotStore
+from kernel.clock import Clock, Monotonic
+from schemas.messages import MAX_TEXT, DeviceHealth, GateStatus
 
-DeviceState = Literal["ok", "degraded", "fault", "absent"]
-SEVERITY: dict[str, int] = {"ok": 0, "absent": 0, "degraded": 1, "fault": 2}
-
-
-class HasHealth(Protocol):
-    def health(self) -> tuple[str, str]: ...
-
-
-def _state(value: str) -> DeviceState:
-    if value in ("ok", "degraded", "fault", "absent"):
-        return value  # type: ignore[return-value]
-    # A driver still starting (or in a state we do not know) is not ok yet.
-    return "fault"
-
-
-def worst(*healths: tuple[str, str]) -> tuple[DeviceState, str]:
-    """The most severe of several (state, detail) pairs, details of the worst joined."""
-    top = max(SEVERITY.get(_state(state), 2) for state, _ in healths)
-    chosen = [(s, d) for s, d in healths if SEVERITY.get(_state(s), 2) == top]
-    detail = "; ".join(d for _, d in chosen if d)
-    return _state(chosen[0][0]), detail
+NO_THERMOMETER = "no thermometer: guards measure by hand"
+MAX_READER_COUNTERS = 16
+"""The wire allows 16 counters per device (schemas.DeviceHealth)."""
 
 
 def device_health(
-    health: tuple[str, str],
+    health: Health,
     *,
     counters: dict[str, int] | None = None,
     metrics: dict[str, float] | None = None,
 ) -> DeviceHealth:
     state, detail = health
     return DeviceHealth(
-        state=_state(state),
+        state=state,
         detail=detail[:MAX_TEXT],
         counters=counters or {},
         metrics=metrics or {},
     )
-
-
-@dataclass(slots=True)
-class ThermometerCounters:
-    """Per-thermometer counts reported in the status (issue 4)."""
-
-    readings: int = 0
-    faults: int = 0
-    fevers: int = 0
-    empty_scene: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "readings": self.readings,
-            "faults": self.faults,
-            "fevers": self.fevers,
-            "empty_scene": self.empty_scene,
-        }
 
 
 class FrameRate:
@@ -76,3 +55,108 @@ class FrameRate:
             self.fps = round((frames - count) / (at - then), 1)
         self._last = (at, frames)
         return self.fps
+
+
+class LaneStatus:
+    def __init__(
+        self,
+        config: LaneConfig,
+        *,
+        thermometer: Thermometer | None,
+        feed: ThermometerFeed,
+        readers: tuple[CodeReader, ...],
+        barrier: Barrier,
+        uplink: Uplink,
+        snapshots: SnapshotStore | None,
+        stale: Callable[[datetime], bool],
+        clock: Clock,
+        monotonic: Monotonic,
+    ) -> None:
+        self.site, self.gate = config.site, config.gate
+        self.thermometer_name = config.thermometer_name
+        self.thermometer = thermometer
+        self.feed = feed
+        self.readers = readers
+        self.barrier = barrier
+        self.uplink = uplink
+        self.snapshots = snapshots
+        self.stale = stale
+        self.clock = clock
+        self.monotonic = monotonic
+        self._frame_rates = {reader.name: FrameRate() for reader in readers}
+
+    def states(self) -> dict[str, Health]:
+        """Every device's health: what decides whether a status goes out now."""
+        states: dict[str, Health] = {}
+        if self.thermometer is not None:
+            states[self.thermometer_name] = worst(
+                self.thermometer.health(), self.feed.screening.state()
+            )
+        for reader in self.readers:
+            states[reader.name] = reader.health()
+        turnstile = self.barrier.turnstile
+        states[turnstile.name] = turnstile.health()
+        outbox = self.uplink.health()
+        if outbox is not None:
+            states["outbox"] = outbox
+        if self.snapshots is not None:
+            states["snapshot"] = self._snapshot_health(self.snapshots)
+        return states
+
+    def _snapshot_health(self, store: SnapshotStore) -> Health:
+        if store.current is None:
+            return "fault", "no whitelist snapshot: offline passages are denied"
+        if self.stale(self.clock.now()):
+            return "fault", "snapshot too old: NOT ADMITTING on the cache while offline"
+        if store.last_error:
+            return "degraded", f"last snapshot rejected: {store.last_error}"
+        return OK
+
+    def devices(self) -> dict[str, DeviceHealth]:
+        states = self.states()
+        out = {self.thermometer_name: self._thermometer(states)}
+        now = self.monotonic()
+        for reader in self.readers:
+            counts = reader.stats()
+            rate = self._frame_rates[reader.name]
+            metrics = {"fps": rate.update(now, counts["frames"])} if "frames" in counts else {}
+            kept = dict(sorted(counts.items())[:MAX_READER_COUNTERS])
+            out[reader.name] = device_health(states[reader.name], counters=kept, metrics=metrics)
+        turnstile = self.barrier.turnstile.name
+        out[turnstile] = device_health(
+            states[turnstile], counters={"pulses": self.barrier.stats.pulses}
+        )
+        if "outbox" in states:
+            out["outbox"] = device_health(
+                states["outbox"], counters={"waiting": self.uplink.backlog()}
+            )
+        if "snapshot" in states and self.snapshots is not None:
+            age = self.snapshots.age_s(self.clock.now())
+            out["snapshot"] = device_health(
+                states["snapshot"],
+                counters={"rejected": self.snapshots.rejected},
+                metrics={} if age is None else {"age_s": round(age, 1)},
+            )
+        return out
+
+    def _thermometer(self, states: dict[str, Health]) -> DeviceHealth:
+        if self.thermometer is None:
+            return DeviceHealth(state="absent", detail=NO_THERMOMETER)
+        ambient = self.feed.ambient
+        return device_health(
+            states[self.thermometer_name],
+            counters=self.feed.counts.as_dict(),
+            metrics={} if ambient is None else {"ambient_c": float(ambient)},
+        )
+
+    def status(self, *, online: bool = True) -> GateStatus:
+        return GateStatus(
+            site=self.site,
+            gate=self.gate,
+            online=online,
+            ts=self.clock.now(),
+            mode="locked" if self.barrier.locked else ("online" if online else "offline"),
+            devices=self.devices(),
+            snapshot=self.snapshots.info() if self.snapshots is not None else None,
+            outbox=self.uplink.backlog(),
+        )

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
+from devices.health import Health
 from gateway.agent.events import (
     CommandArrived,
     ConnectionChanged,
@@ -65,7 +66,7 @@ class Uplink(Protocol):
         """Passages kept and not answered yet."""
         ...
 
-    def health(self) -> tuple[str, str] | None:
+    def health(self) -> Health | None:
         """The outbox's health, or None when there is no outbox."""
         ...
 
@@ -140,7 +141,7 @@ class MqttUplink:
     def backlog(self) -> int:
         return 0
 
-    def health(self) -> tuple[str, str] | None:
+    def health(self) -> Health | None:
         return None
 
     def close(self) -> None:

@@ -8,20 +8,32 @@ passages in the order people passed.  A disk that is full or failing raises
 :class:`OutboxError`: the agent reports it in its status instead of losing the
 passage silently.
 
+The outbox also numbers the passages it keeps (:class:`~schemas.messages.PassageSeq`):
+1, 2, 3, ... under a stream id drawn when the file is created, in the same
+transaction as the passage itself, so a number is never skipped or used twice,
+and a new version of a kept passage keeps its number.  The central side finds
+from a missing number that a passage never reached it.
+
 The standard library's ``sqlite3`` keeps the gate light (no SQLAlchemy here).
 """
 
 from __future__ import annotations
 
+import json
+import secrets
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from kernel.errors import CampusgateError
-from schemas.messages import Passage
+from kernel.files import create_private_file
+from schemas.messages import Passage, PassageSeq
 
 BUSY_TIMEOUT_MS = 5_000
+STREAM_BYTES = 8  # 16 hex digits: two outboxes never share a stream id
 
 
 class OutboxError(CampusgateError):
@@ -35,7 +47,7 @@ class Outbox:
         self.path = path
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(path)  # passages name people: 0600, and so its WAL
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -51,24 +63,66 @@ class Outbox:
                 " event_id TEXT NOT NULL UNIQUE,"
                 " payload TEXT NOT NULL)"
             )
+            # One row: this outbox's stream id and the last number it gave out.
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS numbering (stream TEXT NOT NULL, last INTEGER NOT NULL)"
+            )
+            if self._db.execute("SELECT count(*) FROM numbering").fetchone()[0] == 0:
+                stream = secrets.token_hex(STREAM_BYTES)
+                self._db.execute("INSERT INTO numbering VALUES (?, 0)", (stream,))
         except (sqlite3.Error, OSError) as exc:
             raise OutboxError(f"cannot open the outbox {path}: {exc}") from exc
         self.high_water = len(self)
 
-    def add(self, passage: Passage) -> None:
-        """Keep ``passage`` durably (replacing an earlier version of the same event)."""
-        payload = passage.model_dump_json()
+    @property
+    def stream(self) -> str:
+        with self._lock:
+            return str(self._db.execute("SELECT stream FROM numbering").fetchone()[0])
+
+    def add(self, passage: Passage) -> Passage:
+        """Keep ``passage`` durably, numbered; returns it as kept (with its ``seq``).
+
+        A new version of a passage already kept replaces it and keeps its number.
+        """
         with self._lock:
             try:
-                self._db.execute(
-                    "INSERT INTO outbox (event_id, payload) VALUES (?, ?) "
-                    "ON CONFLICT (event_id) DO UPDATE SET payload = excluded.payload",
-                    (str(passage.event_id), payload),
-                )
+                with self._transaction():
+                    kept = self._numbered_locked(passage)
+                    self._db.execute(
+                        "INSERT INTO outbox (event_id, payload) VALUES (?, ?) "
+                        "ON CONFLICT (event_id) DO UPDATE SET payload = excluded.payload",
+                        (str(passage.event_id), kept.model_dump_json()),
+                    )
             except sqlite3.Error as exc:
                 raise OutboxError(f"outbox {self.path}: cannot keep a passage: {exc}") from exc
             size = self._count_locked()
         self.high_water = max(self.high_water, size)
+        return kept
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (one fsync): the number and the passage, or neither."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _numbered_locked(self, passage: Passage) -> Passage:
+        if passage.seq is not None:
+            return passage
+        row = self._db.execute(
+            "SELECT payload FROM outbox WHERE event_id = ?", (str(passage.event_id),)
+        ).fetchone()
+        if row is not None:  # a new version: the number it was kept under
+            seq = json.loads(row[0]).get("seq")
+            return passage if seq is None else passage.model_copy(update={"seq": PassageSeq(**seq)})
+        stream, number = self._db.execute(
+            "UPDATE numbering SET last = last + 1 RETURNING stream, last"
+        ).fetchone()
+        return passage.model_copy(update={"seq": PassageSeq(stream=stream, n=number)})
 
     def answered(self, event_id: uuid.UUID) -> bool:
         """Forget ``event_id``; True if it was waiting here."""

@@ -6,6 +6,9 @@ loop) forwards what is waiting, oldest first, at most ``forward_rate`` per secon
 and ``max_in_flight`` unanswered at once, and re-sends a passage still unanswered
 after ``resend_s``: the broker may drop a message (a full queue, a restart
 without persistence), the gate does not.  Only an answer removes a passage.
+The central side's ``sync`` command (it saw a gap in the gate's numbering)
+calls :meth:`OutboxUplink.resend_unanswered`: everything waiting goes again at
+once, without waiting for ``resend_s``.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
 
+from devices.health import OK, Health
 from gateway.agent.uplink import Uplink
 from gateway.outbox.store import Outbox, OutboxError
+from kernel.clock import Monotonic
 from kernel.errors import BusError
 from schemas.messages import GateStatus, Passage, Reading
 
@@ -40,7 +44,7 @@ class OutboxUplink:
         forward_rate: float = FORWARD_RATE_PER_S,
         max_in_flight: int = MAX_IN_FLIGHT,
         resend_s: float = RESEND_S,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.inner = inner
         self.monotonic = monotonic
@@ -65,16 +69,16 @@ class OutboxUplink:
         return self.inner.connected
 
     def publish_passage(self, passage: Passage) -> None:
-        """Keep ``passage`` on disk, then publish it; raise OutboxError if it cannot be kept."""
+        """Keep ``passage`` on disk (numbered), then publish it; OutboxError if not kept."""
         try:
-            self.outbox.add(passage)
+            kept = self.outbox.add(passage)
             self.fault = None
         except OutboxError as exc:
-            # Say so loudly, and still try to get this one answered live.
+            # Say so loudly, and still try to get this one answered live (unnumbered).
             self.fault = str(exc)
             self._publish(passage, self.monotonic())
             raise
-        self._publish(passage, self.monotonic())
+        self._publish(kept, self.monotonic())
 
     def keep(self, passage: Passage) -> None:
         """Replace the stored version of a passage (e.g. now with its local decision)."""
@@ -84,6 +88,11 @@ class OutboxUplink:
     def answered(self, event_id: uuid.UUID) -> bool:
         self._sent.pop(event_id, None)
         return self.outbox.answered(event_id)
+
+    def resend_unanswered(self) -> None:
+        """Send every kept passage again from the next pump on, oldest first (``sync``)."""
+        log.info("sync: re-sending the %d passage(s) not answered yet", self.backlog())
+        self._sent.clear()
 
     def pump(self, now: float) -> None:
         if not self.inner.connected:
@@ -121,10 +130,10 @@ class OutboxUplink:
     def backlog(self) -> int:
         return len(self.outbox)
 
-    def health(self) -> tuple[str, str]:
+    def health(self) -> Health:
         if self.fault is not None:
             return "fault", self.fault
-        return "ok", ""
+        return OK
 
     def publish_status(self, status: GateStatus) -> None:
         self.inner.publish_status(status)

@@ -7,6 +7,9 @@ policy) and from the gate itself (lockdown, codes it admitted while offline).
 The fever rule does not depend on the snapshot at all, so it never changes
 offline.  A snapshot older than ``max_offline_age`` (counted from the last time
 the central side was heard) no longer admits anyone: ``deny snapshot_stale``.
+What follows a decision is the central's :func:`~kernel.decision.aftermath.aftermath`
+too: the gate keeps the one-time codes it spent; cases, exits and pass uses are
+counted centrally when the passage is forwarded.
 """
 
 from __future__ import annotations
@@ -18,16 +21,17 @@ from datetime import datetime, timedelta
 from gateway.snapshot.store import SnapshotStore
 from kernel.clock import Clock
 from kernel.codes.keys import KeyRing
-from kernel.codes.verify import Verifier, check_code
+from kernel.codes.verify import Verifier, verify_facts
 from kernel.decision import AppointmentFacts, PassFacts, PersonFacts, decide, worse
-from kernel.decision.facts import CodeStatus
+from kernel.decision.aftermath import aftermath, once_used
 from kernel.decision.gather import gather_facts
+from kernel.decision.reasons import REASONS, Reason
 from schemas.messages import Decision, Passage
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, SnapshotPerson
 
 DEFAULT_MAX_OFFLINE_AGE = timedelta(hours=12)
-STALE_REASON = "snapshot_stale"
+STALE_REASON = Reason.SNAPSHOT_STALE
 
 
 def person_facts(person: SnapshotPerson) -> PersonFacts:
@@ -71,6 +75,16 @@ class SnapshotFacts:
         return self._locked
 
 
+def snapshot_verifier(snapshot: GateSnapshot | None) -> Verifier:
+    """Codes checked offline with the snapshot's key set (retirements included) and site."""
+    if snapshot is None:
+        return Verifier(KeyRing({}))
+    keys = KeyRing.from_public_keys(
+        snapshot.keys, retires=snapshot.key_retires, version=snapshot.keys_version
+    )
+    return Verifier(keys, site=snapshot.site)
+
+
 class LocalDecider:
     def __init__(
         self,
@@ -106,9 +120,12 @@ class LocalDecider:
         policy = snapshot.policy if snapshot is not None else Policy(site=passage.site)
         source, verifier = self._source(held.checksum if held else "", snapshot)
         used = set(snapshot.used_codes if snapshot else ()) | self.spent
+        entering = passage.direction == "in"
         facts = gather_facts(
             passage,
-            check_code=lambda code: check_code(verifier, code, now, used.__contains__),
+            check_code=lambda code: once_used(
+                verify_facts(verifier, code, now), entering=entering, used=used.__contains__
+            ),
             source=source,
             now=now,
             accept_plain_ids=policy.accept_plain_ids,
@@ -119,24 +136,19 @@ class LocalDecider:
         if self.stale(now):
             decision = decision.model_copy(
                 update={
-                    "decision": worse(decision.decision, "deny"),
-                    "reasons": [*decision.reasons, STALE_REASON],
+                    "decision": worse(decision.decision, REASONS[STALE_REASON].outcome),
+                    "reasons": [*decision.reasons, STALE_REASON.value],
                 }
             )
-        if decision.decision == "admit":
-            self.spent.update(
-                code.jti
-                for code in facts.codes
-                if code.once and code.jti and code.status is CodeStatus.VALID
-            )
-        return decision
+        after = aftermath(passage, decision, facts, now=now)
+        self.spent.update(after.spent_codes)
+        return after.decision
 
     def _source(
         self, checksum: str, snapshot: GateSnapshot | None
     ) -> tuple[SnapshotFacts, Verifier]:
         cached = self._facts_for
         if cached is None or cached[0] != checksum:
-            keys = KeyRing.from_public_keys(snapshot.keys) if snapshot else KeyRing({})
-            cached = (checksum, SnapshotFacts(snapshot, False), Verifier(keys))
+            cached = (checksum, SnapshotFacts(snapshot, False), snapshot_verifier(snapshot))
             self._facts_for = cached
         return cached[1], cached[2]

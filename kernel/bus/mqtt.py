@@ -7,24 +7,23 @@ raises :class:`kernel.errors.BusError` for anything the broker refuses.
 Callbacks run on paho's network thread; publish and ack are thread-safe.
 
 A bus connected with ``network_thread=False`` has no thread of its own: its
-owner calls :meth:`MqttBus.poll` in its own loop, callbacks run inside that
-call, and publish and ack write to the socket at once.  The central worker
-runs that way, so a passage goes from socket to decision to socket on one
-thread, with no hand-off to wait for (each one cost a thread wake-up and a
-wait for the interpreter lock, about a tenth of a millisecond).
+owner calls :meth:`MqttBus.poll` in its own loop (:mod:`kernel.bus.polling`),
+callbacks run inside that call, and publish and ack write to the socket at once.
+
+Beside it: :mod:`kernel.bus.address` parses broker URLs (re-exported here for
+the many callers that import them from this module), :mod:`kernel.bus.reasons`
+turns paho's reason codes into ``BusError`` with the code kept.
 """
 
 from __future__ import annotations
 
 import logging
-import select
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -32,12 +31,21 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from kernel.bus.address import BrokerAddress, parse_broker_url
+from kernel.bus.polling import RECONNECT_MAX_S, RECONNECT_MIN_S, PolledLoop
+from kernel.bus.reasons import KEPT_FOR_LATER, client_failed, first_refusal, refused
 from kernel.errors import BusError, ConfigError
+
+__all__ = [
+    "RECEIVE_MAXIMUM",
+    "BrokerAddress",
+    "InboundMessage",
+    "MqttBus",
+    "parse_broker_url",
+]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 1883
-DEFAULT_TLS_PORT = 8883
 KEEPALIVE_S = 30
 CONNECT_TIMEOUT_S = 10.0
 # The broker may hand us this many unacknowledged QoS 1 messages; a batch of
@@ -48,68 +56,12 @@ RECEIVE_MAXIMUM = 2000
 # itself (paho's own bookkeeping scans every unacknowledged message on each
 # PUBACK: quadratic in a burst, half the worker's time at 3,000 passages/s).
 MAX_INFLIGHT_OUT = 2000
-# Publish results that still deliver a QoS 1 message: paho keeps it and sends it
-# after the reconnect (without a network thread, a write that finds the connection
-# just lost says CONN_LOST where a queued one would say NO_CONN).
-KEPT_FOR_LATER = (
-    MQTTErrorCode.MQTT_ERR_SUCCESS,
-    MQTTErrorCode.MQTT_ERR_NO_CONN,
-    MQTTErrorCode.MQTT_ERR_CONN_LOST,
-)
 # MQTT 5: the broker's Receive Maximum when its CONNACK names none.
 DEFAULT_RECEIVE_MAXIMUM = 65535
 # A publish waiting for room in the window hands the message to paho after this.
 WINDOW_WAIT_S = 30.0
-RECONNECT_MIN_S = 1
-RECONNECT_MAX_S = 10
 # How often a waiting connect() or unsubscribe() looks again.
 WAIT_STEP_S = 0.01
-CA_FILE_PARAM = "cafile"
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerAddress:
-    host: str
-    port: int
-    tls: bool = False
-    username: str | None = None
-    password: str | None = None
-    # A CA bundle to verify the broker's certificate with (a private campus CA);
-    # None: the system's trust store.
-    ca_file: str | None = None
-
-    def __str__(self) -> str:
-        scheme = "mqtts" if self.tls else "mqtt"
-        return f"{scheme}://{self.host}:{self.port}"
-
-
-def parse_broker_url(url: str) -> BrokerAddress:
-    """``mqtt://[user:pass@]host[:port]`` or ``mqtts://...[?cafile=/path/ca.pem]`` (TLS)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-        raise ConfigError(f"broker URL must start with mqtt:// or mqtts://, got {url!r}")
-    tls = parts.scheme in ("mqtts", "ssl")
-    if not parts.hostname:
-        raise ConfigError(f"broker URL has no host: {url!r}")
-    try:
-        port = parts.port or (DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
-    except ValueError as exc:
-        raise ConfigError(f"broker URL has a bad port: {url!r}") from exc
-    query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = sorted(set(query) - {CA_FILE_PARAM})
-    if unknown:
-        raise ConfigError(f"broker URL has unknown parameters {unknown}: {url!r}")
-    ca_files = query.get(CA_FILE_PARAM, [])
-    if ca_files and (not tls or len(ca_files) > 1 or not ca_files[0]):
-        raise ConfigError(f"{CA_FILE_PARAM}= needs mqtts:// and one path: {url!r}")
-    return BrokerAddress(
-        host=parts.hostname,
-        port=port,
-        tls=tls,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        ca_file=ca_files[0] if ca_files else None,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +83,37 @@ def _set_nodelay(_client: paho.Client, _userdata: Any, sock: Any) -> None:
     # Without TCP_NODELAY, Nagle + delayed ACK add ~40 ms to every small publish.
     if isinstance(sock, socket.socket):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _paho_client(
+    address: BrokerAddress,
+    *,
+    client_id: str,
+    manual_ack: bool,
+    will: tuple[str, bytes, int, bool] | None,
+) -> paho.Client:
+    """A paho MQTT 5 client with the project's settings (its callbacks not yet set)."""
+    client = paho.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=paho.MQTTv5,
+        manual_ack=manual_ack,
+    )
+    client.on_socket_open = _set_nodelay
+    client.max_inflight_messages_set(MAX_INFLIGHT_OUT)
+    client.max_queued_messages_set(0)  # never drop our own outgoing messages
+    client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+    if address.username is not None:
+        client.username_pw_set(address.username, address.password)
+    if address.tls:
+        try:
+            client.tls_set(ca_certs=address.ca_file)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot use TLS settings for {address}: {exc}") from exc
+    if will is not None:
+        topic, payload, qos, retain = will
+        client.will_set(topic, payload, qos=qos, retain=retain)
+    return client
 
 
 class MqttBus:
@@ -161,43 +144,26 @@ class MqttBus:
         self._subscribe_mid: int | None = None
         self._unsubscribed = threading.Lock()
         self._unsubscribe_acks: set[int] = set()
-        self._refused: str | None = None
+        # Why the broker would not have us (CONNACK or SUBACK), with its reason code.
+        self._refusal: BusError | None = None
         self._network_thread = True
-        self._reconnect_at = 0.0
-        self._reconnect_delay_s: float = RECONNECT_MIN_S
         # Without a network thread: mids of our QoS 1 publishes the broker has not
         # acknowledged yet, kept below the Receive Maximum its CONNACK announced.
         self._awaiting_ack: set[int] = set()
         self._receive_maximum = DEFAULT_RECEIVE_MAXIMUM
-        # QoS 1 publishes the broker acknowledged with a failure (an ACL denial).
+        # QoS 1 publishes the broker acknowledged with a failure (an ACL denial),
+        # and the last such answer with its reason code.
         self.refused_publishes = 0
-        client = paho.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=paho.MQTTv5,
-            manual_ack=manual_ack,
-        )
-        client.on_socket_open = _set_nodelay
+        self.last_refused_publish: BusError | None = None
+        client = _paho_client(address, client_id=client_id, manual_ack=manual_ack, will=will)
         client.on_connect = self._handle_connect
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
         client.on_subscribe = self._handle_subscribe
         client.on_unsubscribe = self._handle_unsubscribe
         client.on_publish = self._handle_publish
-        client.max_inflight_messages_set(MAX_INFLIGHT_OUT)
-        client.max_queued_messages_set(0)  # never drop our own outgoing messages
-        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
-        if address.username is not None:
-            client.username_pw_set(address.username, address.password)
-        if address.tls:
-            try:
-                client.tls_set(ca_certs=address.ca_file)
-            except (OSError, ValueError) as exc:
-                raise ConfigError(f"cannot use TLS settings for {address}: {exc}") from exc
-        if will is not None:
-            topic, payload, qos, retain = will
-            client.will_set(topic, payload, qos=qos, retain=retain)
         self._client = client
+        self._loop = PolledLoop(client, address=str(address), connected=lambda: self.connected)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -234,12 +200,13 @@ class MqttBus:
             if network_thread
             else self._wait_for(self._settled.is_set, timeout_s)
         )
-        if not settled or self._refused is not None:
+        if not settled or self._refusal is not None:
             if network_thread:
                 self._client.loop_stop()
             self._client.disconnect()
-            reason = self._refused or "no CONNACK/SUBACK in time"
-            raise BusError(f"broker at {self.address} did not accept us: {reason}")
+            if self._refusal is not None:
+                raise self._refusal
+            raise BusError(f"broker at {self.address} did not accept us: no CONNACK/SUBACK in time")
 
     def close(self, *, end_session: bool = False) -> None:
         """Disconnect cleanly (the last will is not sent) and stop the network thread.
@@ -275,61 +242,11 @@ class MqttBus:
         arrived (callbacks run here), sends keepalives, and after a lost
         connection reconnects with back-off, like paho's own thread would.
         """
-        if self._client.socket() is None:
-            now = time.monotonic()
-            if now < self._reconnect_at:
-                time.sleep(min(timeout_s, self._reconnect_at - now))
-                return
-            try:
-                self._client.reconnect()
-            except OSError as exc:
-                log.warning("cannot reach the broker at %s: %s", self.address, exc)
-                self._reconnect_at = time.monotonic() + self._reconnect_delay_s
-                self._reconnect_delay_s = min(self._reconnect_delay_s * 2, RECONNECT_MAX_S)
-                return
-        rc = self._io(timeout_s)
-        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
-            if self.connected:
-                self._reconnect_delay_s = RECONNECT_MIN_S
-        elif self._client.socket() is None:
-            # Lost (callbacks have said so): the next poll reconnects after a pause.
-            self._reconnect_at = time.monotonic() + self._reconnect_delay_s
-
-    def _io(self, timeout_s: float) -> MQTTErrorCode:
-        """One round of paho's external-loop calls: select, read, write, keepalive.
-
-        Not paho's loop(): that one makes a socket pair to be woken through, and
-        then every publish writes a byte to it and the next select wakes for it.
-        Here a publish has already written its packet.
-        """
-        sock = self._client.socket()
-        if sock is None:
-            return MQTTErrorCode.MQTT_ERR_NO_CONN
-        wanted = [sock] if self._client.want_write() else []
-        if self.readable():
-            readable, writable = True, bool(wanted)
-        else:
-            ready = select.select([sock], wanted, [], timeout_s)
-            readable, writable = bool(ready[0]), bool(ready[1])
-        rc = MQTTErrorCode.MQTT_ERR_SUCCESS
-        if readable:
-            rc = self._client.loop_read()
-        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and writable and self._client.socket() is not None:
-            rc = self._client.loop_write()
-        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and self._client.socket() is not None:
-            rc = self._client.loop_misc()  # keepalive: PINGREQ, or a dead link noticed
-        return rc
+        self._loop.poll(timeout_s)
 
     def readable(self) -> bool:
         """Bytes are waiting to be read (a poll would not wait)."""
-        sock = self._client.socket()
-        if sock is None:
-            return False
-        pending = getattr(sock, "pending", None)
-        if pending is not None and pending() > 0:  # TLS: already decrypted, not in the socket
-            return True
-        ready, _, _ = select.select([sock], [], [], 0)
-        return bool(ready)
+        return self._loop.readable()
 
     @property
     def unacknowledged(self) -> int:
@@ -352,7 +269,7 @@ class MqttBus:
             self._wait_for_window()
         info = self._client.publish(topic, payload, qos=qos, retain=retain)
         if info.rc not in KEPT_FOR_LATER:
-            raise BusError(f"publish to {topic} failed: {paho.error_string(info.rc)}")
+            raise client_failed(f"publish to {topic} failed", info.rc)
         if qos > 0 and not self._network_thread:
             self._awaiting_ack.add(info.mid)
 
@@ -378,7 +295,7 @@ class MqttBus:
         self._subscriptions = tuple(s for s in self._subscriptions if s[0] != topic_filter)
         rc, mid = self._client.unsubscribe(topic_filter)
         if rc != MQTTErrorCode.MQTT_ERR_SUCCESS or mid is None:
-            raise BusError(f"unsubscribe from {topic_filter} failed: {paho.error_string(rc)}")
+            raise client_failed(f"unsubscribe from {topic_filter} failed", rc)
         if not self._wait_for(lambda: mid in self._unsubscribe_acks, timeout_s):
             raise BusError(f"no UNSUBACK from {self.address} for {topic_filter}")
         with self._unsubscribed:
@@ -400,7 +317,7 @@ class MqttBus:
         props: Properties | None,
     ) -> None:
         if reason.is_failure:
-            self._refused = str(reason)
+            self._refusal = refused(f"broker at {self.address} did not accept us", reason)
             log.error("broker %s refused the connection: %s", self.address, reason)
             self._settled.set()
             return
@@ -425,10 +342,12 @@ class MqttBus:
     ) -> None:
         if mid != self._subscribe_mid:
             return
-        refused = [str(r) for r in reasons if r.is_failure]
-        if refused:
-            log.error("broker %s refused subscriptions: %s", self.address, ", ".join(refused))
-            self._refused = "subscription refused: " + ", ".join(refused)
+        refusal = first_refusal(
+            f"broker at {self.address} did not accept us: subscription refused", reasons
+        )
+        if refusal is not None:
+            log.error("%s", refusal)
+            self._refusal = refusal
         self._settled.set()
 
     def _handle_unsubscribe(
@@ -455,6 +374,7 @@ class MqttBus:
             # Mosquitto answers a publish its ACL denies with PUBACK "Not authorized"
             # and drops it: say so, or a misconfigured gate looks merely unanswered.
             self.refused_publishes += 1
+            self.last_refused_publish = refused(f"broker {self.address} refused publish", reason)
             log.error("broker %s refused publish mid %d: %s", self.address, mid, reason)
 
     def _handle_disconnect(

@@ -3,13 +3,16 @@
 from kernel.codes.claims import Claims
 from kernel.codes.issue import DEFAULT_TTL, issue_code, parse_ttl
 from kernel.codes.keys import KeyRing, SigningKey, load_signing_key, new_key, retire_key
+from kernel.codes.reload import KEYS_RELOAD_S, LiveKeys
 from kernel.codes.verify import CodeChecker, UsedCodes, Verifier, check_code, verify_facts
 
 __all__ = [
     "DEFAULT_TTL",
+    "KEYS_RELOAD_S",
     "Claims",
     "CodeChecker",
     "KeyRing",
+    "LiveKeys",
     "SigningKey",
     "UsedCodes",
     "Verifier",

@@ -11,7 +11,7 @@ from kernel.errors import InvalidCode
 CODE_TYPES = frozenset({"id", "health", "visitor", "pass"})
 HEALTH_COLOURS = frozenset({"green", "yellow", "red"})
 HEALTH_ONLY = ("hs", "nat", "risk")
-ALLOWED_FIELDS = frozenset({"kid", "sub", "typ", "iat", "exp", "jti", "once", *HEALTH_ONLY})
+ALLOWED_FIELDS = frozenset({"kid", "sub", "typ", "iat", "exp", "jti", "once", "site", *HEALTH_ONLY})
 MAX_TIMESTAMP = 253402300799  # 9999-12-31
 MAX_TEXT = 128
 
@@ -28,6 +28,8 @@ class Claims:
     hs: str | None = None
     nat: datetime | None = None
     risk: bool | None = None
+    # The site the code was issued for; None on codes issued before the claim existed.
+    site: str | None = None
 
 
 def _text(payload: dict[str, Any], name: str) -> str:
@@ -65,6 +67,7 @@ def parse_claims(payload: dict[str, Any]) -> Claims:
             raise InvalidCode("bad risk")
     elif any(name in payload for name in HEALTH_ONLY):
         raise InvalidCode("health fields on a non-health code")
+    site = _text(payload, "site") if "site" in payload else None
     iat, exp = _time(payload, "iat"), _time(payload, "exp")
     if exp <= iat:
         raise InvalidCode("exp before iat")
@@ -79,4 +82,5 @@ def parse_claims(payload: dict[str, Any]) -> Claims:
         hs=hs,
         nat=nat,
         risk=risk,
+        site=site,
     )

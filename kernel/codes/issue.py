@@ -35,11 +35,14 @@ def issue_code(
     typ: str,
     ttl: timedelta,
     now: datetime,
+    site: str | None,
     once: bool = False,
     health: str | None = None,
     negative_test: datetime | None = None,
     risk: bool | None = None,
 ) -> str:
+    """A signed code for ``subject``; ``site`` goes into the ``site`` claim, so another
+    site's verifiers refuse it (None makes a code as they were before the claim existed)."""
     if typ not in CODE_TYPES:
         raise ConfigError(f"unknown code type {typ!r}")
     if (typ == "health") != (health is not None):
@@ -48,6 +51,8 @@ def issue_code(
         raise ConfigError(f"unknown health colour {health!r}")
     if not 0 < len(subject) <= 128:
         raise ConfigError("subject must be 1-128 characters")
+    if site is not None and not 0 < len(site) <= 32:
+        raise ConfigError("site must be 1-32 characters")
     iat = int(now.timestamp())
     payload: dict[str, object] = {
         "kid": key.kid,
@@ -57,6 +62,8 @@ def issue_code(
         "exp": iat + max(1, int(ttl.total_seconds())),
         "jti": b64encode(secrets.token_bytes(12)),
     }
+    if site is not None:
+        payload["site"] = site
     if once:
         payload["once"] = True
     if typ == "health":

@@ -23,8 +23,18 @@ PARALLEL_FROM = 16
 
 
 class Verifier:
-    def __init__(self, keyring: KeyRing, *, clock_skew: timedelta = CLOCK_SKEW) -> None:
+    """Checks codes against a key ring; with ``site``, a code made for another site is invalid.
+
+    Codes issued before the ``site`` claim existed carry none: they are accepted
+    (they can only have been signed by this site's keys) until they expire or
+    their key is retired.
+    """
+
+    def __init__(
+        self, keyring: KeyRing, *, site: str | None = None, clock_skew: timedelta = CLOCK_SKEW
+    ) -> None:
         self.keyring = keyring
+        self.site = site
         self.clock_skew = clock_skew
 
     def verify(self, code: str, now: datetime) -> Claims:
@@ -43,6 +53,8 @@ class Verifier:
             except InvalidSignature as exc:
                 raise InvalidCode("bad signature") from exc
             claims = parse_claims(payload)
+            if self.site is not None and claims.site is not None and claims.site != self.site:
+                raise InvalidCode("code of another site")
         except CodeError:
             raise
         except Exception as exc:  # anything unforeseen in hostile input is still "invalid"
@@ -50,6 +62,10 @@ class Verifier:
         return claims
 
     def within_window(self, claims: Claims, now: datetime) -> Claims:
+        """The validity window, and the key's: a retired key's codes stop at its retirement."""
+        retires = self.keyring.retires_at(claims.kid)
+        if retires is not None and now >= retires:
+            raise InvalidCode("key retired")
         if now + self.clock_skew < claims.iat:
             raise NotYetValidCode("code not yet valid")
         if now >= claims.exp:
@@ -156,6 +172,14 @@ class CodeChecker:
             return _valid(self.verifier.within_window(signed, now))
         except CodeError as exc:
             return CodeFacts(status=_STATUS.get(type(exc), CodeStatus.INVALID))
+
+    def use_keys(self, keyring: KeyRing) -> None:
+        """Verify with ``keyring`` from now on; every remembered result is forgotten.
+
+        Called between batches (on the worker's thread), never during one.
+        """
+        self.verifier.keyring = keyring
+        self._signed.clear()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -13,21 +13,22 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from kernel.decision.facts import CodeFacts, CodeStatus, Facts, PersonFacts
+from kernel.decision.reasons import REASONS, Reason
 from schemas.messages import Decision, DecisionPerson, Outcome, Passage
 from schemas.policy import Policy
 
 SEVERITY: dict[Outcome, int] = {"admit": 0, "recheck": 1, "deny": 2, "isolate": 3}
 
 IDENTITY_CODE_TYPES = frozenset({"id", "visitor", "pass"})
-CODE_STATUS_REASONS: dict[CodeStatus, str] = {
-    CodeStatus.INVALID: "invalid_code",
-    CodeStatus.NOT_YET_VALID: "invalid_code",
-    CodeStatus.EXPIRED: "expired_code",
-    CodeStatus.USED: "code_used",
+CODE_STATUS_REASONS: dict[CodeStatus, Reason] = {
+    CodeStatus.INVALID: Reason.INVALID_CODE,
+    CodeStatus.NOT_YET_VALID: Reason.INVALID_CODE,
+    CodeStatus.EXPIRED: Reason.EXPIRED_CODE,
+    CodeStatus.USED: Reason.CODE_USED,
 }
-HEALTH_COLOUR_RULES: dict[str, tuple[Outcome, str]] = {
-    "yellow": ("deny", "health_code_yellow"),
-    "red": ("isolate", "health_code_red"),
+HEALTH_COLOUR_REASONS: dict[str, Reason] = {
+    "yellow": Reason.HEALTH_CODE_YELLOW,
+    "red": Reason.HEALTH_CODE_RED,
 }
 
 
@@ -38,9 +39,13 @@ class _Verdict:
         self.outcome: Outcome = "admit"
         self.reasons: list[str] = []
 
-    def fire(self, outcome: Outcome, reason: str) -> None:
-        if reason not in self.reasons:
-            self.reasons.append(reason)
+    def fire(self, reason: Reason, outcome: Outcome | None = None) -> None:
+        """Add ``reason`` with its catalogue outcome (or ``outcome`` where the rule varies)."""
+        if outcome is None:
+            outcome = REASONS[reason].outcome
+        if reason.value not in self.reasons:
+            # The plain code goes on the wire and into the log, not the enum member.
+            self.reasons.append(reason.value)
         if SEVERITY[outcome] > SEVERITY[self.outcome]:
             self.outcome = outcome
 
@@ -87,7 +92,7 @@ def decide(passage: Passage, facts: Facts, policy: Policy) -> Decision:
     entering = passage.direction == "in"
 
     if facts.gate_locked or passage.gate in policy.closed_gates:
-        verdict.fire("deny", "gate_closed")
+        verdict.fire(Reason.GATE_CLOSED)
 
     valid_codes = _check_credentials(verdict, facts, policy)
     _check_identity(verdict, passage, facts, policy, entering=entering)
@@ -95,10 +100,10 @@ def decide(passage: Passage, facts: Facts, policy: Policy) -> Decision:
     if entering:
         _check_health(verdict, valid_codes, facts, policy)
         if policy.mask_required and passage.mask is False:
-            verdict.fire("deny", "no_mask")
+            verdict.fire(Reason.NO_MASK)
         _check_temperature(verdict, passage, policy)
     elif facts.quota_exceeded:
-        verdict.fire("deny", "quota_exceeded")
+        verdict.fire(Reason.QUOTA_EXCEEDED)
 
     return Decision(
         event_id=passage.event_id,
@@ -118,12 +123,12 @@ def _check_credentials(verdict: _Verdict, facts: Facts, policy: Policy) -> list[
     for code in facts.codes:
         reason = CODE_STATUS_REASONS.get(code.status)
         if reason is not None:
-            verdict.fire("deny", reason)
+            verdict.fire(reason)
     if facts.plain_ids and not policy.accept_plain_ids:
-        verdict.fire("deny", "invalid_code")
+        verdict.fire(Reason.INVALID_CODE)
     # Codes of two different people on one passage: someone is lending a code.
     if len({code.subject for code in valid}) > 1:
-        verdict.fire("deny", "invalid_code")
+        verdict.fire(Reason.INVALID_CODE)
     return valid
 
 
@@ -139,11 +144,11 @@ def _check_identity(
             or (kinds is not None and person.kind not in kinds)
             or not _zone_allows(policy, gate, person.kind, now)
         ):
-            verdict.fire("deny", "not_allowed_here")
+            verdict.fire(Reason.NOT_ALLOWED_HERE)
         if entering and person.kind == "student" and not person.return_approved:
-            verdict.fire("deny", "return_not_approved")
+            verdict.fire(Reason.RETURN_NOT_APPROVED)
         if entering and person.open_case_id is not None:
-            verdict.fire("isolate", "isolation_pending")
+            verdict.fire(Reason.ISOLATION_PENDING)
         return
     appointment = facts.appointment
     if appointment is not None and _within(now, appointment.valid_from, appointment.valid_until):
@@ -152,7 +157,7 @@ def _check_identity(
             or not _gate_allowed(appointment.gates, gate)
             or not _zone_allows(policy, gate, "visitor", now)
         ):
-            verdict.fire("deny", "not_allowed_here")
+            verdict.fire(Reason.NOT_ALLOWED_HERE)
         return
     temp_pass = facts.temp_pass
     if temp_pass is not None and _within(now, temp_pass.valid_from, temp_pass.valid_until):
@@ -161,9 +166,9 @@ def _check_identity(
             or temp_pass.uses_left == 0
             or not _zone_allows(policy, gate, "pass", now)
         ):
-            verdict.fire("deny", "not_allowed_here")
+            verdict.fire(Reason.NOT_ALLOWED_HERE)
         return
-    verdict.fire("deny", "not_whitelisted")
+    verdict.fire(Reason.NOT_WHITELISTED)
 
 
 def _check_health(
@@ -172,37 +177,37 @@ def _check_health(
     health_codes = [code for code in valid_codes if code.typ == "health"]
     if not health_codes:
         if policy.health_code_required:
-            verdict.fire("deny", "health_code_missing")
+            verdict.fire(Reason.HEALTH_CODE_MISSING)
         return
     # A presented yellow or red code counts even where the policy does not ask
     # for one: the information is there and ignoring it would be negligent.
     for code in health_codes:
-        rule = HEALTH_COLOUR_RULES.get(code.health or "")
-        if rule is not None:
-            verdict.fire(*rule)
+        colour = HEALTH_COLOUR_REASONS.get(code.health or "")
+        if colour is not None:
+            verdict.fire(colour)
     if not policy.health_code_required:
         return
     if policy.test_max_age_hours is not None:
         limit = timedelta(hours=policy.test_max_age_hours)
         tests = [code.last_negative_test for code in health_codes if code.last_negative_test]
         if not tests or facts.now - max(tests) > limit:
-            verdict.fire("deny", "test_expired")
+            verdict.fire(Reason.TEST_EXPIRED)
     if policy.travel_check and any(code.risk for code in health_codes):
-        verdict.fire("deny", "travel_risk")
+        verdict.fire(Reason.TRAVEL_RISK)
 
 
 def _check_temperature(verdict: _Verdict, passage: Passage, policy: Policy) -> None:
     if passage.temperature is None:
-        verdict.fire("recheck", "no_temperature")
+        verdict.fire(Reason.NO_TEMPERATURE)
         return
     celsius = passage.temperature.celsius
     if not policy.plausible_min <= celsius <= policy.plausible_max:
-        verdict.fire("recheck", "implausible_temperature")
+        verdict.fire(Reason.IMPLAUSIBLE_TEMPERATURE)
         return
     if celsius >= policy.threshold:
         # Soft screening admits but still alerts and logs: the reason stays.
         hard = policy.screening_for(passage.gate) == "hard"
-        verdict.fire("isolate" if hard else "admit", "fever")
+        verdict.fire(Reason.FEVER, None if hard else "admit")
 
 
 def _shown_person(person: PersonFacts | None) -> DecisionPerson | None:

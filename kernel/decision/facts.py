@@ -60,6 +60,7 @@ class AppointmentFacts:
     gates: frozenset[str] | None
     valid_from: datetime
     valid_until: datetime
+    masked_id: str = ""  # the visitor's ID number as shown at the lane
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,8 @@ class PassFacts:
     valid_from: datetime
     valid_until: datetime
     uses_left: int | None = None
+    holder_name: str = ""  # shown at the lane like a roster person's name
+    masked_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

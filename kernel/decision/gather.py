@@ -8,7 +8,8 @@ passage the same way.  Code verification is handed in as ``check_code``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from kernel.decision.facts import (
@@ -20,6 +21,7 @@ from kernel.decision.facts import (
     PersonFacts,
 )
 from schemas.messages import Passage
+from schemas.policy import Policy
 
 CodeChecker = Callable[[str], CodeFacts]
 
@@ -80,3 +82,21 @@ def gather_facts(
         temp_pass=temp_pass,
         quota_exceeded=quota_exceeded,
     )
+
+
+def leaving_facts(
+    passage: Passage, facts: Facts, policy: Policy, exits_since: Callable[[str, datetime], int]
+) -> Facts:
+    """Leaving: pass use limits count entries only; the household exit quota applies.
+
+    ``exits_since(household, since)`` counts the household's exits after ``since``.
+    """
+    if facts.temp_pass is not None and facts.temp_pass.uses_left is not None:
+        facts = replace(facts, temp_pass=replace(facts.temp_pass, uses_left=None))
+    person = facts.person
+    quota = policy.exit_quota_for(passage.gate)
+    if person is not None and person.household and quota is not None:
+        since = facts.now - timedelta(hours=quota.window_hours)
+        if exits_since(person.household, since) >= quota.exits:
+            facts = replace(facts, quota_exceeded=True)
+    return facts

@@ -134,9 +134,18 @@ def _row(session: Session, appointment_id: str) -> AppointmentRow:
 
 
 def add_approver(*, session: Session, unit: str, approver: str, by: str, now: datetime) -> None:
-    """Make ``approver`` responsible for deciding the appointments of ``unit``."""
+    """Make ``approver`` responsible for deciding the appointments of ``unit``.
+
+    Who approves is responsible, so nobody appoints themselves: another administrator
+    does, and is recorded (``added_by`` and the audit log).
+    """
     if not unit.strip() or not approver.strip():
         raise ConfigError("unit and approver must not be empty")
+    if approver.strip().lower() == by.strip().lower():
+        raise Refused(
+            f"{by!r} may not make themselves an approver of {unit!r}: another administrator "
+            "must (who approves is responsible)"
+        )
     if session.get(UnitApproverRow, (unit, approver)) is None:
         session.add(UnitApproverRow(unit=unit, approver=approver, added_by=by, added_at=now))
         _log(session, at=now, by=by, action="appointment.approver_add", target=unit,
@@ -226,8 +235,8 @@ def approve(
     if row.valid_until <= now:
         raise Refused(f"appointment {appointment_id}'s window is already over")
     code, jti, expires = issue_grant_code(
-        key, subject=row.appointment_id, typ="visitor", valid_until=row.valid_until, now=now,
-        once=row.once,
+        key, site=row.site, subject=row.appointment_id, typ="visitor",
+        valid_until=row.valid_until, now=now, once=row.once,
     )  # fmt: skip
     row.status = "approved"
     row.decided_by, row.decided_at, row.decision_note = by, now, note

@@ -14,8 +14,9 @@ an *edited* entry (its hashes differ), a *deleted* entry (sealed, now absent),
 an *inserted* entry (present below the chain's head but never sealed; one
 sealed long after it was received is a warning), and any edited, deleted or inserted chain row
 (the links no longer follow).  Retention keeps the chain verifiable: a purged
-entry is excused by the retention run that covers it; an anonymised entry must
-still match its public hash and carry exactly the anonymised personal fields.
+entry is excused by a believed retention run that covers it (:mod:`.runs` says which
+runs are believed); an anonymised entry must still match its public hash and carry
+exactly the anonymised personal fields.
 
 A chain can be rebuilt by someone who can rewrite both tables; the head
 (``seq`` and ``chain_hash``) printed in every daily report is the anchor that
@@ -37,7 +38,8 @@ from sqlalchemy import Table, and_, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.storage.models import EntryChainRow, EntryRow, IsolationCaseRow, RetentionRunRow
+from services.audit.runs import TrustedRun, check_runs
+from services.storage.models import EntryChainRow, EntryRow, IsolationCaseRow
 
 GENESIS = hashlib.sha256(b"campusgate entry chain v1").hexdigest()
 PUBLIC_COLUMNS = (
@@ -180,7 +182,7 @@ def seal_all(
 class Problem(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: str  # edited | deleted | inserted | chain_broken | late_seal | anchor
+    kind: str  # edited | deleted | inserted | chain_broken | late_seal | anchor | retention_forged
     entry_id: int | None
     event_id: str | None
     seq: int | None
@@ -205,24 +207,30 @@ class VerifyReport(BaseModel):
 
 @dataclass
 class _Retention:
-    """Retention runs: which entries a run was allowed to purge or anonymise."""
+    """Believed retention runs: which sealed entries a run was allowed to purge or anonymise."""
 
-    purge_cutoffs: list[datetime] = field(default_factory=list)
-    anonymise_cutoffs: list[datetime] = field(default_factory=list)
+    runs: list[TrustedRun] = field(default_factory=list)
     excused: dict[str, tuple[int, int]] = field(default_factory=dict)  # event -> (entry, seq)
 
-    def purged(self, entry_ts: datetime) -> bool:
-        return any(entry_ts < c for c in self.purge_cutoffs)
+    def _covers(self, mode: str, entry_ts: datetime, seq: int) -> bool:
+        # A run touches only entries older than its cutoff that were sealed before it ran.
+        return any(r.mode == mode and entry_ts < r.cutoff and seq <= r.chain_seq for r in self.runs)
 
-    def anonymised(self, entry_ts: datetime) -> bool:
-        return any(entry_ts < c for c in self.anonymise_cutoffs)
+    def purged(self, entry_ts: datetime, seq: int) -> bool:
+        return self._covers("purge", entry_ts, seq)
+
+    def anonymised(self, entry_ts: datetime, seq: int) -> bool:
+        return self._covers("anonymise", entry_ts, seq)
 
 
-def _retention(session: Session) -> _Retention:
-    found = _Retention()
-    for mode, cutoff in session.execute(select(RetentionRunRow.mode, RetentionRunRow.cutoff)):
-        (found.purge_cutoffs if mode == "purge" else found.anonymise_cutoffs).append(cutoff)
-    return found
+def _retention(session: Session, report: VerifyReport, now: datetime) -> _Retention:
+    trusted, faults = check_runs(session, now=now)
+    for fault in faults:
+        report.problems.append(Problem(
+            kind="retention_forged", entry_id=None, event_id=None, seq=None,
+            detail=f"retention run {fault.run_id}: {fault.detail}",
+        ))  # fmt: skip
+    return _Retention(runs=trusted)
 
 
 def _chain_with_entries(session: Session) -> Iterator[Any]:
@@ -261,10 +269,15 @@ def verify(
     session: Session,
     anchors: list[tuple[int, str]] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    now: datetime | None = None,
 ) -> VerifyReport:
-    """Check every link and every sealed entry; find entries that were never sealed."""
+    """Check every link, every sealed entry and every retention run; find unsealed entries.
+
+    ``now`` (default: the system clock) is when the check runs: a retention run dated
+    later is forged.
+    """
     report = VerifyReport(head=chain_head(session=session))
-    retention = _retention(session)
+    retention = _retention(session, report, now or datetime.now(UTC))
     total = session.scalar(select(func.count()).select_from(CHAIN)) or 0
     wanted = dict(anchors or [])
     previous, expected_seq = GENESIS, 1
@@ -305,7 +318,7 @@ def verify(
 
 def _check_entry(report: VerifyReport, row: Any, retention: _Retention) -> None:
     if row.e_id is None:
-        if retention.purged(row.entry_ts):
+        if retention.purged(row.sealed_at, row.seq):
             report.purged_by_retention += 1
             retention.excused[row.event_id] = (row.entry_id, row.seq)
         else:
@@ -322,7 +335,7 @@ def _check_entry(report: VerifyReport, row: Any, retention: _Retention) -> None:
             detail="entry changed after it was sealed (decision, time, gate or reasons)",
         ))  # fmt: skip
     if personal_hash(entry) != row.personal_hash:
-        if is_anonymised(entry) and retention.anonymised(row.entry_ts):
+        if is_anonymised(entry) and retention.anonymised(row.sealed_at, row.seq):
             report.anonymised += 1
         else:
             report.problems.append(Problem(

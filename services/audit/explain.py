@@ -21,46 +21,23 @@ from sqlalchemy.orm import Session
 from kernel.codes import KeyRing, Verifier
 from kernel.codes.format import split
 from kernel.decision.core import SEVERITY
+from kernel.decision.reasons import reason_info
 from kernel.errors import CodeError, ExpiredCode, NotFound, NotYetValidCode
-from kernel.masking import Masker, Role, mask_id_number
+from kernel.masking import Masker, Role
 from schemas.policy import Policy
 from services.audit.chain import is_anonymised, personal_hash, public_hash
-from services.audit.queries import ENTRIES, HISTORY_COLUMNS, names_of, view
-from services.passes.service import pass_state
+from services.audit.facts import passage_facts
+from services.audit.queries import ENTRIES, HISTORY_COLUMNS, EntryView, names_of, view
+from services.audit.why import why
 from services.policy.store import stored_policy
 from services.storage.audit_log import log_action
-from services.storage.models import (
-    AppointmentRow,
-    EntryChainRow,
-    GateStateRow,
-    HouseholdExitRow,
-    IsolationCaseRow,
-    PersonRow,
-    TempPassRow,
-    UsedCodeRow,
-)
+from services.storage.models import EntryChainRow
 
-REASON_OUTCOME = {
-    "gate_closed": "deny",
-    "invalid_code": "deny",
-    "expired_code": "deny",
-    "code_used": "deny",
-    "not_whitelisted": "deny",
-    "not_allowed_here": "deny",
-    "return_not_approved": "deny",
-    "isolation_pending": "isolate",
-    "health_code_missing": "deny",
-    "health_code_yellow": "deny",
-    "health_code_red": "isolate",
-    "test_expired": "deny",
-    "travel_risk": "deny",
-    "no_mask": "deny",
-    "no_temperature": "recheck",
-    "implausible_temperature": "recheck",
-    "fever": "isolate",
-    "quota_exceeded": "deny",
-    "malformed": "deny",
-}
+
+def _outcome(reason: str) -> str:
+    """The outcome a stored reason fires with, from the one catalogue ("?" if unknown)."""
+    info = reason_info(reason)
+    return "?" if info is None else info.outcome
 
 
 class CodeSeen(BaseModel):
@@ -153,79 +130,18 @@ def _codes(
     return seen
 
 
-def _why(reason: str, ctx: dict[str, Any]) -> str:
-    entry, policy, facts = ctx["entry"], ctx["policy"], ctx["facts"]
-    threshold = policy.get("threshold", "37.3 (default)")
-    if reason == "fever":
-        mode = policy.get("screening_here", "hard")
-        return (
-            f"{entry['celsius']} C measured by {entry.get('sensor') or '?'} is at or above "
-            f"the threshold {threshold} C; screening at {entry['gate']} is {mode}"
-        )
-    if reason == "no_temperature":
-        return "the gate sent no temperature reading"
-    if reason == "implausible_temperature":
-        return (
-            f"{entry['celsius']} C is outside the plausible range "
-            f"{policy.get('plausible_min', '34.0')}-{policy.get('plausible_max', '43.0')} C"
-        )
-    if reason == "gate_closed":
-        return f"gate {entry['gate']} was closed (locked down, or closed by the policy's level)"
-    if reason == "not_whitelisted":
-        person, grant = facts.get("person"), facts.get("grant")
-        if person is not None:
-            return (
-                f"{person['person_id']} is in the roster but was not valid then "
-                f"(active now: {person['active']}, valid {person['valid_from']} .. "
-                f"{person['valid_until']})"
-            )
-        if grant is not None:
-            return (
-                f"{grant['id']} ({grant['type']}) did not admit then: status {grant['status']}, "
-                f"window {grant['valid_from']} .. {grant['valid_until']}"
-            )
-        return "no valid code named anyone in the roster, an approved appointment or a pass"
-    if reason == "not_allowed_here":
-        person, grant = facts.get("person"), facts.get("grant")
-        gates = (person or grant or {}).get("gates", "?")
-        return (
-            f"{entry['gate']} is not among the allowed gates ({gates}) or kinds, "
-            "or the pass's uses are spent, or visitors are banned"
-        )
-    if reason == "return_not_approved":
-        person = facts.get("person") or {}
-        return (
-            f"student's return (返校) not approved (now: {person.get('return_approved')}, "
-            f"by {person.get('return_approved_by')})"
-        )
-    if reason == "isolation_pending":
-        return f"the person has an open isolation case {entry.get('case_id')}"
-    if reason == "code_used":
-        used = facts.get("used_codes", [])
-        first = next((u for u in used if u["event_id"] != entry["event_id"]), None)
-        return "a one-time code was presented again" + (
-            f"; it was spent by {first['event_id']} at {first['used_at']}" if first else ""
-        )
-    if reason == "expired_code":
-        return "a code's validity had ended when the passage was decided"
-    if reason == "invalid_code":
-        return (
-            "a code was forged, unreadable or signed by an unknown key, "
-            "or codes of two people were shown"
-        )
-    if reason == "quota_exceeded":
-        exits = facts.get("household_exits_before", [])
-        return f"household {facts.get('household')} had already used its exit quota: " + ", ".join(
-            f"{e['person_id']} at {e['exited_at']}" for e in exits
-        )
-    if reason == "no_mask":
-        return "marked without a mask where masks are required"
-    if reason.startswith("health_code") or reason in ("test_expired", "travel_risk"):
-        required = policy.get("health_code_required")
-        return f"health code rule {reason} (the policy requires a health code: {required})"
-    if reason == "malformed":
-        return "the message failed validation; it is kept in the rejected messages"
-    return reason
+def _entry(session: Session, event_id: str, masker: Masker) -> tuple[Any, EntryView]:
+    """The stored entry and how the asker sees it (names masked by role)."""
+    connection = session.connection()
+    row = connection.execute(select(ENTRIES).where(ENTRIES.c.event_id == event_id)).first()
+    if row is None:
+        raise NotFound(f"no entry with event id {event_id!r}")
+    names = names_of(
+        session,
+        {row.person_id} if row.person_id else set(),
+        {row.grant_id} if row.grant_id else set(),
+    )
+    return row, view(row, names, masker)
 
 
 def explain(
@@ -238,95 +154,26 @@ def explain(
     keyring: KeyRing | None = None,
 ) -> Explanation:
     masker = Masker(role)
-    connection = session.connection()
-    row = connection.execute(select(ENTRIES).where(ENTRIES.c.event_id == event_id)).first()
-    if row is None:
-        raise NotFound(f"no entry with event id {event_id!r}")
-    names = names_of(
-        session,
-        {row.person_id} if row.person_id else set(),
-        {row.grant_id} if row.grant_id else set(),
-    )
-    shown = view(row, names, masker)
+    row, shown = _entry(session, event_id, masker)
     entry = json.loads(json.dumps(shown.as_dict(), default=str))
     anonymised = is_anonymised(row)
     passage: dict[str, Any] = {} if anonymised else json.loads(row.passage_json)
     answer: dict[str, Any] = {} if anonymised else json.loads(row.decision_json)
     codes = _codes(passage, row.decided_at, keyring)
     inputs = {k: v for k, v in passage.items() if k != "credentials"}
-    facts: dict[str, Any] = {}
-    if row.person_id:
-        person = session.get(PersonRow, row.person_id)
-        if person is not None:
-            facts["person"] = {
-                "person_id": masker.person_id(person.person_id),
-                "name": masker.name(person.name),
-                "kind": person.kind,
-                "masked_id": mask_id_number(person.id_last4),
-                "active": person.active,
-                "valid_from": person.valid_from,
-                "valid_until": person.valid_until,
-                "gates": person.gates,
-                "household": person.household,
-                "return_approved": person.return_approved,
-                "return_approved_by": person.return_approved_by,
-                "as_of": "the roster now",
-            }
-            facts["household"] = person.household
-    if row.grant_id:
-        facts["grant"] = _grant(session, row.grant_id, masker, row.decided_at)
-    for code in codes:
-        if code.typ in ("visitor", "pass") and code.subject and "grant" not in facts:
-            facts["grant"] = _grant(session, code.subject, masker, row.decided_at)
-    case_id = row.case_id
-    case = session.get(IsolationCaseRow, case_id) if case_id else None
-    if case is not None:
-        facts["case"] = {
-            "case_id": case.case_id,
-            "status": case.status,
-            "opened_at": case.opened_at,
-            "opened_by_this_passage": case.event_id == row.event_id,
-            "celsius": case.celsius,
-            "acknowledged_by": case.acknowledged_by,
-            "clinic_celsius": case.clinic_celsius,
-            "outcome": case.outcome,
-            "closed_at": case.closed_at,
-        }
-    jtis = [c.jti for c in codes if c.once and c.jti]
-    if jtis:
-        facts["used_codes"] = [
-            {"jti": u.jti, "event_id": u.event_id, "used_at": u.used_at}
-            for u in session.scalars(select(UsedCodeRow).where(UsedCodeRow.jti.in_(jtis)))
-        ]
     policy_row = stored_policy(session=session, site=row.site, version=row.policy_version)
     policy = _policy_facts(policy_row, row)
-    if "quota_exceeded" in (row.reasons or "") and facts.get("household"):
-        window = timedelta(hours=policy.get("exit_window_hours", 48))
-        facts["household_exits_before"] = [
-            {"person_id": masker.person_id(e.person_id), "exited_at": e.exited_at, "gate": e.gate}
-            for e in session.scalars(
-                select(HouseholdExitRow)
-                .where(
-                    HouseholdExitRow.household == facts["household"],
-                    HouseholdExitRow.exited_at > row.decided_at - window,
-                    HouseholdExitRow.exited_at <= row.decided_at,
-                )
-                .order_by(HouseholdExitRow.exited_at)
-            )
-        ]
-    gate_state = session.get(GateStateRow, (row.site, row.gate))
-    if gate_state is not None:
-        facts["gate_now"] = {
-            "locked": gate_state.locked,
-            "since": gate_state.updated_at,
-            "by": gate_state.updated_by,
-        }
+    facts = passage_facts(
+        session,
+        row,
+        masker,
+        grants_in_codes=[c.subject for c in codes if c.typ in ("visitor", "pass") and c.subject],
+        once_jtis=[c.jti for c in codes if c.once and c.jti],
+        exit_window=timedelta(hours=policy.get("exit_window_hours", 48)),
+    )
     ctx = {"entry": entry, "policy": policy, "facts": facts}
     reasons = sorted(
-        (
-            Reason(reason=r, outcome=REASON_OUTCOME.get(r, "?"), why=_why(r, ctx))
-            for r in shown.reasons
-        ),
+        (Reason(reason=r, outcome=_outcome(r), why=why(r, ctx)) for r in shown.reasons),
         key=lambda r: -SEVERITY.get(r.outcome, 0),  # type: ignore[call-overload]
     )
     if not reasons:
@@ -341,15 +188,6 @@ def explain(
         target=event_id,
         count=1,
     )
-    decision = {
-        "decision": row.decision,
-        "decided_at": row.decided_at,
-        "received_at": row.received_at,
-        "local_decision": row.local_decision,
-        "policy_version": row.policy_version,
-        "case_id": row.case_id,
-        "answer_sent": answer or "(anonymised)",
-    }
     return Explanation(
         event_id=event_id,
         entry=entry,
@@ -357,50 +195,22 @@ def explain(
         codes=codes,
         facts=facts,
         policy=policy,
-        decision=decision,
+        decision=_decision(row, answer),
         reasons=reasons,
         seal=seal,
     )
 
 
-def _grant(session: Session, grant_id: str, masker: Masker, at: datetime) -> dict[str, Any]:
-    if grant_id.startswith("A-"):
-        a = session.get(AppointmentRow, grant_id)
-        if a is None:
-            return {"id": grant_id, "type": "appointment", "status": "not found"}
-        return {
-            "id": grant_id,
-            "type": "appointment",
-            "visitor": masker.name(a.visitor_name),
-            "masked_id": mask_id_number(a.id_last4),
-            "host_unit": a.host_unit,
-            "status": a.status,
-            "approved_by": a.decided_by,
-            "decided_at": a.decided_at,
-            "gates": a.gates,
-            "valid_from": a.valid_from,
-            "valid_until": a.valid_until,
-            "once": a.once,
-            "purpose": a.purpose,
-        }
-    p = session.get(TempPassRow, grant_id)
-    if p is None:
-        return {"id": grant_id, "type": "pass", "status": "not found"}
+def _decision(row: Any, answer: dict[str, Any]) -> dict[str, Any]:
+    """The decision as it was taken and answered."""
     return {
-        "id": grant_id,
-        "type": "pass",
-        "category": p.category,
-        "holder": masker.name(p.holder_name),
-        "masked_id": mask_id_number(p.id_last4),
-        "status": pass_state(p, at),
-        "issued_by": p.issued_by,
-        "gates": p.gates,
-        "valid_from": p.valid_from,
-        "valid_until": p.valid_until,
-        "uses_now": p.uses,
-        "max_uses": p.max_uses,
-        "revoked_by": p.revoked_by,
-        "revoked_at": p.revoked_at,
+        "decision": row.decision,
+        "decided_at": row.decided_at,
+        "received_at": row.received_at,
+        "local_decision": row.local_decision,
+        "policy_version": row.policy_version,
+        "case_id": row.case_id,
+        "answer_sent": answer or "(anonymised)",
     }
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from services.audit.queries import EntryView, TraceReport
+from services.audit.queries import EntryView
+from services.audit.trace import TraceReport
 from services.exports import TableFormat, safe_cell, write_table
 
 ENTRY_HEADERS = (

@@ -1,4 +1,4 @@
-"""Audit queries: who entered when and why, and who was near them.
+"""Audit queries: who entered when and why (contact tracing is in :mod:`.trace`).
 
 Every query is itself written to the audit log (who asked, what, when, how
 many rows) in the caller's transaction: the caller commits it with the answer.
@@ -8,7 +8,6 @@ session, returning pydantic models, so a page can call them as the CLI does.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -36,7 +35,6 @@ APPOINTMENTS: Table = AppointmentRow.__table__  # type: ignore[assignment]
 PASSES: Table = TempPassRow.__table__  # type: ignore[assignment]
 CHUNK = 500
 MAX_SPAN = timedelta(days=366)
-DEFAULT_TRACE_DAYS = 14
 # The columns a history shows: never the payloads (parsing them per row is the slow part).
 HISTORY_COLUMNS = (
     "id",
@@ -86,7 +84,7 @@ class EntryView:
         return asdict(self)
 
 
-def _check_span(since: datetime, until: datetime) -> None:
+def check_span(since: datetime, until: datetime) -> None:
     if since.tzinfo is None or until.tzinfo is None:
         raise ConfigError("audit times need a time zone")
     if until <= since:
@@ -155,7 +153,7 @@ def view(row: Any, names: dict[str, str], masker: Masker) -> EntryView:
     )
 
 
-def _history_select() -> Any:
+def history_select() -> Any:
     return select(*(ENTRIES.c[c] for c in HISTORY_COLUMNS))
 
 
@@ -170,10 +168,10 @@ def person_history(
     now: datetime,
 ) -> list[EntryView]:
     """Every passage of one person (or appointment / pass id) in [since, until), oldest first."""
-    _check_span(since, until)
+    check_span(since, until)
     column = ENTRIES.c.grant_id if person_id[:2] in ("A-", "P-") else ENTRIES.c.person_id
     query = (
-        _history_select()
+        history_select()
         .where(column == person_id, ENTRIES.c.ts >= since, ENTRIES.c.ts < until)
         .order_by(ENTRIES.c.ts)
     )
@@ -206,8 +204,8 @@ def gate_history(
     limit: int = 100_000,
 ) -> list[EntryView]:
     """Every passage at one gate in [since, until), oldest first."""
-    _check_span(since, until)
-    query = _history_select().where(
+    check_span(since, until)
+    query = history_select().where(
         ENTRIES.c.site == site, ENTRIES.c.gate == gate, ENTRIES.c.ts >= since, ENTRIES.c.ts < until
     )
     if decisions:
@@ -255,7 +253,7 @@ def read_audit_log(
     action_prefix: str | None = None,
 ) -> list[AuditLogView]:
     """The audit log in [since, until): reading it is itself logged."""
-    _check_span(since, until)
+    check_span(since, until)
     query = (
         select(AuditLogRow)
         .where(AuditLogRow.at >= since, AuditLogRow.at < until)
@@ -289,149 +287,3 @@ def read_audit_log(
         params={"since": since, "until": until, "action": action_prefix},
     )
     return result
-
-
-# --- contact tracing --------------------------------------------------------------------------
-
-
-class Contact(BaseModel):
-    """Someone who passed a gate within the window of one of the case's passages."""
-
-    model_config = ConfigDict(frozen=True)
-
-    who: str  # person id, appointment/pass id, or "unidentified <event id>"
-    name: str | None
-    kind: str | None
-    encounters: int
-    closest_seconds: float
-    gates: list[str]
-    first: datetime
-    last: datetime
-
-
-class TraceReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    person_id: str
-    name: str | None
-    since: datetime
-    until: datetime
-    window_minutes: float
-    passages: list[EntryView]
-    contacts: list[Contact]
-
-
-def _closest(times: list[datetime], at: datetime) -> float:
-    """Seconds from ``at`` to the nearest of the sorted ``times``."""
-    index = bisect_left(times, at)
-    return min(
-        abs((times[i] - at).total_seconds()) for i in (index - 1, index) if 0 <= i < len(times)
-    )
-
-
-def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def trace_contacts(
-    *,
-    session: Session,
-    person_id: str,
-    window: timedelta,
-    actor: str,
-    role: Role | str,
-    now: datetime,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> TraceReport:
-    """Who passed the same gates within ``window`` of the person's passages (gate logs only).
-
-    Default span: the 14 days up to ``until`` (default: now), the usual
-    incubation look-back.  Contacts are ordered by how close they came.
-    """
-    until = until or now
-    since = since or until - timedelta(days=DEFAULT_TRACE_DAYS)
-    _check_span(since, until)
-    if window <= timedelta(0) or window > timedelta(days=1):
-        raise ConfigError("the trace window must be between 1 second and 1 day")
-    masker = Masker(role)
-    column = ENTRIES.c.grant_id if person_id[:2] in ("A-", "P-") else ENTRIES.c.person_id
-    connection = session.connection()
-    own = list(
-        connection.execute(
-            _history_select()
-            .where(column == person_id, ENTRIES.c.ts >= since, ENTRIES.c.ts < until)
-            .order_by(ENTRIES.c.ts)
-        )
-    )
-    own_ids = {r.id for r in own}
-    by_gate: dict[tuple[str, str], list[datetime]] = {}
-    for row in own:
-        by_gate.setdefault((row.site, row.gate), []).append(row.ts)
-    for times in by_gate.values():
-        times.sort()
-    found: dict[int, Any] = {}
-    c = ENTRIES.c
-    near = select(c.id, c.event_id, c.ts, c.site, c.gate, c.person_id, c.grant_id, c.kind)
-    for (site, gate), times in by_gate.items():
-        for start, end in _merged([(t - window, t + window) for t in times]):
-            query = near.where(
-                ENTRIES.c.site == site,
-                ENTRIES.c.gate == gate,
-                ENTRIES.c.ts >= start,
-                ENTRIES.c.ts <= end,
-            )
-            for row in connection.execute(query):
-                if row.id not in own_ids and (row.person_id or row.grant_id) != person_id:
-                    found[row.id] = row
-    groups: dict[str, list[tuple[Any, float]]] = {}
-    for row in found.values():
-        gap = _closest(by_gate[row.site, row.gate], row.ts)
-        key = row.person_id or row.grant_id or f"unidentified {row.event_id}"
-        groups.setdefault(key, []).append((row, gap))
-    names = names_of(
-        session,
-        {r.person_id for r in found.values() if r.person_id} | ({person_id} if own else set()),
-        {r.grant_id for r in found.values() if r.grant_id}
-        | ({person_id} if person_id[:2] in ("A-", "P-") else set()),
-    )
-    contacts = [
-        Contact(
-            who=key if key.startswith("unidentified") else (masker.person_id(key) or key),
-            name=masker.name(names.get(key)),
-            kind=items[0][0].kind,
-            encounters=len(items),
-            closest_seconds=min(gap for _row, gap in items),
-            gates=sorted({row.gate for row, _gap in items}),
-            first=min(row.ts for row, _gap in items),
-            last=max(row.ts for row, _gap in items),
-        )
-        for key, items in groups.items()
-    ]
-    contacts.sort(key=lambda c: (c.closest_seconds, c.who))
-    report = TraceReport(
-        person_id=person_id,
-        name=masker.name(names.get(person_id)),
-        since=since,
-        until=until,
-        window_minutes=window.total_seconds() / 60,
-        passages=views(session, own, masker),
-        contacts=contacts,
-    )
-    log_action(
-        session,
-        at=now,
-        actor=actor,
-        role=str(role),
-        action="audit.trace",
-        target=person_id,
-        count=len(contacts),
-        params={"since": since, "until": until, "window_s": window.total_seconds()},
-    )
-    return report

@@ -1,15 +1,16 @@
-"""Each account's topic rights, built from :mod:`schemas.topics`, and the Mosquitto ACL file.
+"""Each account's topic rights, built from :mod:`schemas.topics`.
 
-Mosquitto denies every topic an ACL file does not grant.  It accepts any
-SUBSCRIBE but checks ``read`` on every message it would deliver, and answers a
-denied QoS 1 PUBLISH with PUBACK "Not authorized" and drops it.
+:mod:`.dynsec` turns them into the broker's rules; everything not granted here
+is denied, subscribing included.
 
 - gate G of site S: writes only its own passage, status (retained, and its last
-  will) and reading topics; reads only its own decision and command topics and
-  the site's policy.
-- central: reads every passage (on the shared subscription) and every status;
-  writes decisions, commands, fever alerts and the retained policy.
-- web: reads decisions, status, readings, fever alerts and the policy; writes
+  will) and reading topics; reads only its own decision, command and snapshot
+  topics and the site's policy.  It may join no shared subscription.
+- central: reads every passage and every status, and alone may join the
+  central workers' shared subscription; writes decisions, commands, snapshots,
+  fever alerts and the retained policy.
+- web: reads passages, decisions, commands, status, readings, fever alerts and
+  the policy (the live views show mask, sensor, direction and commands); writes
   commands (lockdown, open) and passages (a guard's manual re-measurement).
 - admin: reads and writes everything of its sites (operators' diagnostics).
 """
@@ -25,17 +26,19 @@ from schemas.topics import (
     everything,
     gate_filter,
     gate_topic,
+    shared,
     site_topic,
 )
 from services.broker_admin.inventory import Account, Role
 
-Access = Literal["read", "write", "readwrite"]
+# "share": may join this one shared subscription ($share/GROUP/filter), and nothing more.
+Access = Literal["read", "write", "readwrite", "share"]
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
     access: Access
-    topic: str  # a topic or a filter with + / #
+    topic: str  # a topic or a filter with + / #; for "share", the whole $share/... filter
 
 
 def _gate_grants(site: str, gate: str) -> list[Grant]:
@@ -53,6 +56,7 @@ def _gate_grants(site: str, gate: str) -> list[Grant]:
 
 def _central_grants(site: str) -> list[Grant]:
     return [
+        Grant("share", shared(gate_filter(site, GateChannel.PASSAGE))),
         Grant("read", gate_filter(site, GateChannel.PASSAGE)),
         Grant("read", gate_filter(site, GateChannel.STATUS)),
         Grant("write", gate_filter(site, GateChannel.DECISION)),
@@ -71,8 +75,10 @@ def _web_grants(site: str) -> list[Grant]:
         Grant("read", gate_filter(site, GateChannel.READING)),
         Grant("read", site_topic(site, SiteChannel.FEVER_ALERT)),
         Grant("read", site_topic(site, SiteChannel.POLICY)),
-        Grant("write", gate_filter(site, GateChannel.COMMAND)),
-        Grant("write", gate_filter(site, GateChannel.PASSAGE)),
+        # The live views join each decision with its passage (mask, sensor, direction)
+        # and show commands as they are given, whoever gave them.
+        Grant("readwrite", gate_filter(site, GateChannel.COMMAND)),
+        Grant("readwrite", gate_filter(site, GateChannel.PASSAGE)),
     ]
 
 
@@ -90,14 +96,3 @@ def grants(account: Account) -> list[Grant]:
         else:
             result.append(Grant("readwrite", everything(site)))
     return result
-
-
-def render_acl(accounts: list[Account]) -> str:
-    """The Mosquitto ACL file: a ``user`` block per account, nothing for anyone else."""
-    blocks = ["# written by campusgate broker config: edit the gates file and re-run instead\n"]
-    for account in accounts:
-        where = f"gate {account.sites[0]}/{account.gate}" if account.gate else account.role
-        lines = [f"# {where}", f"user {account.user}"]
-        lines += [f"topic {g.access} {g.topic}" for g in grants(account)]
-        blocks.append("\n".join(lines) + "\n")
-    return "\n".join(blocks)

@@ -1,10 +1,10 @@
-"""Writing a broker's files for a list of accounts: config, passwords, ACL, secrets, TLS.
+"""Writing a broker's files for a list of accounts: config, passwords, topic rules, secrets, TLS.
 
 Layout of the output directory::
 
     OUT/secrets.env          plaintext passwords, mode 0600, for the operator and clients
     OUT/mosquitto/           everything the broker reads, and nothing else:
-        mosquitto.conf  passwd  acl  [server.crt  server.key  ca.crt]
+        mosquitto.conf  passwd  dynamic-security.json  [server.crt  server.key  ca.crt]
 
 ``OUT/mosquitto`` is mounted as a whole into a broker container (a directory,
 not single files, so an atomic rewrite is seen after SIGHUP); ``config_dir`` is
@@ -21,18 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from kernel.errors import ConfigError
-from services.broker_admin.acl import render_acl
+from services.broker_admin.dynsec import render_dynsec
 from services.broker_admin.inventory import Account
 from services.broker_admin.mosquitto_conf import (
-    ACL_FILE,
     CONFIG_FILE,
     DEFAULT_PORT,
     DEFAULT_TLS_PORT,
+    DYNSEC_FILE,
+    OLD_ACL_FILE,
     PASSWORD_FILE,
     TLS_CA_FILE,
     TLS_CERT_FILE,
     TLS_KEY_FILE,
     ListenerPlan,
+    find_plugin,
     render_secure_config,
 )
 from services.broker_admin.passwords import new_password, render_password_file
@@ -68,6 +70,7 @@ class BrokerOptions:
     data_dir: PurePath | None = DEFAULT_DATA_DIR
     broker_user: str | None = None
     owner: str | None = None
+    plugin: PurePath | None = None  # mosquitto_dynamic_security.so; default: this machine's
     rotate: Collection[str] = ()
     rotate_all: bool = False
 
@@ -156,7 +159,7 @@ def _read_pem(path: Path, what: str) -> str:
 def write_broker_files(
     accounts: list[Account], out_dir: Path, options: BrokerOptions | None = None
 ) -> BrokerFiles:
-    """Write secrets.env and mosquitto/{mosquitto.conf,passwd,acl,TLS} into ``out_dir``."""
+    """Write secrets.env and mosquitto/{mosquitto.conf,passwd,dynamic-security.json,TLS}."""
     options = options or BrokerOptions()
     if options.port is None and options.tls is None:
         raise ConfigError("no listener: give TLS files or keep the plain port")
@@ -181,10 +184,13 @@ def write_broker_files(
         tls_ca=tls is not None and tls.ca is not None,
         data_dir=options.data_dir,
         broker_user=options.broker_user,
+        plugin=options.plugin or find_plugin(),
     )
     _write_broker_file(broker_dir / PASSWORD_FILE, render_password_file(passwords), owner)
-    _write_broker_file(broker_dir / ACL_FILE, render_acl(accounts), owner)
+    _write_broker_file(broker_dir / DYNSEC_FILE, render_dynsec(accounts), owner)
     _write_broker_file(broker_dir / CONFIG_FILE, render_secure_config(plan), owner)
+    # An acl file from an earlier version would only mislead whoever reads the directory.
+    (broker_dir / OLD_ACL_FILE).unlink(missing_ok=True)
     _hand_over(broker_dir, owner)
     broker_dir.chmod(0o700)
     descriptions = {

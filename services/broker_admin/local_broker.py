@@ -44,10 +44,20 @@ def persistence_settings(persistence_dir: PurePath | None) -> list[str]:
     return ["persistence true", f"persistence_location {persistence_dir}/"]
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 def render_config(
     port: int, *, persistence_dir: Path | None = None, bind: str = "127.0.0.1"
 ) -> str:
-    """A complete anonymous-listener config with the project's required settings."""
+    """A complete anonymous-listener config with the project's required settings.
+
+    Anonymous access is for the demo's, the tests' and the benchmarks' own broker
+    on this machine only: any other address is refused (a real broker is made by
+    ``campusgate broker config``, with accounts).
+    """
+    if bind not in LOOPBACK:
+        raise ConfigError(f"an anonymous broker listens on loopback only, not on {bind!r}")
     lines = [
         "# written by campusgate; services/broker_admin/local_broker.py says why for each line",
         f"listener {port} {bind}",
@@ -138,7 +148,7 @@ class LocalBroker:
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     def reload(self) -> None:
-        """SIGHUP: Mosquitto re-reads its password and ACL files (credential rotation)."""
+        """SIGHUP: Mosquitto re-reads its password file (credential rotation)."""
         if self.process is None or self.process.poll() is not None:
             raise ConfigError("the broker is not running")
         self.process.send_signal(signal.SIGHUP)

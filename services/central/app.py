@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
@@ -15,12 +16,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import Clock, SystemClock
-from kernel.codes import CodeChecker, KeyRing, Verifier
+from kernel.codes import KEYS_RELOAD_S, CodeChecker, KeyRing, LiveKeys, Verifier
+from kernel.redact import redact_url
+from schemas.messages import Command
 from schemas.policy import Policy
+from schemas.topics import GateChannel, gate_topic
 from services.audit.chain import seal_all
+from services.central.gaps import CHECK_INTERVAL_S, GapTracker
 from services.central.processor import BatchProcessor
 from services.central.settings import CentralSettings
 from services.central.worker import CentralWorker, Periodic
+from services.policy.announce import PolicyAnnouncer
 from services.policy.file import load_policy
 from services.policy.service import seed_policy
 from services.policy.store import stored_policy
@@ -33,8 +39,18 @@ log = logging.getLogger(__name__)
 SIGNAL_CHECK_S = 0.5
 
 
-def code_verifier(keyring: KeyRing) -> CodeChecker:
-    return CodeChecker(Verifier(keyring))
+def code_verifier(keyring: KeyRing, *, site: str | None = None) -> CodeChecker:
+    return CodeChecker(Verifier(keyring, site=site))
+
+
+def key_reloader(keys: LiveKeys, codes: CodeChecker) -> Callable[[], None]:
+    """A periodic task: a key made or retired since the last look is in force from now on."""
+
+    def reload() -> None:
+        if keys.reload():
+            codes.use_keys(keys.ring)
+
+    return reload
 
 
 def policy_in_force(
@@ -87,6 +103,20 @@ def policy_refresher(
     return refresh
 
 
+def sync_sender(worker: CentralWorker) -> Callable[[str, str], None]:
+    """Send a gate the ``sync`` command: it re-sends every passage not answered yet."""
+
+    def send(gate: str, reason: str) -> None:
+        command = Command(
+            command_id=uuid.uuid4(), site=worker.site, gate=gate, command="sync",
+            issued_by="central", reason=reason, ts=worker.clock.now(),
+        )  # fmt: skip
+        topic = gate_topic(worker.site, gate, GateChannel.COMMAND)
+        worker.bus.publish(topic, command.model_dump_json().encode(), qos=1)
+
+    return send
+
+
 def build_worker(
     settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
 ) -> CentralWorker:
@@ -100,7 +130,8 @@ def build_worker(
         from_file=settings.policy_file is not None,
         now=clock.now(),
     )
-    codes = code_verifier(KeyRing.load(settings.keys_dir))
+    keys = LiveKeys(settings.keys_dir)
+    codes = code_verifier(keys.ring, site=settings.site)
     processor = BatchProcessor(
         site=settings.site,
         engine=engine,
@@ -126,6 +157,7 @@ def build_worker(
             policy_refresher(sessions, worker, processor),
         )
     )
+    worker.periodic.append(Periodic("reload keys", KEYS_RELOAD_S, key_reloader(keys, codes)))
     worker.periodic.append(
         Periodic(
             "seal entry chain",
@@ -133,21 +165,35 @@ def build_worker(
             lambda: seal_all(sessions=sessions, now=clock_now),
         )
     )
+    gaps = GapTracker(
+        sessions=sessions, site=settings.site, clock=worker.clock, send_sync=sync_sender(worker)
+    )
+    worker.after_batch.append(lambda result: gaps.observe(result.numbered))
+    worker.periodic.append(Periodic("check passage numbering", CHECK_INTERVAL_S, gaps.check))
     return worker
 
 
 def build_snapshot_publisher(
-    settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
+    settings: CentralSettings,
+    *,
+    clock: Clock | None = None,
+    policy: Policy | None = None,
+    announcer: PolicyAnnouncer | None = None,
 ) -> SnapshotPublisher:
-    """The publisher of the gates' whitelist snapshots (offline decisions)."""
+    """The publisher of the gates' whitelist snapshots (offline decisions).
+
+    Give it the worker's ``announcer`` when both run in one process: the policy
+    topic then has one writer that knows both the policy and the snapshots.
+    """
     engine = make_engine(settings.db.url)
     return SnapshotPublisher(
         address=parse_broker_url(settings.mqtt.url),
         site=settings.site,
         sessions=sessionmaker(engine, expire_on_commit=False, class_=Session),
         policy=policy or load_policy(settings.policy_file, site=settings.site),
-        keyring=KeyRing.load(settings.keys_dir),
+        keys=LiveKeys(settings.keys_dir, signing=True),
         clock=clock or SystemClock(),
+        announcer=announcer,
     )
 
 
@@ -177,13 +223,13 @@ def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     worker.start()
-    snapshots = build_snapshot_publisher(settings, policy=worker.policy)
+    snapshots = build_snapshot_publisher(settings, policy=worker.policy, announcer=worker.announcer)
     snapshots.start()
     log.info(
         "central worker %s serving site %s on %s",
         settings.worker_id,
         settings.site,
-        settings.mqtt.url,
+        redact_url(settings.mqtt.url),
     )
     # Wait in short steps, not for good: a signal handler runs only when this
     # thread runs Python, and a SIGTERM taken by another thread (or landing just

@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from kernel.errors import ConfigError, StorageError
+from kernel.redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,8 @@ def claim_worker_id(
     """
     try:
         url = make_url(db_url)
-    except ArgumentError as exc:
-        raise ConfigError(f"bad database URL {db_url!r}") from exc
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"bad database URL {redact_url(db_url)!r}") from exc
     backend = url.get_backend_name()
     if backend == "postgresql":
         lease = _claim_postgres(db_url, site, max_slots, on_lost, check_s)

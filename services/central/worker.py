@@ -20,10 +20,10 @@ from datetime import datetime
 
 from kernel.bus.mqtt import BrokerAddress, InboundMessage, MqttBus
 from kernel.clock import Clock
-from schemas.messages import PolicyAnnouncement
 from schemas.policy import Policy
-from schemas.topics import GateChannel, SiteChannel, gate_filter, shared, site_topic
-from services.central.processor import BatchProcessor, Incoming
+from schemas.topics import GateChannel, gate_filter, shared
+from services.central.processor import BatchProcessor, BatchResult, Incoming
+from services.policy.announce import PolicyAnnouncer
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,14 @@ class CentralWorker:
         worker_id: str = "1",
         batch_max: int = 500,
         batch_wait_s: float = 0.0,
+        announcer: PolicyAnnouncer | None = None,
     ) -> None:
         self.processor = processor
         self.clock = clock
         self.site = site
         self.policy = policy
+        # Shared with the snapshot publisher of this process: one writer of the policy topic.
+        self.announcer = announcer or PolicyAnnouncer(site, policy)
         self.batch_max = batch_max
         self.batch_wait_s = batch_wait_s
         # Filled by the bus's callback, which runs inside poll() on the worker's thread.
@@ -92,6 +95,8 @@ class CentralWorker:
         # Resources to release after the last batch (the database engine).
         self.on_stop: list[Callable[[], None]] = []
         self.periodic: list[Periodic] = []
+        # Told of each batch once it is committed and answered (the gap check).
+        self.after_batch: list[Callable[[BatchResult], None]] = []
         self.batches = 0
         self.passages = 0
         # Held while a batch is in hand, so retiring never ends the session mid-batch.
@@ -151,14 +156,9 @@ class CentralWorker:
             release()
 
     def announce_policy(self, now: datetime) -> None:
-        announcement = PolicyAnnouncement(
-            site=self.site,
-            version=self.policy.version,
-            threshold=self.policy.threshold,
-            published_at=now,
-        )
-        topic = site_topic(self.site, SiteChannel.POLICY)
-        self.bus.publish(topic, announcement.model_dump_json().encode(), qos=1, retain=True)
+        """Announce the policy in force (with the snapshots last cut), retained."""
+        self.announcer.adopt(self.policy)
+        self.announcer.announce(self.bus, now)
 
     def _next_batch(self) -> list[InboundMessage]:
         """What has arrived, plus whatever is already waiting on the socket, up to batch_max."""
@@ -230,5 +230,7 @@ class CentralWorker:
                 self.bus.ack(message.mid, message.qos)
         self.batches += 1
         self.passages += len(batch)
+        for hook in self.after_batch:
+            hook(result)
         if result.rejected:
             log.warning("batch: %d rejected message(s) kept with their reason", result.rejected)

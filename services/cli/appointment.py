@@ -60,6 +60,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_actor(show, role="admin")
     show.set_defaults(handler=run_show)
 
+    _register_approvers(actions)
+
+
+def _register_approvers(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``appointment approver add|remove|list``: who approves for a host unit."""
     approver = actions.add_parser("approver", help="who approves for a host unit")
     verbs = approver.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb in ("add", "remove"):

@@ -72,6 +72,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_actor(trace, role="auditor")
     trace.set_defaults(handler=run_trace)
 
+    _register_log_and_chain(actions)
+
+
+def _register_log_and_chain(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``audit log|seal|verify``: the audit log and the entry log's hash chain."""
     log = actions.add_parser("log", help="the audit log: who asked or changed what, when")
     log.add_argument("--who", help="only this actor")
     log.add_argument("--action", help="only actions starting with this (e.g. audit., roster.)")
@@ -220,7 +225,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def run_trace(args: argparse.Namespace) -> int:
     from services.audit.export import export_trace
-    from services.audit.queries import trace_contacts
+    from services.audit.trace import trace_contacts
     from services.cli.common import actor, now, parse_duration, parse_when, session_scope
     from services.exports import format_from_path
 
@@ -315,7 +320,7 @@ def run_verify(args: argparse.Namespace) -> int:
         anchors.append((int(seq), digest))
     bar = ProgressBar("verifying") if wants_progress(args.progress) else None
     with session_scope(args, write=False) as session:
-        report = verify(session=session, anchors=anchors, progress=bar)
+        report = verify(session=session, anchors=anchors, progress=bar, now=now())
         log_action(
             session,
             at=now(),
@@ -334,6 +339,9 @@ def run_verify(args: argparse.Namespace) -> int:
         f"{report.unsealed_tail} not sealed yet; head {head}"
     )
     for problem in report.problems:
+        if problem.entry_id is None and problem.seq is None:
+            print(f"TAMPERED {problem.kind}: {problem.detail}")
+            continue
         where = (
             f"entry {problem.entry_id}" if problem.entry_id is not None else f"seq {problem.seq}"
         )

@@ -11,7 +11,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     config = actions.add_parser(
         "config",
-        help="write mosquitto.conf, passwd, acl and secrets.env for the gates in a file",
+        help="write mosquitto.conf, passwd, topic rules and secrets.env for the gates in a file",
         description="Per-gate and per-service broker accounts with their ACLs. Re-running "
         "keeps existing passwords (add or remove gates freely); --rotate makes new ones. "
         "Passwords go only to DIR/secrets.env (mode 0600) unless --show-secrets.",
@@ -37,6 +37,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="broker persistence directory (default /var/lib/mosquitto)",
     )
     config.add_argument("--no-persistence", action="store_true", help="keep nothing on disk")
+    config.add_argument(
+        "--plugin",
+        type=PurePosixPath,
+        help="mosquitto_dynamic_security.so as the broker sees it (default: this machine's; "
+        "/usr/lib/mosquitto_dynamic_security.so in the eclipse-mosquitto image)",
+    )
     config.add_argument("--broker-user", help="account Mosquitto switches to when run as root")
     config.add_argument(
         "--owner", help="hand the broker's files to this user or numeric id (needs root)"
@@ -69,6 +75,7 @@ def run_config(args: argparse.Namespace) -> int:
         data_dir=None if args.no_persistence else args.data_dir,
         broker_user=args.broker_user,
         owner=args.owner,
+        plugin=args.plugin,
         rotate=args.rotate,
         rotate_all=args.rotate_all,
     )
@@ -77,6 +84,7 @@ def run_config(args: argparse.Namespace) -> int:
     print(f"wrote {files.config} with {len(accounts)} accounts (passwords in {files.secrets})")
     if files.new_users:
         print(f"new accounts: {', '.join(files.new_users)}")
+        print("restart the broker: it loads the new accounts' topic rules only when it starts")
     if files.rotated:
         print(f"new passwords: {', '.join(files.rotated)} (reload the broker: SIGHUP)")
     if args.show_secrets:

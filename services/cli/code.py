@@ -11,6 +11,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     issue = actions.add_parser("issue", help="issue a code with the active key")
     issue.add_argument("--keys", type=Path, default=Path("var/keys"))
+    issue.add_argument(
+        "--site", default=None, help="the site the code is for (env CAMPUSGATE_SITE, default main)"
+    )
     issue.add_argument("--person", required=True)
     issue.add_argument("--type", required=True, choices=["id", "health", "visitor", "pass"])
     issue.add_argument("--health", choices=["green", "yellow", "red"])
@@ -23,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_issue(args: argparse.Namespace) -> int:
+    import os
     from datetime import UTC, datetime
 
     from kernel.codes import DEFAULT_TTL, issue_code, load_signing_key, parse_ttl
@@ -43,6 +47,7 @@ def run_issue(args: argparse.Namespace) -> int:
         typ=args.type,
         ttl=ttl,
         now=datetime.now(UTC),
+        site=args.site or os.environ.get("CAMPUSGATE_SITE", "main"),
         once=args.once,
         health=args.health,
         negative_test=negative_test,

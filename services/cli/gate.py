@@ -23,6 +23,7 @@ OPTIONS: dict[str, str] = {
     "camera_loop": "camera_loop",
     "outbox": "outbox_path",
     "snapshot": "snapshot_path",
+    "site_keys": "site_keys_dir",
 }
 
 
@@ -58,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--outbox", type=Path, help="outbox file (default var/gate-outbox.db)")
     parser.add_argument(
         "--snapshot", type=Path, help="whitelist snapshot file (default var/gate-snapshot.bin)"
+    )
+    parser.add_argument(
+        "--site-keys", type=Path, help="the site's public keys (campusgate keys export)"
     )
     parser.add_argument(
         "--console",

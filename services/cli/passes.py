@@ -48,6 +48,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_actor(listing, role="admin")
     listing.set_defaults(handler=run_list)
 
+    _register_categories(actions)
+
+    quota = actions.add_parser("quota", help="a household against its exit quota")
+    quota.add_argument("household")
+    quota.add_argument("--gate", help="the gate they would leave by (its zone's quota)")
+    quota.add_argument("--site", default="main")
+    add_db(quota)
+    quota.set_defaults(handler=run_quota)
+
+
+def _register_categories(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``pass category list|define``: pass categories and their quotas."""
     category = actions.add_parser("category", help="pass categories and their quotas")
     verbs = category.add_subparsers(dest="verb", required=True, metavar="VERB")
     lst = verbs.add_parser("list")
@@ -63,13 +75,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_db(define)
     add_actor(define)
     define.set_defaults(handler=run_category)
-
-    quota = actions.add_parser("quota", help="a household against its exit quota")
-    quota.add_argument("household")
-    quota.add_argument("--gate", help="the gate they would leave by (its zone's quota)")
-    quota.add_argument("--site", default="main")
-    add_db(quota)
-    quota.set_defaults(handler=run_quota)
 
 
 def _line(p: object) -> str:

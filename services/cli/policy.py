@@ -8,21 +8,22 @@ from pathlib import Path
 from services.cli.common import add_actor, add_db
 
 
+def _site(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--site", default="main")
+    add_db(sub)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("policy", help="site policy versions and response levels")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def site(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--site", default="main")
-        add_db(sub)
-
     show = actions.add_parser("show", help="the policy in force (or one version)")
     show.add_argument("--version", type=int)
-    site(show)
+    _site(show)
     show.set_defaults(handler=run_show)
 
     hist = actions.add_parser("history", help="every version: who changed what and why")
-    site(hist)
+    _site(hist)
     hist.set_defaults(handler=run_history)
 
     change = actions.add_parser(
@@ -35,27 +36,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     change.add_argument("settings", nargs="+", metavar="KEY=VALUE")
     change.add_argument("--reason", required=True, help="why (kept with the version)")
     change.add_argument("--base-version", type=int, help="refuse if the policy moved past this")
-    site(change)
+    _site(change)
     add_actor(change)
     change.set_defaults(handler=run_set)
 
     imp = actions.add_parser("import", help="a new version from a JSON or TOML file")
     imp.add_argument("file", type=Path)
     imp.add_argument("--reason", required=True)
-    site(imp)
+    _site(imp)
     add_actor(imp)
     imp.set_defaults(handler=run_import)
 
     diff = actions.add_parser("diff", help="what changed between two versions")
     diff.add_argument("old", type=int)
     diff.add_argument("new", type=int)
-    site(diff)
+    _site(diff)
     diff.set_defaults(handler=run_diff)
 
+    _register_levels(actions)
+
+
+def _register_levels(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``policy level list|define|switch``: epidemic response levels."""
     level = actions.add_parser("level", help="epidemic response levels")
     verbs = level.add_subparsers(dest="verb", required=True, metavar="VERB")
     lst = verbs.add_parser("list")
-    site(lst)
+    _site(lst)
     lst.set_defaults(handler=run_levels)
     define = verbs.add_parser("define", help="create or change a level")
     define.add_argument("name")
@@ -72,13 +78,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     define.add_argument("--health-code", choices=["required", "optional"])
     define.add_argument("--mask", choices=["required", "optional"])
-    site(define)
+    _site(define)
     add_actor(define)
     define.set_defaults(handler=run_define)
     switch = verbs.add_parser("switch", help="switch the site to a level in one action")
     switch.add_argument("name")
     switch.add_argument("--reason", required=True)
-    site(switch)
+    _site(switch)
     add_actor(switch)
     switch.set_defaults(handler=run_switch)
 

@@ -12,9 +12,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     run = actions.add_parser(
         "run",
-        help="purge or anonymise entries older than --days",
-        description="Seals the entry log first, then purges or anonymises sealed entries older "
-        "than --days (entries of isolation cases are kept); the hash chain stays verifiable.",
+        help="purge or anonymise entries received over --days ago (at least 28)",
+        description="Seals the entry log first, then purges or anonymises sealed entries "
+        "received over --days ago (entries of isolation cases are kept); the hash chain "
+        "stays verifiable.",
     )
     run.add_argument("--days", type=int, required=True, help="keep this many days")
     run.add_argument("--mode", choices=["anonymise", "purge"], default="anonymise")

@@ -22,12 +22,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
     from pydantic import ValidationError
 
     from kernel.errors import ConfigError
+    from services.identity import KEY_ENV, load_id_hash_key
     from services.storage.engine import upgrade
     from services.web.app import create_app
+    from services.web.serve import server_config
     from services.web.settings import WebSettings
 
     overrides: dict[str, object] = {}
@@ -47,16 +51,17 @@ def run(args: argparse.Namespace) -> int:
         settings = WebSettings.model_validate({**base, **overrides, "web": web})
     except ValidationError as exc:
         raise ConfigError(f"web settings: {exc}") from exc
+    if os.environ.get(KEY_ENV):
+        load_id_hash_key(allow_demo_key=settings.web.demo)  # a placeholder: refuse to start
     if not args.no_upgrade:
         upgrade(settings.db.url)
     app = create_app(settings)
-    config = uvicorn.Config(
+    config = server_config(
         app,
         host=settings.web.host,
         port=settings.web.port,
         log_config=None,  # keep the logging configured by the CLI
         timeout_graceful_shutdown=3,
-        proxy_headers=False,
     )
     uvicorn.Server(config).run()
     return 0

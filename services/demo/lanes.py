@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from devices.camera.simulator import SimulatedCamera
+from devices.code_reader.camera.simulator import SimulatedCamera
 from devices.relay.simulator import FakeRelayBoard
 from devices.relay.usb import UsbRelay
 from devices.thermometer.driver import SerialThermometer
@@ -28,6 +28,7 @@ from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
+from kernel.codes.keys import KeyRing
 from schemas.messages import Decision, Direction, Passage
 
 CAMERA_FPS = 15.0
@@ -76,7 +77,14 @@ def start_lane(
     board = FakeRelayBoard()
     camera = SimulatedCamera(name="camera", on_scan=inbox.scan_sink, fps=CAMERA_FPS)
     outbox = Outbox(workdir / f"{gate}-outbox.db")
-    snapshots = SnapshotStore(workdir / f"{gate}-snapshot.bin", site=site, gate=gate)
+    # The demo's gates trust the site's public keys, as gate.toml's site_keys_dir would say.
+    snapshots = SnapshotStore(
+        workdir / f"{gate}-snapshot.bin",
+        site=site,
+        gate=gate,
+        trusted=KeyRing.load(workdir / "keys"),
+        clock=clock,
+    )
     decisions: queue.SimpleQueue[tuple[Decision, Passage | None]] = queue.SimpleQueue()
     agent = GateAgent(
         LaneConfig(
@@ -99,7 +107,7 @@ def start_lane(
             str(thermometer.link),
             protocol="lu90614",
             sensor=f"ir-{gate}",
-            clock=clock.now,
+            clock=clock,
             on_event=inbox.thermometer_sink,
         ),
         readers=(camera,),

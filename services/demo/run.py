@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
 from kernel.codes import SigningKey, issue_code, new_key
+from kernel.redact import redact_url
 from schemas.messages import Command, Decision, Direction, FeverAlert
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
 from services.appointments.service import (
@@ -56,6 +57,7 @@ from services.storage.models import EntryRow, IsolationCaseRow
 from services.storage.repository import set_gate_locked
 from services.web.app import create_app
 from services.web.demo import DEMO_PASSWORD, add_demo_users
+from services.web.serve import server_config
 from services.web.settings import WebServerSettings, WebSettings
 
 SITE = "main"
@@ -171,7 +173,7 @@ def _web(broker_url: str, db_url: str, keys_dir: Path) -> Iterator[str]:
         web=WebServerSettings(port=port, demo=True, gates=[g for g, _ in GATES], keys_dir=keys_dir),
     )
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        server_config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, name="demo-web", daemon=True)
     thread.start()
@@ -210,6 +212,117 @@ def _lockdown(bus: MqttBus, db_url: str, *, locked: bool) -> None:
     )
 
 
+def _start_central(stack: contextlib.ExitStack, broker_url: str, db_url: str, keys: Path) -> None:
+    """The decision worker and the snapshot publisher, stopped when ``stack`` closes."""
+    settings = CentralSettings(
+        site=SITE, mqtt=MqttSettings(url=broker_url), db=DbSettings(url=db_url), keys_dir=keys
+    )
+    worker = build_worker(settings)
+    worker.start()
+    stack.callback(worker.stop)
+    snapshots = build_snapshot_publisher(settings, policy=worker.policy, announcer=worker.announcer)
+    snapshots.start()
+    stack.callback(snapshots.stop)
+
+
+def _print_logins(web_url: str | None, out: TextIO) -> None:
+    if web_url:
+        print(f"web: {web_url}/dashboard (officer), {web_url}/clinic (nurse), "
+              f"{web_url}/kiosk/north-1 (guard-north-1), {web_url}/admin/users (admin); "
+              f"password for every demo login: {DEMO_PASSWORD}", file=out)  # fmt: skip
+
+
+def _office(broker_url: str, alerts: queue.SimpleQueue[FeverAlert]) -> MqttBus:
+    """The security office's connection: it hears fever alerts and sends lockdowns."""
+
+    def on_alert(message: InboundMessage) -> None:
+        alerts.put(FeverAlert.model_validate_json(message.payload))
+
+    office = MqttBus(
+        parse_broker_url(broker_url),
+        client_id=f"demo-office-{uuid.uuid4().hex[:6]}",
+        on_message=on_alert,
+        subscriptions=((site_topic(SITE, SiteChannel.FEVER_ALERT), 1),),
+    )
+    office.connect()
+    return office
+
+
+class _Traffic:
+    """People walking through the lanes, a lockdown drill a third of the way in, the alerts."""
+
+    def __init__(
+        self,
+        lanes: dict[str, DemoLane],
+        office: MqttBus,
+        db_url: str,
+        alerts: queue.SimpleQueue[FeverAlert],
+        summary: Summary,
+        *,
+        out: TextIO,
+    ) -> None:
+        self.lanes, self.office, self.db_url = lanes, office, db_url
+        self.alerts, self.summary, self.out = alerts, summary, out
+        # None: not locked yet; > 0: locked until then (monotonic); -1: released.
+        self.locked_until: float | None = None
+
+    def run(
+        self, flow: Flow, *, duration_s: float | None, rate_hz: float, seed: int, colour: bool
+    ) -> None:
+        started = time.monotonic()
+        deadline = None if duration_s is None else started + duration_s
+        lock_at = started + (duration_s / 3 if duration_s else 20.0)
+        entrances = [g for g, d in GATES if d == "in"]
+        exits = [g for g, d in GATES if d == "out"]
+        rng = random.Random(seed + 1)
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                self._drill(time.monotonic(), lock_at)
+                walk = flow.next(datetime.now(UTC))
+                gate = rng.choice(exits if walk.leaving else entrances)
+                self._pass(gate, walk, colour)
+                self._print_alerts()
+                time.sleep(max(1 / rate_hz - 0.05, 0))
+        except KeyboardInterrupt:
+            pass
+        if self._locked:
+            _lockdown(self.office, self.db_url, locked=False)
+
+    @property
+    def _locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > 0
+
+    def _drill(self, now_s: float, lock_at: float) -> None:
+        if self.locked_until is None and now_s >= lock_at:
+            _lockdown(self.office, self.db_url, locked=True)
+            self.locked_until = now_s + LOCKDOWN_S
+            print(f"          LOCKDOWN of {LOCKED_GATE} by the security office", file=self.out)
+        elif self.locked_until is not None and now_s >= self.locked_until > 0:
+            _lockdown(self.office, self.db_url, locked=False)
+            self.locked_until = -1.0
+            print(f"          {LOCKED_GATE} released", file=self.out)
+
+    def _pass(self, gate: str, walk: Walk, colour: bool) -> None:
+        expected = walk.expected
+        if gate == LOCKED_GATE and self._locked:
+            expected = "isolate" if walk.expected == "isolate" else "deny"
+        decision = _walk(self.lanes[gate], walk)
+        self.summary.sent += 1
+        if decision is not None:
+            self.summary.answered += 1
+            self.summary.outcomes[decision.decision] += 1
+            self.summary.unexpected += decision.decision != expected
+        print(_line(gate, walk, expected, decision, colour), file=self.out, flush=True)
+
+    def _print_alerts(self) -> None:
+        while not self.alerts.empty():
+            alert = self.alerts.get()
+            self.summary.alerts += 1
+            who = alert.person.name if alert.person else "unknown person"
+            print(f"          CLINIC ALERT case {alert.case_id}: {who} at {alert.gate}, "
+                  f"{alert.celsius} C", file=self.out, flush=True)  # fmt: skip
+
+
 def run_demo(
     *,
     broker_url: str | None,
@@ -230,32 +343,11 @@ def run_demo(
         db_url = f"sqlite:///{base / 'campusgate.db'}"
         people = synthetic_people(PEOPLE, seed=seed)
         key, visitors, imported = _campus(db_url, base, people)
-        settings = CentralSettings(
-            site=SITE,
-            mqtt=MqttSettings(url=broker_url),
-            db=DbSettings(url=db_url),
-            keys_dir=base / "keys",
-        )
-        worker = build_worker(settings)
-        worker.start()
-        stack.callback(worker.stop)
-        snapshots = build_snapshot_publisher(settings, policy=worker.policy)
-        snapshots.start()
-        stack.callback(snapshots.stop)
-
+        _start_central(stack, broker_url, db_url, base / "keys")
         summary = Summary()
         alerts: queue.SimpleQueue[FeverAlert] = queue.SimpleQueue()
 
-        def on_alert(message: InboundMessage) -> None:
-            alerts.put(FeverAlert.model_validate_json(message.payload))
-
-        office = MqttBus(
-            parse_broker_url(broker_url),
-            client_id=f"demo-office-{uuid.uuid4().hex[:6]}",
-            on_message=on_alert,
-            subscriptions=((site_topic(SITE, SiteChannel.FEVER_ALERT), 1),),
-        )
-        office.connect()
+        office = _office(broker_url, alerts)
         stack.callback(office.close)
         lanes = {
             gate: start_lane(broker_url, site=SITE, gate=gate, direction=direction, workdir=base)
@@ -265,66 +357,27 @@ def run_demo(
             stack.callback(lane.close)
         web_url = stack.enter_context(_web(broker_url, db_url, base / "keys")) if web else None
 
-        colour = out.isatty() and not headless
-        print(f"campusgate demo: broker {broker_url}, database {db_url}", file=out)
+        print(
+            f"campusgate demo: broker {redact_url(broker_url)}, database {redact_url(db_url)}",
+            file=out,
+        )
         print(
             f"roster: {imported} people; {len(visitors)} visitors with approved appointments; "
             f"gates: {', '.join(f'{g} ({d})' for g, d in GATES)}",
             file=out,
         )
-        if web_url:
-            print(f"web: {web_url}/dashboard (officer), {web_url}/clinic (nurse), "
-                  f"{web_url}/kiosk/north-1 (guard-north-1), {web_url}/admin/users (admin); "
-                  f"password for every demo login: {DEMO_PASSWORD}", file=out)  # fmt: skip
+        _print_logins(web_url, out)
         print("Ctrl-C stops the demo." if duration_s is None else "", file=out, flush=True)
 
         def issue(subject: str, typ: str, ttl: timedelta, at: datetime) -> str:
-            return issue_code(key, subject=subject, typ=typ, ttl=ttl, now=at)
+            return issue_code(key, subject=subject, typ=typ, ttl=ttl, now=at, site=SITE)
 
         flow = Flow(
             people, [(name, code) for _, name, code in visitors], issue, random.Random(seed)
         )
-        started = time.monotonic()
-        deadline = None if duration_s is None else started + duration_s
-        lock_at = started + (duration_s / 3 if duration_s else 20.0)
-        locked_until: float | None = None
-        entrances = [g for g, d in GATES if d == "in"]
-        exits = [g for g, d in GATES if d == "out"]
-        rng = random.Random(seed + 1)
-        try:
-            while deadline is None or time.monotonic() < deadline:
-                now_s = time.monotonic()
-                if locked_until is None and now_s >= lock_at:
-                    _lockdown(office, db_url, locked=True)
-                    locked_until = now_s + LOCKDOWN_S
-                    print(f"          LOCKDOWN of {LOCKED_GATE} by the security office", file=out)
-                elif locked_until is not None and now_s >= locked_until > 0:
-                    _lockdown(office, db_url, locked=False)
-                    locked_until = -1.0
-                    print(f"          {LOCKED_GATE} released", file=out)
-                walk = flow.next(datetime.now(UTC))
-                gate = rng.choice(exits if walk.leaving else entrances)
-                expected = walk.expected
-                if gate == LOCKED_GATE and locked_until is not None and locked_until > 0:
-                    expected = "isolate" if walk.expected == "isolate" else "deny"
-                decision = _walk(lanes[gate], walk)
-                summary.sent += 1
-                if decision is not None:
-                    summary.answered += 1
-                    summary.outcomes[decision.decision] += 1
-                    summary.unexpected += decision.decision != expected
-                print(_line(gate, walk, expected, decision, colour), file=out, flush=True)
-                while not alerts.empty():
-                    alert = alerts.get()
-                    summary.alerts += 1
-                    who = alert.person.name if alert.person else "unknown person"
-                    print(f"          CLINIC ALERT case {alert.case_id}: {who} at {alert.gate}, "
-                          f"{alert.celsius} C", file=out, flush=True)  # fmt: skip
-                time.sleep(max(1 / rate_hz - 0.05, 0))
-        except KeyboardInterrupt:
-            pass
-        if locked_until is not None and locked_until > 0:
-            _lockdown(office, db_url, locked=False)
+        traffic = _Traffic(lanes, office, db_url, alerts, summary, out=out)
+        traffic.run(flow, duration_s=duration_s, rate_hz=rate_hz, seed=seed,
+                    colour=out.isatty() and not headless)  # fmt: skip
         _settle(lanes, alerts, summary)
         _count(db_url, lanes, summary)
         print(f"summary: {summary.render()}", file=out, flush=True)

@@ -17,6 +17,10 @@ KEY_ENV = "CAMPUSGATE_ID_HASH_KEY"
 # Refused outside the demo: with a known key the hashes could be reversed by brute force.
 DEMO_KEY = b"campusgate-demo-id-hash-key-not-for-production"
 MIN_KEY_BYTES = 16
+# A key copied from an example file is as public as the demo one (deploy/compose.env.example
+# ships "change-me-to-64-hex-characters"); so is one with hardly any variety in it.
+PLACEHOLDER_RE = re.compile(rb"change[-_ ]?me|placeholder|replace[-_ ]?me|your[-_ ]?key", re.I)
+MIN_DISTINCT_BYTES = 8
 
 
 def normalise(number: str) -> str:
@@ -52,13 +56,25 @@ class IdHasher:
         return normalise(number)[-4:]
 
 
+def is_placeholder(key: bytes) -> bool:
+    """A key anyone could guess: the demo's, an example file's, or one of a few repeated bytes."""
+    return key == DEMO_KEY or bool(PLACEHOLDER_RE.search(key)) or len(set(key)) < MIN_DISTINCT_BYTES
+
+
 def load_id_hash_key(*, allow_demo_key: bool = False) -> bytes:
+    """The key from ``CAMPUSGATE_ID_HASH_KEY``; outside the demo a guessable one is refused."""
     text = os.environ.get(KEY_ENV)
     if text:
         try:
-            return bytes.fromhex(text)
+            key = bytes.fromhex(text)
         except ValueError:
-            return text.encode()
+            key = text.encode()
+        if not allow_demo_key and is_placeholder(key):
+            raise ConfigError(
+                f"{KEY_ENV} is a placeholder or demo value: set a random one "
+                "(openssl rand -hex 32; changing it later needs the roster re-imported)"
+            )
+        return key
     if allow_demo_key:
         return DEMO_KEY
     raise ConfigError(f"set {KEY_ENV} (hex or text, >= 16 bytes): the key for ID-number hashes")

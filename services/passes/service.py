@@ -233,8 +233,8 @@ def issue_pass(
     id_hash, last4 = hashed_id_number(request.id_number.get_secret_value(), hasher)
     pass_id = new_grant_id("P", now)
     code, jti, _expires = issue_grant_code(
-        key, subject=pass_id, typ="pass", valid_until=request.valid_until, now=now,
-        once=request.once,
+        key, site=request.site, subject=pass_id, typ="pass", valid_until=request.valid_until,
+        now=now, once=request.once,
     )  # fmt: skip
     row = TempPassRow(
         pass_id=pass_id, site=request.site, category=category_row.name,

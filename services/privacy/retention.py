@@ -1,6 +1,7 @@
-"""The retention job: entries older than N days are purged or anonymised, and it is logged.
+"""The retention job: entries received over N days ago are purged or anonymised, and logged.
 
-* Only sealed entries are touched, so the hash chain already holds their
+* Only sealed entries are touched (sealed up to the chain head the run is pinned
+  to; :mod:`services.audit.runs`), so the hash chain already holds their
   hashes: ``audit verify`` excuses a purged entry by the retention run whose
   cutoff covers it, and checks an anonymised entry against its public hash
   (gate, time, decision, reasons, temperature stay; person, payload and answer
@@ -21,12 +22,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Table, delete, exists, func, select, update
+from sqlalchemy import Connection, Table, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from kernel.errors import ConfigError
 from kernel.masking import mask_name
-from services.audit.chain import ANONYMISED
+from services.audit.chain import ANONYMISED, chain_head
+from services.audit.runs import MIN_RETENTION_DAYS, seal_run
 from services.storage.audit_log import log_action
 from services.storage.models import (
     AppointmentRow,
@@ -39,7 +41,6 @@ from services.storage.models import (
 )
 
 Mode = Literal["purge", "anonymise"]
-MIN_DAYS = 1
 ENTRIES: Table = EntryRow.__table__  # type: ignore[assignment]
 CHAIN: Table = EntryChainRow.__table__  # type: ignore[assignment]
 
@@ -59,24 +60,29 @@ class RetentionResult(BaseModel):
     grants_anonymised: int
 
 
-def run_retention(
-    *, session: Session, days: int, mode: Mode, now: datetime, actor: str
-) -> RetentionResult:
-    if days < MIN_DAYS:
-        raise ConfigError(f"keep at least {MIN_DAYS} day of entries")
-    if mode not in ("purge", "anonymise"):
-        raise ConfigError(f"unknown retention mode {mode!r} (purge or anonymise)")
-    cutoff = now - timedelta(days=days)
-    connection = session.connection()
-    old = ENTRIES.c.ts < cutoff
-    sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id)
+def _retire_entries(
+    connection: Connection, cutoff: datetime, mode: Mode, head_seq: int
+) -> tuple[int, int, int]:
+    """Purge or anonymise the old sealed entries no case holds: (done, kept for cases, unsealed).
+
+    Age counts from receipt, never from the gate's clock: a passage dated 1970 is not
+    purged minutes after it arrived, nor one dated 9999 kept for ever.  Sealing follows
+    receipt within a second, and the chain keeps ``sealed_at`` for entries retention
+    removed, so verify applies the same rule to what is gone.  Only entries sealed up
+    to the chain head the run is pinned to (``head_seq``) are touched.
+    """
+    old = ENTRIES.c.received_at < cutoff
+    sealed = exists().where(CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head_seq)
+    sealed_before_cutoff = exists().where(
+        CHAIN.c.entry_id == ENTRIES.c.id, CHAIN.c.seq <= head_seq, CHAIN.c.sealed_at < cutoff
+    )
     kept = connection.execute(
         select(func.count()).select_from(ENTRIES).where(old, ENTRIES.c.case_id.is_not(None))
     ).scalar_one()
     unsealed = connection.execute(
         select(func.count()).select_from(ENTRIES).where(old, ~sealed)
     ).scalar_one()
-    eligible = (old, ENTRIES.c.case_id.is_(None), sealed)
+    eligible = (sealed_before_cutoff, ENTRIES.c.case_id.is_(None))
     if mode == "purge":
         entries = connection.execute(delete(ENTRIES).where(*eligible)).rowcount
     else:
@@ -84,12 +90,11 @@ def run_retention(
         entries = connection.execute(
             update(ENTRIES).where(*eligible, not_yet).values(**ANONYMISED)
         ).rowcount
-    exits = connection.execute(
-        delete(HouseholdExitRow).where(HouseholdExitRow.exited_at < cutoff)
-    ).rowcount
-    rejected = connection.execute(
-        delete(RejectedMessageRow).where(RejectedMessageRow.received_at < cutoff)
-    ).rowcount
+    return entries, kept, unsealed
+
+
+def _forget_visitors(session: Session, cutoff: datetime) -> int:
+    """Ended appointments and passes lose name (masked), phone and ID hash; how many."""
     grants = 0
     ended = select(AppointmentRow).where(
         AppointmentRow.valid_until < cutoff, AppointmentRow.id_hash != ""
@@ -104,6 +109,36 @@ def run_retention(
         held.holder_name = mask_name(held.holder_name)
         held.phone, held.id_hash = "", ""
         grants += 1
+    return grants
+
+
+def run_retention(
+    *, session: Session, days: int, mode: Mode, now: datetime, actor: str
+) -> RetentionResult:
+    if days < MIN_RETENTION_DAYS:
+        raise ConfigError(
+            f"保留天数至少为 {MIN_RETENTION_DAYS} 天 / keep at least {MIN_RETENTION_DAYS} days of "
+            "entries: contact tracing looks back two incubation periods"
+        )
+    if mode not in ("purge", "anonymise"):
+        raise ConfigError(f"unknown retention mode {mode!r} (purge or anonymise)")
+    cutoff = now - timedelta(days=days)
+    head = chain_head(session=session)
+    connection = session.connection()
+    entries, kept, unsealed = _retire_entries(connection, cutoff, mode, head.seq)
+    exits = connection.execute(
+        delete(HouseholdExitRow).where(HouseholdExitRow.exited_at < cutoff)
+    ).rowcount
+    rejected = connection.execute(
+        delete(RejectedMessageRow).where(RejectedMessageRow.received_at < cutoff)
+    ).rowcount
+    counts = {
+        "kept_for_cases": kept,
+        "not_sealed": unsealed,
+        "household_exits": exits,
+        "rejected_messages": rejected,
+        "grants_anonymised": _forget_visitors(session, cutoff),
+    }
     run = RetentionRunRow(
         run_at=now,
         actor=actor[:64],
@@ -111,18 +146,11 @@ def run_retention(
         days=days,
         cutoff=cutoff,
         entries_affected=entries,
-        detail_json=json.dumps(
-            {
-                "kept_for_cases": kept,
-                "not_sealed": unsealed,
-                "household_exits": exits,
-                "rejected_messages": rejected,
-                "grants_anonymised": grants,
-            }
-        ),
+        detail_json=json.dumps(counts),
     )
     session.add(run)
     session.flush()
+    seal_run(session, run, chain_seq=head.seq, chain_hash=head.chain_hash)
     log_action(
         session,
         at=now,
@@ -131,24 +159,8 @@ def run_retention(
         action=f"retention.{mode}",
         target=f"before {cutoff.isoformat()}",
         count=entries,
-        params={
-            "days": days,
-            "kept_for_cases": kept,
-            "not_sealed": unsealed,
-            "household_exits": exits,
-            "rejected_messages": rejected,
-            "grants_anonymised": grants,
-        },
+        params={"days": days, **counts},
     )
     return RetentionResult(
-        run_id=run.id,
-        mode=mode,
-        days=days,
-        cutoff=cutoff,
-        entries=entries,
-        kept_for_cases=kept,
-        not_sealed=unsealed,
-        household_exits=exits,
-        rejected_messages=rejected,
-        grants_anonymised=grants,
+        run_id=run.id, mode=mode, days=days, cutoff=cutoff, entries=entries, **counts
     )

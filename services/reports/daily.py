@@ -11,15 +11,17 @@ daily report every day even when it is all zeros".
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Integer, Table, and_, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, Table, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from kernel.decision.reasons import Reason
 from kernel.localtime import day_bounds
 from schemas.policy import DEFAULT_THRESHOLD
 from services.audit.chain import chain_head
@@ -229,7 +231,7 @@ def _thermometers(session: Session, site: str, start: datetime, end: datetime) -
             )
         )
         for event_id, sensor, version, reasons in rows:
-            if "fever" not in (reasons or "").split(","):
+            if Reason.FEVER not in (reasons or "").split(","):
                 continue
             figures = per[sensor or "(none)"]
             figures[0] += 1
@@ -244,6 +246,11 @@ def _thermometers(session: Session, site: str, start: datetime, end: datetime) -
     ]
 
 
+def _count(session: Session, *where: ColumnElement[bool]) -> int:
+    """How many rows match ``where`` (the table is the one its columns name)."""
+    return session.scalar(select(func.count()).where(*where)) or 0
+
+
 def _visitors(
     session: Session, site: str, start: datetime, end: datetime, aggregate: list[Any]
 ) -> VisitorFigures:
@@ -256,43 +263,22 @@ def _visitors(
     by_status: dict[str, int] = {}
     for status, n in requested:
         by_status[status] = n
-    approved_today = (
-        session.scalar(
-            select(func.count()).where(
-                a.site == site,
-                a.decided_at >= start,
-                a.decided_at < end,
-                a.status.in_(["approved", "cancelled"]),
-                a.code_jti.is_not(None),
-            )
-        )
-        or 0
+    decided_today = (a.site == site, a.decided_at >= start, a.decided_at < end)
+    approved_today = _count(
+        session,
+        *decided_today,
+        a.status.in_(["approved", "cancelled"]),
+        a.code_jti.is_not(None),
     )
-    refused_today = (
-        session.scalar(
-            select(func.count()).where(
-                a.site == site, a.decided_at >= start, a.decided_at < end, a.status == "refused"
-            )
-        )
-        or 0
+    refused_today = _count(session, *decided_today, a.status == "refused")
+    expected = _count(
+        session, a.site == site, a.status == "approved", a.valid_from < end, a.valid_until >= start
     )
-    expected = (
-        session.scalar(
-            select(func.count()).where(
-                a.site == site, a.status == "approved", a.valid_from < end, a.valid_until >= start
-            )
-        )
-        or 0
-    )
-    passes_issued = (
-        session.scalar(
-            select(func.count()).where(
-                TempPassRow.site == site,
-                TempPassRow.issued_at >= start,
-                TempPassRow.issued_at < end,
-            )
-        )
-        or 0
+    passes_issued = _count(
+        session,
+        TempPassRow.site == site,
+        TempPassRow.issued_at >= start,
+        TempPassRow.issued_at < end,
     )
     visitor_entries = sum(r.n for r in aggregate if r.kind == "visitor")
     admitted = {
@@ -312,57 +298,61 @@ def _visitors(
     )
 
 
+@dataclass
+class _Tally:
+    """The entry figures, added up over the rows of the day's aggregate."""
+
+    by_decision: Counter[str] = field(default_factory=Counter)
+    by_direction: Counter[str] = field(default_factory=Counter)
+    gates: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
+    hours: list[dict[str, int]] = field(
+        default_factory=lambda: [dict.fromkeys(DECISIONS, 0) for _ in range(24)]
+    )
+    reasons: Counter[str] = field(default_factory=Counter)
+    versions: set[int] = field(default_factory=set)
+    fevers: int = 0
+    denials: int = 0
+
+    def add(self, row: Any) -> None:
+        n = row.n
+        self.versions.add(row.policy_version)
+        self.by_decision[row.decision] += n
+        self.by_direction[row.direction] += n
+        self.gates[row.gate, row.direction, row.kind or "unknown", row.decision] += n
+        hour = min(23, max(0, int(row.hour)))  # a 25-hour day folds its extra hour in
+        self.hours[hour][row.decision] = self.hours[hour].get(row.decision, 0) + n
+        listed = [r for r in (row.reasons or "").split(",") if r]
+        if Reason.FEVER in listed:
+            self.fevers += n
+        if row.decision == "deny":
+            self.denials += n
+            for reason in listed:
+                self.reasons[reason] += n
+
+
 def daily_report(
     *, session: Session, site: str, day: date, tz: ZoneInfo, now: datetime
 ) -> DailyReport:
     start, end = day_bounds(day, tz)
     aggregate = entry_aggregate(session, site, start, end)
-    by_decision: Counter[str] = Counter()
-    by_direction: Counter[str] = Counter()
-    gates: Counter[tuple[str, str, str, str]] = Counter()
-    hours = [dict.fromkeys(DECISIONS, 0) for _ in range(24)]
-    reasons: Counter[str] = Counter()
-    versions: set[int] = set()
-    fevers = denials = 0
+    tally = _Tally()
     for row in aggregate:
-        n = row.n
-        versions.add(row.policy_version)
-        by_decision[row.decision] += n
-        by_direction[row.direction] += n
-        gates[row.gate, row.direction, row.kind or "unknown", row.decision] += n
-        hour = min(23, max(0, int(row.hour)))  # a 25-hour day folds its extra hour in
-        hours[hour][row.decision] = hours[hour].get(row.decision, 0) + n
-        listed = [r for r in (row.reasons or "").split(",") if r]
-        if "fever" in listed:
-            fevers += n
-        if row.decision == "deny":
-            denials += n
-            for reason in listed:
-                reasons[reason] += n
-    exits = (
-        session.scalar(
-            select(func.count()).where(
-                HouseholdExitRow.site == site,
-                HouseholdExitRow.exited_at >= start,
-                HouseholdExitRow.exited_at < end,
-            )
-        )
-        or 0
+        tally.add(row)
+    exits = _count(
+        session,
+        HouseholdExitRow.site == site,
+        HouseholdExitRow.exited_at >= start,
+        HouseholdExitRow.exited_at < end,
     )
-    rejected = (
-        session.scalar(
-            select(func.count()).where(
-                and_(RejectedMessageRow.received_at >= start, RejectedMessageRow.received_at < end)
-            )
-        )
-        or 0
+    rejected = _count(
+        session, RejectedMessageRow.received_at >= start, RejectedMessageRow.received_at < end
     )
     cases = _cases(session, site, start, end)
     visitors = _visitors(session, site, start, end, aggregate)
     head = chain_head(session=session)
     # Ids are dense, so the newest id less the head's is the unsealed tail (one index probe).
     unsealed = max(0, (session.scalar(select(func.max(ENTRIES.c.id))) or 0) - head.entry_id)
-    total = sum(by_decision.values())
+    total = sum(tally.by_decision.values())
     zero = total == 0 and cases.opened == 0 and visitors.requested == 0 and rejected == 0
     return DailyReport(
         site=site,
@@ -370,22 +360,22 @@ def daily_report(
         timezone=str(tz),
         generated_at=now,
         entries=total,
-        by_decision={d: by_decision.get(d, 0) for d in DECISIONS},
-        by_direction={d: by_direction.get(d, 0) for d in ("in", "out")},
+        by_decision={d: tally.by_decision.get(d, 0) for d in DECISIONS},
+        by_direction={d: tally.by_direction.get(d, 0) for d in ("in", "out")},
         by_gate=[
             GateCount(gate=g, direction=d, kind=k, decision=dec, count=n)
-            for (g, d, k, dec), n in sorted(gates.items())
+            for (g, d, k, dec), n in sorted(tally.gates.items())
         ],
-        by_hour=hours,
-        fevers=fevers,
-        denials=denials,
-        denial_reasons=dict(reasons.most_common()),
+        by_hour=tally.hours,
+        fevers=tally.fevers,
+        denials=tally.denials,
+        denial_reasons=dict(tally.reasons.most_common()),
         household_exits=exits,
         rejected_messages=rejected,
         cases=cases,
         visitors=visitors,
         thermometers=_thermometers(session, site, start, end),
-        policy_versions=sorted(versions),
+        policy_versions=sorted(tally.versions),
         chain_anchor=head.anchor(),
         chain_unsealed=unsealed,
         zero=zero,

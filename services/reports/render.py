@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlsxImage
 from openpyxl.styles import Font
 
+from kernel.decision.reasons import label
 from services.exports import safe_cell
 from services.reports.daily import DECISIONS, DailyReport
 
@@ -85,6 +86,21 @@ def thermometer_rows(report: DailyReport) -> list[list[object]]:
             "-" if t.rate is None else f"{t.rate:.0%}",
         ]
         for t in report.thermometers
+    ]
+
+
+DENIAL_HEADER = ["reason", "label", "count"]
+
+
+def denial_rows(report: DailyReport, *, cjk: bool = True) -> list[list[object]]:
+    """Denials by reason, each with its words from the reason catalogue (Chinese where drawable)."""
+    return [
+        [
+            reason,
+            f"{label(reason, 'zh-CN')} / {label(reason, 'en')}" if cjk else label(reason, "en"),
+            n,
+        ]
+        for reason, n in report.denial_reasons.items()
     ]
 
 
@@ -188,9 +204,7 @@ def write_csv(report: DailyReport, path: Path) -> None:
             ["hour", *DECISIONS],
             [[h, *(report.by_hour[h][d] for d in DECISIONS)] for h in range(24)],
         )
-        section(
-            writer, "denials by reason", ["reason", "count"], list(report.denial_reasons.items())
-        )
+        section(writer, "denials by reason", DENIAL_HEADER, denial_rows(report))
         section(
             writer,
             "thermometers: false-fever rate",
@@ -245,7 +259,7 @@ def write_xlsx(report: DailyReport, path: Path, *, chart: bytes | None = None) -
         ["hour", *DECISIONS],
         [[h, *(report.by_hour[h][d] for d in DECISIONS)] for h in range(24)],
     )
-    sheet("denials", ["reason", "count"], list(report.denial_reasons.items()))
+    sheet("denials", DENIAL_HEADER, denial_rows(report))
     sheet(
         "thermometers",
         ["sensor", "fever cases", "re-measured", "below threshold", "rate"],
@@ -345,11 +359,7 @@ def write_pdf(report: DailyReport, path: Path) -> None:
         flow.table("Summary", ["figure", "value"], [[k, v] for k, v in key_figures(report)])
         flow.chart()
         flow.table("Passages per gate", ["gate", *DECISIONS, "total"], gate_rows(report))
-        flow.table(
-            "Denials by reason",
-            ["reason", "count"],
-            [list(i) for i in report.denial_reasons.items()],
-        )
+        flow.table("Denials by reason", DENIAL_HEADER, denial_rows(report, cjk=has_cjk_font()))
         flow.table(
             "Isolation cases opened this day: outcomes",
             ["outcome", "count"],

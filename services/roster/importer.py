@@ -103,29 +103,15 @@ def _existing(session: Session, person_ids: list[str]) -> dict[str, Any]:
     return found
 
 
-def import_sheet(
+def _validate(
     sheet: Sheet,
+    report: ImportReport,
     *,
-    session: Session,
     hasher: IdHasher,
-    tz: ZoneInfo | None = None,
-    now: datetime | None = None,
-    actor: str = "roster import",
-    strict: bool = False,
-    dry_run: bool = False,
-    sync: bool = False,
-    sync_kinds: Collection[str] | None = None,
-    progress: Progress | None = None,
-    source_name: str = "",
-) -> ImportReport:
-    """Validate the sheet's rows and upsert the good ones (in the caller's transaction)."""
-    tz = tz or site_zone()
-    now = now or datetime.now(UTC)
-    report = ImportReport(dry_run=dry_run)
-    if sheet.unknown_headers:
-        report.warnings.append(
-            f"line {sheet.header_line}: ignored column(s) {', '.join(sheet.unknown_headers)}"
-        )
+    tz: ZoneInfo,
+    progress: Progress | None,
+) -> tuple[dict[str, tuple[int, PersonValues]], dict[str, int]]:
+    """The good rows by person id (with their line), and every person id any row named."""
     good: dict[str, tuple[int, PersonValues]] = {}
     seen_ids: dict[str, int] = {}  # every person id named on any row, good or bad
     by_hash: dict[str, tuple[int, str]] = {}
@@ -163,7 +149,18 @@ def import_sheet(
         good[values.person_id] = (line, values)
     if progress is not None:
         progress(report.rows, report.rows)
+    return good, seen_ids
 
+
+def _plan(
+    session: Session,
+    good: dict[str, tuple[int, PersonValues]],
+    report: ImportReport,
+    *,
+    actor: str,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows to insert and changes to write; counts them (and the unchanged) in ``report``."""
     existing = _existing(session, list(good))
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -192,22 +189,53 @@ def import_sheet(
             report.unchanged += 1
     report.inserted = len(inserts)
     report.updated = len(updates)
+    return inserts, updates
 
-    to_deactivate: list[str] = []
-    if sync:
-        if report.errors:
-            report.warnings.append(
-                "--sync deactivated nobody: the file has bad rows, so who is missing is not certain"
-            )
-        else:
-            table = PERSONS
-            query = select(table.c.person_id).where(table.c.active)
-            if sync_kinds:
-                query = query.where(table.c.kind.in_(list(sync_kinds)))
-            active = session.connection().execute(query).scalars()
-            to_deactivate = sorted(set(active) - seen_ids.keys())
+
+def _missing(
+    session: Session, report: ImportReport, seen_ids: dict[str, int], kinds: Collection[str] | None
+) -> list[str]:
+    """``--sync``: the active people (of ``kinds``) the file does not name, to deactivate."""
+    if report.errors:
+        report.warnings.append(
+            "--sync deactivated nobody: the file has bad rows, so who is missing is not certain"
+        )
+        return []
+    table = PERSONS
+    query = select(table.c.person_id).where(table.c.active)
+    if kinds:
+        query = query.where(table.c.kind.in_(list(kinds)))
+    active = session.connection().execute(query).scalars()
+    return sorted(set(active) - seen_ids.keys())
+
+
+def import_sheet(
+    sheet: Sheet,
+    *,
+    session: Session,
+    hasher: IdHasher,
+    tz: ZoneInfo | None = None,
+    now: datetime | None = None,
+    actor: str = "roster import",
+    strict: bool = False,
+    dry_run: bool = False,
+    sync: bool = False,
+    sync_kinds: Collection[str] | None = None,
+    progress: Progress | None = None,
+    source_name: str = "",
+) -> ImportReport:
+    """Validate the sheet's rows and upsert the good ones (in the caller's transaction)."""
+    tz = tz or site_zone()
+    now = now or datetime.now(UTC)
+    report = ImportReport(dry_run=dry_run)
+    if sheet.unknown_headers:
+        report.warnings.append(
+            f"line {sheet.header_line}: ignored column(s) {', '.join(sheet.unknown_headers)}"
+        )
+    good, seen_ids = _validate(sheet, report, hasher=hasher, tz=tz, progress=progress)
+    inserts, updates = _plan(session, good, report, actor=actor, now=now)
+    to_deactivate = _missing(session, report, seen_ids, sync_kinds) if sync else []
     report.deactivated = len(to_deactivate)
-
     if dry_run:
         return report
     if strict and report.errors:

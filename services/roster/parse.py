@@ -159,36 +159,20 @@ def _text(value: object, *, limit: int, what: str, required: bool) -> str:
     return text
 
 
-def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> PersonValues:
-    """Validate one row (field -> raw cell); raise RowInvalid listing every problem."""
-    problems: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
+def _kind(value: object) -> str:
+    text = cell_text(value)
+    found = kind_for(text)
+    if found is None:
+        raise ValueError(
+            f"unknown kind {text!r} (one of {', '.join(KINDS)} or 学生/教职工/家属/访客/外包)"
+        )
+    return found
 
-    def check(field: str, parse: Any) -> None:
-        try:
-            values[field] = parse(cells.get(field))
-        except ValueError as exc:
-            problems.append((field, str(exc)))
 
-    check("person_id", lambda v: _text(v, limit=MAX_PERSON_ID, what="person id", required=True))
-    check("name", lambda v: _text(v, limit=MAX_FIELD, what="name", required=True))
-
-    def kind(value: object) -> str:
-        text = cell_text(value)
-        found = kind_for(text)
-        if found is None:
-            raise ValueError(
-                f"unknown kind {text!r} (one of {', '.join(KINDS)} or 学生/教职工/家属/访客/外包)"
-            )
-        return found
-
-    check("kind", kind)
-    check("id_number", _id_number)
-    check("unit", lambda v: _text(v, limit=MAX_FIELD, what="unit", required=False))
-    check("household", lambda v: _text(v, limit=MAX_HOUSEHOLD, what="household", required=False))
-    check("gates", parse_gates)
-    check("return_approved", parse_yes_no)
-
+def _validity(
+    cells: Mapping[str, Any], problems: list[tuple[str, str]]
+) -> tuple[date | None, date | None]:
+    """The validity days, from one 有效期 cell or from two; what is wrong goes to ``problems``."""
     start: date | None = None
     end: date | None = None
     date_field = "validity"
@@ -212,6 +196,31 @@ def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> Pe
                     end = day
     if start and end and end < start:
         problems.append((date_field, f"valid until {end} is before valid from {start}"))
+    return start, end
+
+
+def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> PersonValues:
+    """Validate one row (field -> raw cell); raise RowInvalid listing every problem."""
+    problems: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+
+    def check(field: str, parse: Any) -> None:
+        try:
+            values[field] = parse(cells.get(field))
+        except ValueError as exc:
+            problems.append((field, str(exc)))
+
+    check("person_id", lambda v: _text(v, limit=MAX_PERSON_ID, what="person id", required=True))
+    check("name", lambda v: _text(v, limit=MAX_FIELD, what="name", required=True))
+
+    check("kind", _kind)
+    check("id_number", _id_number)
+    check("unit", lambda v: _text(v, limit=MAX_FIELD, what="unit", required=False))
+    check("household", lambda v: _text(v, limit=MAX_HOUSEHOLD, what="household", required=False))
+    check("gates", parse_gates)
+    check("return_approved", parse_yes_no)
+
+    start, end = _validity(cells, problems)
     if problems:
         raise RowInvalid(problems)
     number = values["id_number"]

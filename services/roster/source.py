@@ -4,14 +4,14 @@ A :class:`Sheet` maps the header row to fields and yields ``(line, cells)``
 with ``line`` the row number a person sees in their editor or in Excel.  The
 header may be preceded by a title row or two (common in exported sheets).
 Merged cells in XLSX (a unit written once for a block of people) are filled
-from their top-left cell, as the eye reads them.
+from their top-left cell, as the eye reads them.  An XLSX file is checked against
+a roster's bounds (:mod:`services.roster.xlsx_limits`) before openpyxl opens it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,9 +23,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from kernel.errors import RosterError
 from services.roster.columns import REQUIRED, field_for_header
+from services.roster.xlsx_limits import MergedRange, check_cell, inspect_xlsx
 
 HEADER_SEARCH_ROWS = 10
-MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 
 
 @dataclass
@@ -163,28 +163,38 @@ def read_csv_file(path: Path) -> Sheet:
     return csv_sheet(io.StringIO(text, newline=""), total_rows=total)
 
 
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + (letter - 64)
-    return index - 1
+def _fill_merged(
+    rows: Iterable[tuple[int, tuple[Any, ...]]], merged: list[MergedRange]
+) -> Iterator[tuple[int, list[Any]]]:
+    """Rows of the sheet, bounded, with merged cells filled from their top-left cell.
 
-
-def _merged_fill(archive_path: Path, worksheet_path: str) -> dict[tuple[int, int], tuple[int, int]]:
-    """(row, col) of every merged cell -> (row, col) of its range's top-left cell."""
-    with zipfile.ZipFile(archive_path) as archive:
-        data = archive.read(worksheet_path.lstrip("/"))
-    cells: dict[tuple[int, int], tuple[int, int]] = {}
-    for col1, row1, col2, row2 in MERGE_RE.findall(data):
-        top, left = int(row1), _column_index(col1)
-        for row in range(top, int(row2) + 1):
-            for col in range(left, _column_index(col2) + 1):
-                if (row, col) != (top, left):
-                    cells[row, col] = (top, left)
-    return cells
+    Ranges are kept as ranges (memory grows with their number, never with their area);
+    a row only looks at the ranges that cover it.
+    """
+    waiting = sorted(merged, key=lambda r: r.top)
+    next_waiting = 0
+    active: list[MergedRange] = []
+    top_left: dict[MergedRange, Any] = {}
+    for line, values in rows:
+        cells = list(values)
+        # openpyxl numbers rows without an "r" itself, and pads them to the dimension.
+        check_cell(len(cells) - 1, line, ("工作表", "the sheet"))
+        while next_waiting < len(waiting) and waiting[next_waiting].top <= line:
+            active.append(waiting[next_waiting])
+            next_waiting += 1
+        active = [r for r in active if r.bottom >= line]
+        for block in active:
+            if block.top == line:
+                top_left[block] = cells[block.left] if block.left < len(cells) else None
+            value = top_left.get(block)
+            for col in range(block.left, min(block.right + 1, len(cells))):
+                if cells[col] is None and (line, col) != (block.top, block.left):
+                    cells[col] = value
+        yield line, cells
 
 
 def read_xlsx_file(path: Path, *, sheet: str | None = None) -> Sheet:
+    merged_by_part = inspect_xlsx(path)  # before openpyxl reads any part of it
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -193,24 +203,15 @@ def read_xlsx_file(path: Path, *, sheet: str | None = None) -> Sheet:
         names = ", ".join(workbook.sheetnames)
         raise RosterError(f"no sheet {sheet!r} in {path} (sheets: {names})")
     worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-    worksheet_path = getattr(worksheet, "_worksheet_path", None)
-    merged = _merged_fill(path, worksheet_path) if worksheet_path else {}
+    worksheet_path = str(getattr(worksheet, "_worksheet_path", "") or "")
+    merged = merged_by_part.get(worksheet_path.lstrip("/"), [])
     max_row = worksheet.max_row
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
-        top_left: dict[tuple[int, int], Any] = {}
-        wanted = set(merged.values())
         try:
-            for line, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                cells = list(values)
-                if merged:
-                    for col, value in enumerate(cells):
-                        if (line, col) in wanted:
-                            top_left[line, col] = value
-                        source = merged.get((line, col))
-                        if source is not None and value is None:
-                            cells[col] = top_left.get(source)
-                yield line, cells
+            yield from _fill_merged(
+                enumerate(worksheet.iter_rows(values_only=True), start=1), merged
+            )
         finally:
             workbook.close()
 

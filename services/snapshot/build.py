@@ -98,14 +98,17 @@ def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
 def snapshot_for(
     data: SiteData, *, site: str, gate: str, policy: Policy, keyring: KeyRing, now: datetime
 ) -> GateSnapshot:
-    """The snapshot of one gate: only the people allowed through it."""
+    """The snapshot of one gate: only the people allowed through it, and the keys in force."""
     return GateSnapshot(
         site=site,
         gate=gate,
         version=data.version,
         built_at=now,
         policy=policy,
-        keys=keyring.public_keys(),
+        keys=keyring.public_keys(now),
+        key_retires=keyring.retirements(now),
+        keys_retired=keyring.retired_by(now),
+        keys_version=keyring.version,
         persons=[p for p, gates in data.persons if gates is None or gate in gates],
         used_codes=data.used_codes,
         locked=gate in data.locked,

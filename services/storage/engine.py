@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from kernel.errors import ConfigError, StorageError
+from kernel.files import create_private_file
+from kernel.redact import redact_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -36,11 +38,12 @@ def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"bad database URL {url!r}") from exc
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"bad database URL {redact_url(url)!r}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # 0600 before SQLite opens it (it would make it 0644); -wal and -shm follow.
+            create_private_file(Path(parsed.database))
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -13,9 +13,9 @@ run on the connection of the caller's session, inside its transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
@@ -40,10 +40,18 @@ if TYPE_CHECKING:
 CHUNK = 500
 
 Processor = Callable[[Any], Any] | None
+T = TypeVar("T")
 
 
-def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size``: every batch look-up and insert goes by these."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def gate_set(text: str) -> frozenset[str] | None:
+    """A stored gate list (``*`` or ``a;b``) as the decision reads it: None is every gate."""
+    return None if text.strip() == "*" else frozenset(g for g in text.split(";") if g)
 
 
 def _table(model: type[Any]) -> Table:
@@ -121,7 +129,7 @@ class HotPath:
         if column not in ("person_id", "id_hash"):
             raise ValueError(f"persons are looked up by person_id or id_hash, not {column!r}")
         found: dict[str, PersonFacts] = {}
-        for chunk in _chunks(sorted(values)):
+        for chunk in chunked(sorted(values)):
             member, params = self._member_of(chunk)
             sql = self._persons_sql.format(column=column) + member
             found.update(self._person_rows(self._run(cursor, sql, params), column))
@@ -139,7 +147,6 @@ class HotPath:
     def _person_facts(row: list[Any], open_case: str | None) -> PersonFacts:
         (person_id, name, kind, last4, active, valid_from, valid_until, gates,
          return_approved, household, _id_hash) = row  # fmt: skip
-        allowed = None if gates.strip() == "*" else frozenset(g for g in gates.split(";") if g)
         return PersonFacts(
             person_id=person_id,
             name=name,
@@ -148,7 +155,7 @@ class HotPath:
             active=bool(active),
             valid_from=valid_from,
             valid_until=valid_until,
-            gates=allowed,
+            gates=gate_set(gates),
             return_approved=bool(return_approved),
             household=household,
             open_case_id=open_case,
@@ -178,7 +185,7 @@ class HotPath:
 
     def used_jtis(self, cursor: Cursor, jtis: Collection[str]) -> set[str]:
         found: set[str] = set()
-        for chunk in _chunks(sorted(jtis)):
+        for chunk in chunked(sorted(jtis)):
             member, params = self._member_of(chunk)
             found.update(jti for (jti,) in self._run(cursor, self._used_sql + member, params))
         return found
@@ -187,7 +194,7 @@ class HotPath:
         self, cursor: Cursor, event_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, str]:
         found: dict[uuid.UUID, str] = {}
-        for chunk in _chunks(sorted(str(e) for e in event_ids)):
+        for chunk in chunked(sorted(str(e) for e in event_ids)):
             member, params = self._member_of(chunk)
             rows = self._run(cursor, self._stored_sql + member, params)
             found.update({uuid.UUID(event_id): text for event_id, text in rows})
@@ -198,7 +205,7 @@ class HotPath:
     def insert_entries(self, cursor: Cursor, records: Sequence[EntryRecord]) -> set[uuid.UUID]:
         """Insert entries; returns the event_ids actually inserted (not already there)."""
         inserted: set[uuid.UUID] = set()
-        for chunk in _chunks(records):
+        for chunk in chunked(records):
             params: list[Any] = []
             for record in chunk:
                 params.extend(self._entry_values(record))
@@ -216,6 +223,7 @@ class HotPath:
             "recheck_of": str(r.recheck_of) if r.recheck_of else None, "case_id": r.case_id,
             "passage_json": r.passage_json, "decision_json": r.decision_json,
             "sensor": r.sensor, "kind": r.kind, "grant_id": r.grant_id,
+            "seq_stream": r.seq_stream, "seq_n": r.seq_n,
         }  # fmt: skip
         return (
             write(values[c.name]) if write and values[c.name] is not None else values[c.name]

@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+# The web's sign-in tables live in web_models; importing it registers them on Base.
+import services.storage.web_models  # noqa: F401
+from services.storage.base import Base, BigId
 from services.storage.types import UtcDateTime
-
-# BIGINT on PostgreSQL, INTEGER PRIMARY KEY (the rowid) on SQLite.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class PersonRow(Base):
@@ -49,6 +46,10 @@ class PersonRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+_NUMBERED_ONLY: dict[str, Any] = {"sqlite_where": text("seq_n IS NOT NULL"),
+                                  "postgresql_where": text("seq_n IS NOT NULL")}  # fmt: skip
+
+
 class EntryRow(Base):
     __tablename__ = "entries"
     __table_args__ = (
@@ -61,6 +62,7 @@ class EntryRow(Base):
             sqlite_where=text("grant_id IS NOT NULL"),
             postgresql_where=text("grant_id IS NOT NULL"),
         ),
+        Index("ix_entries_seq", "site", "gate", "seq_stream", "seq_n", **_NUMBERED_ONLY),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -87,6 +89,35 @@ class EntryRow(Base):
     sensor: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(32))
     grant_id: Mapped[str | None] = mapped_column(String(40))
+    seq_stream: Mapped[str | None] = mapped_column(String(32))  # Passage.seq: its place in
+    seq_n: Mapped[int | None] = mapped_column(BigInteger)  # the gate's numbering
+
+
+class PassageStreamRow(Base):
+    """How far a gate's numbering is checked: each n <= checked_to arrived or is a gap."""
+
+    __tablename__ = "passage_streams"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gate: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(32), primary_key=True)
+    checked_to: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PassageGapRow(Base):
+    """A passage the centre never received (its number is missing), until it arrives."""
+
+    __tablename__ = "passage_gaps"
+    __table_args__ = (UniqueConstraint("site", "gate", "stream", "n"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(32))
+    gate: Mapped[str] = mapped_column(String(32))
+    stream: Mapped[str] = mapped_column(String(32))
+    n: Mapped[int] = mapped_column(BigInteger)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class RejectedMessageRow(Base):
@@ -311,6 +342,10 @@ class RetentionRunRow(Base):
     cutoff: Mapped[datetime] = mapped_column(UtcDateTime)
     entries_affected: Mapped[int] = mapped_column(Integer)
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
+    # Chain head the run was pinned to, and its own link (services/audit/runs.py).
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    run_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ReportRunRow(Base):
@@ -329,43 +364,6 @@ class ReportRunRow(Base):
 
 # -- web service (issue 6): users, sessions, login attempts, case timeline, gate
 # commands (manual overrides included) and notifications that could not be delivered.
-
-
-class WebUserRow(Base):
-    __tablename__ = "web_users"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))
-    gates: Mapped[str] = mapped_column(Text, default="")  # ";"-separated, guards only
-    lang: Mapped[str] = mapped_column(String(8), default="zh-CN")
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class WebSessionRow(Base):
-    __tablename__ = "web_sessions"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed hash
-    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-
-
-class LoginAttemptRow(Base):
-    __tablename__ = "web_login_attempts"
-    __table_args__ = (
-        Index("ix_web_login_attempts_username_at", "username", "at"),
-        Index("ix_web_login_attempts_remote_at", "remote", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64))
-    remote: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
-    ok: Mapped[bool] = mapped_column()
 
 
 class CaseEventRow(Base):

@@ -30,6 +30,8 @@ class EntryRecord:
     sensor: str | None = None  # the thermometer, from the passage
     kind: str | None = None  # the person's kind then, or "visitor" / "pass"
     grant_id: str | None = None  # the appointment or pass that identified them
+    seq_stream: str | None = None  # Passage.seq, when the gate numbers its passages
+    seq_n: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +43,15 @@ class CaseRecord:
     person_id: str | None
     celsius: Decimal | None
     opened_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExitRecord:
+    """An admitted exit counted against a household's quota."""
+
+    event_id: str
+    site: str
+    household: str
+    person_id: str
+    gate: str
+    exited_at: datetime

@@ -10,7 +10,7 @@ enforced by the database itself, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import closing
 from datetime import datetime
 from typing import Any
@@ -24,11 +24,13 @@ from services.storage.hotpath import hot_path
 from services.storage.models import (
     EntryRow,
     GateStateRow,
+    HouseholdExitRow,
     IsolationCaseRow,
     RejectedMessageRow,
+    TempPassRow,
     UsedCodeRow,
 )
-from services.storage.records import CaseRecord, EntryRecord
+from services.storage.records import CaseRecord, EntryRecord, ExitRecord
 
 MAX_REJECTED_PAYLOAD = 64 * 1024
 
@@ -125,6 +127,36 @@ def mark_codes_used(
         .returning(UsedCodeRow.__table__.c.jti)
     )
     return set(session.connection().execute(statement, values).scalars())
+
+
+def record_exits(*, session: Session, exits: Sequence[ExitRecord]) -> None:
+    """Log admitted household exits (a redelivered passage's exit is there already)."""
+    if not exits:
+        return
+    rows = [
+        {"event_id": e.event_id, "site": e.site, "household": e.household,
+         "person_id": e.person_id, "gate": e.gate, "exited_at": e.exited_at}
+        for e in exits
+    ]  # fmt: skip
+    statement = _insert(session, HouseholdExitRow).on_conflict_do_nothing(
+        index_elements=["event_id"]
+    )
+    session.connection().execute(statement, rows)
+
+
+def add_pass_uses(*, session: Session, uses: Mapping[str, int]) -> None:
+    """Count admitted entries against their passes (one executemany)."""
+    if not uses:
+        return
+    statement = (
+        update(TempPassRow)
+        .where(TempPassRow.pass_id == bindparam("b_pass_id"))
+        .values(uses=TempPassRow.uses + bindparam("b_n"))
+        .execution_options(synchronize_session=False)
+    )
+    session.connection().execute(
+        statement, [{"b_pass_id": pass_id, "b_n": n} for pass_id, n in uses.items()]
+    )
 
 
 def persons_by_id(*, session: Session, person_ids: Collection[str]) -> dict[str, PersonFacts]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,6 +43,7 @@ from services.web.api import (
 from services.web.api.errors import install_error_handlers
 from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
+from services.web.auth.slots import HashSlots
 from services.web.clinic import pages as clinic_pages
 from services.web.clinic.workflow import CaseWorkflow
 from services.web.context import WebContext
@@ -148,6 +150,32 @@ async def _connect_feed(feed: LiveFeed) -> None:
             await asyncio.sleep(BROKER_RETRY_S)
 
 
+def _lifespan(
+    ctx: WebContext, workflow: CaseWorkflow, engine: Engine
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """Start the feed, the hub, the notifier and the escalation timer with the app; stop them."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        ctx.hub.bind(loop)
+        ctx.notifier.bind(loop)
+        workflow.bind(loop)
+        connecting = asyncio.create_task(_connect_feed(ctx.feed))
+        timer = asyncio.create_task(workflow.run())
+        try:
+            yield
+        finally:
+            for task in (connecting, timer):
+                task.cancel()
+            ctx.hub.close_all()
+            await asyncio.to_thread(ctx.feed.close)
+            await ctx.notifier.aclose()
+            engine.dispose()
+
+    return lifespan
+
+
 def create_app(
     settings: WebSettings,
     *,
@@ -175,33 +203,15 @@ def create_app(
         feed=feed,
         notifier=notifier,
         secret=settings.web.session_secret.get_secret_value().encode(),
+        login_slots=HashSlots(settings.web.login_hash_slots, settings.web.login_device_hash_slots),
     )
     workflow = CaseWorkflow(ctx)
     feed.on_alert = workflow.on_alert
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-        hub.bind(loop)
-        notifier.bind(loop)
-        workflow.bind(loop)
-        connecting = asyncio.create_task(_connect_feed(feed))
-        timer = asyncio.create_task(workflow.run())
-        try:
-            yield
-        finally:
-            for task in (connecting, timer):
-                task.cancel()
-            hub.close_all()
-            await asyncio.to_thread(feed.close)
-            await notifier.aclose()
-            engine.dispose()
-
     app = FastAPI(
         title="campusgate web",
         version="1",
         description="Gate kiosk, security office dashboard, clinic; every page action.",
-        lifespan=lifespan,
+        lifespan=_lifespan(ctx, workflow, engine),
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",

@@ -1,8 +1,8 @@
 """What every request handler needs, built once by the app factory.
 
 ``WebContext`` holds the settings, the database sessions, the clock, the live
-hub and the MQTT feed, the notifier and the escalation timer.  Handlers get it
-with :func:`context` and never reach for globals.
+hub and the MQTT feed, the notifier, the escalation timer and the password-check
+slots.  Handlers get it with :func:`context` and never reach for globals.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.clock import Clock
 from services.web.auth.service import LoginPolicy
+from services.web.auth.slots import HashSlots
 from services.web.errors import Unavailable
 from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub
@@ -42,6 +43,7 @@ class WebContext:
     feed: LiveFeed
     notifier: Notifier
     secret: bytes = field(repr=False, default=b"")
+    login_slots: HashSlots = field(default_factory=lambda: HashSlots(1, 1))
 
     @property
     def site(self) -> str:

@@ -1,23 +1,27 @@
-"""Errors of the web service's domain; mapped to HTTP in one place (``api/errors.py``).
+"""Errors of the web service's domain, raised by its services and pages.
 
-    WebError
-    ├── NotAuthenticated   401  no session, or it expired
-    ├── Forbidden          403  the role or the gate binding does not allow it; bad CSRF token
-    ├── NotFound           404
-    ├── Conflict           409  the case is closed, already acknowledged, ...
-    ├── InvalidInput       422  a value the domain refuses (beyond what the schema checks)
-    ├── RateLimited        429  too many failed logins
-    └── Unavailable        503  the broker is not connected
+They belong to the one exception tree drawn in :mod:`kernel.errors`; their HTTP
+statuses are in the one table of :mod:`services.web.api.errors`.
 
-Each carries a stable ``code`` (shown to programs) and a message key of the
-catalogue in :mod:`services.web.i18n` (shown to people).
+- ``NotAuthenticated``  no session, or it expired
+- ``Forbidden``         the role or the gate binding does not allow it; bad CSRF token
+- ``NotFound``          a case, user or gate the page asked for does not exist
+- ``Conflict``          the case is closed, already acknowledged, ...
+- ``InvalidInput``      a value the domain refuses (beyond what the schema checks)
+- ``RateLimited``       too many failed logins
+- ``Unavailable``       the broker is not connected
+
+Each carries a stable ``code`` (shown to programs; the class's own unless raised
+with a more specific one) and ``error.<code>`` names its message in the catalogue
+of :mod:`services.web.i18n` (shown to people).
 """
 
 from __future__ import annotations
 
+from kernel.errors import CampusgateError
 
-class WebError(Exception):
-    status = 400
+
+class WebError(CampusgateError):
     code = "bad_request"
 
     def __init__(self, code: str | None = None, detail: str = "") -> None:
@@ -27,32 +31,26 @@ class WebError(Exception):
 
 
 class NotAuthenticated(WebError):
-    status = 401
     code = "not_authenticated"
 
 
 class Forbidden(WebError):
-    status = 403
     code = "forbidden"
 
 
 class NotFound(WebError):
-    status = 404
     code = "not_found"
 
 
 class Conflict(WebError):
-    status = 409
     code = "conflict"
 
 
 class InvalidInput(WebError):
-    status = 422
     code = "invalid_input"
 
 
 class RateLimited(WebError):
-    status = 429
     code = "rate_limited"
 
     def __init__(self, retry_after_s: int, code: str | None = None) -> None:
@@ -61,5 +59,4 @@ class RateLimited(WebError):
 
 
 class Unavailable(WebError):
-    status = 503
     code = "unavailable"

@@ -18,20 +18,37 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
+from services.web.auth import devices
 from services.web.auth import service as auth
 from services.web.auth.roles import Permission, Principal, Role
 from services.web.context import context
 from services.web.errors import Forbidden, NotAuthenticated
 from services.web.i18n import Lang, catalogue, lang_from_header, t
+from services.web.peer import Peer, peer_of
 
 SESSION_COOKIE = "cg_session"
 LOGIN_COOKIE = "cg_login"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_COOKIE_MAX_AGE_S = 3600
+# What may not appear raw inside a <script> block: "<" starts "</script" and "<!--<script"
+# (which swallows the rest of the page), ">" and "&" for good measure, and U+2028/U+2029,
+# which end a line in older JavaScript parsers.  JSON reads the escapes back unchanged.
+_SCRIPT_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(value: Any) -> str:
+    """``value`` as JSON that is safe inside any ``<script>`` element of a page."""
+    return json.dumps(value, ensure_ascii=False, default=str).translate(_SCRIPT_UNSAFE)
+
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Every template embeds JSON through this filter (already safe for the page: no ``| safe``).
+templates.env.filters["script_json"] = lambda value: Markup(script_json(value))  # noqa: S704
 
 
 def session_of(request: Request) -> tuple[Principal, datetime]:
@@ -74,6 +91,22 @@ def require(permission: Permission | None) -> Callable[[Request], Principal]:
     return dependency
 
 
+def client_peer(request: Request) -> Peer:
+    """The client's address and scheme, through the configured trusted proxies only."""
+    return peer_of(
+        host=request.client.host if request.client else None,
+        scheme=request.url.scheme,
+        forwarded_for=request.headers.getlist("x-forwarded-for"),
+        forwarded_proto=request.headers.get("x-forwarded-proto"),
+        proxies=context(request).settings.web.trusted_proxies,
+    )
+
+
+def cookie_secure(request: Request) -> bool:
+    """Secure when the request came by HTTPS, or when the settings say always."""
+    return context(request).settings.web.cookie_secure or client_peer(request).https
+
+
 def set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -81,17 +114,38 @@ def set_session_cookie(request: Request, response: Response, token: str, max_age
         max_age=max_age,
         httponly=True,
         samesite="strict",
-        secure=context(request).settings.web.cookie_secure,
+        secure=cookie_secure(request),
         path="/",
+    )
+
+
+def set_device_cookie(request: Request, response: Response, username: str) -> None:
+    """Remember that ``username`` signed in on this browser (see ``auth.devices``)."""
+    value = devices.remember(
+        context(request).secret, request.cookies.get(devices.DEVICE_COOKIE), username
+    )
+    response.set_cookie(
+        devices.DEVICE_COOKIE,
+        value,
+        max_age=devices.DEVICE_COOKIE_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(request),
+        path="/",
+    )
+
+
+def login_credentials(request: Request, username: str, password: str) -> auth.Credentials:
+    return auth.Credentials(
+        username=username,
+        password=password,
+        address=client_peer(request).address,
+        device_cookie=request.cookies.get(devices.DEVICE_COOKIE),
     )
 
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
-
-
-def remote_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def home_path(principal: Principal) -> str:
@@ -129,11 +183,7 @@ def render(
         "principal": principal,
         "csrf_token": principal.csrf_token if principal else "",
         "can": (lambda p: principal.can(Permission(p))) if principal else (lambda _p: False),
-        "page_json": json.dumps(
-            {"lang": language, "messages": catalogue(language), **page_data},
-            ensure_ascii=False,
-            default=str,
-        ).replace("</", "<\\/"),
+        "page_data": {"lang": language, "messages": catalogue(language), **page_data},
         **values,
     }
     return templates.TemplateResponse(request, name, context_values, status_code=status_code)

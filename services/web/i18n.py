@@ -2,12 +2,15 @@
 
 ``t(lang, key, **values)`` looks a key up and formats it; a missing key shows
 the key itself, so a gap is visible, never a crash.  Pages hand the whole
-catalogue of the user's language to their scripts for live rows.
+catalogue of the user's language to their scripts for live rows.  The words for
+decision reasons are not kept here: they are the reason catalogue's own.
 """
 
 from __future__ import annotations
 
 from typing import Literal, get_args
+
+from kernel.decision.reasons import REASONS
 
 Lang = Literal["zh-CN", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -44,6 +47,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too many failed sign-ins; try again in {minutes} min",
     ),
     "login.expired": ("表单已过期，请重试", "The form expired; please try again"),
+    "login.busy": ("登录请求过多，请稍后再试", "Too many sign-ins at once; try again in a moment"),
     # -- roles
     "role.admin": ("管理员", "administrator"),
     "role.security": ("保卫处", "security office"),
@@ -55,25 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "decision.recheck": ("复测", "RECHECK"),
     "decision.deny": ("禁止通行", "DENY"),
     "decision.isolate": ("隔离观察", "ISOLATE"),
-    "reason.gate_closed": ("校门已封闭", "gate closed"),
-    "reason.invalid_code": ("无效码", "invalid code"),
-    "reason.expired_code": ("码已过期", "code expired"),
-    "reason.code_used": ("码已使用", "code already used"),
-    "reason.not_whitelisted": ("不在白名单", "not on the whitelist"),
-    "reason.not_allowed_here": ("此门不允许通行", "not allowed at this gate"),
-    "reason.return_not_approved": ("未获返校审批", "return not approved"),
-    "reason.isolation_pending": ("隔离观察中", "under isolation observation"),
-    "reason.health_code_missing": ("缺少健康码", "health code missing"),
-    "reason.health_code_yellow": ("健康码黄码", "health code yellow"),
-    "reason.health_code_red": ("健康码红码", "health code red"),
-    "reason.test_expired": ("核酸检测过期", "nucleic-acid test expired"),
-    "reason.travel_risk": ("途经风险地区", "travel through a risk area"),
-    "reason.no_mask": ("未佩戴口罩", "no mask"),
-    "reason.quota_exceeded": ("超出出行限额", "exit quota exceeded"),
-    "reason.no_temperature": ("未测体温", "no temperature"),
-    "reason.implausible_temperature": ("体温读数异常", "implausible temperature"),
-    "reason.fever": ("发热", "fever"),
-    "reason.malformed": ("报文无效", "malformed message"),
+    # Reason labels come from the one catalogue (kernel.decision.reasons).
+    **{f"reason.{code.value}": (info.zh, info.en) for code, info in REASONS.items()},
     "kind.student": ("学生", "student"),
     "kind.staff": ("教职工", "staff"),
     "kind.family": ("家属", "family"),
@@ -110,6 +97,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.override": ("人工放行", "Manual override"),
     "kiosk.override_reason": ("放行理由（必填）", "Reason (required)"),
     "kiosk.override_submit": ("放行并记录", "Open and log"),
+    "kiosk.override_needs_passage": (
+        "请先选择要放行的通行记录",
+        "Pick the passage to override first (it is on screen, or in the list)",
+    ),
     "kiosk.recent": ("最近通行", "Recent passages"),
     "kiosk.vehicle": (
         "车辆 {plate}：{done}/{total} 人已核验",
@@ -332,7 +323,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "发热/隔离人员不得人工放行，请联系校医",
         "A fever or isolation decision cannot be overridden; call the clinic",
     ),
+    "error.passage_not_recent": (
+        "只能为本门几分钟内的通行手动放行",
+        "Only a passage of this gate in the last few minutes can be overridden",
+    ),
     "error.rate_limited": ("请求过于频繁", "Too many attempts"),
+    "error.login_busy": (
+        "登录请求过多，请稍后再试",
+        "Too many sign-ins at once; try again in a moment",
+    ),
     "error.refused": ("规则不允许此操作", "The rules do not allow this"),
     "error.person_not_found": ("查无此人", "No such person, appointment or pass"),
     "error.bad_dates": ("日期无效", "Invalid dates"),
@@ -340,6 +339,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.bad_gate": ("校门名称无效", "Invalid gate name"),
     "error.bad_roster_file": ("只接受 CSV 或 XLSX 文件", "Only CSV or XLSX files are read"),
     "error.upload_too_large": ("文件过大", "The file is too large"),
+    "error.roster_too_large": (
+        "名单文件超出可读取的范围（行、列、合并单元格或解压后大小）",
+        "The roster file is beyond what is read (rows, columns, merged cells or unpacked size)",
+    ),
+    "error.bad_request": ("请求无效", "Bad request"),
+    "error.internal_error": (
+        "系统内部错误，请联系管理员",
+        "Internal error: tell the administrator",
+    ),
+    "error.backend_unavailable": (
+        "服务暂不可用",
+        "The database or the message broker is unavailable",
+    ),
     "common.save": ("保存", "Save"),
     "common.cancel": ("取消", "Cancel"),
     "common.time": ("时间", "Time"),

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.names import GateName, SiteName
@@ -26,14 +33,24 @@ class WebServerSettings(BaseModel):
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     session_secret: SecretStr = SecretStr(DEMO_SESSION_SECRET)
     demo: bool = False
-    # Behind a TLS-terminating proxy set this, so the cookie never travels in clear.
+    # Cookies are Secure whenever the request came by HTTPS (directly, or from a trusted
+    # proxy that says so); set this to make them Secure always.
     cookie_secure: bool = False
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto
+    # are believed.  None by default, the demo included: otherwise anyone could name
+    # their own address and escape the per-address login limit.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list, max_length=100)
     session_ttl_s: Annotated[int, Field(ge=60, le=7 * 24 * 3600)] = 12 * 3600
     # Login rate limiting: failures counted over this window ...
     login_window_s: Annotated[int, Field(ge=1, le=24 * 3600)] = 15 * 60
     # ... at most this many per user name (since its last success) and per address.
     login_max_failures_user: Annotated[int, Field(ge=1, le=1000)] = 5
     login_max_failures_remote: Annotated[int, Field(ge=1, le=10000)] = 30
+    # A password check takes 64 MiB (argon2id) for ~0.1 s: at most this many at once; the
+    # next sign-in is answered 429 at once, never queued ...
+    login_hash_slots: Annotated[int, Field(ge=1, le=32)] = 2
+    # ... plus this many kept for users signing in again from a device they used before.
+    login_device_hash_slots: Annotated[int, Field(ge=1, le=8)] = 1
     # An alert nobody acknowledges within this delay escalates to the security office.
     escalation_delay_s: Annotated[float, Field(ge=1, le=24 * 3600)] = 300.0
     escalation_tick_s: Annotated[float, Field(gt=0, le=600)] = 5.0

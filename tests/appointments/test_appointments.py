@@ -26,10 +26,10 @@ from services.appointments import (
 from services.central.processor import BatchProcessor
 from services.cli.main import main
 from services.storage.models import AppointmentRow, AuditLogRow, EntryRow
-from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch, make_processor
 from tests.fixtures.campus import Campus
-from tests.roster.test_files import GOOD
+from tests.fixtures.passages import passage
+from tests.fixtures.roster import GOOD
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -189,7 +189,12 @@ def test_refused_and_cancelled_visitors_are_denied(
     assert (shown.status, shown.decided_by) == ("refused", "prof-wang")
     # No code was issued; one signed by hand for the refused appointment is still refused.
     forged = issue_code(
-        campus.key, subject=refused_id, typ="visitor", ttl=timedelta(hours=1), now=NOW
+        campus.key,
+        subject=refused_id,
+        typ="visitor",
+        ttl=timedelta(hours=1),
+        now=NOW,
+        site="main",
     )
     cancelled_id, code = approved_code(engine, campus)
     with Session(engine) as session, session.begin():

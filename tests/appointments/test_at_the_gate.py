@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,38 +17,19 @@ from services.appointments import (
     refuse,
     request_appointment,
 )
-from services.broker_admin.local_broker import LocalBroker
-from services.central.app import build_worker
-from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
-from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
-from tests.roster.test_files import GOOD
+from tests.fixtures.passages import passage
+from tests.fixtures.roster import GOOD
 
 pytestmark = pytest.mark.mqtt
 
 
 @pytest.fixture
-def worker(broker: LocalBroker, db_url: str, campus: Campus, site: str) -> Iterator[CentralWorker]:
-    settings = CentralSettings(
-        site=site,
-        mqtt=MqttSettings(url=broker.url),
-        db=DbSettings(url=db_url),
-        keys_dir=campus.keys_dir,
-    )
-    central = build_worker(settings)
-    central.start()
-    yield central
-    central.stop()
-
-
-@pytest.fixture
-def gate(broker: LocalBroker, site: str) -> Iterator[DecisionClient]:
-    client = DecisionClient(broker.url, site=site).connect()
-    yield client
-    client.close()
+def worker(central: CentralWorker) -> CentralWorker:
+    return central
 
 
 def appointment(
@@ -100,7 +80,7 @@ def test_approved_appointment_admits_at_its_gate_and_time_only(
         ).code
         refuse(session=session, appointment_id=refused, by="prof-li", now=now, reason="no")
     signed_anyway = issue_code(
-        campus.key, subject=refused, typ="visitor", ttl=timedelta(hours=1), now=now
+        campus.key, subject=refused, typ="visitor", ttl=timedelta(hours=1), now=now, site=site
     )
 
     admitted = gate.request(passage(site, code_now))

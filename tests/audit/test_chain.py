@@ -21,9 +21,9 @@ from services.audit.chain import (
 from services.central.processor import BatchProcessor
 from services.cli.main import main
 from services.storage.models import EntryChainRow, EntryRow
-from tests.central.test_service import passage
 from tests.fixtures.admin import SITE, decide_batch
 from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=1)

@@ -17,14 +17,15 @@ from schemas.messages import Decision
 from services.appointments import AppointmentRequest, add_approver, approve, request_appointment
 from services.audit.explain import explain
 from services.audit.export import export_entries, export_trace
-from services.audit.queries import gate_history, person_history, read_audit_log, trace_contacts
+from services.audit.queries import gate_history, person_history, read_audit_log
+from services.audit.trace import trace_contacts
 from services.central.processor import BatchProcessor
 from services.cli.main import main
 from services.storage.models import AuditLogRow
-from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch
 from tests.fixtures.campus import Campus
-from tests.roster.test_files import GOOD
+from tests.fixtures.passages import passage
+from tests.fixtures.roster import GOOD
 
 DAY = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -11,30 +10,19 @@ from sqlalchemy.orm import Session
 
 from services.audit.chain import verify
 from services.broker_admin.local_broker import LocalBroker
-from services.central.app import build_worker
-from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
 from services.storage.models import EntryChainRow, EntryRow
-from tests.central.test_service import passage
 from tests.fixtures.campus import Campus
+from tests.fixtures.central import StartCentral
 from tests.fixtures.gate_client import DecisionClient
+from tests.fixtures.passages import passage
 
 pytestmark = pytest.mark.mqtt
 
 
 @pytest.fixture
-def worker(broker: LocalBroker, db_url: str, campus: Campus, site: str) -> Iterator[CentralWorker]:
-    settings = CentralSettings(
-        site=site,
-        mqtt=MqttSettings(url=broker.url),
-        db=DbSettings(url=db_url),
-        keys_dir=campus.keys_dir,
-        seal_interval_s=0.2,
-    )
-    central = build_worker(settings)
-    central.start()
-    yield central
-    central.stop()
+def worker(start_central: StartCentral) -> CentralWorker:
+    return start_central(seal_interval_s=0.2)
 
 
 def test_worker_seals_what_it_logged(

@@ -1,9 +1,10 @@
-"""The broker files without a broker: gates file parsing, $7$ hashes, ACL rights, secrets."""
+"""The broker files without a broker: gates file parsing, $7$ hashes, topic rights, secrets."""
 
 from __future__ import annotations
 
 import base64
 import itertools
+import json
 import stat
 import subprocess
 from pathlib import Path, PurePosixPath
@@ -20,7 +21,7 @@ from services.broker_admin import (
     hash_password,
     load_inventory,
     new_password,
-    render_acl,
+    render_dynsec,
     verify_password,
     write_broker_files,
 )
@@ -30,8 +31,8 @@ from services.broker_admin.local_broker import REQUIRED_SETTINGS
 from services.broker_admin.passwords import SALT_BYTES
 from services.broker_admin.secrets_file import read_secrets, variable_name
 from services.cli.main import main
-from tests.broker.conftest import GATES_TOML
-from tests.broker.tls import make_pki
+from tests.fixtures.pki import make_pki
+from tests.fixtures.secure_broker import GATES_TOML
 
 GATES_CSV = """role,site,name,user
 gate,main,north-1,
@@ -157,6 +158,10 @@ def allowed(account: Account, access: str, topic: str) -> bool:
     )
 
 
+def shares(account: Account) -> list[str]:
+    return [g.topic for g in grants(account) if g.access == "share"]
+
+
 def every_topic() -> list[str]:
     topics = [gate_topic(s, g, c) for s, g, c in itertools.product(SITES, GATES, GateChannel)]
     return topics + [site_topic(s, c) for s, c in itertools.product(SITES, SiteChannel)]
@@ -175,6 +180,7 @@ def test_a_gate_may_touch_only_its_own_topics() -> None:
     for topic in every_topic():
         assert allowed(gate, "write", topic) == (topic in writes), topic
         assert allowed(gate, "read", topic) == (topic in reads), topic
+    assert shares(gate) == []
 
 
 def test_service_accounts_stay_within_their_sites_and_channels() -> None:
@@ -194,7 +200,9 @@ def test_service_accounts_stay_within_their_sites_and_channels() -> None:
             "policy",
         )
         web_reads = in_site and channel in (
+            "passage",
             "decision",
+            "command",
             "status",
             "reading",
             "alert/fever",
@@ -207,16 +215,40 @@ def test_service_accounts_stay_within_their_sites_and_channels() -> None:
         assert allowed(web, "write", topic) == web_writes, topic
         assert allowed(ops, "read", topic) == in_site
         assert allowed(ops, "write", topic) == in_site
+    assert shares(central) == ["$share/central/campusgate/v1/main/gate/+/passage"]
+    assert shares(web) == shares(ops) == []
 
 
-def test_acl_file_has_one_user_block_per_account() -> None:
+def test_rules_file_has_one_client_and_role_per_account() -> None:
     accounts = parse_inventory(GATES_TOML, csv_format=False)
-    text = render_acl(accounts)
-    users = [line.split()[1] for line in text.splitlines() if line.startswith("user ")]
-    assert users == [a.user for a in accounts]
-    for line in text.splitlines():
-        assert not line or line.startswith(("#", "user ", "topic read ", "topic write ",
-                                            "topic readwrite "))  # fmt: skip
+    document = json.loads(render_dynsec(accounts))
+    assert document["defaultACLAccess"] == {
+        "publishClientSend": False,
+        "publishClientReceive": False,
+        "subscribe": False,
+        "unsubscribe": True,
+    }
+    clients = document["clients"]
+    assert [c["username"] for c in clients] == [a.user for a in accounts]
+    assert all("password" not in c for c in clients)  # logins stay with the password file
+    roles = {r["rolename"]: r["acls"] for r in document["roles"]}
+    expected = [[{"rolename": f"campusgate-{a.user}"}] for a in accounts]
+    assert [c["roles"] for c in clients] == expected
+    for account in accounts:
+        acls = roles[f"campusgate-{account.user}"]
+        joins = [a for a in acls if a["topic"].startswith("$share/")]
+        if account.role is Role.CENTRAL:
+            assert joins == [
+                {
+                    "acltype": "subscribeLiteral",
+                    "priority": 0,
+                    "allow": True,
+                    "topic": "$share/central/campusgate/v1/main/gate/+/passage",
+                }
+            ]
+        else:
+            assert joins == [{"acltype": "subscribePattern", "topic": "$share/#",
+                              "priority": 100, "allow": False}]  # fmt: skip
 
 
 # -- written files -------------------------------------------------------------------
@@ -231,7 +263,12 @@ def test_files_modes_and_passwords_kept_across_runs(tmp_path: Path) -> None:
     out = tmp_path / "broker"
     first = write_broker_files(accounts, out, BrokerOptions(data_dir=None))
     assert sorted(first.new_users) == sorted(a.user for a in accounts)
-    for name in ("mosquitto/mosquitto.conf", "mosquitto/passwd", "mosquitto/acl", "secrets.env"):
+    for name in (
+        "mosquitto/mosquitto.conf",
+        "mosquitto/passwd",
+        "mosquitto/dynamic-security.json",
+        "secrets.env",
+    ):
         assert _mode(out / name) == 0o600, name
     assert _mode(out / "mosquitto") == 0o700
     assert sorted(p.name for p in out.iterdir()) == ["mosquitto", "secrets.env"]
@@ -265,6 +302,7 @@ def test_config_has_the_required_settings_and_tls(tmp_path: Path) -> None:
         port=None,
         config_dir=PurePosixPath("/mosquitto/config"),
         data_dir=PurePosixPath("/mosquitto/data"),
+        plugin=PurePosixPath("/usr/lib/mosquitto_dynamic_security.so"),
     )
     files = write_broker_files(accounts, tmp_path / "out", options)
     lines = files.config.read_text(encoding="utf-8").splitlines()
@@ -272,7 +310,8 @@ def test_config_has_the_required_settings_and_tls(tmp_path: Path) -> None:
     for expected in (
         "allow_anonymous false",
         "password_file /mosquitto/config/passwd",
-        "acl_file /mosquitto/config/acl",
+        "plugin /usr/lib/mosquitto_dynamic_security.so",
+        "plugin_opt_config_file /mosquitto/config/dynamic-security.json",
         "listener 8883",
         "certfile /mosquitto/config/server.crt",
         "keyfile /mosquitto/config/server.key",
@@ -281,6 +320,7 @@ def test_config_has_the_required_settings_and_tls(tmp_path: Path) -> None:
     ):
         assert expected in lines
     assert "listener 1883" not in lines
+    assert not any(line.startswith("acl_file") for line in lines)
     assert _mode(tmp_path / "out/mosquitto/server.key") == 0o600
     assert (tmp_path / "out/mosquitto/server.crt").read_bytes() == pki.cert.read_bytes()
     not_pem = BrokerOptions(tls=TlsFiles(pki.cert, tmp_path / "out/mosquitto/passwd"))
@@ -329,3 +369,17 @@ def test_unwritable_output_is_a_config_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(ConfigError, match="cannot write"):
         write_broker_files(accounts, blocker / "out")
+
+
+def test_an_old_acl_file_is_removed_and_the_plugin_must_exist(tmp_path: Path) -> None:
+    from services.broker_admin.mosquitto_conf import find_plugin
+
+    accounts = parse_inventory(GATES_TOML, csv_format=False)
+    stale = tmp_path / "out/mosquitto/acl"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("user north-1\ntopic readwrite #\n")
+    write_broker_files(accounts, tmp_path / "out", BrokerOptions(data_dir=None))
+    assert not stale.exists()
+    assert find_plugin().name == "mosquitto_dynamic_security.so"
+    with pytest.raises(ConfigError, match="--plugin"):
+        find_plugin([str(tmp_path)])

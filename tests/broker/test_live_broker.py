@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 
 from kernel.bus.mqtt import InboundMessage, MqttBus, parse_broker_url
+from kernel.bus.reasons import NOT_AUTHORIZED
 from kernel.errors import BusError
 from schemas.ids import uuid7
 from schemas.messages import Credential, FeverAlert, Passage, Temperature
 from schemas.topics import GateChannel, SiteChannel, everything, gate_topic, site_topic
 from services.broker_admin import load_inventory, write_broker_files
-from tests.broker.conftest import SITE, SecureBroker
 from tests.fixtures.campus import make_campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.mqtt import Listener
 from tests.fixtures.processes import Processes
+from tests.fixtures.secure_broker import SITE, SecureBroker
 
 pytestmark = pytest.mark.mqtt
 
@@ -126,22 +127,28 @@ def test_gate_cannot_publish_as_another_gate_or_as_central(
 
 
 def test_gate_reads_only_its_own_decisions_and_commands(secure_broker: SecureBroker) -> None:
-    gate, inbox = client(secure_broker.url("north-1"), "north-1", everything(SITE))
-    ops, _ = client(secure_broker.url("ops"), "ops")
     foreign = [
         gate_topic(SITE, "south-2", GateChannel.DECISION),
         gate_topic(SITE, "south-2", GateChannel.COMMAND),
         gate_topic(SITE, "south-2", GateChannel.PASSAGE),
         gate_topic(SITE, "north-1", GateChannel.PASSAGE),  # not even its own passages back
         site_topic(SITE, SiteChannel.FEVER_ALERT),
+        everything(SITE),
+        "#",
     ]
+    # The broker refuses the subscription itself (SUBACK "Not authorized").
+    for topic_filter in foreign:
+        with pytest.raises(BusError, match="subscription refused: Not authorized"):
+            client(secure_broker.url("north-1"), "north-1", topic_filter)
     own = [
         gate_topic(SITE, "north-1", GateChannel.DECISION),
         gate_topic(SITE, "north-1", GateChannel.COMMAND),
         site_topic(SITE, SiteChannel.POLICY),
     ]
+    gate, inbox = client(secure_broker.url("north-1"), "north-1", *own)
+    ops, _ = client(secure_broker.url("ops"), "ops")
     try:
-        for topic in [*foreign, *own]:
+        for topic in [*foreign[:5], *own]:
             ops.publish(topic, b"x")
         received = drain_until(inbox, own[-1])
         assert received == own
@@ -164,9 +171,13 @@ def test_wrong_credentials_are_refused(
     )
     bus = MqttBus(parse_broker_url(url), client_id=f"test-refused-{uuid7().hex[:8]}")
     started = time.monotonic()
-    with pytest.raises(BusError, match="did not accept us: Not authorized"):
+    with pytest.raises(BusError, match="did not accept us: Not authorized") as raised:
         bus.connect()
     assert time.monotonic() - started < 5  # refused at once, not after the connect timeout
+    assert (raised.value.reason_code, raised.value.reason_name) == (
+        NOT_AUTHORIZED,
+        "Not authorized",
+    )
 
 
 def passage(code: str, celsius: str) -> Passage:
@@ -257,3 +268,51 @@ def test_rotation_takes_effect_on_reload(secure_broker: SecureBroker) -> None:
     assert wait_for(new_password_works)
     with pytest.raises(BusError, match="Not authorized"):
         client(old, "rotate-old-again")
+
+
+def test_web_reads_passages_and_commands_for_its_live_views(
+    secure_broker: SecureBroker, listen: Listen
+) -> None:
+    """Issue 14 (Low): the live views join a decision with its passage and show commands."""
+    passages = gate_topic(SITE, "north-1", GateChannel.PASSAGE)
+    commands = gate_topic(SITE, "north-1", GateChannel.COMMAND)
+    web = listen(secure_broker.url("web"), passages, commands)
+    gate, _ = client(secure_broker.url("north-1"), "north-1")
+    central, _ = client(secure_broker.url("central"), "central")
+    try:
+        gate.publish(passages, b"passage")
+        central.publish(commands, b"command")
+        assert sorted(drain_until(web.messages, commands)) == sorted([passages, commands])
+    finally:
+        gate.close()
+        central.close()
+    # Reading is all it gained: it still cannot answer a gate or alert the clinic.
+    for topic in (gate_topic(SITE, "north-1", GateChannel.DECISION),
+                  site_topic(SITE, SiteChannel.FEVER_ALERT)):  # fmt: skip
+        bus, _ = client(secure_broker.url("web"), "web")
+        try:
+            bus.publish(topic, b"forged")
+            assert wait_for(lambda bus=bus: bus.refused_publishes == 1), topic
+        finally:
+            bus.close()
+
+
+def test_an_anonymous_client_cannot_open_a_gate(
+    secure_broker: SecureBroker, listen: Listen
+) -> None:
+    """Issue 14, High 3: the shipped config let an anonymous `open` reach a turnstile."""
+    commands = gate_topic(SITE, "north-1", GateChannel.COMMAND)
+    gate = listen(secure_broker.url("north-1"), commands)
+    anonymous = MqttBus(
+        parse_broker_url(f"mqtt://127.0.0.1:{secure_broker.broker.port}"),
+        client_id=f"test-anonymous-{uuid7().hex[:8]}",
+        subscriptions=((commands, 1),),
+    )
+    with pytest.raises(BusError, match="did not accept us: Not authorized"):
+        anonymous.connect()
+    central, _ = client(secure_broker.url("central"), "central")
+    try:
+        central.publish(commands, b"barrier")
+        assert drain_until(gate.messages, commands) == [commands]  # the barrier, nothing else
+    finally:
+        central.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from devices.camera import code128
-from devices.camera.decoders import make_decoder
-from devices.camera.scene import code128_card
+from devices.code_reader.camera import code128
+from devices.code_reader.camera.decoders import make_decoder
+from devices.code_reader.camera.scene import code128_card
 
 
 def test_table_has_every_symbol_once_with_the_right_widths() -> None:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from devices.camera.codes import CodeReader
-from devices.camera.simulator import SimulatedCamera
-from devices.scanner.reader import SerialScanner, SimulatedScanner
-from tests.camera.conftest import WAIT_S, FakeClock, wait_until
+from devices.code_reader.camera.simulator import SimulatedCamera
+from devices.code_reader.contract import CodeReader
+from devices.code_reader.scanner.reader import SerialScanner, SimulatedScanner
+from tests.fixtures.waiting import WAIT_S, FakeClock, wait_until
 
 
 @dataclass

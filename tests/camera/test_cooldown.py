@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devices.camera.codes import SCAN_COOLDOWN_S, Cooldown, ReaderCore, Scan
-from tests.camera.conftest import FakeClock
+from devices.code_reader.contract import SCAN_COOLDOWN_S, Cooldown, ReaderCore, Scan
+from tests.fixtures.waiting import FakeClock
 
 
 def test_default_window_is_three_seconds() -> None:

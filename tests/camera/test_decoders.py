@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from devices.camera.codes import MAX_CODE_LENGTH, text_problem
-from devices.camera.decoders import make_decoder
-from devices.camera.scene import QR_QUIET_ZONE, Symbology, render, sample_text
+from devices.code_reader.camera.decoders import make_decoder
+from devices.code_reader.camera.scene import QR_QUIET_ZONE, Symbology, render, sample_text
+from devices.code_reader.contract import MAX_CODE_LENGTH, text_problem
 from kernel.errors import ConfigError
 
 BACKENDS = ["zxing", "pyzbar"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devices.scanner.lines import LINE_TIMEOUT_S, Line, LineParser, Rejected
+from devices.code_reader.scanner.lines import LINE_TIMEOUT_S, Line, LineParser, Rejected
 
 
 def test_lines_end_at_cr_lf_or_crlf_and_empty_lines_are_skipped() -> None:

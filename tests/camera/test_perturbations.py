@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from devices.camera.decoders import make_decoder
-from devices.camera.scene import PERTURBATIONS, render, sample_text
+from devices.code_reader.camera.decoders import make_decoder
+from devices.code_reader.camera.scene import PERTURBATIONS, render, sample_text
 
 FRAMES = 50
 MIN_RATE = 0.95

@@ -10,12 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
-from devices.camera.codes import CodeDecoder, DecodedCode, Scan
-from devices.camera.decoders import make_decoder
-from devices.camera.reader import CameraReader
-from devices.camera.scene import render
-from devices.camera.simulator import SimulatedCamera
-from devices.camera.sources import (
+from devices.code_reader.camera.decoders import make_decoder
+from devices.code_reader.camera.reader import CameraReader
+from devices.code_reader.camera.scene import render
+from devices.code_reader.camera.simulator import SimulatedCamera
+from devices.code_reader.camera.sources import (
     FolderSource,
     IterSource,
     OpenCvSource,
@@ -23,7 +22,8 @@ from devices.camera.sources import (
     SourceError,
     open_source,
 )
-from tests.camera.conftest import WAIT_S, FakeClock, wait_until
+from devices.code_reader.contract import CodeDecoder, DecodedCode, Scan
+from tests.fixtures.waiting import WAIT_S, FakeClock, wait_until
 
 FAST = (0.01, 0.05)  # reopen backoff for tests
 
@@ -313,7 +313,7 @@ def test_open_source_picks_the_kind_from_the_setting(tmp_path: Path) -> None:
 
 
 def test_starting_twice_is_refused() -> None:
-    from devices.camera.codes import ReaderError
+    from devices.code_reader.contract import ReaderError
 
     camera = SimulatedCamera(fps=100)
     camera.start()

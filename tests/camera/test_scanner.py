@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devices.scanner.reader import SerialScanner, SimulatedScanner, StreamScanner
-from tests.camera.conftest import WAIT_S, FakeClock, wait_until
+from devices.code_reader.scanner.reader import SerialScanner, SimulatedScanner, StreamScanner
+from tests.fixtures.waiting import WAIT_S, FakeClock, wait_until
 
 FAST = (0.01, 0.05)
 

@@ -8,10 +8,16 @@ import uuid
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from schemas.messages import Passage
-from services.central.intake import MAX_PAYLOAD_BYTES, Rejection, read_passage
-from tests.decision.helpers import passage
+from services.central.intake import (
+    MAX_PAYLOAD_BYTES,
+    MAX_REASON_CHARS,
+    Rejection,
+    read_passage,
+)
+from tests.fixtures.decision import passage
 
 TOPIC = "campusgate/v1/main/gate/north-1/passage"
 
@@ -72,14 +78,34 @@ def test_arbitrary_bytes_never_raise(payload: bytes) -> None:
 
 @given(st.text(max_size=80), st.binary(max_size=50))
 def test_arbitrary_topics_never_raise(topic: str, payload: bytes) -> None:
-    read_passage(topic, payload)
+    result = read_passage(topic, payload)
+    # 50 bytes hold no valid passage, so every message is refused, and with a reason.
+    assert isinstance(result, Rejection)
+    assert 0 < len(result.reason) <= MAX_REASON_CHARS
 
 
 @given(
     st.dictionaries(
         st.sampled_from(["event_id", "site", "gate", "ts", "credentials", "temperature", "v"]),
-        st.none() | st.integers() | st.text(max_size=10) | st.just(str(uuid.uuid4())),
+        st.none()
+        | st.integers()
+        | st.text(max_size=10)
+        | st.just(str(uuid.uuid4()))
+        | st.sampled_from(["main", "north-1", "south-2"]),  # names that pass, topic or not
     )
 )
 def test_broken_fields_never_raise(changes: dict[str, object]) -> None:
-    read_passage(TOPIC, _payload(**changes))
+    payload = _payload(**changes)
+    result = read_passage(TOPIC, payload)
+    try:
+        valid: Passage | None = Passage.model_validate_json(payload)
+    except ValidationError:
+        valid = None
+    if valid is not None and (valid.site, valid.gate) == ("main", "north-1"):
+        assert result == valid  # a change that leaves a valid passage is read as one
+        return
+    # Anything else is refused with a reason, answerable when its event_id is readable.
+    assert isinstance(result, Rejection)
+    assert 0 < len(result.reason) <= MAX_REASON_CHARS
+    if valid is not None:
+        assert result.event_id == valid.event_id

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,16 +12,16 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from kernel.codes import KeyRing
-from schemas.messages import Decision, FeverAlert
+from schemas.messages import Credential, Decision, FeverAlert, Passage
 from schemas.policy import Policy
 from schemas.topics import GateChannel, gate_topic
 from services.central.app import code_verifier
 from services.central.processor import BatchProcessor, Incoming
 from services.storage import repository as repo
 from services.storage.engine import make_engine
-from services.storage.models import EntryRow
-from tests.central.test_service import passage
-from tests.fixtures.campus import Campus, make_campus
+from services.storage.models import EntryRow, UsedCodeRow
+from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 
 SITE = "main"
 TOPIC = gate_topic(SITE, "north-1", GateChannel.PASSAGE)
@@ -36,8 +35,8 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def campus(sqlite_url: str, tmp_path: Path) -> Campus:
-    return make_campus(sqlite_url, tmp_path / "keys")
+def campus_db(sqlite_url: str) -> str:
+    return sqlite_url
 
 
 @pytest.fixture
@@ -147,3 +146,63 @@ def test_garbage_is_kept_and_good_passages_still_decided(
     result = processor.process(batch, datetime.now(UTC))
     assert result.rejected == len(garbage)
     assert [d.event_id for d in _decisions(result.outgoing)][-1] == good.event_id
+
+
+def test_a_one_time_code_shown_twice_in_one_passage_is_spent_once(
+    processor: BatchProcessor, campus: Campus, engine: Engine
+) -> None:
+    """It made the batch look like a lost race, and the worker retried it for ever."""
+    code = campus.code(campus.people[4].person_id, once=True)
+    twice = passage(SITE, code).model_copy(
+        update={"credentials": [Credential(kind="qr", data=code)] * 2}
+    )
+
+    def answer(p: Passage) -> Decision:
+        message = Incoming(TOPIC, p.model_dump_json().encode())
+        (decision,) = _decisions(processor.process([message], datetime.now(UTC)).outgoing)
+        return decision
+
+    assert answer(twice).decision == "admit"
+    reused = answer(passage(SITE, code))
+    assert "code_used" in reused.reasons
+    with Session(engine) as session:
+        assert session.scalars(select(UsedCodeRow.event_id)).all() == [str(twice.event_id)]
+
+
+@pytest.mark.parametrize(
+    ("ts", "forwarded"),
+    [
+        (datetime(1970, 1, 2, tzinfo=UTC), False),
+        (datetime(2001, 1, 1, tzinfo=UTC), True),
+        (datetime(9999, 1, 1, tzinfo=UTC), True),
+        (datetime(9999, 1, 1, tzinfo=UTC), False),
+    ],
+)
+def test_a_gate_clock_out_of_bounds_is_judged_at_receipt_and_flagged(
+    processor: BatchProcessor, campus: Campus, engine: Engine, ts: datetime, forwarded: bool
+) -> None:
+    """Issue 14, medium 5: passages dated 1970, 2001 and 9999 were admitted and logged as is."""
+    now = datetime.now(UTC)
+    person = campus.people[0].person_id
+    sent = passage(SITE, campus.code(person, now=now), ts=ts,
+                   local_decision="admit" if forwarded else None)  # fmt: skip
+    result = processor.process([Incoming(TOPIC, sent.model_dump_json().encode())], now)
+    (decision,) = _decisions(result.outgoing)
+    # Judged at receipt: the code issued just now is valid (at 2001 or 9999 it would not be).
+    assert decision.decision == "admit"
+    assert decision.reasons == ["gate_clock"]
+    with Session(engine) as session:
+        row = session.scalars(select(EntryRow).where(EntryRow.event_id == str(sent.event_id))).one()
+    assert row.reasons == "gate_clock"
+    assert row.received_at == now
+
+
+def test_a_gate_clock_within_bounds_is_not_flagged(
+    processor: BatchProcessor, campus: Campus
+) -> None:
+    now = datetime.now(UTC)
+    person = campus.people[0].person_id
+    sent = passage(SITE, campus.code(person, now=now), ts=now + timedelta(minutes=2))
+    result = processor.process([Incoming(TOPIC, sent.model_dump_json().encode())], now)
+    (decision,) = _decisions(result.outgoing)
+    assert (decision.decision, decision.reasons) == ("admit", [])

@@ -20,10 +20,11 @@ import pytest
 from schemas.messages import Decision, Passage
 from schemas.topics import SiteChannel, site_topic
 from services.broker_admin.local_broker import LocalBroker
-from tests.central.test_service import passage, rows
 from tests.fixtures.campus import make_campus
+from tests.fixtures.central import rows
 from tests.fixtures.gate_client import DecisionClient
-from tests.fixtures.mqtt import Listener
+from tests.fixtures.mqtt import Listener, wait_live_policy
+from tests.fixtures.passages import passage
 from tests.fixtures.processes import Processes
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.postgres, pytest.mark.slow]
@@ -31,12 +32,6 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.postgres, pytest.mark.slow]
 PASSAGES = 400
 KILL_AT = 200
 ANSWER_TIMEOUT_S = 60
-
-
-def wait_live_policy(listener: Listener) -> None:
-    """A worker announces the policy once subscribed; retained copies are older workers'."""
-    while listener.get(timeout=30).retain:
-        pass
 
 
 def test_two_workers_share_passages_and_a_killed_one_loses_nothing(

@@ -9,25 +9,20 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from schemas.messages import Decision, FeverAlert, Passage
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
 from services.broker_admin.local_broker import LocalBroker
-from services.central.app import build_worker
 from services.central.processor import Incoming, Outgoing
-from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
-from services.storage.engine import make_engine
-from services.storage.repository import count_entries, count_rejected, decisions_by_event
-from tests.fixtures.campus import Campus, make_campus
+from tests.fixtures.campus import Campus
+from tests.fixtures.central import StartCentral, rows
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 from tests.fixtures.processes import Processes
@@ -35,43 +30,9 @@ from tests.fixtures.processes import Processes
 pytestmark = pytest.mark.mqtt
 
 
-def rows(db_url: str) -> tuple[int, int, dict[uuid.UUID, str]]:
-    engine = make_engine(db_url)
-    try:
-        with Session(engine) as session:
-            return (
-                count_entries(session=session),
-                count_rejected(session=session),
-                decisions_by_event(session=session),
-            )
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
-def campus(db_url: str, tmp_path: Path) -> Campus:
-    return make_campus(db_url, tmp_path / "keys")
-
-
-@pytest.fixture
-def worker(broker: LocalBroker, db_url: str, campus: Campus, site: str) -> Iterator[CentralWorker]:
-    settings = CentralSettings(
-        site=site,
-        mqtt=MqttSettings(url=broker.url),
-        db=DbSettings(url=db_url),
-        keys_dir=campus.keys_dir,
-    )
-    central = build_worker(settings)
-    central.start()
-    yield central
-    central.stop()
-
-
-@pytest.fixture
-def gate(broker: LocalBroker, site: str) -> Iterator[DecisionClient]:
-    client = DecisionClient(broker.url, site=site).connect()
-    yield client
-    client.close()
+def worker(central: CentralWorker) -> CentralWorker:
+    return central
 
 
 def test_passages_get_decisions_and_are_logged(
@@ -257,18 +218,16 @@ def test_sigterm_finishes_and_exits_cleanly(
 
 
 @pytest.mark.postgres
+@pytest.mark.swallows_errors  # the batch that meets the dead connection is logged, then retried
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_lost_database_connection_costs_a_retry_not_a_passage(
-    broker: LocalBroker, postgres_url: str, tmp_path: Path, site: str, gate: DecisionClient
-) -> None:
+    start_central: StartCentral, db_url: str, postgres_url: str, campus: Campus, site: str,
+    gate: DecisionClient,
+) -> None:  # fmt: skip
     """The worker pings no connection before a batch: one that died is found by the batch,
     which is run again on a fresh connection (PostgreSQL restarted, a proxy timed out)."""
-    campus = make_campus(postgres_url, tmp_path / "keys")
-    settings = CentralSettings(
-        site=site, mqtt=MqttSettings(url=broker.url), db=DbSettings(url=postgres_url),
-        keys_dir=campus.keys_dir,
-    )  # fmt: skip
-    central = build_worker(settings)
-    central.start()
+    assert db_url == postgres_url  # the campus and the worker are on PostgreSQL
+    central = start_central()
     try:
         first = gate.request(passage(site, campus.code(campus.people[0].person_id)))
         assert first is not None
@@ -291,6 +250,7 @@ def test_a_lost_database_connection_costs_a_retry_not_a_passage(
     assert stored[second.event_id] == "admit"
 
 
+@pytest.mark.swallows_errors  # the batch whose answer fails is logged, not fatal
 def test_a_batch_that_fails_after_its_commit_does_not_stop_the_worker(
     worker: CentralWorker,
     gate: DecisionClient,

@@ -87,8 +87,7 @@ def test_cli_runs_with_an_auto_worker_id(
             stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
         )  # fmt: skip
     try:
-        from tests.central.test_scale_out import wait_live_policy
-        from tests.fixtures.mqtt import Listener
+        from tests.fixtures.mqtt import Listener, wait_live_policy
 
         listener = Listener(broker.url, (f"campusgate/v1/{site}/policy",))
         listener.bus.connect()

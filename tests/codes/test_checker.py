@@ -36,7 +36,7 @@ def checker(verifier: Verifier) -> Iterator[CodeChecker]:
 
 def issue(key: SigningKey, subject: str, **kw: object) -> str:
     fields: dict[str, object] = {"subject": subject, "typ": "id", "ttl": timedelta(minutes=10),
-                                 "now": NOW, **kw}  # fmt: skip
+                                 "now": NOW, "site": None, **kw}  # fmt: skip
     return issue_code(key, **fields)  # type: ignore[arg-type]
 
 

@@ -47,7 +47,7 @@ def verifier(key: object, keys: Path) -> Verifier:
 
 def code(key: object, **kw: object) -> str:
     fields: dict[str, object] = {"subject": "2021001", "typ": "id", "ttl": timedelta(hours=1),
-                                 "now": NOW, **kw}  # fmt: skip
+                                 "now": NOW, "site": None, **kw}  # fmt: skip
     return issue_code(key, **fields)  # type: ignore[arg-type]
 
 

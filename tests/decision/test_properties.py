@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kernel.decision import SEVERITY, CodeFacts, CodeStatus, decide
 from schemas.messages import Passage
-from tests.decision.helpers import ALICE, ID_CODE, facts, passage, policy
+from tests.fixtures.decision import ALICE, ID_CODE, facts, passage, policy
 
 # Temperatures at the sensors' 0.01 C resolution, inside the plausible range.
 plausible = st.decimals(min_value=Decimal("34.00"), max_value=Decimal("43.00"), places=2)

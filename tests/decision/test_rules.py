@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from kernel.decision import AppointmentFacts, CodeFacts, CodeStatus, PassFacts, decide
-from tests.decision.helpers import ALICE, ID_CODE, NOW, facts, passage, policy
+from tests.fixtures.decision import ALICE, ID_CODE, NOW, facts, passage, policy
 
 HEALTH_GREEN = CodeFacts(
     status=CodeStatus.VALID,

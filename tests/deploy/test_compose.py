@@ -23,8 +23,9 @@ import yaml
 from kernel.bus.mqtt import parse_broker_url
 from services.broker_admin import Role, load_inventory, write_broker_files
 from services.broker_admin.generate import BROKER_SUBDIR, BrokerFiles, BrokerOptions
+from services.broker_admin.mosquitto_conf import IMAGE_PLUGIN
 from services.broker_admin.secrets_file import read_secrets
-from tests.deploy.helpers import (
+from tests.fixtures.deploy import (
     ROOT,
     MissingVariable,
     interpolate_tree,
@@ -50,7 +51,9 @@ def env_file(path: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def broker_files(tmp_path_factory: pytest.TempPathFactory) -> BrokerFiles:
     """What the README's `campusgate broker config` line writes for the compose file."""
-    options = BrokerOptions(config_dir=BROKER_CONFIG_DIR, data_dir=BROKER_DATA_DIR)
+    options = BrokerOptions(
+        config_dir=BROKER_CONFIG_DIR, data_dir=BROKER_DATA_DIR, plugin=IMAGE_PLUGIN
+    )
     return write_broker_files(load_inventory(GATES), tmp_path_factory.mktemp("b"), options)
 
 
@@ -74,10 +77,6 @@ def compose(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
 def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = compose["services"]
     return result
-
-
-def option(argv: list[str], name: str) -> str:
-    return argv[argv.index(name) + 1]
 
 
 def test_compose_file_follows_the_compose_specification(compose: dict[str, Any]) -> None:
@@ -115,7 +114,8 @@ def test_broker_accounts_match_the_gates_file(
 ) -> None:
     roles = {a.user: a for a in load_inventory(GATES)}
     urls = {
-        name: option(services(compose)[name]["command"], "--broker") for name in ("central", "web")
+        name: services(compose)[name]["environment"]["CAMPUSGATE_MQTT__URL"]
+        for name in ("central", "web")
     }
     gate_toml = tomllib.loads(compose["configs"]["gate-north-1"]["content"])
     urls["gate"] = gate_toml["mqtt"]["url"]
@@ -134,7 +134,7 @@ def test_broker_accounts_match_the_gates_file(
 def test_database_urls_match_postgres(compose: dict[str, Any]) -> None:
     postgres = services(compose)["postgres"]["environment"]
     for name in ("migrate", "central", "web"):
-        url = option(services(compose)[name]["command"], "--db")
+        url = services(compose)[name]["environment"]["CAMPUSGATE_DB__URL"]
         prefix = f"postgresql+psycopg://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}"
         assert url == f"{prefix}@postgres:5432/{postgres['POSTGRES_DB']}", name
 
@@ -147,7 +147,8 @@ def test_broker_mounts_what_the_generator_wrote(
     assert mounts["mosquitto-data"] == str(BROKER_DATA_DIR)
     config = broker_files.config.read_text(encoding="utf-8").splitlines()
     assert f"password_file {BROKER_CONFIG_DIR}/passwd" in config
-    assert f"acl_file {BROKER_CONFIG_DIR}/acl" in config
+    assert f"plugin {IMAGE_PLUGIN}" in config
+    assert f"plugin_opt_config_file {BROKER_CONFIG_DIR}/dynamic-security.json" in config
     assert f"persistence_location {BROKER_DATA_DIR}/" in config
     assert "listener 1883" in config
     assert services(compose)["mosquitto"]["image"].startswith("eclipse-mosquitto:2.")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kernel.bus.mqtt import parse_broker_url
-from tests.deploy.helpers import ROOT, parse_command, read_unit
+from tests.fixtures.deploy import ROOT, parse_command, read_unit
 
 UNITS = ROOT / "deploy/systemd"
 UNIT_NAMES = ("campusgate-gate.service", "campusgate-central@.service", "campusgate-web.service")

@@ -7,7 +7,6 @@ import queue
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import tty
 import uuid
@@ -19,11 +18,11 @@ import pytest
 
 from devices.thermometer.simulator import ThermometerSimulator
 from services.broker_admin.local_broker import LocalBroker, free_port
-from tests.faults.test_offline import long_lived, start_central
-from tests.fixtures.campus import Campus
-from tests.fixtures.processes import ROOT, Processes
+from tests.fixtures.campus import Campus, long_lived
+from tests.fixtures.lanes import StartLane
+from tests.fixtures.processes import ROOT, Processes, gate_command
 from tests.fixtures.proxy import FaultyProxy
-from tests.fixtures.simulated_gate import Lane, check_exactly_once, logged, make_lane
+from tests.fixtures.simulated_gate import Lane, check_exactly_once, logged
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
@@ -40,13 +39,12 @@ def gate_process(
     env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """``campusgate gate`` on pty devices, its outbox and snapshot in ``tmp_path``."""
-    command = [
-        sys.executable, "-m", "services.cli.main", "gate", "--site", site, "--gate", GATE,
-        "--broker", broker_url, "--outbox", str(tmp_path / "outbox.db"),
-        "--snapshot", str(tmp_path / "snapshot.bin"),
+    command = gate_command(
+        "--site", site, "--gate", GATE, "--broker", broker_url,
+        "--outbox", str(tmp_path / "outbox.db"), "--snapshot", str(tmp_path / "snapshot.bin"),
         "--thermometer", f"serial://{thermometer}?protocol=idc50-ascii",
         "--scanner", f"serial://{scanner}", "--relay", "none", *extra,
-    ]  # fmt: skip
+    )  # fmt: skip
     with (tmp_path / "gate.log").open("ab") as log:
         return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
 
@@ -67,15 +65,12 @@ def central(
     processes: Processes,
     tmp_path: Path,
 ) -> subprocess.Popen[bytes]:
-    return start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    return processes.central_for(own_broker.url, sqlite_url, campus, site, tmp_path / "central.log")
 
 
 @pytest.fixture
-def lane(proxy: FaultyProxy, site: str, tmp_path: Path) -> Iterator[Lane]:
-    running = make_lane(proxy.url, site=site, gate=GATE, workdir=tmp_path, decision_timeout_s=0.5)
-    running.agent.start()
-    yield running
-    running.agent.stop()
+def lane(proxy: FaultyProxy, start_lane: StartLane) -> Lane:
+    return start_lane(proxy.url, gate=GATE, decision_timeout_s=0.5)
 
 
 def test_blackhole_then_the_connection_dies(

@@ -7,9 +7,7 @@ exactly once, with the right decision.
 from __future__ import annotations
 
 import signal
-import subprocess
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,8 @@ from sqlalchemy.orm import Session
 from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import make_engine
 from services.storage.models import PersonRow
-from tests.fixtures.campus import Campus
+from tests.fixtures.campus import Campus, long_lived
+from tests.fixtures.lanes import StartLane
 from tests.fixtures.processes import Processes
 from tests.fixtures.simulated_gate import Lane, SkewedClock, check_exactly_once, logged, make_lane
 
@@ -28,27 +27,10 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 GATE = "north-1"
 
 
-def start_central(
-    processes: Processes, broker: LocalBroker, db_url: str, campus: Campus, site: str, log: Path
-) -> subprocess.Popen[bytes]:
-    return processes.central(
-        "--broker", broker.url, "--db", db_url, "--site", site,
-        "--keys", str(campus.keys_dir), "--no-upgrade", log=log,
-    )  # fmt: skip
-
-
 @pytest.fixture
-def lane(own_broker: LocalBroker, site: str, tmp_path: Path) -> Iterator[Lane]:
-    running = make_lane(own_broker.url, site=site, gate=GATE, workdir=tmp_path)
-    running.agent.start()
-    yield running
-    running.agent.stop()
-
-
-def long_lived(campus: Campus, index: int) -> str:
-    """An ID code issued yesterday, valid for a month: what a printed card carries."""
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    return campus.code(campus.people[index].person_id, ttl=timedelta(days=30), now=yesterday)
+def lane(own_broker: LocalBroker, start_lane: StartLane, campus: Campus) -> Lane:
+    # The campus first: the lane trusts the site keys it holds.
+    return start_lane(own_broker.url, gate=GATE, site_keys=campus.keys_dir)
 
 
 def test_broker_killed_and_restarted_mid_stream(
@@ -60,7 +42,7 @@ def test_broker_killed_and_restarted_mid_stream(
     processes: Processes,
     tmp_path: Path,
 ) -> None:
-    start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    processes.central_for(own_broker.url, sqlite_url, campus, site, tmp_path / "central.log")
     lane.wait_snapshot()
     for index in range(10):
         lane.person(long_lived(campus, index))
@@ -88,14 +70,14 @@ def test_central_killed_mid_stream_then_restarted(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "central.log"
-    central = start_central(processes, own_broker, sqlite_url, campus, site, log)
+    central = processes.central_for(own_broker.url, sqlite_url, campus, site, log)
     lane.wait_snapshot()
     for index in range(40):
         lane.person(long_lived(campus, index % 25))
         if index == 15:
             central.send_signal(signal.SIGKILL)
             central.wait(10)
-    start_central(processes, own_broker, sqlite_url, campus, site, log)
+    processes.central_for(own_broker.url, sqlite_url, campus, site, log)
     lane.wait_drained()
     assert check_exactly_once(sqlite_url, [lane]) == 40
 
@@ -109,7 +91,7 @@ def test_person_revoked_while_the_gate_was_offline_is_flagged(
     processes: Processes,
     tmp_path: Path,
 ) -> None:
-    start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    processes.central_for(own_broker.url, sqlite_url, campus, site, tmp_path / "central.log")
     lane.wait_snapshot()
     revoked = campus.people[3]
     own_broker.stop(signal.SIGKILL)
@@ -142,7 +124,7 @@ def test_clock_skew_between_gate_and_central(
     tmp_path: Path,
     skew: timedelta,
 ) -> None:
-    start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    processes.central_for(own_broker.url, sqlite_url, campus, site, tmp_path / "central.log")
     lane = make_lane(
         own_broker.url, site=site, gate=GATE, workdir=tmp_path, clock=SkewedClock(skew)
     )
@@ -169,7 +151,7 @@ def test_one_time_code_used_offline_at_two_gates_is_logged_twice_and_flagged(
     processes: Processes,
     tmp_path: Path,
 ) -> None:
-    start_central(processes, own_broker, sqlite_url, campus, site, tmp_path / "central.log")
+    processes.central_for(own_broker.url, sqlite_url, campus, site, tmp_path / "central.log")
     lanes = [
         make_lane(own_broker.url, site=site, gate=gate, workdir=tmp_path)
         for gate in ("north-1", "south-2")

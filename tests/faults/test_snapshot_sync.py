@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
-from kernel.codes import KeyRing
+from kernel.codes import LiveKeys
 from schemas.policy import Policy
 from services.broker_admin.local_broker import LocalBroker
 from services.demo.people import roster_csv, synthetic_people
@@ -21,7 +20,8 @@ from services.snapshot.publisher import SnapshotPublisher
 from services.storage.engine import make_engine
 from services.storage.repository import set_gate_locked
 from tests.fixtures.campus import Campus
-from tests.fixtures.simulated_gate import Lane, make_lane
+from tests.fixtures.lanes import StartLane
+from tests.fixtures.simulated_gate import Lane
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
@@ -38,7 +38,7 @@ def publisher(
         site=site,
         sessions=sessionmaker(engine, expire_on_commit=False, class_=Session),
         policy=Policy(site=site, version=7),
-        keyring=KeyRing.load(campus.keys_dir),
+        keys=LiveKeys(campus.keys_dir, signing=True),
         clock=SystemClock(),
         check_interval_s=0.2,
     )
@@ -49,11 +49,8 @@ def publisher(
 
 
 @pytest.fixture
-def lane(own_broker: LocalBroker, site: str, tmp_path: Path) -> Iterator[Lane]:
-    running = make_lane(own_broker.url, site=site, gate=GATE, workdir=tmp_path)
-    running.agent.start()
-    yield running
-    running.agent.stop()
+def lane(own_broker: LocalBroker, start_lane: StartLane) -> Lane:
+    return start_lane(own_broker.url, gate=GATE)
 
 
 def held_ids(lane: Lane) -> set[str]:

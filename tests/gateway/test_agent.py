@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from devices.camera.codes import Scan
+from devices.code_reader.contract import Scan
 from devices.thermometer.frames import Fault
 from devices.thermometer.frames import Reading as RawReading
 from gateway.agent.agent import GateAgent, LaneConfig
@@ -24,7 +24,7 @@ from gateway.agent.events import (
 )
 from kernel.clock import SystemClock
 from schemas.messages import Command, Decision, Outcome, Passage, PolicyAnnouncement
-from tests.gateway.fakes import RecordingTurnstile, RecordingUplink
+from tests.fixtures.gate_fakes import RecordingTurnstile, RecordingUplink
 
 SITE, GATE = "main", "north-1"
 CODE = "CG1.person.sig"
@@ -239,7 +239,6 @@ def test_surface_readings_pair_only_through_the_offset() -> None:
 
 
 def test_status_reports_counters_ambient_and_degraded_screening(lane: Lane) -> None:
-    lane.agent.thermometer = None
     lane.reading("12.0", kind="ambient")
     lane.inbox.put(ThermometerSaw(Fault("checksum", "bad sum", datetime.now(UTC))))
     lane.settled()

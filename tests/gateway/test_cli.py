@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tty
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,7 +19,7 @@ from schemas.topics import GateChannel, gate_topic
 from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
 from tests.fixtures.campus import Campus
-from tests.fixtures.processes import ROOT
+from tests.fixtures.processes import ROOT, gate_command
 
 pytestmark = pytest.mark.mqtt
 
@@ -36,10 +35,6 @@ def scanner_port() -> Iterator[tuple[int, str]]:
     yield master, os.ttyname(slave)
     os.close(master)
     os.close(slave)
-
-
-def gate_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "services.cli.main", "gate", *args]
 
 
 def wait_status(watcher: object, probe: object) -> GateStatus:
@@ -58,6 +53,7 @@ def test_gate_process_admits_through_real_ports_and_stops_cleanly(
     tmp_path: Path,
     listen: object,
 ) -> None:
+    # One operator's run, start to SIGTERM, through a real process: long on purpose.
     thermometer = ThermometerSimulator("idc50-ascii", tmp_path / "ttyTHERMO", corrupt_rate=0.0)
     thermometer.plug()
     board = FakeRelayBoard()

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from devices.camera.simulator import SimulatedCamera
+from devices.code_reader.camera.simulator import SimulatedCamera
 from devices.relay.simulator import FakeRelayBoard
 from devices.relay.usb import UsbRelay
 from devices.thermometer.driver import SerialThermometer
@@ -79,7 +79,7 @@ def lane(broker: LocalBroker, site: str, tmp_path: Path, central: CentralWorker)
             str(simulator.link),
             protocol="lu90614",
             sensor="ir-0",
-            clock=clock.now,
+            clock=clock,
             on_event=inbox.thermometer_sink,
         ),
         readers=(camera,),

@@ -15,7 +15,7 @@ from gateway.outbox import Outbox, OutboxError, OutboxUplink
 from kernel.clock import SystemClock
 from schemas.ids import uuid7
 from schemas.messages import Credential, Decision, Passage, Temperature
-from tests.gateway.fakes import RecordingTurnstile, RecordingUplink
+from tests.fixtures.gate_fakes import RecordingTurnstile, RecordingUplink
 
 
 def passage(index: int = 0) -> Passage:
@@ -125,9 +125,51 @@ def test_a_live_passage_is_published_at_once_and_not_twice(tmp_path: Path) -> No
     live = passage()
     uplink.publish_passage(live)
     uplink.pump(1.0)
-    assert inner.passages == [live]
+    assert [p.event_id for p in inner.passages] == [live.event_id]
+    assert inner.passages[0] == live.model_copy(update={"seq": inner.passages[0].seq})
     assert uplink.answered(live.event_id)
     assert uplink.backlog() == 0
+
+
+def test_kept_passages_are_numbered_without_gaps_across_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    outbox = Outbox(path)
+    stream = outbox.stream
+    first = [outbox.add(passage(i)) for i in range(3)]
+    assert [(p.seq.stream, p.seq.n) for p in first if p.seq] == [(stream, n) for n in (1, 2, 3)]
+    # A new version keeps its number, whoever hands it in (the agent's copy has none).
+    again = outbox.add(first[1].model_copy(update={"seq": None, "local_decision": "deny"}))
+    assert again.seq == first[1].seq
+    assert outbox.answered(first[0].event_id)
+    outbox.close()
+    reopened = Outbox(path)  # the gate restarted: same stream, numbering goes on
+    assert reopened.stream == stream
+    assert reopened.add(passage(9)).seq == first[0].seq.model_copy(update={"n": 4})  # type: ignore[union-attr]
+    assert [p.seq.n for _, p in reopened.oldest(10) if p.seq] == [2, 3, 4]
+    reopened.close()
+    assert Outbox(tmp_path / "other.db").stream != stream  # a new outbox, a new stream
+
+
+def test_sync_resends_every_unanswered_passage_at_once(tmp_path: Path) -> None:
+    inner = SwitchableUplink()
+    inner.online = True
+    clock = [0.0]
+    uplink = OutboxUplink(
+        inner, Outbox(tmp_path / "outbox.db"), resend_s=3600, monotonic=lambda: clock[0]
+    )
+    sent = [passage(i) for i in range(3)]
+    for each in sent:
+        uplink.publish_passage(each)
+    uplink.answered(sent[1].event_id)
+    clock[0] = 1.0
+    uplink.pump(clock[0])
+    assert len(inner.passages) == 3  # nothing due again before resend_s ...
+    uplink.resend_unanswered()  # ... unless the central side asks
+    clock[0] = 2.0
+    uplink.pump(clock[0])
+    resent = inner.passages[3:]
+    assert [p.event_id for p in resent] == [sent[0].event_id, sent[2].event_id]
+    assert [p.seq.n for p in resent if p.seq] == [1, 3]  # with the numbers they had
 
 
 def _agent(tmp_path: Path, inner: RecordingUplink, **outbox: object) -> tuple[GateAgent, Inbox]:
@@ -172,7 +214,7 @@ def test_answers_to_forwarded_passages_never_open_the_turnstile(tmp_path: Path) 
 
 
 def test_a_full_outbox_shows_in_the_status(tmp_path: Path) -> None:
-    from devices.camera.codes import Scan
+    from devices.code_reader.contract import Scan
     from devices.thermometer.frames import Reading
 
     inner = SwitchableUplink()

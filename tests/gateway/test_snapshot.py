@@ -15,11 +15,12 @@ from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
 from kernel.clock import FixedClock
 from kernel.codes import KeyRing, issue_code, new_key
-from kernel.codes.keys import SigningKey
+from kernel.codes.keys import SigningKey, signing_keys
+from kernel.codes.snapshots import snapshot_signer
 from schemas.ids import uuid7
 from schemas.messages import Credential, Passage, Temperature
 from schemas.policy import Policy
-from schemas.snapshot import GateSnapshot, SnapshotError, SnapshotPerson, decode, encode
+from schemas.snapshot import GateSnapshot, Signer, SnapshotError, SnapshotPerson, decode, encode
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 GATE = "north-1"
@@ -45,6 +46,18 @@ def snapshot(
     }
     fields.update(changes)
     return GateSnapshot.model_validate(fields)
+
+
+def signed(key_dir: Path) -> Signer:
+    """Signs as the central does: with every private key of the site."""
+    return snapshot_signer(signing_keys(key_dir))
+
+
+def store_at(path: Path, key_dir: Path) -> SnapshotStore:
+    """A gate's store that trusts the site's keys in ``key_dir``."""
+    return SnapshotStore(
+        path, site="main", gate=GATE, trusted=KeyRing.load(key_dir), clock=FixedClock(NOW)
+    )
 
 
 @pytest.fixture
@@ -89,26 +102,29 @@ def test_store_swaps_whole_keeps_the_old_on_a_bad_one_and_survives_restart(
     tmp_path: Path, key: SigningKey
 ) -> None:
     path = tmp_path / "gate-snapshot.bin"
-    store = SnapshotStore(path, site="main", gate=GATE)
+    store = store_at(path, tmp_path / "keys")
     assert store.current is None
     assert store.info() is None
-    first, first_sum = encode(snapshot(tmp_path / "keys", person("a"), version=1))
+    sign = signed(tmp_path / "keys")
+    first, first_sum = encode(snapshot(tmp_path / "keys", person("a"), version=1), sign)
     assert store.install(first)
     assert not store.install(first)  # the same one again changes nothing
     assert not store.install(first[:-3])
     assert store.rejected == 1
     assert "announced" in store.last_error
-    other_gate, _ = encode(snapshot(tmp_path / "keys", version=5, gate="south-2"))
+    other_gate, _ = encode(snapshot(tmp_path / "keys", version=5, gate="south-2"), sign)
     assert not store.install(other_gate)
-    second, second_sum = encode(snapshot(tmp_path / "keys", person("a"), person("b"), version=2))
+    second, second_sum = encode(
+        snapshot(tmp_path / "keys", person("a"), person("b"), version=2), sign
+    )
     assert store.install(second)
-    older, _ = encode(snapshot(tmp_path / "keys", version=1, persons=[]))
+    older, _ = encode(snapshot(tmp_path / "keys", version=1, persons=[]), sign)
     assert not store.install(older)
     info = store.info()
     assert info is not None
     assert (info.version, info.checksum) == (2, second_sum)
     assert first_sum != second_sum
-    again = SnapshotStore(path, site="main", gate=GATE)  # the gate restarted
+    again = store_at(path, tmp_path / "keys")  # the gate restarted
     assert again.current is not None
     assert [p.id for p in again.current.snapshot.persons] == ["a", "b"]
     assert not list(tmp_path.glob("*.tmp"))
@@ -134,9 +150,10 @@ class Offline:
         self.key = key
         self.clock = FixedClock(NOW)
         self.locked = False
-        self.store = SnapshotStore(tmp_path / "snap.bin", site="main", gate=GATE)
+        self.store = store_at(tmp_path / "snap.bin", tmp_path / "keys")
         if persons:
-            self.store.install(encode(snapshot(tmp_path / "keys", *persons))[0])
+            envelope = encode(snapshot(tmp_path / "keys", *persons), signed(tmp_path / "keys"))[0]
+            assert self.store.install(envelope)
         self.decider = LocalDecider(
             self.store,
             clock=self.clock,
@@ -148,7 +165,7 @@ class Offline:
     def code(self, subject: str, **kw: object) -> str:
         return issue_code(
             self.key, subject=subject, typ=str(kw.pop("typ", "id")), ttl=timedelta(hours=1),
-            now=self.clock.now(), **kw,  # type: ignore[arg-type]
+            now=self.clock.now(), site="main", **kw,  # type: ignore[arg-type]
         )  # fmt: skip
 
     def decide(self, code: str | None, celsius: str | None = "36.6") -> tuple[str, list[str]]:
@@ -180,6 +197,20 @@ def test_a_one_time_code_admits_once_offline(tmp_path: Path, key: SigningKey) ->
     once = gate.code("2021001", once=True)
     assert gate.decide(once) == ("admit", [])
     assert gate.decide(once) == ("deny", ["code_used", "not_whitelisted"])  # as centrally
+
+
+def test_offline_a_one_time_code_is_spent_by_entering_only_as_centrally(
+    tmp_path: Path, key: SigningKey
+) -> None:
+    gate = Offline(tmp_path, key, person("2021001"), person("2021002", open_case_id="C-1"))
+    once = gate.code("2021001", once=True)
+    out = _passage(once).model_copy(update={"direction": "out"})
+    assert gate.decider.decide(out).decision == "admit"  # leaving spends nothing
+    assert gate.decide(once) == ("admit", [])
+    assert gate.decider.decide(out).decision == "admit"  # its holder may still leave
+    assert gate.decide(once) == ("deny", ["code_used", "not_whitelisted"])
+    under_case = gate.decider.decide(_passage(gate.code("2021002")))
+    assert (under_case.decision, under_case.case_id) == ("isolate", "C-1")  # joins its case
 
 
 def test_a_stale_snapshot_admits_nobody_but_fevers_still_isolate(
@@ -245,22 +276,23 @@ def test_store_applies_deltas_and_refuses_the_wrong_ones(tmp_path: Path, key: Si
     from schemas.snapshot import diff, encode_delta
 
     keys = tmp_path / "keys"
-    store = SnapshotStore(tmp_path / "snap.bin", site="main", gate=GATE)
+    store = store_at(tmp_path / "snap.bin", keys)
+    sign = signed(keys)
     v1 = snapshot(keys, person("a"), person("b"), version=1)
     v2 = snapshot(keys, person("b"), person("c"), version=2, used_codes=["j1"])
     v3 = snapshot(keys, person("c"), version=3)
-    assert not store.install(encode_delta(diff(v1, v2)))  # nothing held to apply it to
+    assert not store.install(encode_delta(diff(v1, v2, sign), sign))  # nothing held to apply
     assert "no snapshot is held" in store.last_error
-    assert store.install(encode(v1)[0])
-    assert not store.install(encode_delta(diff(v2, v3)))  # a delta for another base
+    assert store.install(encode(v1, sign)[0])
+    assert not store.install(encode_delta(diff(v2, v3, sign), sign))  # for another base
     assert store.current is not None
     assert store.current.snapshot.version == 1
-    assert store.install(encode_delta(diff(v1, v2)))
+    assert store.install(encode_delta(diff(v1, v2, sign), sign))
     assert store.current.snapshot == v2
     assert store.deltas == 2
     info = store.info()
     assert info is not None
     assert info.checksum == encode(v2)[1]
-    again = SnapshotStore(tmp_path / "snap.bin", site="main", gate=GATE)
+    again = store_at(tmp_path / "snap.bin", keys)
     assert again.current is not None
     assert again.current.snapshot == v2  # the applied result was kept on disk, whole

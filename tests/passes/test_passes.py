@@ -23,10 +23,10 @@ from services.passes import (
     list_passes,
     revoke_pass,
 )
-from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch
 from tests.fixtures.campus import Campus
-from tests.roster.test_files import GOOD
+from tests.fixtures.passages import passage
+from tests.fixtures.roster import GOOD
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -136,10 +136,10 @@ def test_pass_admits_within_its_window_gates_and_uses(
     first, wrong_gate, second, leave = decide_batch(
         processor,
         [
-            passage(SITE, code, gate="east-1"),
-            passage(SITE, code, gate="north-1"),
-            passage(SITE, code, gate="east-1"),
-            passage(SITE, code, gate="east-1", direction="out"),
+            passage(SITE, code, gate="east-1", ts=later),
+            passage(SITE, code, gate="north-1", ts=later),
+            passage(SITE, code, gate="east-1", ts=later),
+            passage(SITE, code, gate="east-1", direction="out", ts=later),
         ],
         later,
     )
@@ -148,18 +148,17 @@ def test_pass_admits_within_its_window_gates_and_uses(
     assert (first.person.id, first.person.name, first.person.kind) == (pass_id, "Sun Li", "pass")
     assert (wrong_gate.decision, wrong_gate.reasons) == ("deny", ["not_allowed_here"])
     assert leave.decision == "admit"  # uses count entries; leaving is always possible
-    (third,) = decide_batch(processor, [passage(SITE, code, gate="east-1")], later)
+    (third,) = decide_batch(processor, [passage(SITE, code, gate="east-1", ts=later)], later)
     assert (third.decision, third.reasons) == ("deny", ["not_allowed_here"])
     (out_again,) = decide_batch(
-        processor, [passage(SITE, code, gate="east-1", direction="out")], later
+        processor, [passage(SITE, code, gate="east-1", direction="out", ts=later)], later
     )
     assert out_again.decision == "admit"
     with Session(engine) as session:
         shown = get_pass(session=session, pass_id=pass_id, now=later)
     assert (shown.uses, shown.max_uses, shown.state) == (2, 2, "used_up")
-    (expired,) = decide_batch(
-        processor, [passage(SITE, code, gate="east-1")], NOW + timedelta(hours=13)
-    )
+    expiry = NOW + timedelta(hours=13)
+    (expired,) = decide_batch(processor, [passage(SITE, code, gate="east-1", ts=expiry)], expiry)
     assert expired.decision == "deny"
 
 
@@ -169,13 +168,15 @@ def test_revoked_pass_stops_at_once(
     pass_id, code = issue(
         engine, campus, category="duty", gates=["*"], valid_until=NOW + timedelta(days=3)
     )
-    (ok,) = decide_batch(processor, [passage(SITE, code)], NOW + timedelta(minutes=1))
+    soon = NOW + timedelta(minutes=1)
+    (ok,) = decide_batch(processor, [passage(SITE, code, ts=soon)], soon)
     assert ok.decision == "admit"
     with Session(engine) as session, session.begin():
         revoke_pass(session=session, pass_id=pass_id, by="admin", now=NOW, reason="shift ended")
         with pytest.raises(Refused, match="already revoked"):
             revoke_pass(session=session, pass_id=pass_id, by="admin", now=NOW, reason="again")
-    (denied,) = decide_batch(processor, [passage(SITE, code)], NOW + timedelta(minutes=2))
+    after = NOW + timedelta(minutes=2)
+    (denied,) = decide_batch(processor, [passage(SITE, code, ts=after)], after)
     assert (denied.decision, denied.reasons) == ("deny", ["not_whitelisted"])
     with Session(engine) as session:
         assert [p.state for p in list_passes(session=session, now=NOW)] == ["revoked"]

@@ -14,9 +14,9 @@ from services.cli.main import main
 from services.demo.people import Person
 from services.passes import household_quota
 from services.storage.models import HouseholdExitRow
-from tests.central.test_service import passage
 from tests.fixtures.admin import SITE, decide_batch, make_processor
 from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

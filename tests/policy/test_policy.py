@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +16,6 @@ from kernel.errors import ConfigError, NotFound, Refused
 from schemas.policy import Policy, Zone
 from services.audit.explain import explain
 from services.broker_admin.local_broker import LocalBroker
-from services.central.app import build_worker
-from services.central.settings import CentralSettings, DbSettings, MqttSettings
 from services.central.worker import CentralWorker
 from services.cli.main import main
 from services.policy.service import (
@@ -31,10 +28,11 @@ from services.policy.service import (
     switch_level,
 )
 from services.policy.store import current_policy
-from tests.central.test_service import passage
 from tests.fixtures.admin import SITE, decide_batch, make_processor
 from tests.fixtures.campus import Campus
+from tests.fixtures.central import StartCentral
 from tests.fixtures.gate_client import DecisionClient
+from tests.fixtures.passages import passage
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -203,18 +201,8 @@ def test_zones_admit_kinds_at_their_hours() -> None:
 
 
 @pytest.fixture
-def worker(broker: LocalBroker, db_url: str, campus: Campus, site: str) -> Iterator[CentralWorker]:
-    settings = CentralSettings(
-        site=site,
-        mqtt=MqttSettings(url=broker.url),
-        db=DbSettings(url=db_url),
-        keys_dir=campus.keys_dir,
-        policy_refresh_s=0.2,
-    )
-    central = build_worker(settings)
-    central.start()
-    yield central
-    central.stop()
+def worker(start_central: StartCentral) -> CentralWorker:
+    return start_central(policy_refresh_s=0.2)
 
 
 @pytest.mark.mqtt

@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterator
 import pytest
 import serial
 
-from devices.relay import NoRelay, UsbRelay, make_turnstile
+from devices.relay import NoRelay, UsbRelay
 from devices.relay.frames import command_frame
 from devices.relay.simulator import FakeRelayBoard, RelayChange
-from devices.relay.turnstile import RelayError, Turnstile
+from devices.relay.turnstile import RelayError
 
 CLOSE_1 = bytes.fromhex("A0 01 01 A2")
 OPEN_1 = bytes.fromhex("A0 01 00 A1")
 WAIT_S = 5.0
+# The board stamps a frame when its reader thread gets it: on a loaded machine the first
+# frame of a pulse may be read a scheduler slice late, so a gap can look that much shorter.
+READ_JITTER_S = 0.02
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def test_pulse_puts_exactly_the_documented_frames_on_the_wire(
     assert bytes(board.received) == OPEN_1 + CLOSE_1 + OPEN_1
     closed, opened = board.changes
     assert (closed.relay, closed.closed, opened.closed) == (1, True, False)
-    assert 0.2 <= opened.at - closed.at < 1.0
+    assert 0.2 - READ_JITTER_S <= opened.at - closed.at < 1.0
 
 
 def test_a_second_pulse_extends_the_first(relay: UsbRelay, board: FakeRelayBoard) -> None:
@@ -71,7 +74,7 @@ def test_a_second_pulse_extends_the_first(relay: UsbRelay, board: FakeRelayBoard
     assert not board.wait_for(lambda b: len(b.changes) == 2, 0.15)
     relay.pulse(0.3)
     assert board.wait_for(lambda b: len(b.changes) == 2, WAIT_S)
-    assert board.changes[1].at - board.changes[0].at >= 0.44
+    assert board.changes[1].at - board.changes[0].at >= 0.44 - READ_JITTER_S
     assert not board.states[1]
 
 
@@ -115,12 +118,6 @@ def test_the_configured_relay_number_is_used(board: FakeRelayBoard) -> None:
 def test_relay_numbers_outside_1_to_8_are_refused(number: int) -> None:
     with pytest.raises(RelayError):
         UsbRelay("loop://", relay=number)
-
-
-@pytest.mark.parametrize("seconds", [0, -1, 61])
-def test_silly_pulse_lengths_are_refused(seconds: float) -> None:
-    with pytest.raises(RelayError):
-        NoRelay().pulse(seconds)
 
 
 def test_board_ignores_a_frame_with_a_bad_checksum(board: FakeRelayBoard) -> None:
@@ -220,30 +217,6 @@ def test_no_relay_always_succeeds_and_logs(caplog: pytest.LogCaptureFixture) -> 
     assert gate.health() == ("ok", "no relay: the guard opens the gate")
     gate.shutdown()
     assert any("open" in r.getMessage() for r in caplog.records)
-
-
-def test_make_turnstile_picks_by_setting(board: FakeRelayBoard) -> None:
-    assert isinstance(make_turnstile(None), NoRelay)
-    assert isinstance(make_turnstile("none"), NoRelay)
-    chosen = make_turnstile(board.port, relay=2)
-    assert isinstance(chosen, UsbRelay)
-    assert chosen.relay == 2
-
-
-@pytest.mark.parametrize("kind", ["usb", "none"])
-def test_turnstile_contract(kind: str, board: FakeRelayBoard) -> None:
-    turnstile: Turnstile = UsbRelay(board.port, refresh_s=None) if kind == "usb" else NoRelay()
-    turnstile.start()
-    try:
-        assert turnstile.health()[0] == "ok"
-        assert turnstile.pulse(0.05) is True
-        assert turnstile.open() is True
-        assert turnstile.close() is True
-        assert turnstile.health()[0] == "ok"
-    finally:
-        turnstile.shutdown()
-    if kind == "usb":
-        assert board.wait_for(lambda b: [c.closed for c in b.changes] == [True, False], WAIT_S)
 
 
 def test_change_records_carry_times(board: FakeRelayBoard) -> None:

@@ -29,10 +29,10 @@ from services.reports.daily import DailyReport, daily_report
 from services.reports.render import write_report
 from services.reports.scheduler import DailyScheduler
 from services.storage.models import EntryRow, IsolationCaseRow, ReportRunRow
-from tests.central.test_service import passage
 from tests.fixtures.admin import HASHER, SITE, decide_batch
 from tests.fixtures.campus import Campus
-from tests.roster.test_files import GOOD
+from tests.fixtures.passages import passage
+from tests.fixtures.roster import GOOD
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)

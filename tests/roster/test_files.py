@@ -7,7 +7,6 @@ upsert is idempotent; --sync deactivates who the file no longer names.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,28 +19,15 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import RosterError
 from services.cli.main import main
-from services.demo.people import cn_id_number
 from services.identity import DEMO_KEY, IdHasher, validate_cn_id
 from services.roster import export_roster, import_file, list_roster, set_return_approval
 from services.storage.engine import make_engine
 from services.storage.models import AuditLogRow, PersonRow
+from tests.fixtures.roster import GOOD, chinese_csv_rows, ids, wrong_check_digit
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 HASHER = IdHasher(DEMO_KEY)
-
-
-def ids(count: int, seed: int = 7) -> list[str]:
-    rng = random.Random(seed)
-    return [cn_id_number(rng, date(1990 + i % 30, 1 + i % 12, 1 + i % 28)) for i in range(count)]
-
-
-def wrong_check_digit(number: str) -> str:
-    """A real-looking number whose last character is not its check digit."""
-    for candidate in "0123456789X":
-        if candidate != number[-1]:
-            return number[:-1] + candidate
-    raise AssertionError
 
 
 @pytest.fixture
@@ -61,32 +47,10 @@ def persons(engine: Engine) -> dict[str, PersonRow]:
         return {p.person_id: p for p in session.scalars(select(PersonRow))}
 
 
-GOOD = ids(6)
-
-
 def test_wrong_check_digit_is_caught() -> None:
     bad = wrong_check_digit(GOOD[0])
     assert validate_cn_id(GOOD[0]) is None
     assert validate_cn_id(bad) == "ID number check digit is wrong"
-
-
-def chinese_csv_rows() -> list[str]:
-    return [
-        "学号/工号,姓名,类别,身份证号,学院/单位,户号,有效期起止,可通行校门,返校审批",
-        f"2021001,王小明,学生,{GOOD[0]},计算机学院,,2026-09-01~2027-07-01,north-1；south-2,是",
-        f"2021002,李华,本科生,{GOOD[1]},数学学院,,2026/9/1至2027/7/1,全部,否",
-        f"T0001,张老师,教职工,{GOOD[2]},物理学院,,,*,",
-        f"F0001,赵大妈,家属,{GOOD[3]},家属区,H-12,2026年9月1日~,east-1,",
-        # every kind of bad row:
-        f"2021003,钱多多,学生,{wrong_check_digit(GOOD[4])},计算机学院,,,*,是",
-        f"2021004,孙悟空,神仙,{GOOD[4]},花果山,,,*,",
-        f"2021001,王小明二,学生,{GOOD[5]},计算机学院,,,*,是",
-        f"2021005,周一,学生,{GOOD[5]},计算机学院,,2026-02-30~2027-07-01,*,是",
-        f"2021006,吴二,学生,{GOOD[5]},计算机学院,,2027-07-01~2026-09-01,*,是",
-        f"2021007,郑三,学生,{GOOD[5]},计算机学院,,,North Gate,是",
-        f"2021008,冯四,学生,{GOOD[5]},计算机学院,,,*,也许",
-        "2021009,,学生,12345,计算机学院,,,*,是",
-    ]
 
 
 def test_gbk_csv_with_chinese_headers(engine: Engine, tmp_path: Path) -> None:

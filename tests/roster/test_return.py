@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from services.central.processor import BatchProcessor
 from services.roster import set_return_approval
-from tests.central.test_service import passage
 from tests.fixtures.admin import SITE, decide_batch
 from tests.fixtures.campus import Campus
+from tests.fixtures.passages import passage
 
 
 def test_a_student_without_return_approval_is_denied_until_approved(

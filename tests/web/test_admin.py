@@ -19,11 +19,11 @@ from services.storage.engine import make_engine
 from services.storage.models import AuditLogRow
 from services.web.auth.roles import Role
 from services.web.auth.service import create_user
+from tests.fixtures.browser import SCREENSHOTS, sign_in
 from tests.fixtures.campus import Campus
-from tests.roster.test_files import GOOD
-from tests.web.conftest import SCREENSHOTS, sign_in
-from tests.web.seed import UNIT, appointment_request
-from tests.web.server import PASSWORD, WebServer
+from tests.fixtures.roster import GOOD
+from tests.fixtures.web_seed import UNIT, appointment_request
+from tests.fixtures.web_server import PASSWORD, WebServer
 
 pytestmark = pytest.mark.mqtt
 

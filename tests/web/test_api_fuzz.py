@@ -24,9 +24,9 @@ from services.storage.engine import make_engine, upgrade
 from services.web.app import create_app
 from services.web.settings import WebSettings
 from tests.fixtures.db import TABLES
-from tests.web.conftest import add_users, web_settings
-from tests.web.seed import seed
-from tests.web.server import PASSWORD, WebServer
+from tests.fixtures.web import add_users, web_settings
+from tests.fixtures.web_seed import seed
+from tests.fixtures.web_server import PASSWORD, WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from services.storage import repository as repo
 from services.storage.engine import make_engine
 from services.storage.models import AuditLogRow
+from tests.fixtures.browser import SCREENSHOTS, sign_in
 from tests.fixtures.campus import Campus
-from tests.web.conftest import SCREENSHOTS, sign_in
-from tests.web.seed import entry_for
-from tests.web.server import WebServer
+from tests.fixtures.web_seed import entry_for
+from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
 

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from services.central.worker import CentralWorker
 from services.storage.engine import make_engine
 from services.storage.models import IsolationCaseRow
+from tests.fixtures.browser import sign_in
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
-from tests.web.conftest import sign_in
-from tests.web.server import ShiftedClock, WebServer
+from tests.fixtures.web_server import ShiftedClock, WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 

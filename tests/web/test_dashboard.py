@@ -11,12 +11,12 @@ from schemas.messages import Command
 from schemas.topics import GateChannel, gate_topic
 from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
+from tests.fixtures.browser import sign_in
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
-from tests.web.conftest import sign_in
-from tests.web.helpers import gate_status, publish_status
-from tests.web.server import WebServer
+from tests.fixtures.web_helpers import gate_status, publish_status
+from tests.fixtures.web_server import WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.storage.engine import make_engine
 from services.web.auth.store import list_users
 from services.web.demo import DEMO_PASSWORD, add_demo_users
-from tests.web.server import WebServer
+from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
 

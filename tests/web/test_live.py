@@ -19,7 +19,7 @@ from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub, Reload
 from services.web.live.stream import sse_stream
 from tests.fixtures.passages import passage
-from tests.web.helpers import gate_status, run_async
+from tests.fixtures.web_helpers import gate_status, run_async
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 

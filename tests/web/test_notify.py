@@ -31,9 +31,9 @@ from services.web.notify.service import Notifier, RetryPolicy
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
-from tests.web.helpers import run_async
-from tests.web.receivers import SmtpReceiver, WebhookReceiver
-from tests.web.server import ShiftedClock, WebServer
+from tests.fixtures.receivers import SmtpReceiver, WebhookReceiver
+from tests.fixtures.web_helpers import run_async
+from tests.fixtures.web_server import ShiftedClock, WebServer
 
 SECRET = b"webhook-shared-secret-123"
 NOTICE = Notice(
@@ -234,7 +234,7 @@ def test_a_fever_reaches_the_clinic_by_webhook_and_mail_and_an_escalation_the_of
 ) -> None:
     hook, mail = receiver(), smtp()
     from services.web.app import build_channels
-    from tests.web.conftest import web_settings
+    from tests.fixtures.web import web_settings
 
     settings = web_settings(broker, users, site).model_copy(deep=True)
     notify = settings.notify.model_validate(

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import sign_in
-from tests.web.server import WebServer
+from tests.fixtures.browser import sign_in
+from tests.fixtures.web_server import WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 

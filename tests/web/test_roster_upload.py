@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from services.storage.engine import make_engine
 from services.storage.models import AuditLogRow, PersonRow
-from tests.roster.test_files import chinese_csv_rows
-from tests.web.conftest import sign_in
-from tests.web.server import WebServer
+from tests.fixtures.browser import sign_in
+from tests.fixtures.roster import chinese_csv_rows
+from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
 

@@ -15,12 +15,12 @@ from playwright.sync_api import expect
 
 from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
+from tests.fixtures.browser import SCREENSHOTS, sign_in
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
-from tests.web.conftest import SCREENSHOTS, sign_in
-from tests.web.helpers import gate_status, publish_status
-from tests.web.server import WebServer
+from tests.fixtures.web_helpers import gate_status, publish_status
+from tests.fixtures.web_server import WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
@@ -111,9 +111,15 @@ def test_every_page_at_kiosk_and_laptop_sizes(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     taken: list[Path] = []
     for name, (user, path, selectors) in PAGES.items():
-        for size_name, (width, height) in SIZES.items():
-            page = new_page(width, height)
-            if user is None:
+        # One sign-in per page; each size is the page loaded afresh in a window of that size.
+        page = new_page(*next(iter(SIZES.values())))
+        for number, (size_name, (width, height)) in enumerate(SIZES.items()):
+            page.set_viewport_size({"width": width, "height": height})
+            if number:
+                page.reload()
+                if name in LIVE_PAGES:
+                    page.wait_for_selector("body[data-live=connected]")
+            elif user is None:
                 page.goto(f"{web.url}{path}")
             else:
                 sign_in(page, web, user, path, live=name in LIVE_PAGES)
@@ -135,5 +141,5 @@ def test_every_page_at_kiosk_and_laptop_sizes(
             page.screenshot(path=str(target))
             assert_not_blank(target)
             taken.append(target)
-            page.context.close()
+        page.context.close()
     assert len(taken) == len(PAGES) * len(SIZES)

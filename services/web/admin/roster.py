@@ -16,6 +16,7 @@ from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from services.roster.importer import ImportReport, import_file
+from services.roster.xlsx_limits import RosterTooLarge
 from services.web.admin.service import id_hasher
 from services.web.auth.roles import Principal
 from services.web.context import WebContext
@@ -109,4 +110,10 @@ async def import_upload(
                 if size > MAX_UPLOAD_BYTES:
                     raise InvalidInput("upload_too_large", f"at most {MAX_UPLOAD_BYTES} bytes")
                 out.write(chunk)
-        return await asyncio.to_thread(run_import, ctx, principal, path, dry_run=dry_run, sync=sync)
+        try:
+            return await asyncio.to_thread(
+                run_import, ctx, principal, path, dry_run=dry_run, sync=sync
+            )
+        except RosterTooLarge as exc:
+            # Refused before it was read: say what was too large in the user's language.
+            raise InvalidInput("roster_too_large", exc.text(principal.lang)) from exc

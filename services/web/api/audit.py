@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from services.audit.explain import Explanation
-from services.audit.queries import AuditLogView, EntryView, TraceReport
+from services.audit.queries import AuditLogView, EntryView
+from services.audit.trace import TraceReport
 from services.web.api.common import PROBLEMS, GatePath
 from services.web.audit import service
 from services.web.auth.roles import Permission, Principal

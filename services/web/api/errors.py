@@ -1,20 +1,24 @@
-"""Domain errors to HTTP, in one place: JSON problems for the API, pages for people.
+"""Every project exception to HTTP, in one table: JSON problems for the API, pages for people.
+
+:data:`HTTP_ERRORS` names every class of the exception tree drawn in
+:mod:`kernel.errors` with its status and the ``code`` programs see
+(``tests/web/test_error_map.py`` walks the tree and fails on a class it lacks).
+The most specific class listed wins.
 
 An API caller gets ``{"error": code, "message": text}`` with the status of the
-error class (and ``Retry-After`` when rate limited).  A browser asking for a
-page is sent to sign in when it has no session, and shown an error page
-otherwise.  A database or broker failure is a 503, never a bare 500.
+error (``Retry-After`` when rate limited, ``detail`` where the table says the
+error's text explains which value is wrong: it never holds a secret).  A browser
+asking for a page is sent to sign in when it has no session, and shown an error
+page otherwise.  A database or broker failure is a 503, never a bare 500.
 
-The administration services' own errors (``kernel.errors``) are mapped here
-too: ``ConfigError`` and ``RosterError`` (bad input) -> 422, ``NotFound`` ->
-404, ``Refused`` (the rules say no, e.g. an approval by someone who is not an
-approver of the host unit) -> 403.  A 422 carries the service's explanation
-as ``detail``: it says which value is wrong, and never holds a secret.
+A web error raised with its own code (``InvalidInput("bad_dates")``) keeps it;
+its message is ``error.<code>`` in the catalogue, or the status's general one.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import cast
 from urllib.parse import quote
 
@@ -22,27 +26,104 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
-from kernel.errors import BusError, ConfigError, Refused, RosterError, StorageError
-from kernel.errors import NotFound as ServiceNotFound
+from kernel.decision.reasons import Reason
+from kernel.errors import CampusgateError, StorageError
 from services.web.auth.roles import Principal
-from services.web.errors import (
-    Forbidden,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    RateLimited,
-    Unavailable,
-    WebError,
-)
+from services.web.errors import NotAuthenticated, RateLimited, WebError
 from services.web.http import render
 from services.web.i18n import MESSAGES, Lang, lang_from_header, t
 
 log = logging.getLogger(__name__)
 
 
-def _message_key(error: WebError) -> str:
-    specific = f"error.{error.code}"
-    return specific if specific in MESSAGES else f"error.{type(error).code}"
+@dataclass(frozen=True, slots=True)
+class HttpError:
+    """How one exception class is answered."""
+
+    status: int
+    code: str
+    # The exception's text is shown as ``detail``: it says which value is wrong.
+    detail: bool = False
+
+
+# The message of a status when the catalogue has none for the error's own code.
+STATUS_MESSAGE = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    422: "invalid_input",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+_BACKEND_DOWN = HttpError(503, "backend_unavailable")
+_GATE_SIDE = HttpError(500, "internal_error")  # raised on the gate only: here, a bug
+
+# Keyed by full class name: the web may not import the gate's and the devices'
+# modules (tests/architecture/test_imports.py), yet the table is the whole tree.
+HTTP_ERRORS: dict[str, HttpError] = {
+    "kernel.errors.CampusgateError": HttpError(500, "internal_error"),
+    "kernel.errors.ConfigError": HttpError(422, "invalid_input", detail=True),
+    "kernel.errors.CodeError": HttpError(422, Reason.INVALID_CODE),
+    "kernel.errors.InvalidCode": HttpError(422, Reason.INVALID_CODE),
+    "kernel.errors.ExpiredCode": HttpError(422, Reason.EXPIRED_CODE),
+    "kernel.errors.NotYetValidCode": HttpError(422, Reason.INVALID_CODE),
+    "kernel.errors.RosterError": HttpError(422, "invalid_input", detail=True),
+    "services.roster.xlsx_limits.RosterTooLarge": HttpError(422, "roster_too_large"),
+    "kernel.errors.NotFound": HttpError(404, "not_found"),
+    # The rules say no, e.g. an approval by someone who is not an approver of the host unit.
+    "kernel.errors.Refused": HttpError(403, "refused"),
+    "kernel.errors.StorageError": _BACKEND_DOWN,
+    "kernel.errors.BusError": _BACKEND_DOWN,
+    "services.web.errors.WebError": HttpError(400, "bad_request"),
+    "services.web.errors.NotAuthenticated": HttpError(401, "not_authenticated"),
+    "services.web.errors.Forbidden": HttpError(403, "forbidden"),
+    "services.web.errors.NotFound": HttpError(404, "not_found"),
+    "services.web.errors.Conflict": HttpError(409, "conflict"),
+    "services.web.errors.InvalidInput": HttpError(422, "invalid_input", detail=True),
+    "services.web.errors.RateLimited": HttpError(429, "rate_limited"),
+    "services.web.errors.Unavailable": HttpError(503, "unavailable"),
+    "gateway.outbox.store.OutboxError": _GATE_SIDE,
+    "devices.code_reader.contract.ReaderError": _GATE_SIDE,
+    "devices.code_reader.camera.sources.SourceError": _GATE_SIDE,
+    "devices.code_reader.camera.sources.SourceEnded": _GATE_SIDE,
+    "devices.code_reader.scanner.reader.PortError": _GATE_SIDE,
+    "devices.code_reader.scanner.reader.InputEnded": _GATE_SIDE,
+    "devices.relay.turnstile.RelayError": _GATE_SIDE,
+}
+
+
+def full_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def http_error(exc: BaseException) -> HttpError:
+    """The table's entry for the most specific class of ``exc`` it lists."""
+    for cls in type(exc).__mro__:
+        found = HTTP_ERRORS.get(full_name(cls))
+        if found is not None:
+            return found
+    return HTTP_ERRORS[full_name(CampusgateError)]
+
+
+def error_code(exc: BaseException) -> str:
+    """What programs see: a web error's own code, else the table's."""
+    return exc.code if isinstance(exc, WebError) else http_error(exc).code
+
+
+def _message_key(exc: BaseException) -> str:
+    specific = f"error.{error_code(exc)}"
+    if specific in MESSAGES:
+        return specific
+    return f"error.{STATUS_MESSAGE[http_error(exc).status]}"
+
+
+def _detail(exc: BaseException) -> str:
+    if not http_error(exc).detail:
+        return ""
+    return exc.detail if isinstance(exc, WebError) else str(exc)
 
 
 def _signed_in(request: Request) -> Principal | None:
@@ -61,55 +142,43 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def web_error_response(request: Request, error: WebError) -> Response:
-    lang = _lang(request)
-    message = t(lang, _message_key(error))
+def error_response(request: Request, exc: CampusgateError) -> Response:
+    """The answer to ``exc``: a JSON problem for the API, a page (or sign-in) for people."""
+    entry, code, detail = http_error(exc), error_code(exc), _detail(exc)
+    if entry.status >= 500 and not isinstance(exc, WebError):  # a failure, not a state
+        log.error("%s %s failed: %s: %s", request.method, request.url.path, code, exc)
+    message = t(_lang(request), _message_key(exc))
     headers = {}
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(error.retry_after_s)
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_s)
     if _is_api(request):
-        body = {"error": error.code, "message": message}
-        if isinstance(error, InvalidInput) and error.detail:
-            body["detail"] = error.detail
-        return JSONResponse(body, status_code=error.status, headers=headers)
-    if isinstance(error, NotAuthenticated) and request.method == "GET":
+        body = {"error": code, "message": message}
+        if detail:
+            body["detail"] = detail
+        return JSONResponse(body, status_code=entry.status, headers=headers)
+    if isinstance(exc, NotAuthenticated) and request.method == "GET":
         target = quote(request.url.path, safe="/")
         return RedirectResponse(f"/login?next={target}", status_code=303)
     return render(
         request,
         "error.html",
-        lang=lang,
+        lang=_lang(request),
         principal=_signed_in(request),
-        status_code=error.status,
+        status_code=entry.status,
         message=message,
-        code=error.code,
-        detail=error.detail if isinstance(error, InvalidInput) else "",
+        code=code,
+        detail=detail,
     )
 
 
-def service_error(exc: Exception) -> WebError:
-    """A ``kernel.errors`` error as the web error it means."""
-    if isinstance(exc, ServiceNotFound):
-        return NotFound("not_found", str(exc))
-    if isinstance(exc, Refused):
-        return Forbidden("refused", str(exc))
-    return InvalidInput("invalid_input", str(exc))
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    async def on_web_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, WebError)
-        return web_error_response(request, exc)
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, CampusgateError)
+        return error_response(request, exc)
 
-    async def on_unavailable(request: Request, exc: Exception) -> Response:
-        log.error("backend unavailable for %s %s: %s", request.method, request.url.path, exc)
-        return web_error_response(request, Unavailable("backend_unavailable"))
+    async def on_database_down(request: Request, exc: Exception) -> Response:
+        # A library error that reached a router: the database's, answered as ours.
+        return error_response(request, StorageError(str(exc)))
 
-    async def on_service_error(request: Request, exc: Exception) -> Response:
-        return web_error_response(request, service_error(exc))
-
-    app.add_exception_handler(WebError, on_web_error)
-    for service_error_type in (ConfigError, RosterError, ServiceNotFound, Refused):
-        app.add_exception_handler(service_error_type, on_service_error)
-    for backend_error in (StorageError, BusError, OperationalError):
-        app.add_exception_handler(backend_error, on_unavailable)
+    app.add_exception_handler(CampusgateError, on_error)
+    app.add_exception_handler(OperationalError, on_database_down)

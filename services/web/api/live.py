@@ -63,7 +63,7 @@ async def live(
         if gates is None or name in gates
     ]
     hello = events.encode({"view": view, "gate": gate, "statuses": statuses})
-    subscriber = ctx.hub.subscribe(kinds, gates)
+    subscriber = ctx.hub.subscribe(kinds, gates, person_ids=principal.masker().view.person_ids)
     stream = sse_stream(ctx.hub, subscriber, clock=ctx.clock, expires_at=expires_at, hello=hello)
     return StreamingResponse(
         stream,

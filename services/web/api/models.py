@@ -184,7 +184,7 @@ class NoMaskRequest(Model):
 
 
 class OverrideRequest(Model):
-    event_id: uuid.UUID | None = None
+    event_id: uuid.UUID  # the passage at the lane (of this gate, minutes old)
     reason: Reason
 
 

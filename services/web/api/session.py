@@ -16,9 +16,10 @@ from services.web.errors import NotAuthenticated
 from services.web.http import (
     SESSION_COOKIE,
     clear_session_cookie,
-    remote_address,
+    login_credentials,
     require,
     session_of,
+    set_device_cookie,
     set_session_cookie,
 )
 
@@ -34,19 +35,18 @@ def sign_in(body: LoginRequest, request: Request, response: Response) -> Session
     Only a JSON body is accepted, which a cross-site form cannot send.
     """
     ctx = context(request)
-    with ctx.transaction() as session:
-        new = auth.login(
-            session=session,
-            secret=ctx.secret,
-            policy=ctx.login_policy,
-            username=body.username,
-            password=body.password,
-            remote=remote_address(request),
-            now=ctx.now(),
-        )
+    new = auth.login(
+        transaction=ctx.transaction,
+        secret=ctx.secret,
+        policy=ctx.login_policy,
+        slots=ctx.login_slots,
+        credentials=login_credentials(request, body.username, body.password),
+        now=ctx.now(),
+    )
     if new is None:
         raise NotAuthenticated("login_failed")
     set_session_cookie(request, response, new.token, ctx.settings.web.session_ttl_s)
+    set_device_cookie(request, response, new.principal.username)
     p = new.principal
     return SessionView(
         username=p.username,

@@ -27,12 +27,12 @@ from services.audit.export import export_entries, export_trace
 from services.audit.queries import (
     AuditLogView,
     EntryView,
-    TraceReport,
     gate_history,
     person_history,
     read_audit_log,
 )
-from services.audit.queries import trace_contacts as service_trace
+from services.audit.trace import TraceReport
+from services.audit.trace import trace_contacts as service_trace
 from services.storage.models import AppointmentRow, EntryRow, PersonRow, TempPassRow
 from services.web.auth.roles import Principal
 from services.web.errors import InvalidInput, NotFound

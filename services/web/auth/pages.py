@@ -19,11 +19,13 @@ from services.web.http import (
     SESSION_COOKIE,
     check_csrf,
     clear_session_cookie,
+    cookie_secure,
     home_path,
-    remote_address,
+    login_credentials,
     render,
     require,
     session_of,
+    set_device_cookie,
     set_session_cookie,
 )
 from services.web.i18n import LANGS, lang_from_header, t
@@ -58,7 +60,7 @@ def _login_page(
         max_age=LOGIN_COOKIE_MAX_AGE_S,
         httponly=True,
         samesite="strict",
-        secure=ctx.settings.web.cookie_secure,
+        secure=cookie_secure(request),
         path="/login",
     )
     return response
@@ -93,27 +95,27 @@ def login_submit(
     if not auth.check_login_csrf(ctx.secret, request.cookies.get(LOGIN_COOKIE), csrf_token):
         return _login_page(request, _safe_next(next), t(lang, "login.expired"), 403)
     try:
-        with ctx.transaction() as session:
-            new = auth.login(
-                session=session,
-                secret=ctx.secret,
-                policy=ctx.login_policy,
-                username=username,
-                password=password,
-                remote=remote_address(request),
-                now=ctx.now(),
-            )
-    except RateLimited as limited:
-        minutes = max(1, limited.retry_after_s // 60)
-        page = _login_page(
-            request, _safe_next(next), t(lang, "login.rate_limited", minutes=minutes), 429
+        new = auth.login(
+            transaction=ctx.transaction,
+            secret=ctx.secret,
+            policy=ctx.login_policy,
+            slots=ctx.login_slots,
+            credentials=login_credentials(request, username, password),
+            now=ctx.now(),
         )
+    except RateLimited as limited:
+        if limited.code == "login_busy":
+            message = t(lang, "login.busy")
+        else:
+            message = t(lang, "login.rate_limited", minutes=max(1, limited.retry_after_s // 60))
+        page = _login_page(request, _safe_next(next), message, 429)
         page.headers["Retry-After"] = str(limited.retry_after_s)
         return page
     if new is None:
         return _login_page(request, _safe_next(next), t(lang, "login.failed"), 401)
     response = RedirectResponse(_safe_next(next) or home_path(new.principal), status_code=303)
     set_session_cookie(request, response, new.token, ctx.settings.web.session_ttl_s)
+    set_device_cookie(request, response, new.principal.username)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 

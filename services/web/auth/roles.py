@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kernel.masking import Masker
 from services.web.errors import Forbidden
 from services.web.i18n import Lang
 
@@ -102,6 +103,10 @@ class Principal:
         self.require(permission)
         if not self.can_gate(permission, gate):
             raise Forbidden("forbidden_gate", f"{self.username} is not bound to gate {gate}")
+
+    def masker(self) -> Masker:
+        """What this role may see of names, phone numbers and person ids."""
+        return Masker(self.role.value)
 
     def visible_gates(self, gates: set[str] | frozenset[str]) -> list[str]:
         return sorted(g for g in gates if self.can_gate(Permission.GATE_VIEW, g))

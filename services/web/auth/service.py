@@ -3,7 +3,9 @@
 A session is a random token in an HttpOnly, SameSite=Strict cookie; the database
 keeps only its keyed hash (HMAC-SHA256 with the session secret) together with
 the session's CSRF token, so a copy of the table opens no session.  Failed
-sign-ins are rate limited per user name (since its last success) and per address.
+sign-ins are rate limited per user name (since its last success) and per address,
+counted atomically; from a known device (:mod:`.devices`) per device instead.  Password
+checks run in a bounded number of slots (:mod:`.slots`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,14 +23,17 @@ from sqlalchemy.orm import Session
 
 from schemas.names import is_valid_name
 from services.web.auth import store
+from services.web.auth.devices import known_device
 from services.web.auth.passwords import hash_password, needs_rehash, verify_password
 from services.web.auth.roles import Principal, Role
+from services.web.auth.slots import HashSlots
 from services.web.errors import InvalidInput, RateLimited
 from services.web.i18n import Lang
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 TOKEN_BYTES = 32
 LOGIN_NONCE_BYTES = 16
+Transaction = Callable[[], AbstractContextManager[Session]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,49 +124,92 @@ def _principal(user: store.User, csrf_token: str) -> Principal:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """One sign-in attempt: what was typed, from where, and the device cookie it carried."""
+
+    username: str
+    password: str
+    address: str
+    device_cookie: str | None = None
+
+
+def _reserve(
+    transaction: Transaction, policy: LoginPolicy, username: str, source: str, now: datetime
+) -> int:
+    """Count this attempt in, then check the limits; RateLimited (and not counted) if over.
+
+    The attempt is committed before anything is counted, so of any number of attempts at
+    once the k-th to count sees at least k: no more than the limit are ever checked, on
+    SQLite or PostgreSQL, whatever the interleaving.
+    """
+    with transaction() as session:
+        attempt_id = store.reserve_attempt(
+            session=session, username=username, source=source, now=now
+        )
+    with transaction() as session:
+        by_user, by_source = store.failures_since(
+            session=session, username=username, source=source, since=now - policy.window
+        )
+        if by_user <= policy.max_failures_user and by_source <= policy.max_failures_remote:
+            return attempt_id
+        store.drop_attempt(session=session, attempt_id=attempt_id)
+    raise RateLimited(int(policy.window.total_seconds()))
+
+
 def login(
     *,
-    session: Session,
+    transaction: Transaction,
     secret: bytes,
     policy: LoginPolicy,
-    username: str,
-    password: str,
-    remote: str,
+    slots: HashSlots,
+    credentials: Credentials,
     now: datetime,
 ) -> NewSession | None:
-    """A new session; None for a wrong name or password; RateLimited when over the limit.
+    """A new session; None for a wrong name or password; RateLimited when over a limit
+    (``login_busy`` when every password-check slot is taken).
 
-    A failed attempt is recorded in the caller's transaction, so the caller must
-    commit before it turns None into an error.
+    From a device where this user signed in before, attempts are counted per device, so
+    guesses at the name from elsewhere never lock its owner out of their own browser.
+    Each step commits on its own: no transaction is open while the password is hashed.
     """
-    username = normalise_username(username)[:64]
-    by_user, by_remote = store.failures_since(
-        session=session, username=username, remote=remote, since=now - policy.window
-    )
-    if by_user >= policy.max_failures_user or by_remote >= policy.max_failures_remote:
-        raise RateLimited(int(policy.window.total_seconds()))
-    found = store.user_with_hash(session=session, username=username)
+    username = normalise_username(credentials.username)[:64]
+    device = known_device(secret, credentials.device_cookie, username)
+    source = store.device_source(device) if device else credentials.address
+    attempt_id = _reserve(transaction, policy, username, source, now)
+    with transaction() as session:
+        found = store.user_with_hash(session=session, username=username)
     user, stored = found if found is not None else (None, None)
-    ok = verify_password(stored, password) and user is not None and user.active
-    store.record_attempt(session=session, username=username, remote=remote, ok=ok, now=now)
-    if not ok or user is None or stored is None:
-        return None
-    if needs_rehash(stored):
-        store.set_password_hash(
-            session=session, user_id=user.id, password_hash=hash_password(password)
+    try:
+        with slots.hold(known_device=device is not None):
+            ok = verify_password(stored, credentials.password) and bool(user and user.active)
+            rehashed = (
+                hash_password(credentials.password)
+                if ok and stored and needs_rehash(stored)
+                else None
+            )
+    except RateLimited:
+        with transaction() as session:  # busy: nothing was tried, nothing is counted
+            store.drop_attempt(session=session, attempt_id=attempt_id)
+        raise
+    with transaction() as session:
+        store.finish_attempt(session=session, attempt_id=attempt_id, ok=ok)
+        if not ok or user is None:
+            return None
+        if rehashed is not None:
+            store.set_password_hash(session=session, user_id=user.id, password_hash=rehashed)
+        store.purge_expired(session=session, now=now, attempts_before=now - 2 * policy.window)
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        csrf_token = secrets.token_urlsafe(TOKEN_BYTES)
+        expires_at = now + policy.session_ttl
+        store.insert_session(
+            session=session,
+            token_hash=token_hash(secret, token),
+            user_id=user.id,
+            csrf_token=csrf_token,
+            now=now,
+            expires_at=expires_at,
         )
-    store.purge_expired(session=session, now=now, attempts_before=now - 2 * policy.window)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    csrf_token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires_at = now + policy.session_ttl
-    store.insert_session(
-        session=session,
-        token_hash=token_hash(secret, token),
-        user_id=user.id,
-        csrf_token=csrf_token,
-        now=now,
-        expires_at=expires_at,
-    )
     return NewSession(token, _principal(user, csrf_token), expires_at)
 
 

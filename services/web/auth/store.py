@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.storage.models import LoginAttemptRow, WebSessionRow, WebUserRow
+from services.storage.web_models import LoginAttemptRow, WebSessionRow, WebUserRow
 from services.web.auth.roles import Role
 from services.web.errors import Conflict
 from services.web.i18n import Lang, lang_or_default
@@ -143,34 +143,56 @@ def purge_expired(*, session: Session, now: datetime, attempts_before: datetime)
     session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < attempts_before))
 
 
-def record_attempt(
-    *, session: Session, username: str, remote: str, ok: bool, now: datetime
-) -> None:
-    session.add(LoginAttemptRow(username=username[:64], remote=remote[:64], at=now, ok=ok))
+DEVICE_SOURCE = "device:"
+
+
+def device_source(device_id: str) -> str:
+    """The ``remote`` of an attempt from a known device: counted per device, not address."""
+    return f"{DEVICE_SOURCE}{device_id}"[:64]
+
+
+def reserve_attempt(*, session: Session, username: str, source: str, now: datetime) -> int:
+    """Record an attempt before its password is checked; it counts as a failure until
+    :func:`finish_attempt` says otherwise."""
+    row = LoginAttemptRow(username=username[:64], remote=source[:64], at=now, ok=False)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def finish_attempt(*, session: Session, attempt_id: int, ok: bool) -> None:
+    session.execute(update(LoginAttemptRow).where(LoginAttemptRow.id == attempt_id).values(ok=ok))
+
+
+def drop_attempt(*, session: Session, attempt_id: int) -> None:
+    """Forget an attempt refused before its check (it tried nothing)."""
+    session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == attempt_id))
 
 
 def failures_since(
-    *, session: Session, username: str, remote: str, since: datetime
+    *, session: Session, username: str, source: str, since: datetime
 ) -> tuple[int, int]:
-    """Failed attempts since ``since`` for the user name (after its last success) and address."""
-    last_ok = session.scalar(
-        select(func.max(LoginAttemptRow.at)).where(
-            LoginAttemptRow.username == username, LoginAttemptRow.ok
-        )
-    )
+    """Failed (and pending) attempts since ``since``: (for the user name, for the source).
+
+    From a known device (``source`` is :func:`device_source`) the user name's count is the
+    device's own, since its last success.  Otherwise it is the name's attempts from every
+    address, since its last success from one; the address's count is its own.
+    """
+    attempt = LoginAttemptRow
+    if source.startswith(DEVICE_SOURCE):
+        mine = (attempt.username == username, attempt.remote == source)
+    else:
+        mine = (attempt.username == username, ~attempt.remote.startswith(DEVICE_SOURCE))
+    last_ok = session.scalar(select(func.max(attempt.at)).where(*mine, attempt.ok))
     user_since = max(since, last_ok) if last_ok is not None else since
     by_user = session.scalar(
+        select(func.count()).where(*mine, attempt.at >= user_since, attempt.ok.is_(False))
+    )
+    if source.startswith(DEVICE_SOURCE):
+        return by_user or 0, by_user or 0
+    by_source = session.scalar(
         select(func.count()).where(
-            LoginAttemptRow.username == username,
-            LoginAttemptRow.at > user_since,
-            LoginAttemptRow.ok.is_(False),
+            attempt.remote == source, attempt.at >= since, attempt.ok.is_(False)
         )
     )
-    by_remote = session.scalar(
-        select(func.count()).where(
-            LoginAttemptRow.remote == remote,
-            LoginAttemptRow.at > since,
-            LoginAttemptRow.ok.is_(False),
-        )
-    )
-    return by_user or 0, by_remote or 0
+    return by_user or 0, by_source or 0

@@ -29,8 +29,8 @@ def dashboard(
     cases = clinic.list_cases(session, ctx.site, principal, include_closed=False)
     return DashboardView(
         gates=gates.gate_views(session, ctx, principal, now, gates.known_gates(session, ctx)),
-        live=[gates.passage_view(e) for e in live],
-        denials=[gates.passage_view(e) for e in denials],
+        live=[gates.passage_view(e, principal) for e in live],
+        denials=[gates.passage_view(e, principal) for e in denials],
         cases=cases,
         escalations=[c for c in cases if c.escalated_at is not None and c.acknowledged_at is None],
         commands=gates.recent_commands(session, ctx, principal, COMMAND_ROWS),

@@ -20,6 +20,7 @@ from schemas.ids import uuid7
 from schemas.messages import Command, Decision, Passage, Temperature
 from schemas.topics import GateChannel, gate_topic
 from services.storage import repository
+from services.storage.audit_log import log_action
 from services.web.api.models import (
     CommandName,
     CommandView,
@@ -34,10 +35,12 @@ from services.web.auth.roles import Permission, Principal
 from services.web.context import Outbound, WebContext
 from services.web.errors import Conflict, NotFound
 from services.web.gates import store
-from services.web.live.events import PassageFacts, decision_data
+from services.web.live.events import PassageFacts, decision_data, with_person_id_masked
 from services.web.live.feed import KnownStatus
 
 HANDHELD_SENSOR = "handheld"
+# An override opens the gate for the person at the lane now: their passage is minutes old.
+OVERRIDE_WINDOW = timedelta(minutes=5)
 KIOSK_RECENT = 12
 KIOSK_COMMANDS = 5
 
@@ -115,10 +118,14 @@ def list_gates(
     return gate_views(session, ctx, principal, now, known_gates(session, ctx) | principal.gates)
 
 
-def passage_view(entry: store.StoredEntry) -> PassageView:
+def passage_view(entry: store.StoredEntry, principal: Principal) -> PassageView:
+    """A stored passage as ``principal`` may see it (person ids masked by role)."""
     decision = Decision.model_validate_json(entry.decision_json)
     passage = Passage.model_validate_json(entry.passage_json)
-    return PassageView.model_validate(decision_data(decision, PassageFacts.of(passage)))
+    data = decision_data(decision, PassageFacts.of(passage))
+    if not principal.masker().view.person_ids:
+        data = with_person_id_masked(data)
+    return PassageView.model_validate(data)
 
 
 def command_view(log: store.CommandLog) -> CommandView:
@@ -144,7 +151,7 @@ def gate_detail(
     )
     return GateDetail(
         gate=view,
-        recent=[passage_view(e) for e in recent],
+        recent=[passage_view(e, principal) for e in recent],
         commands=[command_view(c) for c in commands],
     )
 
@@ -216,6 +223,24 @@ def _original(
     return found
 
 
+def _recent(
+    session: Session, ctx: WebContext, gate: str, event_id: uuid.UUID, now: datetime
+) -> store.StoredEntry:
+    """A passage of this gate decided in the last minutes: the person still at the lane.
+
+    An override, a re-measure or a no-mask mark acts on the person in front of the
+    guard; on an old passage a "re-measure" of 38.2 C would isolate someone who left
+    long ago, everywhere.
+    """
+    original = _original(session, ctx, gate, event_id)
+    if not now - OVERRIDE_WINDOW <= original.received_at <= now + OVERRIDE_WINDOW:
+        raise Conflict(
+            "passage_not_recent",
+            f"passage {event_id} was not decided in the last {OVERRIDE_WINDOW.seconds // 60} min",
+        )
+    return original
+
+
 def _recheck(original: Passage, now: datetime, **changes: object) -> Passage:
     fields: dict[str, object] = {
         "event_id": uuid7(),
@@ -249,12 +274,18 @@ def remeasure(
     celsius: Decimal,
     now: datetime,
 ) -> tuple[PassageSent, list[Outbound]]:
-    """The guard's handheld reading, as a new passage re-checking the one on screen."""
+    """The guard's handheld reading, as a new passage re-checking the one on screen.
+
+    Only for a recent passage of this lane, and logged with the guard's name."""
     principal.require_gate(Permission.GATE_LANE, gate)
     ctx.require_broker()
-    original = Passage.model_validate_json(_original(session, ctx, gate, event_id).passage_json)
+    stored = _recent(session, ctx, gate, event_id, now)
+    original = Passage.model_validate_json(stored.passage_json)
     temperature = Temperature(celsius=celsius, sensor=HANDHELD_SENSOR, measured_at=now)
-    return _send(_recheck(original, now, temperature=temperature))
+    sent = _send(_recheck(original, now, temperature=temperature))
+    _log_lane_action(session, principal, "gate.remeasure", gate, stored, sent[0], now,
+                     celsius=str(celsius))  # fmt: skip
+    return sent
 
 
 def no_mask(
@@ -269,8 +300,27 @@ def no_mask(
     """The guard saw no mask: the passage on screen again, with ``mask: false``."""
     principal.require_gate(Permission.GATE_LANE, gate)
     ctx.require_broker()
-    original = Passage.model_validate_json(_original(session, ctx, gate, event_id).passage_json)
-    return _send(_recheck(original, now, mask=False))
+    stored = _recent(session, ctx, gate, event_id, now)
+    original = Passage.model_validate_json(stored.passage_json)
+    sent = _send(_recheck(original, now, mask=False))
+    _log_lane_action(session, principal, "gate.no_mask", gate, stored, sent[0], now)
+    return sent
+
+
+def _log_lane_action(  # noqa: PLR0917 - who, what, where, on which passage, with what result
+    session: Session,
+    principal: Principal,
+    action: str,
+    gate: str,
+    original: store.StoredEntry,
+    sent: PassageSent,
+    now: datetime,
+    **params: object,
+) -> None:
+    """The guard's hand on a passage, in the audit log: the new passage is theirs."""
+    log_action(session, at=now, actor=principal.username, role=principal.role, action=action,
+               target=f"{gate}/{original.event_id}",
+               params={"new_event_id": sent.event_id, **params})  # fmt: skip
 
 
 def override(
@@ -279,16 +329,16 @@ def override(
     principal: Principal,
     gate: str,
     *,
-    event_id: uuid.UUID | None,
+    event_id: uuid.UUID,
     reason: str,
     now: datetime,
 ) -> tuple[CommandView, list[Outbound]]:
-    """Open the gate by hand with a written reason; logged with the guard's name."""
+    """Open the gate by hand with a written reason, for a passage of this gate decided in
+    the last minutes (the person at the lane); logged with the guard's name."""
     principal.require_gate(Permission.GATE_LANE, gate)
-    if event_id is not None:
-        original = _original(session, ctx, gate, event_id)
-        if original.decision == "isolate":
-            raise Conflict("isolate_not_overridable", "fever and isolation go to the clinic")
+    original = _recent(session, ctx, gate, event_id, now)
+    if original.decision == "isolate":
+        raise Conflict("isolate_not_overridable", "fever and isolation go to the clinic")
     return _command(
         session, ctx, principal, gate, name="open", reason=reason, now=now, override_of=event_id
     )

@@ -22,6 +22,7 @@ class StoredEntry:
     decision: str
     passage_json: str
     decision_json: str
+    received_at: datetime  # by the central service: the gate's own timestamp is its claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,8 @@ def counts(
 
 def _entries(rows: Collection[EntryRow]) -> list[StoredEntry]:
     return [
-        StoredEntry(r.event_id, r.gate, r.decision, r.passage_json, r.decision_json) for r in rows
+        StoredEntry(r.event_id, r.gate, r.decision, r.passage_json, r.decision_json, r.received_at)
+        for r in rows
     ]
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from kernel.masking import mask_person_id
 from schemas.messages import Command, Decision, FeverAlert, GateStatus, Passage, utc_isoformat
 
 DECISION = "decision"
@@ -25,11 +26,19 @@ KINDS = frozenset({DECISION, STATUS, COMMAND, ALERT, CASE, ESCALATION})
 
 @dataclass(frozen=True, slots=True)
 class LiveEvent:
-    """One event for browsers: who may get it (kind, gate) and its JSON, encoded once."""
+    """One event for browsers: who may get it (kind, gate) and its JSON, encoded once.
+
+    An event about a person that reaches roles whose view hides person ids (guards, at
+    the kiosk) carries a second encoding with the id masked, also made once.
+    """
 
     kind: str
     gate: str | None
     json: str
+    masked_json: str | None = None
+
+    def json_for(self, *, person_ids: bool) -> str:
+        return self.json if person_ids or self.masked_json is None else self.masked_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +108,18 @@ def decision_data(decision: Decision, facts: PassageFacts | None) -> dict[str, A
     }
 
 
+def with_person_id_masked(data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data as a role that may not see person ids gets it."""
+    person = data.get("person")
+    if not person or not person.get("id"):
+        return data
+    return {**data, "person": {**person, "id": mask_person_id(person["id"])}}
+
+
 def decision_event(decision: Decision, facts: PassageFacts | None) -> LiveEvent:
-    return LiveEvent(DECISION, decision.gate, encode(decision_data(decision, facts)))
+    data = decision_data(decision, facts)
+    masked = encode(with_person_id_masked(data))
+    return LiveEvent(DECISION, decision.gate, encode(data), masked_json=masked)
 
 
 def status_data(status: GateStatus, received_at: datetime) -> dict[str, Any]:

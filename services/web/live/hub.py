@@ -33,6 +33,7 @@ class Subscriber:
     kinds: frozenset[str]
     gates: frozenset[str] | None  # None: every gate
     queue: asyncio.Queue[QueueItem]
+    person_ids: bool = True  # False: the role's masking view hides person ids
     overflowed: bool = False
     delivered: int = 0
 
@@ -108,8 +109,10 @@ class Hub:
         subscriber.queue.put_nowait(RELOAD)
         log.warning("a live client fell %d events behind: told to reload", self.queue_max)
 
-    def subscribe(self, kinds: frozenset[str], gates: frozenset[str] | None) -> Subscriber:
-        subscriber = Subscriber(kinds, gates, asyncio.Queue(self.queue_max))
+    def subscribe(
+        self, kinds: frozenset[str], gates: frozenset[str] | None, *, person_ids: bool = True
+    ) -> Subscriber:
+        subscriber = Subscriber(kinds, gates, asyncio.Queue(self.queue_max), person_ids)
         self._subscribers.add(subscriber)
         return subscriber
 

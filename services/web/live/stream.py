@@ -50,7 +50,8 @@ async def sse_stream(
             if isinstance(item, Reload):
                 yield RELOAD_EVENT
                 return
-            batch = [item.json]
+            person_ids = subscriber.person_ids
+            batch = [item.json_for(person_ids=person_ids)]
             reload = False
             while len(batch) < BATCH_MAX:
                 try:
@@ -60,7 +61,7 @@ async def sse_stream(
                 if isinstance(more, Reload):
                     reload = True
                     break
-                batch.append(more.json)
+                batch.append(more.json_for(person_ids=person_ids))
             subscriber.delivered += len(batch)
             yield _event("batch", "[" + ",".join(batch) + "]")
             if reload:

@@ -5,6 +5,11 @@ HMAC-SHA256 with the shared secret of ``<X-Campusgate-Timestamp>.<body>``, so a
 relay (WeChat Work / DingTalk style) can check origin and freshness with
 :func:`verify_signature`.  ``X-Campusgate-Delivery`` is the notice id: the same
 on every retry, so the relay can drop duplicates.
+
+Text that reaches a header (an e-mail's subject names the person: a visitor
+types their own name) passes :func:`header_text` first: line breaks and other
+control characters become spaces, so nobody can add a header (``Bcc:``) or make
+the message unbuildable, and the alert still goes out.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import hmac
 import smtplib
 import ssl
+import unicodedata
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -25,6 +31,16 @@ TIMESTAMP_HEADER = "X-Campusgate-Timestamp"
 DELIVERY_HEADER = "X-Campusgate-Delivery"
 SIGNATURE_TOLERANCE_S = 300
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+# An e-mail subject longer than this is cut (RFC 5322 suggests 78 characters a line; the
+# header is folded, but a name pasted a thousand times is not news for the clinic).
+MAX_HEADER_CHARS = 200
+
+
+def header_text(value: str, limit: int = MAX_HEADER_CHARS) -> str:
+    """``value`` on one line: control characters, line and paragraph separators -> spaces."""
+    flat = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value)
+    flat = " ".join(flat.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -102,7 +118,7 @@ class WebhookChannel:
             "Content-Type": "application/json; charset=utf-8",
             TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: sign(self._secret, timestamp, raw),
-            DELIVERY_HEADER: notice.notice_id,
+            DELIVERY_HEADER: header_text(notice.notice_id),
         }
         try:
             response = await self._client.post(self.url, content=raw, headers=headers)
@@ -142,10 +158,10 @@ class EmailChannel:
         if not recipients:
             return
         message = EmailMessage()
-        message["From"] = self._target.sender
-        message["To"] = ", ".join(recipients)
-        message["Subject"] = notice.subject
-        message["Message-ID"] = f"<{notice.notice_id}@campusgate>"
+        message["From"] = header_text(self._target.sender)
+        message["To"] = header_text(", ".join(recipients), limit=10_000)
+        message["Subject"] = header_text(notice.subject)
+        message["Message-ID"] = f"<{header_text(notice.notice_id)}@campusgate>"
         message.set_content(notice.text)
         await asyncio.to_thread(self._send_blocking, message)
 

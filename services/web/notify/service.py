@@ -2,9 +2,11 @@
 
 Delivery runs on the event loop in the background (a request never waits for
 it).  A failure that may pass (connection refused, HTTP 5xx/429, SMTP 4xx) is
-retried with exponential back-off; one that will not (HTTP 4xx, SMTP 5xx) or
-the last failed attempt puts the notice in ``notification_dead_letters``, from
-where an administrator can send it again.
+retried with exponential back-off; one that will not (HTTP 4xx, SMTP 5xx), the
+last failed attempt, and any failure nobody foresaw (an exception of any other
+kind, a notifier not running) put the notice in ``notification_dead_letters``,
+from where an administrator can send it again.  A dead letter that cannot be
+written (the database is down) is tried again, then logged whole at CRITICAL.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.clock import Clock
+from kernel.redact import redact_url
 from services.web.notify import store
 from services.web.notify.channels import Channel, DeliveryError, Notice
 
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 
 BACKOFF_MAX_S = 30.0
 DRAIN_TIMEOUT_S = 5.0
+DEAD_LETTER_ATTEMPTS = 5
+DEAD_LETTER_BACKOFF_S = 1.0
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -52,6 +57,7 @@ def notice_body(notice: Notice) -> str:
         },
         ensure_ascii=False,
         separators=(",", ":"),
+        default=str,  # a value JSON has no type for must not lose the notice
     )
 
 
@@ -90,17 +96,22 @@ class Notifier:
 
     def submit(self, notice: Notice) -> None:
         """From any thread: deliver in the background."""
-        self._spawn(self.deliver(notice))
+        if not self._spawn(self.deliver(notice)):
+            for channel, _policy in self.channels:
+                if channel.target(notice):
+                    self._dead_letter(channel, notice, notice_body(notice),
+                                      "the notifier was not running", 0)  # fmt: skip
 
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> bool:
         loop = self._loop
         if loop is None or loop.is_closed():
             work.close()
-            log.error("notifier not running: notice dropped")
-            return
+            log.error("notifier not running: notice kept as a dead letter")
+            return False
         future: Future[Any] = asyncio.run_coroutine_threadsafe(work, loop)
         wrapped = asyncio.wrap_future(future, loop=loop)
         loop.call_soon_threadsafe(self._track, wrapped)
+        return True
 
     def _track(self, task: asyncio.Future[Any]) -> None:
         self._tasks.add(task)
@@ -113,7 +124,12 @@ class Notifier:
         for channel, policy in self.channels:
             if not channel.target(notice):
                 continue
-            results[channel.name] = await self._deliver_one(channel, policy, notice, body)
+            try:
+                results[channel.name] = await self._deliver_one(channel, policy, notice, body)
+            except Exception:  # never let one channel's trouble keep the notice from the next
+                log.exception("%s delivery of %s %s broke", channel.name, notice.kind,
+                              notice.notice_id)  # fmt: skip
+                results[channel.name] = False
         return results
 
     async def _deliver_one(
@@ -125,13 +141,20 @@ class Notifier:
             attempt += 1
             try:
                 await channel.send(notice, body)
-            except DeliveryError as exc:
-                error = str(exc)
+            except Exception as exc:
+                failure = exc if isinstance(exc, DeliveryError) else None
+                if failure is None:
+                    # A failure nobody foresaw (the message could not even be built):
+                    # trying again gives the same, so it is a dead letter now.
+                    log.exception("%s delivery of %s %s failed unexpectedly", channel.name,
+                                  notice.kind, notice.notice_id)  # fmt: skip
+                    failure = DeliveryError(f"{type(exc).__name__}: {exc}", retryable=False)
+                error = str(failure)
                 log.warning(
                     "%s delivery of %s %s failed (attempt %d/%d): %s",
-                    channel.name, notice.kind, notice.notice_id, attempt, policy.attempts, exc,
+                    channel.name, notice.kind, notice.notice_id, attempt, policy.attempts, error,
                 )  # fmt: skip
-                if not exc.retryable:
+                if not failure.retryable:
                     break
                 if attempt < policy.attempts:
                     await self._sleep(policy.delay(attempt))
@@ -139,7 +162,16 @@ class Notifier:
             self.delivered += 1
             return True
         self.dead += 1
-        await asyncio.to_thread(self._dead_letter, channel, notice, body, error, attempt)
+        for tried in range(1, DEAD_LETTER_ATTEMPTS + 1):
+            try:
+                await asyncio.to_thread(self._dead_letter, channel, notice, body, error, attempt)
+                return False
+            except Exception:
+                log.exception("dead letter for %s %s not written (try %d/%d)", notice.kind,
+                              notice.notice_id, tried, DEAD_LETTER_ATTEMPTS)  # fmt: skip
+                if tried < DEAD_LETTER_ATTEMPTS:
+                    await self._sleep(DEAD_LETTER_BACKOFF_S * tried)
+        log.critical("notice lost to %s (%s): %s", channel.name, error, body)
         return False
 
     def _dead_letter(
@@ -150,7 +182,8 @@ class Notifier:
                 session=session,
                 notice_id=notice.notice_id,
                 channel=channel.name,
-                target=channel.target(notice),
+                # Shown to administrators: a webhook URL's token stays out of it.
+                target=redact_url(channel.target(notice)),
                 kind=notice.kind,
                 payload=body,
                 error=error,

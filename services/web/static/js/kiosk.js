@@ -58,7 +58,8 @@ CG.onReady(() => {
       groups.set(d.vehicle.group_id, group);
     }
     // A re-check replaces the passage it re-checks; otherwise one entry per person (or event).
-    let key = d.person ? d.person.id : d.event_id;
+    // A guard's view masks person ids: the name and ID-number digits keep people apart.
+    let key = d.person ? `${d.person.id}|${d.person.masked_id}|${d.person.name}` : d.event_id;
     if (d.recheck_of) {
       for (const [k, m] of group.members) if (m.event_id === d.recheck_of) key = k;
     }
@@ -163,8 +164,12 @@ CG.onReady(() => {
     $("override-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const input = $("override-reason");
-      const body = { reason: input.value, event_id: current ? current.event_id : null };
-      if (await act("override", body)) input.value = "";
+      if (!current) {  // an override is for the passage on screen, never for nobody
+        $("action-result").textContent = t("kiosk.override_needs_passage");
+        $("action-result").className = "error";
+        return;
+      }
+      if (await act("override", { reason: input.value, event_id: current.event_id })) input.value = "";
     });
   }
 

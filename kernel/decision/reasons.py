@@ -1,0 +1,105 @@
+"""Every reason a decision can give, defined once: its code, its outcome, its words.
+
+The decision core fires these members (never bare strings), the gate adds
+``snapshot_stale`` when it decides on an old snapshot, the central worker answers
+an unreadable message with ``malformed`` and flags a passage whose gate clock is
+not believable with ``gate_clock``.  The pages, the explainer and the reports
+read the labels and outcomes from here, so a reason cannot exist in one place and
+be missing in another (a test walks the sources to make sure).
+
+A reason's ``outcome`` is the one its rule fires with.  ``fever`` is the one rule
+whose outcome depends on the gate: ``isolate`` under hard screening (the default,
+recorded here), ``admit`` under soft screening, where it still alerts and logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from schemas.messages import Outcome
+
+LabelLang = Literal["zh-CN", "en"]
+
+
+class Reason(StrEnum):
+    """The reason codes on the wire (``Decision.reasons``), in the order of DESIGN section 4."""
+
+    GATE_CLOSED = "gate_closed"
+    INVALID_CODE = "invalid_code"
+    EXPIRED_CODE = "expired_code"
+    CODE_USED = "code_used"
+    NOT_WHITELISTED = "not_whitelisted"
+    NOT_ALLOWED_HERE = "not_allowed_here"
+    RETURN_NOT_APPROVED = "return_not_approved"
+    ISOLATION_PENDING = "isolation_pending"
+    HEALTH_CODE_MISSING = "health_code_missing"
+    HEALTH_CODE_YELLOW = "health_code_yellow"
+    HEALTH_CODE_RED = "health_code_red"
+    TEST_EXPIRED = "test_expired"
+    TRAVEL_RISK = "travel_risk"
+    NO_MASK = "no_mask"
+    NO_TEMPERATURE = "no_temperature"
+    IMPLAUSIBLE_TEMPERATURE = "implausible_temperature"
+    FEVER = "fever"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    SNAPSHOT_STALE = "snapshot_stale"
+    MALFORMED = "malformed"
+    GATE_CLOCK = "gate_clock"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonInfo:
+    outcome: Outcome
+    zh: str
+    en: str
+
+    def label(self, lang: LabelLang) -> str:
+        return self.zh if lang == "zh-CN" else self.en
+
+
+REASONS: dict[Reason, ReasonInfo] = {
+    Reason.GATE_CLOSED: ReasonInfo("deny", "校门已封闭", "gate closed"),
+    Reason.INVALID_CODE: ReasonInfo("deny", "无效码", "invalid code"),
+    Reason.EXPIRED_CODE: ReasonInfo("deny", "码已过期", "code expired"),
+    Reason.CODE_USED: ReasonInfo("deny", "码已使用", "code already used"),
+    Reason.NOT_WHITELISTED: ReasonInfo("deny", "不在白名单", "not on the whitelist"),
+    Reason.NOT_ALLOWED_HERE: ReasonInfo("deny", "此门不允许通行", "not allowed at this gate"),
+    Reason.RETURN_NOT_APPROVED: ReasonInfo("deny", "未获返校审批", "return not approved"),
+    Reason.ISOLATION_PENDING: ReasonInfo("isolate", "隔离观察中", "under isolation observation"),
+    Reason.HEALTH_CODE_MISSING: ReasonInfo("deny", "缺少健康码", "health code missing"),
+    Reason.HEALTH_CODE_YELLOW: ReasonInfo("deny", "健康码黄码", "health code yellow"),
+    Reason.HEALTH_CODE_RED: ReasonInfo("isolate", "健康码红码", "health code red"),
+    Reason.TEST_EXPIRED: ReasonInfo("deny", "核酸检测过期", "nucleic-acid test expired"),
+    Reason.TRAVEL_RISK: ReasonInfo("deny", "途经风险地区", "travel through a risk area"),
+    Reason.NO_MASK: ReasonInfo("deny", "未佩戴口罩", "no mask"),
+    Reason.NO_TEMPERATURE: ReasonInfo("recheck", "未测体温", "no temperature"),
+    Reason.IMPLAUSIBLE_TEMPERATURE: ReasonInfo(
+        "recheck", "体温读数异常", "implausible temperature"
+    ),
+    Reason.FEVER: ReasonInfo("isolate", "发热", "fever"),
+    Reason.QUOTA_EXCEEDED: ReasonInfo("deny", "超出出行限额", "exit quota exceeded"),
+    Reason.SNAPSHOT_STALE: ReasonInfo(
+        "deny", "离线白名单已过期", "offline whitelist snapshot too old"
+    ),
+    Reason.MALFORMED: ReasonInfo("deny", "报文无效", "malformed message"),
+    # A flag, not a rule: the outcome stands, judged at receipt instead of the gate's time.
+    Reason.GATE_CLOCK: ReasonInfo(
+        "admit", "闸机时钟异常，按接收时间判定", "gate clock off: judged at receipt time"
+    ),
+}
+
+
+def reason_info(code: str) -> ReasonInfo | None:
+    """The catalogue entry of a stored or received reason code (None if unknown)."""
+    try:
+        return REASONS[Reason(code)]
+    except ValueError:
+        return None
+
+
+def label(code: str, lang: LabelLang) -> str:
+    """The words for a reason code; an unknown code is shown as itself, never hidden."""
+    info = reason_info(code)
+    return code if info is None else info.label(lang)
