@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.fixtures.admin",
     "tests.fixtures.central",
     "tests.fixtures.lanes",
+    "tests.fixtures.snapshots",
     "tests.fixtures.web",
     "tests.fixtures.browser",
     "tests.fixtures.secure_broker",

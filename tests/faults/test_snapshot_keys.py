@@ -14,23 +14,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
-from kernel.bus.mqtt import parse_broker_url
-from kernel.clock import SystemClock
-from kernel.codes import LiveKeys, issue_code, load_signing_key, new_key
+from kernel.codes import issue_code, load_signing_key, new_key
 from kernel.codes.keys import signing_keys
 from kernel.codes.snapshots import snapshot_signer
 from schemas.messages import Decision
-from schemas.policy import Policy
 from schemas.snapshot import SnapshotPerson, encode
 from schemas.topics import GateChannel, gate_topic
 from services.broker_admin.local_broker import LocalBroker
 from services.cli.main import main as campusgate
 from services.snapshot.publisher import SnapshotPublisher
-from services.storage.engine import make_engine
 from tests.fixtures.campus import Campus, make_campus
 from tests.fixtures.simulated_gate import Lane, make_lane
+from tests.fixtures.snapshots import StartPublisher
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
@@ -43,23 +39,8 @@ def campus(sqlite_url: str, tmp_path: Path, site: str) -> Campus:
 
 
 @pytest.fixture
-def publisher(
-    own_broker: LocalBroker, sqlite_url: str, campus: Campus, site: str
-) -> Iterator[SnapshotPublisher]:
-    engine = make_engine(sqlite_url)
-    running = SnapshotPublisher(
-        address=parse_broker_url(own_broker.url),
-        site=site,
-        sessions=sessionmaker(engine, expire_on_commit=False, class_=Session),
-        policy=Policy(site=site, version=3),
-        keys=LiveKeys(campus.keys_dir, signing=True),
-        clock=SystemClock(),
-        check_interval_s=0.2,
-    )
-    running.start()
-    yield running
-    running.stop()
-    engine.dispose()
+def publisher(start_publisher: StartPublisher) -> SnapshotPublisher:
+    return start_publisher(policy_version=3)
 
 
 @pytest.fixture

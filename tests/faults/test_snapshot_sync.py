@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from kernel.bus.mqtt import parse_broker_url
-from kernel.clock import SystemClock
-from kernel.codes import LiveKeys
-from schemas.policy import Policy
 from services.broker_admin.local_broker import LocalBroker
 from services.demo.people import roster_csv, synthetic_people
 from services.identity import DEMO_KEY, IdHasher
@@ -22,6 +17,7 @@ from services.storage.repository import set_gate_locked
 from tests.fixtures.campus import Campus
 from tests.fixtures.lanes import StartLane
 from tests.fixtures.simulated_gate import Lane
+from tests.fixtures.snapshots import StartPublisher
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
@@ -29,28 +25,14 @@ GATE = "north-1"
 
 
 @pytest.fixture
-def publisher(
-    own_broker: LocalBroker, sqlite_url: str, campus: Campus, site: str
-) -> Iterator[SnapshotPublisher]:
-    engine = make_engine(sqlite_url)
-    running = SnapshotPublisher(
-        address=parse_broker_url(own_broker.url),
-        site=site,
-        sessions=sessionmaker(engine, expire_on_commit=False, class_=Session),
-        policy=Policy(site=site, version=7),
-        keys=LiveKeys(campus.keys_dir, signing=True),
-        clock=SystemClock(),
-        check_interval_s=0.2,
-    )
-    running.start()
-    yield running
-    running.stop()
-    engine.dispose()
+def publisher(start_publisher: StartPublisher) -> SnapshotPublisher:
+    return start_publisher(policy_version=7)
 
 
 @pytest.fixture
-def lane(own_broker: LocalBroker, start_lane: StartLane) -> Lane:
-    return start_lane(own_broker.url, gate=GATE)
+def lane(own_broker: LocalBroker, start_lane: StartLane, campus: Campus) -> Lane:
+    # The campus first: the lane trusts the site keys it holds.
+    return start_lane(own_broker.url, gate=GATE, site_keys=campus.keys_dir)
 
 
 def held_ids(lane: Lane) -> set[str]:
