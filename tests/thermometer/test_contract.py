@@ -93,6 +93,10 @@ class SerialServer:
         with contextlib.suppress(OSError):  # the listener closed: unplugged
             conn, _ = listener.accept()
             with self._connected:
+                if self._listener is not listener:
+                    # Unplugged between accept() and here: this cable is pulled too.
+                    conn.close()
+                    return
                 self._conn = conn
                 self._connected.notify_all()
 
