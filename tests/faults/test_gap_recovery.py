@@ -11,8 +11,6 @@ gate send them again with ``sync``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,9 +23,10 @@ from schemas.topics import GateChannel, gate_filter, shared
 from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import make_engine
 from services.storage.models import PassageGapRow
-from tests.fixtures.campus import Campus
+from tests.fixtures.campus import Campus, long_lived
+from tests.fixtures.lanes import StartLane
 from tests.fixtures.processes import Processes
-from tests.fixtures.simulated_gate import Lane, check_exactly_once, make_lane
+from tests.fixtures.simulated_gate import Lane, check_exactly_once
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
@@ -38,19 +37,11 @@ PATIENT_S = 60.0  # no local decision (which re-sends at once) within this test 
 
 
 @pytest.fixture
-def lane(own_broker: LocalBroker, site: str, campus: Campus, tmp_path: Path) -> Iterator[Lane]:
-    running = make_lane(
-        own_broker.url, site=site, gate=GATE, workdir=tmp_path, site_keys=campus.keys_dir,
+def lane(own_broker: LocalBroker, start_lane: StartLane, campus: Campus) -> Lane:
+    return start_lane(
+        own_broker.url, gate=GATE, site_keys=campus.keys_dir,
         resend_s=NEVER_S, decision_timeout_s=PATIENT_S,
     )  # fmt: skip
-    running.agent.start()
-    yield running
-    running.agent.stop()
-
-
-def code(campus: Campus, index: int) -> str:
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    return campus.code(campus.people[index].person_id, ttl=timedelta(days=30), now=yesterday)
 
 
 def gaps(db_url: str) -> list[tuple[int, bool]]:
@@ -74,10 +65,7 @@ def test_passages_a_broker_dropped_are_found_and_sent_again(
     processes: Processes,
     tmp_path: Path,
 ) -> None:
-    processes.central(
-        "--broker", own_broker.url, "--db", sqlite_url, "--site", site,
-        "--keys", str(campus.keys_dir), "--no-upgrade", log=tmp_path / "central.log",
-    )  # fmt: skip
+    processes.central_for(own_broker.url, sqlite_url, campus, site, tmp_path / "central.log")
     lane.wait_snapshot()
     stolen: list[InboundMessage] = []
     thief = MqttBus(
@@ -88,10 +76,10 @@ def test_passages_a_broker_dropped_are_found_and_sent_again(
     )
     thief.connect()
     for index in range(PEOPLE):
-        lane.person(code(campus, index))
+        lane.person(long_lived(campus, index))
     lane.wait_for(lambda: len(stolen) + len(lane.decisions) >= PEOPLE)
     thief.close()  # gone; what it took is still missing
-    lane.person(code(campus, PEOPLE))  # a later passage shows the holes below it
+    lane.person(long_lived(campus, PEOPLE))  # a later passage shows the holes below it
     lost = sorted(
         seq.n for m in stolen if (seq := Passage.model_validate_json(m.payload).seq) is not None
     )
