@@ -9,11 +9,17 @@ Every mistake is a :class:`~kernel.errors.ConfigError` naming the setting.
 
 from __future__ import annotations
 
+import logging
+import socket
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlsplit
 
+import serial
+
 from kernel.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 NONE = "none"
 
@@ -71,3 +77,20 @@ def parse_serial_url(url: str) -> SerialSpec:
         inner = parts.scheme.removeprefix("serial+")
         return SerialSpec(f"{inner}://{parts.netloc}{parts.path}", options)
     raise ConfigError(f"not a serial device URL (serial:///dev/... or serial+socket://): {url!r}")
+
+
+def close_port(port: serial.SerialBase, what: str) -> None:
+    """Close a pyserial port, and for ``socket://`` its socket even when the peer is gone.
+
+    pyserial's socket port calls ``shutdown()`` before ``close()`` in one ``try``; when
+    the module behind the serial-to-network box reset the connection, ``shutdown()``
+    fails, ``close()`` is skipped and the descriptor leaks until garbage collection.
+    """
+    # A private attribute of pyserial's socket:// handler, read defensively.
+    sock = getattr(port, "_socket", None)
+    try:
+        port.close()
+    except OSError as exc:
+        log.debug("closing %s: %s", what, exc)
+    if isinstance(sock, socket.socket):
+        sock.close()  # idempotent: a no-op when pyserial did close it

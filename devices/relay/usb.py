@@ -22,6 +22,7 @@ import serial
 from devices.health import Health, HealthState
 from devices.relay.frames import RELAY_MAX, RELAY_MIN, command_frame
 from devices.relay.turnstile import PULSE_S, RelayError, check_pulse
+from devices.serial_url import close_port
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +151,7 @@ class UsbRelay:
 
     def _close_port_locked(self) -> None:
         if self._port is not None:
-            try:
-                self._port.close()
-            except OSError as exc:
-                log.debug("%s: closing %s: %s", self.name, self.url, exc)
+            close_port(self._port, f"{self.name} on {self.url}")
             self._port = None
 
     def _set_health_locked(self, state: HealthState, detail: str) -> None:

@@ -20,6 +20,7 @@ from decimal import Decimal
 import serial
 
 from devices.health import Health
+from devices.serial_url import close_port
 from devices.thermometer.frames import Event, Fault
 from devices.thermometer.registry import make_parser
 from kernel.clock import Clock
@@ -75,7 +76,7 @@ class SerialThermometer:
             try:
                 port.write(self.parser.start_command)
             except BaseException:
-                port.close()  # the port opened but the module is gone again: do not leak it
+                close_port(port, self.url)  # opened, but the module is gone again: no leak
                 raise
         return port
 
@@ -91,14 +92,15 @@ class SerialThermometer:
                 continue
             self._state, delay = ("ok", ""), RECONNECT_MIN_S
             try:
-                with port:
-                    while not self._stop.is_set():
-                        data = port.read(READ_CHUNK)
-                        if data:
-                            for event in self.parser.feed(data, self.clock.now()):
-                                self._emit(event)
+                while not self._stop.is_set():
+                    data = port.read(READ_CHUNK)
+                    if data:
+                        for event in self.parser.feed(data, self.clock.now()):
+                            self._emit(event)
             except (serial.SerialException, OSError) as exc:
                 # Unplugged: say so in the gate status and try again with backoff.
                 self._state = ("fault", f"disconnected: {exc}")
                 self._emit(Fault("garbage", f"port lost: {exc}", self.clock.now()))
                 log.warning("thermometer %s disconnected: %s", self.url, exc)
+            finally:
+                close_port(port, self.url)

@@ -24,6 +24,7 @@ import serial
 from devices.code_reader.contract import SCAN_COOLDOWN_S, ReaderCore, ReaderError, Scan
 from devices.code_reader.scanner.lines import Line, LineParser, Rejected
 from devices.health import Health
+from devices.serial_url import close_port
 from kernel.clock import Monotonic
 
 log = logging.getLogger(__name__)
@@ -206,10 +207,7 @@ class SerialScanner(_LineReader):
 
     def _close(self) -> None:
         if self.port is not None:
-            try:
-                self.port.close()
-            except OSError as exc:
-                log.debug("closing %s: %s", self.description, exc)
+            close_port(self.port, self.description)
             self.port = None
 
 
