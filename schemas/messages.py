@@ -163,7 +163,7 @@ class DeviceHealth(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    state: Literal["ok", "degraded", "fault", "absent"]
+    state: Literal["ok", "degraded", "unconfigured", "fault", "absent"]
     detail: Annotated[str, Field(max_length=MAX_TEXT)] = ""
     # Running counts (a thermometer's readings, faults, fevers; a camera's frames).
     counters: dict[Annotated[str, Field(max_length=32)], Annotated[int, Field(ge=0)]] = Field(
@@ -198,6 +198,9 @@ class GateStatus(WireModel):
     )
     snapshot: SnapshotInfo | None = None
     outbox: Annotated[int, Field(ge=0)] = 0
+    # How the lane takes temperatures: its thermometer, or the guard's handheld one
+    # (the thermometer is faulted, absent or unconfigured, or the guard chose it).
+    screening: Literal["thermometer", "handheld"] = "thermometer"
 
 
 class Command(WireModel):

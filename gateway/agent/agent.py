@@ -53,6 +53,7 @@ from gateway.agent.events import (
     SnapshotArrived,
     ThermometerSaw,
 )
+from gateway.agent.handheld import Choice, Handheld, handheld_celsius
 from gateway.agent.passages import Passages
 from gateway.agent.readings import ThermometerCounters, ThermometerFeed
 from gateway.agent.status import LaneStatus
@@ -124,6 +125,7 @@ class GateAgent:
             threshold=config.threshold,
         )
         self.feed = ThermometerFeed(config, uplink=uplink, monotonic=monotonic)
+        self.handheld = Handheld()
         self.barrier = Barrier(turnstile, pulse_s=config.pulse_s, stats=self.stats)
         self.vehicles = VehicleLane(config)
         self.passages = Passages(
@@ -154,6 +156,7 @@ class GateAgent:
             uplink=uplink,
             snapshots=snapshots,
             stale=self._fallback_stale,
+            handheld=lambda: self.handheld.active,
             clock=clock,
             monotonic=monotonic,
         )
@@ -220,6 +223,10 @@ class GateAgent:
     def open_devices(self) -> None:
         self.turnstile.start()
         if self.thermometer is not None:
+            problem = self.thermometer.unconfigured
+            if problem:
+                # Said at start, not discovered person by person as recheck no_temperature.
+                log.warning("gate %s: thermometer %s", self.config.gate, problem)
             self.thermometer.start()
         for reader in self.readers:
             reader.start()
@@ -286,6 +293,18 @@ class GateAgent:
         """The next passage carries ``mask: false`` (the person may put one on and retry)."""
         self.inbox.put(GuardAction(lambda: setattr(self.passages, "mask_next", False)))
 
+    def typed_temperature(self, celsius: Decimal | str) -> None:
+        """Handheld mode: the guard's reading for the person before or after their scan.
+
+        Raises ValueError for what is not a person's temperature (see handheld_celsius).
+        """
+        value = handheld_celsius(celsius)
+        self.inbox.put(GuardAction(lambda: self._typed(value)))
+
+    def choose_screening(self, choice: Choice) -> None:
+        """The guard's choice: ``handheld``, ``thermometer``, or ``auto`` (by its health)."""
+        self.inbox.put(GuardAction(lambda: self._choose(choice)))
+
     def begin_vehicle(self, plate: str, occupants: int) -> None:
         """A vehicle arrives at a vehicle lane: its occupants' passages form one group."""
         self.inbox.put(GuardAction(lambda: self.vehicles.begin(plate, occupants)))
@@ -295,13 +314,19 @@ class GateAgent:
     def _wait_time(self) -> float:
         now = self.monotonic()
         deadlines = [self._last_status_at + self.config.status_interval_s, now + MAX_LOOP_WAIT_S]
-        for deadline in (self.pairer.next_deadline(), self.passages.next_deadline()):
+        for deadline in (
+            self.pairer.next_deadline(),
+            self.passages.next_deadline(),
+            self.handheld.next_deadline(),
+        ):
             if deadline is not None:
                 deadlines.append(deadline)
         return max(min(deadlines) - now, 0.0)
 
     def _handle(self, event: AgentEvent) -> None:
         match event:
+            case ScanSeen(scan) if self.handheld.active:
+                self._publish_all(self.handheld.scan(scan.text, self.monotonic()))
             case ScanSeen(scan):
                 self._publish_all(self.pairer.scan(scan.text, self.monotonic()))
             case ThermometerSaw(reading) if isinstance(reading, RawReading):
@@ -340,6 +365,7 @@ class GateAgent:
         if not self._uplink_started and now >= self._next_connect:
             self._start_uplink()
         self._publish_all(self.pairer.tick(now))
+        self._publish_all(self.handheld.tick(now))
         try:
             self.uplink.pump(now)
         except OutboxError as exc:
@@ -351,9 +377,48 @@ class GateAgent:
             health = self.lane_status.states()
             if health != self._last_health:
                 self._last_health = health
+                self._follow_thermometer(health)
                 self._publish_status()
         if now - self._last_status_at >= self.config.status_interval_s:
             self._publish_status()
+
+    # -- handheld mode --------------------------------------------------------------
+
+    def _follow_thermometer(self, health: dict[str, Health]) -> None:
+        """Automatic handheld mode while the thermometer cannot screen (issue 20)."""
+        if self.thermometer is None:
+            usable = not self.config.handheld_when_absent
+        else:
+            state, _ = health.get(self.config.thermometer_name, ("ok", ""))
+            usable = state not in ("fault", "unconfigured")
+        if usable != self.handheld.thermometer_usable:
+            was = self.handheld.active
+            self.handheld.thermometer_usable = usable
+            self._mode_changed(was)
+
+    def _choose(self, choice: Choice) -> None:
+        was = self.handheld.active
+        self.handheld.choice = choice
+        self._mode_changed(was)
+        self._publish_status()
+
+    def _mode_changed(self, was: bool) -> None:
+        if was == self.handheld.active:
+            return
+        mode = "handheld" if self.handheld.active else "thermometer"
+        log.warning("gate %s: screening now by %s", self.config.gate, mode)
+        if was:
+            self._publish_all(self.handheld.flush())
+
+    def _typed(self, celsius: Decimal) -> None:
+        if not self.handheld.active:
+            log.warning(
+                "gate %s: typed %s C ignored: the lane is not in handheld mode",
+                self.config.gate,
+                celsius,
+            )
+            return
+        self._publish_all(self.handheld.typed(celsius, self.clock.now(), self.monotonic()))
 
     def _on_reading(self, reading: RawReading) -> None:
         body = self.feed.reading(reading)

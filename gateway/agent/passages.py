@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from gateway.agent.config import AgentStats, LaneConfig
+from gateway.agent.handheld import HANDHELD_SENSOR
 from gateway.agent.uplink import Uplink
 from gateway.agent.vehicles import VehicleLane
 from gateway.outbox.store import OutboxError
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 REMEMBERED_PASSAGES = 256
 """Recent passages kept for re-measures and for ignoring repeated decisions."""
-HANDHELD_SENSOR = "handheld"
 
 
 @dataclass(slots=True)

@@ -20,6 +20,7 @@ from devices.relay import open_relay
 from devices.thermometer import open_thermometer
 from gateway.agent.agent import GateAgent
 from gateway.agent.events import Inbox
+from gateway.agent.handheld import Choice
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
 from gateway.outbox import Outbox, OutboxUplink
@@ -32,14 +33,21 @@ from schemas.messages import Decision
 
 log = logging.getLogger(__name__)
 
-CONSOLE_HELP = "commands: nomask | recheck EVENT_ID CELSIUS | vehicle PLATE OCCUPANTS | status"
+CONSOLE_HELP = (
+    "commands: nomask | recheck EVENT_ID CELSIUS | temp CELSIUS (handheld mode) | "
+    "handheld on|off|auto | vehicle PLATE OCCUPANTS | status"
+)
+SCREENING_CHOICES: dict[str, Choice] = {"on": "handheld", "off": "thermometer", "auto": "auto"}
 
 
 def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgent:
     clock = SystemClock()
     inbox = Inbox()
     thermometer = open_thermometer(
-        settings.thermometer, clock=clock, on_event=inbox.thermometer_sink
+        settings.thermometer,
+        clock=clock,
+        on_event=inbox.thermometer_sink,
+        default_sensor=f"{settings.gate}/thermometer",
     )
     readers = _open_readers(settings, inbox)
     # Everything is validated before the outbox file is created.
@@ -140,6 +148,15 @@ def console_command(agent: GateAgent, line: str) -> str:
             except (ValueError, InvalidOperation):
                 return f"cannot read {event_id!r} {celsius!r}; {CONSOLE_HELP}"
             return f"re-measure of {event_id} sent"
+        case ["temp", celsius]:
+            try:
+                agent.typed_temperature(celsius)
+            except ValueError as exc:
+                return f"{exc}; {CONSOLE_HELP}"
+            return f"handheld reading {celsius} C"
+        case ["handheld", choice] if choice in SCREENING_CHOICES:
+            agent.choose_screening(SCREENING_CHOICES[choice])
+            return f"screening: {SCREENING_CHOICES[choice]}"
         case ["vehicle", plate, occupants] if occupants.isdigit():
             agent.begin_vehicle(plate, int(occupants))
             return f"vehicle {plate}: {occupants} occupant(s) to screen"

@@ -104,6 +104,7 @@ class GateSettings(BaseSettings):
             presence_min=self.presence_min_c,
             surface_offset=surface_offset,
             status_interval_s=self.status_interval_s,
+            handheld_when_absent=True,
         )
 
 

@@ -74,6 +74,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gate.offline": ("离线", "offline"),
     "gate.unknown": ("未上报", "not reported"),
     "gate.locked": ("已封闭", "locked down"),
+    "gate.handheld": ("手持测温", "handheld thermometer"),
     "gate.offline_banner": (
         "本门岗设备离线：按本地缓存判定，请人工核验",
         "This gate is OFFLINE: deciding on its local cache, check people by hand",
@@ -86,6 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "device.ok": ("正常", "ok"),
     "device.degraded": ("降级", "degraded"),
     "device.fault": ("故障", "fault"),
+    "device.unconfigured": ("未配置", "unconfigured"),
     "device.absent": ("未连接", "absent"),
     # -- kiosk
     "kiosk.title": ("门岗 {gate}", "Gate {gate}"),

@@ -103,6 +103,8 @@ class GateView(Model):
     gate: str
     online: bool | None  # None: the gate never reported
     mode: str | None
+    # "handheld" while the guard measures by hand (issue 20); None: the gate never reported.
+    screening: str | None = None
     status_at: datetime | None
     devices: list[DeviceView]
     snapshot: SnapshotView | None

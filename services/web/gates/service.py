@@ -78,6 +78,7 @@ def _gate_view(
         gate=gate,
         online=status.online if status else None,
         mode=status.mode if status else None,
+        screening=status.screening if status else None,
         status_at=status.ts if status else None,
         devices=[
             DeviceView(name=name, state=health.state, detail=health.detail)

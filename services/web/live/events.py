@@ -128,6 +128,7 @@ def status_data(status: GateStatus, received_at: datetime) -> dict[str, Any]:
         "gate": status.gate,
         "online": status.online,
         "mode": status.mode,
+        "screening": status.screening,
         "ts": _time(status.ts),
         "received_at": _time(received_at),
         "devices": {

@@ -100,6 +100,7 @@ CG.onReady(() => {
     $("offline-banner").classList.toggle("hidden", online !== false);
     $("locked-banner").classList.toggle("hidden", !gateView.locked);
     $("lock-state").classList.toggle("hidden", !gateView.locked);
+    $("screening-state").classList.toggle("hidden", gateView.screening !== "handheld");
     $("devices").replaceChildren(...gateView.devices.map((dev) =>
       el("li", {}, el("span", {}, dev.name),
         el("span", { class: `chip ${dev.state === "ok" ? "ok" : dev.state === "degraded" ? "warn" : "bad"}` },
@@ -116,6 +117,7 @@ CG.onReady(() => {
       ...gateView,
       online: s.online,
       mode: s.mode,
+      screening: s.screening,
       devices: Object.entries(s.devices).map(([name, h]) => ({ name, state: h.state, detail: h.detail })),
       snapshot: s.snapshot,
       outbox: s.outbox,
