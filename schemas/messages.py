@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     field_validator,
+    model_validator,
 )
 
 from schemas.names import GateName, SiteName
@@ -32,7 +33,9 @@ MAX_TEXT = 200
 Outcome = Literal["admit", "recheck", "deny", "isolate"]
 Direction = Literal["in", "out"]
 ReadingKind = Literal["body", "surface", "ambient"]
-CommandName = Literal["open", "lockdown", "release", "sync"]
+CommandName = Literal["open", "lockdown", "release", "sync", "vehicle"]
+MAX_OCCUPANTS = 64
+MAX_PLATE = 16
 
 
 def _to_json_number(value: Decimal) -> float:
@@ -93,7 +96,16 @@ class Vehicle(BaseModel):
 
     plate: Text
     group_id: UUID
-    occupants: Annotated[int, Field(ge=1, le=64)]
+    occupants: Annotated[int, Field(ge=1, le=MAX_OCCUPANTS)]
+
+
+class VehicleAnnouncement(BaseModel):
+    """A vehicle at a vehicle lane, announced by its guard: every occupant is screened."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plate: Annotated[str, Field(min_length=1, max_length=MAX_PLATE, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    occupants: Annotated[int, Field(ge=1, le=MAX_OCCUPANTS)]
 
 
 MAX_SEQ = 2**53  # exact in every JSON reader (IEEE doubles)
@@ -201,6 +213,8 @@ class GateStatus(WireModel):
     # How the lane takes temperatures: its thermometer, or the guard's handheld one
     # (the thermometer is faulted, absent or unconfigured, or the guard chose it).
     screening: Literal["thermometer", "handheld"] = "thermometer"
+    # A vehicle lane screens each vehicle's occupants (its kiosk announces vehicles).
+    lane: Literal["person", "vehicle"] = "person"
 
 
 class Command(WireModel):
@@ -213,6 +227,16 @@ class Command(WireModel):
     issued_by: Text
     reason: Annotated[str, Field(max_length=MAX_TEXT)] = ""
     ts: Timestamp
+    # The vehicle a ``vehicle`` command announces (issue 20); no other command has one.
+    vehicle: VehicleAnnouncement | None = Field(
+        default=None, exclude_if=lambda value: value is None
+    )
+
+    @model_validator(mode="after")
+    def _vehicle_only_with_its_command(self) -> Command:
+        if (self.command == "vehicle") != (self.vehicle is not None):
+            raise ValueError("a vehicle command, and only it, carries the vehicle")
+        return self
 
 
 class Reading(WireModel):

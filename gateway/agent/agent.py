@@ -341,6 +341,7 @@ class GateAgent:
                     command,
                     gate=self.config.gate,
                     barrier=self.barrier,
+                    vehicles=self.vehicles,
                     stats=self.stats,
                     on_sync=self.on_sync,
                 )

@@ -73,7 +73,7 @@ class LaneStatus:
         clock: Clock,
         monotonic: Monotonic,
     ) -> None:
-        self.site, self.gate = config.site, config.gate
+        self.site, self.gate, self.lane = config.site, config.gate, config.lane
         self.thermometer_name = config.thermometer_name
         self.thermometer = thermometer
         self.feed = feed
@@ -169,4 +169,5 @@ class LaneStatus:
             snapshot=self.snapshots.info() if self.snapshots is not None else None,
             outbox=self.uplink.backlog(),
             screening="handheld" if self.handheld() else "thermometer",
+            lane=self.lane,
         )

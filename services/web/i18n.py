@@ -110,6 +110,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "kiosk.vehicle_blocked": ("车辆不得放行", "vehicle must wait"),
     "kiosk.vehicle_clear": ("车辆可以放行", "vehicle may pass"),
+    "kiosk.vehicle_announce": ("车辆登记", "Vehicle"),
+    "kiosk.vehicle_plate": ("车牌", "Plate"),
+    "kiosk.vehicle_occupants": ("车内人数", "Occupants"),
+    "kiosk.vehicle_submit": ("逐人核验", "Screen each occupant"),
     "kiosk.sent": ("已提交", "Sent"),
     # -- dashboard
     "dash.title": ("校园110指挥中心", "Security office"),
@@ -133,6 +137,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmd.release": ("解除封闭", "release"),
     "cmd.open": ("开门", "open"),
     "cmd.sync": ("同步", "sync"),
+    "cmd.vehicle": ("车辆", "vehicle"),
     # -- clinic
     "clinic.title": ("校医院 发热处置", "Clinic: fever cases"),
     "clinic.case": ("病例", "Case"),

@@ -129,6 +129,7 @@ def status_data(status: GateStatus, received_at: datetime) -> dict[str, Any]:
         "online": status.online,
         "mode": status.mode,
         "screening": status.screening,
+        "lane": status.lane,
         "ts": _time(status.ts),
         "received_at": _time(received_at),
         "devices": {

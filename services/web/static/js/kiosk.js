@@ -56,6 +56,7 @@ CG.onReady(() => {
     if (!group) {
       group = { plate: d.vehicle.plate, occupants: d.vehicle.occupants, members: new Map() };
       groups.set(d.vehicle.group_id, group);
+      groups.delete("announced");  // the vehicle this kiosk announced now has its passages
     }
     // A re-check replaces the passage it re-checks; otherwise one entry per person (or event).
     // A guard's view masks person ids: the name and ID-number digits keep people apart.
@@ -101,6 +102,8 @@ CG.onReady(() => {
     $("locked-banner").classList.toggle("hidden", !gateView.locked);
     $("lock-state").classList.toggle("hidden", !gateView.locked);
     $("screening-state").classList.toggle("hidden", gateView.screening !== "handheld");
+    const vehicleForm = $("vehicle-form");
+    if (vehicleForm) vehicleForm.classList.toggle("hidden", gateView.lane !== "vehicle");
     $("devices").replaceChildren(...gateView.devices.map((dev) =>
       el("li", {}, el("span", {}, dev.name),
         el("span", { class: `chip ${dev.state === "ok" ? "ok" : dev.state === "degraded" ? "warn" : "bad"}` },
@@ -118,6 +121,7 @@ CG.onReady(() => {
       online: s.online,
       mode: s.mode,
       screening: s.screening,
+      lane: s.lane,
       devices: Object.entries(s.devices).map(([name, h]) => ({ name, state: h.state, detail: h.detail })),
       snapshot: s.snapshot,
       outbox: s.outbox,
@@ -155,7 +159,23 @@ CG.onReady(() => {
     }
   }
 
+  function announced(plate, occupants) {
+    // Before its first occupant is decided: the vehicle on screen, nobody admitted yet.
+    const group = { plate, occupants, members: new Map() };
+    groups.set("announced", group);
+    renderVehicle(group);
+  }
+
   if (page.can_act) {
+    $("vehicle-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const plate = $("vehicle-plate").value.trim();
+      const occupants = Number($("vehicle-count").value);
+      if (await act("vehicle", { plate, occupants })) {
+        announced(plate, occupants);
+        $("vehicle-plate").value = "";
+      }
+    });
     $("no-mask").addEventListener("click", () => current && act("no-mask", { event_id: current.event_id }));
     $("remeasure-form").addEventListener("submit", async (event) => {
       event.preventDefault();
