@@ -25,8 +25,9 @@ from services.web.auth import service as auth
 from services.web.auth.roles import Permission, Principal, Role
 from services.web.context import context
 from services.web.errors import Forbidden, NotAuthenticated
-from services.web.i18n import Lang, catalogue, lang_from_header, t
 from services.web.peer import Peer, peer_of
+from ui import TEMPLATES
+from ui.i18n import Lang, catalogue, lang_from_header, t
 
 SESSION_COOKIE = "cg_session"
 LOGIN_COOKIE = "cg_login"
@@ -46,7 +47,8 @@ def script_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str).translate(_SCRIPT_UNSAFE)
 
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The central's own pages, then those it shares with the gate's local kiosk (ui/).
+templates = Jinja2Templates(directory=[str(Path(__file__).parent / "templates"), str(TEMPLATES)])
 # Every template embeds JSON through this filter (already safe for the page: no ``| safe``).
 templates.env.filters["script_json"] = lambda value: Markup(script_json(value))  # noqa: S704
 

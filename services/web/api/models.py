@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from schemas.names import GateName
 from services.web.auth.roles import Role
-from services.web.i18n import Lang
+from ui.i18n import Lang
 
 Outcome = Literal["admit", "recheck", "deny", "isolate"]
 CaseOutcome = Literal["released", "isolation_room", "referred_hospital"]
