@@ -116,6 +116,8 @@ class GateAgent:
         # Last time the central side was heard (a decision, the policy, a snapshot).
         self.last_contact: datetime | None = None
         self.on_sync: list[Callable[[], None]] = []
+        # Called on the loop with every status it makes (the local kiosk), even offline.
+        self.on_status: list[Callable[[GateStatus], None]] = []
         self.online = False
         self.stats = AgentStats()
         self.pairer = Pairer(
@@ -289,6 +291,10 @@ class GateAgent:
         """The guard's handheld reading for a passage that asked for a re-measure."""
         self.inbox.put(GuardAction(lambda: self.passages.remeasure(recheck_of, celsius)))
 
+    def no_mask(self, event_id: uuid.UUID) -> None:
+        """The guard saw no mask on the person of ``event_id``: re-checked with ``mask: false``."""
+        self.inbox.put(GuardAction(lambda: self.passages.no_mask(event_id)))
+
     def mark_no_mask(self) -> None:
         """The next passage carries ``mask: false`` (the person may put one on and retry)."""
         self.inbox.put(GuardAction(lambda: setattr(self.passages, "mask_next", False)))
@@ -392,24 +398,11 @@ class GateAgent:
         else:
             state, _ = health.get(self.config.thermometer_name, ("ok", ""))
             usable = state not in ("fault", "unconfigured")
-        if usable != self.handheld.thermometer_usable:
-            was = self.handheld.active
-            self.handheld.thermometer_usable = usable
-            self._mode_changed(was)
+        self._publish_all(self.handheld.follow(usable, gate=self.config.gate))
 
     def _choose(self, choice: Choice) -> None:
-        was = self.handheld.active
-        self.handheld.choice = choice
-        self._mode_changed(was)
+        self._publish_all(self.handheld.choose(choice, gate=self.config.gate))
         self._publish_status()
-
-    def _mode_changed(self, was: bool) -> None:
-        if was == self.handheld.active:
-            return
-        mode = "handheld" if self.handheld.active else "thermometer"
-        log.warning("gate %s: screening now by %s", self.config.gate, mode)
-        if was:
-            self._publish_all(self.handheld.flush())
 
     def _typed(self, celsius: Decimal) -> None:
         if not self.handheld.active:
@@ -437,7 +430,10 @@ class GateAgent:
 
     def _publish_status(self, *, online: bool = True) -> None:
         self._last_status_at = self.monotonic()
+        status = self.status(online=online)
+        for hook in self.on_status:
+            hook(status.model_copy(update={"online": online and self.online}))
         try:
-            self.uplink.publish_status(self.status(online=online))
+            self.uplink.publish_status(status)
         except BusError as exc:
             log.warning("gate %s: status not published: %s", self.config.gate, exc)

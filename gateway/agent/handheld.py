@@ -14,6 +14,7 @@ a typed reading nobody's scan claimed within that time is dropped.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ from typing import Literal
 from devices.thermometer.frames import Reading
 from gateway.pairing import Paired
 from gateway.pairing.pairer import credential_for
+
+log = logging.getLogger(__name__)
 
 HANDHELD_SENSOR = "handheld"
 HANDHELD_WAIT_S = 120.0
@@ -85,6 +88,26 @@ class Handheld:
     @property
     def waiting_readings(self) -> int:
         return len(self._readings)
+
+    def follow(self, usable: bool, *, gate: str) -> list[Paired]:
+        """The thermometer became usable or not; returns scans to send when leaving."""
+        was = self.active
+        self.thermometer_usable = usable
+        return self._changed(was, gate)
+
+    def choose(self, choice: Choice, *, gate: str) -> list[Paired]:
+        """The guard's choice; returns scans to send when leaving handheld mode."""
+        was = self.active
+        self.choice = choice
+        return self._changed(was, gate)
+
+    def _changed(self, was: bool, gate: str) -> list[Paired]:
+        if was == self.active:
+            return []
+        log.warning(
+            "gate %s: screening now by %s", gate, "handheld" if self.active else "thermometer"
+        )
+        return self.flush() if was else []
 
     def scan(self, text: str, now: float) -> list[Paired]:
         """A scan in handheld mode: paired with a reading typed before it, or held."""

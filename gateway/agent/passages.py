@@ -105,6 +105,15 @@ class Passages:
         reading = Temperature(celsius=celsius, sensor=HANDHELD_SENSOR, measured_at=self.clock.now())
         self.send(list(original.credentials), reading, recheck_of=recheck_of)
 
+    def no_mask(self, recheck_of: uuid.UUID) -> None:
+        """The guard saw no mask: the passage again, re-checking it, with ``mask: false``."""
+        original = self._recent.get(recheck_of)
+        if original is None:
+            log.warning("gate %s: no-mask of unknown passage %s", self.config.gate, recheck_of)
+            return
+        self.mask_next = False
+        self.send(list(original.credentials), original.temperature, recheck_of=recheck_of)
+
     def send(
         self,
         credentials: list[Credential],

@@ -13,7 +13,7 @@ import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from devices.code_reader import CodeReader, open_code_reader
 from devices.relay import open_relay
@@ -23,13 +23,18 @@ from gateway.agent.events import Inbox
 from gateway.agent.handheld import Choice
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
+from gateway.kiosk.feed import KioskFeed
 from gateway.outbox import Outbox, OutboxUplink
 from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
 from kernel.codes.keys import KeyRing
-from schemas.messages import Decision
+from schemas.messages import Decision, Passage
+from schemas.snapshot import SnapshotGuard
+
+if TYPE_CHECKING:
+    from gateway.kiosk.server import KioskServer
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +45,9 @@ CONSOLE_HELP = (
 SCREENING_CHOICES: dict[str, Choice] = {"on": "handheld", "off": "thermometer", "auto": "auto"}
 
 
-def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgent:
+def build_agent(
+    settings: GateSettings, *, out: TextIO = sys.stdout, feed: KioskFeed | None = None
+) -> GateAgent:
     clock = SystemClock()
     inbox = Inbox()
     thermometer = open_thermometer(
@@ -85,8 +92,10 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         readers=readers,
         clock=clock,
         snapshots=snapshots,
-        on_decision=lambda decision, _passage: print(decision_line(decision), file=out, flush=True),
+        on_decision=lambda decision, passage: _decided(decision, passage, out, feed),
     )
+    if feed is not None:
+        agent.on_status.append(lambda status: feed.status(status, clock.now()))
     # The central side saw a gap in this gate's numbering: send what is waiting now.
     agent.on_sync.append(uplink.resend_unanswered)
     agent.fallback = LocalDecider(
@@ -97,6 +106,39 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         max_offline_age=timedelta(hours=settings.max_offline_age_h),
     )
     return agent
+
+
+def _decided(
+    decision: Decision, passage: Passage | None, out: TextIO, feed: KioskFeed | None
+) -> None:
+    print(decision_line(decision), file=out, flush=True)
+    if feed is not None:
+        feed.decision(decision, passage)
+
+
+def start_kiosk(settings: GateSettings, agent: GateAgent, feed: KioskFeed) -> KioskServer:
+    """The gate's own kiosk on ``settings.kiosk``; its guards are the snapshot's."""
+    # Only a gate with --kiosk pays for the web parts (jinja2, argon2).
+    from gateway.kiosk.actions import Actions  # noqa: PLC0415
+    from gateway.kiosk.guards import GuardBook  # noqa: PLC0415
+    from gateway.kiosk.server import KioskServer  # noqa: PLC0415
+
+    snapshots = agent.snapshots
+
+    def guards() -> list[SnapshotGuard]:
+        held = snapshots.current if snapshots is not None else None
+        return list(held.snapshot.guards) if held is not None else []
+
+    assert settings.kiosk is not None
+    server = KioskServer(
+        settings.kiosk,
+        gate=settings.gate,
+        feed=feed,
+        book=GuardBook(guards, agent.monotonic),
+        actions=Actions(agent),
+    )
+    server.start()
+    return server
 
 
 def _open_readers(settings: GateSettings, inbox: Inbox) -> tuple[CodeReader, ...]:
@@ -177,7 +219,8 @@ def _console(agent: GateAgent, stop: threading.Event) -> None:
 
 
 def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int:
-    agent = build_agent(settings)
+    feed = KioskFeed() if settings.kiosk else None
+    agent = build_agent(settings, feed=feed)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -187,6 +230,7 @@ def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     agent.open_devices()
+    kiosk = start_kiosk(settings, agent, feed) if feed is not None else None
     if console:
         threading.Thread(target=_console, args=(agent, stop), daemon=True).start()
         print(CONSOLE_HELP, flush=True)
@@ -194,6 +238,8 @@ def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int
     try:
         agent.run(stop)
     finally:
+        if kiosk is not None:
+            kiosk.stop()
         agent.close_devices()
     log.info("gate %s stopped: %s", settings.gate, agent.stats)
     return 0

@@ -76,6 +76,8 @@ class GateSettings(BaseSettings):
     # The site's public keys (``<kid>.pub``, ``campusgate keys export``): a snapshot must be
     # signed by one of them, or by a key the snapshot held carries.  None: every one refused.
     site_keys_dir: Path | None = None
+    # The gate's own kiosk (issue 20): HOST:PORT, or PORT on 127.0.0.1; None: no kiosk.
+    kiosk: str | None = None
 
     @classmethod
     def settings_customise_sources(

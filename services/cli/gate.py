@@ -26,6 +26,7 @@ OPTIONS: dict[str, str] = {
     "outbox": "outbox_path",
     "snapshot": "snapshot_path",
     "site_keys": "site_keys_dir",
+    "kiosk": "kiosk",
 }
 
 
@@ -64,6 +65,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--site-keys", type=Path, help="the site's public keys (campusgate keys export)"
+    )
+    parser.add_argument(
+        "--kiosk",
+        metavar="HOST:PORT",
+        help="serve the guard's kiosk on this gate (e.g. 0.0.0.0:8080; a bare PORT: 127.0.0.1)",
     )
     parser.add_argument(
         "--console",

@@ -93,12 +93,22 @@ CG.onReady(() => {
     if (window.cgShown.size > SHOWN_MAX) window.cgShown.delete(window.cgShown.keys().next().value);
   }
 
+  function ageText(seconds) {
+    if (seconds < 90) return t("gate.age_s", { n: Math.max(0, Math.round(seconds)) });
+    if (seconds < 90 * 60) return t("gate.age_min", { n: Math.round(seconds / 60) });
+    return t("gate.age_h", { n: Math.round(seconds / 3600) });
+  }
+
   function renderGate() {
     const state = $("gate-state");
     const online = gateView.online;
     state.className = `chip ${online ? "ok" : online === false ? "bad" : "muted"}`;
     state.textContent = online ? t("gate.online") : online === false ? t("gate.offline") : t("gate.unknown");
     $("offline-banner").classList.toggle("hidden", online !== false);
+    const snapAge = gateView.snapshot ? (Date.now() - Date.parse(gateView.snapshot.taken_at)) / 1000 : null;
+    $("offline-detail").textContent = online === false
+      ? t("gate.offline_detail", { outbox: gateView.outbox, age: snapAge === null ? "—" : ageText(snapAge) })
+      : "";
     $("locked-banner").classList.toggle("hidden", !gateView.locked);
     $("lock-state").classList.toggle("hidden", !gateView.locked);
     $("screening-state").classList.toggle("hidden", gateView.screening !== "handheld");
@@ -183,7 +193,14 @@ CG.onReady(() => {
       const input = $("remeasure-celsius");
       if (await act("remeasure", { event_id: current.event_id, celsius: input.value })) input.value = "";
     });
-    $("override-form").addEventListener("submit", async (event) => {
+    const handheld = $("handheld-form");  // the gate's own kiosk: the guard's typed reading
+    if (handheld) handheld.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const input = $("handheld-celsius");
+      if (await act("handheld", { celsius: input.value })) input.value = "";
+    });
+    const override = $("override-form");
+    if (override) override.addEventListener("submit", async (event) => {
       event.preventDefault();
       const input = $("override-reason");
       if (!current) {  // an override is for the passage on screen, never for nobody
