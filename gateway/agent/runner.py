@@ -95,7 +95,7 @@ def build_agent(
         on_decision=lambda decision, passage: _decided(decision, passage, out, feed),
     )
     if feed is not None:
-        agent.on_status.append(lambda status: feed.status(status, clock.now()))
+        feed_statuses(agent, feed, clock)
     # The central side saw a gap in this gate's numbering: send what is waiting now.
     agent.on_sync.append(uplink.resend_unanswered)
     agent.fallback = LocalDecider(
@@ -106,6 +106,11 @@ def build_agent(
         max_offline_age=timedelta(hours=settings.max_offline_age_h),
     )
     return agent
+
+
+def feed_statuses(agent: GateAgent, feed: KioskFeed, clock: SystemClock) -> None:
+    """Every status the lane makes also goes to the local kiosk's pages."""
+    agent.on_status.append(lambda status: feed.status(status, clock.now()))
 
 
 def _decided(
