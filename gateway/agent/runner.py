@@ -48,6 +48,7 @@ SCREENING_CHOICES: dict[str, Choice] = {"on": "handheld", "off": "thermometer", 
 def build_agent(
     settings: GateSettings, *, out: TextIO = sys.stdout, feed: KioskFeed | None = None
 ) -> GateAgent:
+    # Long because it wires every part of the lane from its setting, one after another.
     clock = SystemClock()
     inbox = Inbox()
     thermometer = open_thermometer(
