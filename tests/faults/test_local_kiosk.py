@@ -1,0 +1,119 @@
+"""The broker cut, the guard keeps working on the gate's own kiosk (issue 20).
+
+A real gate lane with its local kiosk in Chromium, a real central process and its own
+Mosquitto, killed mid-shift: the kiosk keeps showing the decisions made at the gate,
+with its offline banner; a handheld reading and a no-mask mark made on it during the
+outage reach the central log exactly once when the broker is back.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from devices.code_reader.contract import Scan
+from gateway.agent.events import ScanSeen
+from services.broker_admin.local_broker import LocalBroker
+from services.storage.engine import make_engine
+from services.storage.models import EntryRow
+from tests.fixtures.campus import Campus, long_lived
+from tests.fixtures.lanes import StartLane
+from tests.fixtures.local_kiosk import StartKiosk, snapshot_guards
+from tests.fixtures.processes import Processes
+from tests.fixtures.simulated_gate import check_exactly_once, logged
+from tests.fixtures.web import add_users
+from tests.fixtures.web_server import PASSWORD
+
+pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
+
+GATE = "north-1"
+
+
+def sensors(db_url: str, event_ids: list[str]) -> dict[str, str | None]:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(EntryRow.event_id, EntryRow.sensor).where(EntryRow.event_id.in_(event_ids))
+            )
+            return {str(row[0]): row[1] for row in rows}
+    finally:
+        engine.dispose()
+
+
+def test_the_local_kiosk_keeps_the_guard_working_through_a_broker_outage(
+    own_broker: LocalBroker,
+    start_lane: StartLane,
+    start_kiosk: StartKiosk,
+    campus: Campus,
+    site: str,
+    sqlite_url: str,
+    processes: Processes,
+    tmp_path: Path,
+    new_page: Any,
+) -> None:
+    # One guard's shift through an outage, start to finish: long on purpose.
+    add_users(sqlite_url)  # guard-n1 of north-1 (and guard-s2 of south-2)
+    lane = start_lane(own_broker.url, gate=GATE, site_keys=campus.keys_dir)
+    kiosk = start_kiosk(lane=lane)
+    processes.central_for(own_broker.url, sqlite_url, campus, site, tmp_path / "central.log")
+    lane.wait_snapshot()
+    lane.wait_for(lambda: [g.username for g in snapshot_guards(lane)()] == ["guard-n1"])
+
+    page = new_page()
+    page.goto(f"{kiosk.url}/login")
+    page.fill("#username", "guard-n1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-live=connected]")
+    decision = page.locator("#decision")
+    online = lane.person(long_lived(campus, 0))
+    expect(decision).to_have_attribute("data-event-id", str(online.event_id))
+
+    own_broker.stop(signal.SIGKILL)
+    offline = lane.person(long_lived(campus, 1))
+    lane.wait_for(lambda: lane.agent.stats.local_decisions >= 1)  # decided at the gate
+    expect(decision).to_have_attribute("data-event-id", str(offline.event_id))
+    expect(decision).to_have_attribute("data-decision", "admit")
+    expect(page.locator("#offline-banner")).to_be_visible()
+    expect(page.locator("#offline-detail")).to_contain_text("waiting to upload")
+
+    # The thermometer is out: the guard measures by hand and types the reading.
+    page.evaluate("CG.api('POST', '/api/v1/gates/north-1/screening', {choice: 'handheld'})")
+    before = len(lane.produced)
+    lane.agent.inbox.put(ScanSeen(Scan(long_lived(campus, 2), "qr", "camera", time.monotonic())))
+    page.fill("#handheld-celsius", "36.7")
+    page.click("#handheld-submit")
+    lane.wait_for(lambda: len(lane.produced) > before)
+    handheld = lane.uplink.latest
+    assert handheld is not None
+    assert handheld.temperature is not None
+    assert handheld.temperature.sensor == "handheld"
+    expect(decision).to_have_attribute("data-event-id", str(handheld.event_id))
+
+    # And marks that person as having no mask: a re-check of the passage on screen.
+    before = len(lane.produced)
+    page.click("#no-mask")
+    lane.wait_for(lambda: len(lane.produced) > before)
+    unmasked = lane.uplink.latest
+    assert unmasked is not None
+    assert (unmasked.mask, unmasked.recheck_of) == (False, handheld.event_id)
+    expect(decision).to_have_attribute("data-event-id", str(unmasked.event_id))
+    expect(decision).to_have_attribute("data-decision", "deny")
+    assert lane.uplink.backlog() >= 3  # all kept while the broker is away
+
+    own_broker.start()
+    lane.wait_drained()
+    assert check_exactly_once(sqlite_url, [lane]) == len(lane.produced) == 4
+    found = logged(sqlite_url, [handheld.event_id, unmasked.event_id])
+    assert {rows for _, _, rows in found.values()} == {1}
+    assert found[unmasked.event_id][0] == "deny"
+    assert sensors(sqlite_url, [str(handheld.event_id)]) == {str(handheld.event_id): "handheld"}
+    expect(page.locator("#offline-banner")).to_be_hidden()
