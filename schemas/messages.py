@@ -143,6 +143,25 @@ class Passage(WireModel):
     local_decision: Outcome | None = None
     # Set by a gate with an outbox; absent from the kiosk's re-measures and older gates.
     seq: PassageSeq | None = Field(default=None, exclude_if=lambda value: value is None)
+    # The guard overrode the decision on ``recheck_of`` at the gate's kiosk (issue 20).
+    override: Override | None = Field(default=None, exclude_if=lambda value: value is None)
+
+    @model_validator(mode="after")
+    def _override_reopens_a_passage(self) -> Passage:
+        if self.override is not None and (
+            self.recheck_of is None or self.local_decision != "admit"
+        ):
+            raise ValueError("an override re-checks a passage and was admitted at the gate")
+        return self
+
+
+class Override(BaseModel):
+    """A guard opened the gate by hand at the gate's own kiosk, with a written reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: Annotated[str, Field(min_length=1, max_length=64)]
+    reason: Annotated[str, Field(min_length=4, max_length=MAX_TEXT, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class DecisionPerson(BaseModel):

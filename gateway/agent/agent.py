@@ -65,7 +65,7 @@ from gateway.snapshot.store import SnapshotStore
 from gateway.vehicle import VehicleGroup
 from kernel.clock import Clock, Monotonic
 from kernel.errors import BusError
-from schemas.messages import Decision, DeviceHealth, GateStatus
+from schemas.messages import Decision, DeviceHealth, GateStatus, Override
 
 __all__ = [
     "DECISION_TIMEOUT_S",
@@ -294,6 +294,13 @@ class GateAgent:
     def no_mask(self, event_id: uuid.UUID) -> None:
         """The guard saw no mask on the person of ``event_id``: re-checked with ``mask: false``."""
         self.inbox.put(GuardAction(lambda: self.passages.no_mask(event_id)))
+
+    def override(self, event_id: uuid.UUID, reason: str, by: str) -> None:
+        """The guard opens the gate by hand (logged centrally); ValueError on a fever."""
+        if self.decisions.outcome_of(event_id) == "isolate":
+            raise ValueError("fever and isolation go to the clinic")
+        chosen = Override(by=by, reason=reason)
+        self.inbox.put(GuardAction(lambda: self.decisions.override(event_id, chosen)))
 
     def mark_no_mask(self) -> None:
         """The next passage carries ``mask: false`` (the person may put one on and retry)."""

@@ -24,7 +24,7 @@ from gateway.pairing import Paired
 from kernel.clock import Clock, Monotonic
 from kernel.errors import BusError
 from schemas.ids import uuid7
-from schemas.messages import Credential, Passage, Temperature
+from schemas.messages import Credential, Override, Passage, Temperature
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +114,26 @@ class Passages:
         self.mask_next = False
         self.send(list(original.credentials), original.temperature, recheck_of=recheck_of)
 
+    def override(self, recheck_of: uuid.UUID, override: Override) -> Passage | None:
+        """The guard opened the gate for the person of ``recheck_of``: a passage re-checking
+        it, admitted here, that nobody waits on (the centre logs it and the override)."""
+        original = self._recent.get(recheck_of)
+        if original is None:
+            log.warning("gate %s: override of unknown passage %s", self.config.gate, recheck_of)
+            return None
+        return self.send(
+            list(original.credentials),
+            original.temperature,
+            recheck_of=recheck_of,
+            override=override,
+        )
+
     def send(
         self,
         credentials: list[Credential],
         temperature: Temperature | None,
         recheck_of: uuid.UUID | None = None,
+        override: Override | None = None,
     ) -> Passage:
         now = self.clock.now()
         passage = Passage(
@@ -132,13 +147,16 @@ class Passages:
             mask=self.mask_next,
             vehicle=self.vehicles.wire(),
             recheck_of=recheck_of,
+            local_decision="admit" if override is not None else None,
+            override=override,
         )
         self.mask_next = None
         passage = self.vehicles.attach(passage)
         self._remember(passage)
-        self._waiting[passage.event_id] = _Waiting(
-            passage, self.monotonic() + self.config.decision_timeout_s
-        )
+        if override is None:
+            self._waiting[passage.event_id] = _Waiting(
+                passage, self.monotonic() + self.config.decision_timeout_s
+            )
         self.stats.passages += 1
         self._publish(passage)
         log.info(

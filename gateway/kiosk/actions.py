@@ -16,7 +16,7 @@ from typing import Any, Protocol, get_args
 from pydantic import ValidationError
 
 from gateway.agent.handheld import Choice, handheld_celsius
-from schemas.messages import VehicleAnnouncement
+from schemas.messages import MAX_TEXT, Override, VehicleAnnouncement
 
 
 class ActionRefused(Exception):
@@ -37,6 +37,8 @@ class Lane(Protocol):
     def choose_screening(self, choice: Choice) -> None: ...
 
     def begin_vehicle(self, plate: str, occupants: int) -> None: ...
+
+    def override(self, event_id: uuid.UUID, reason: str, by: str) -> None: ...
 
 
 def _invalid(message: str) -> ActionRefused:
@@ -64,9 +66,11 @@ class Actions:
     def __init__(self, lane: Lane) -> None:
         self.lane = lane
 
-    def run(self, action: str, body: dict[str, Any]) -> None:
-        """Carry out ``action`` with ``body``; ActionRefused with a status otherwise."""
+    def run(self, action: str, body: dict[str, Any], *, by: str) -> None:
+        """Carry out ``action`` of guard ``by`` with ``body``; ActionRefused otherwise."""
         match action:
+            case "override":
+                self._override(body, by)
             case "remeasure":
                 self.lane.remeasure(_event_id(body), _celsius(body))
             case "no-mask":
@@ -89,3 +93,18 @@ class Actions:
                 self.lane.begin_vehicle(vehicle.plate, vehicle.occupants)
             case _:
                 raise ActionRefused(HTTPStatus.NOT_FOUND, "not_found", "no such action here")
+
+    def _override(self, body: dict[str, Any], by: str) -> None:
+        event_id = _event_id(body)
+        try:
+            chosen = Override(by=by, reason=str(body.get("reason", ""))[: MAX_TEXT + 1].strip())
+        except ValidationError:
+            raise _invalid("a written reason of 4-200 characters") from None
+        try:
+            self.lane.override(event_id, chosen.reason, chosen.by)
+        except ValueError:
+            raise ActionRefused(
+                HTTPStatus.CONFLICT,
+                "isolate_not_overridable",
+                "fever and isolation go to the clinic",
+            ) from None

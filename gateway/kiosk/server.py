@@ -401,12 +401,18 @@ class _Handler(BaseHTTPRequestHandler):
         if gate != self.kiosk.gate:
             self._problem(HTTPStatus.FORBIDDEN, "forbidden_gate", "not this gate")
             return
-        try:
-            self.kiosk.actions.run(action, body)
-        except ActionRefused as exc:
-            self._problem(exc.status, exc.error, str(exc))
-            return
         session = self.kiosk.book.session(token)
+        if session is None:
+            self._problem(HTTPStatus.UNAUTHORIZED, "not_authenticated", "sign in first")
+            return
+        try:
+            self.kiosk.actions.run(action, body, by=session.username)
+        except ActionRefused as exc:
+            message = t(lang_or_default(session.lang), f"error.{exc.error}")
+            self._problem(
+                exc.status, exc.error, str(exc) if message.startswith("error.") else message
+            )
+            return
         log.info(
             "gate %s: %s by %s at the local kiosk",
             self.kiosk.gate,

@@ -2,8 +2,9 @@
 
 A real gate lane with its local kiosk in Chromium, a real central process and its own
 Mosquitto, killed mid-shift: the kiosk keeps showing the decisions made at the gate,
-with its offline banner; a handheld reading and a no-mask mark made on it during the
-outage reach the central log exactly once when the broker is back.
+with its offline banner; an override with its reason, a handheld reading and a no-mask
+mark made on it during the outage reach the central log exactly once when the broker is
+back (the override also in the command log, under the guard's name).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from devices.code_reader.contract import Scan
 from gateway.agent.events import ScanSeen
 from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import make_engine
-from services.storage.models import EntryRow
+from services.storage.models import EntryRow, GateCommandRow
 from tests.fixtures.campus import Campus, long_lived
 from tests.fixtures.lanes import StartLane
 from tests.fixtures.local_kiosk import StartKiosk, snapshot_guards
@@ -44,6 +45,18 @@ def sensors(db_url: str, event_ids: list[str]) -> dict[str, str | None]:
                 select(EntryRow.event_id, EntryRow.sensor).where(EntryRow.event_id.in_(event_ids))
             )
             return {str(row[0]): row[1] for row in rows}
+    finally:
+        engine.dispose()
+
+
+def overrides(db_url: str) -> list[tuple[str, str, str | None]]:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(GateCommandRow.issued_by, GateCommandRow.reason, GateCommandRow.override_of)
+            )
+            return [(row[0], row[1], row[2]) for row in rows]
     finally:
         engine.dispose()
 
@@ -85,6 +98,20 @@ def test_the_local_kiosk_keeps_the_guard_working_through_a_broker_outage(
     expect(page.locator("#offline-banner")).to_be_visible()
     expect(page.locator("#offline-detail")).to_contain_text("waiting to upload")
 
+    # A stranger is denied at the gate; the guard checks them by hand and opens.
+    stranger = lane.person(campus.code("a-stranger"), expect="deny")
+    expect(decision).to_have_attribute("data-event-id", str(stranger.event_id))
+    expect(decision).to_have_attribute("data-decision", "deny")
+    before, pulses = len(lane.produced), lane.agent.stats.pulses
+    page.fill("#override-reason", "ambulance crew, ID checked by hand")
+    page.click("#override-submit")
+    lane.wait_for(lambda: len(lane.produced) > before)
+    overridden = lane.uplink.latest
+    assert overridden is not None
+    assert overridden.override is not None
+    assert (overridden.recheck_of, overridden.override.by) == (stranger.event_id, "guard-n1")
+    lane.wait_for(lambda: lane.agent.stats.pulses == pulses + 1)  # the gate opened now
+
     # The thermometer is out: the guard measures by hand and types the reading.
     page.evaluate("CG.api('POST', '/api/v1/gates/north-1/screening', {choice: 'handheld'})")
     before = len(lane.produced)
@@ -111,7 +138,10 @@ def test_the_local_kiosk_keeps_the_guard_working_through_a_broker_outage(
 
     own_broker.start()
     lane.wait_drained()
-    assert check_exactly_once(sqlite_url, [lane]) == len(lane.produced) == 4
+    assert check_exactly_once(sqlite_url, [lane]) == len(lane.produced) == 6
+    assert overrides(sqlite_url) == [
+        ("guard-n1", "ambulance crew, ID checked by hand", str(stranger.event_id))
+    ]
     found = logged(sqlite_url, [handheld.event_id, unmasked.event_id])
     assert {rows for _, _, rows in found.values()} == {1}
     assert found[unmasked.event_id][0] == "deny"

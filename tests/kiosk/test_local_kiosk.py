@@ -61,6 +61,7 @@ def test_a_guard_signs_in_and_the_actions_reach_the_lane(
         ("handheld", {"celsius": 37.8}),
         ("screening", {"choice": "handheld"}),
         ("vehicle", {"plate": "京A12345", "occupants": 3}),
+        ("override", {"event_id": event, "reason": "  ambulance crew, ID checked  "}),
     ):
         answer = client.post(
             f"/api/v1/gates/north-1/{action}", json=body, headers={"X-CSRF-Token": token}
@@ -72,11 +73,29 @@ def test_a_guard_signs_in_and_the_actions_reach_the_lane(
         ("handheld", (Decimal("37.8"),)),
         ("screening", ("handheld",)),
         ("vehicle", ("京A12345", 3)),
+        # The guard's name comes from the session, never from the body.
+        ("override", (uuid.UUID(event), "ambulance crew, ID checked", "guard-n1")),
     ]
     page = client.get("/kiosk/north-1")
     assert 'id="handheld-form"' in page.text
-    assert 'id="override-form"' not in page.text  # no override offline: see the report
+    assert 'id="override-form"' in page.text
     assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_a_fever_is_never_overridden_at_the_gate(
+    start_kiosk: StartKiosk, guards: list[SnapshotGuard]
+) -> None:
+    recorder = RecordingLane()
+    fever = uuid.uuid4()
+    recorder.fevers.add(fever)
+    server = start_kiosk(guards=guards, recorder=recorder)
+    client, _ = sign_in(server, "guard-n1", PASSWORD)
+    body = {"event_id": str(fever), "reason": "he says he feels fine", "by": "admin"}
+    answer = client.post(
+        "/api/v1/gates/north-1/override", json=body, headers={"X-CSRF-Token": csrf_of(client)}
+    )
+    assert (answer.status_code, answer.json()["error"]) == (409, "isolate_not_overridable")
+    assert recorder.calls == []
 
 
 def test_another_gates_guard_cannot_sign_in_here(

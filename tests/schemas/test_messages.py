@@ -137,3 +137,29 @@ def test_a_vehicle_command_and_only_it_carries_a_vehicle() -> None:
     ):
         with pytest.raises(ValidationError):
             Command.model_validate(bad)
+
+
+def test_an_override_reopens_a_passage_admitted_at_the_gate() -> None:
+    from schemas.messages import Passage
+
+    base = {
+        "event_id": "0193f3c2-7b1e-7c4a-9d1e-2f9a8b7c6d5e",
+        "site": "main",
+        "gate": "north-1",
+        "direction": "in",
+        "ts": "2026-11-22T08:00:00Z",
+        "credentials": [{"kind": "qr", "data": "CG1.x"}],
+    }
+    override = {"by": "guard-n1", "reason": "ambulance crew"}
+    recheck = {"recheck_of": "0193f3c2-7b1e-7c4a-9d1e-2f9a8b7c6d5f", "local_decision": "admit"}
+    passage = Passage.model_validate({**base, **recheck, "override": override})
+    assert passage.override is not None
+    assert "override" not in Passage.model_validate(base).model_dump()
+    for bad in (
+        {**base, "override": override},  # overrides nothing
+        {**base, **recheck, "local_decision": "deny", "override": override},
+        {**base, **recheck, "override": {**override, "reason": "ok"}},  # too short
+        {**base, **recheck, "override": {**override, "reason": "line\nbreak"}},
+    ):
+        with pytest.raises(ValidationError):
+            Passage.model_validate(bad)
