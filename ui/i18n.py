@@ -113,6 +113,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.vehicle_announce": ("车辆登记", "Vehicle"),
     "kiosk.handheld": ("手持测温读数", "Handheld reading"),
     "kiosk.handheld_submit": ("提交并核验", "Submit and decide"),
+    "kiosk.handheld_on": ("改用手持测温", "Switch to handheld"),
+    "kiosk.handheld_auto": ("恢复自动测温", "Back to automatic"),
     "gate.offline_detail": (
         "· 待上传 {outbox} 条 · 白名单快照已有 {age}",
         "· {outbox} waiting to upload · whitelist snapshot {age} old",

@@ -33,9 +33,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from gateway.kiosk.actions import ActionRefused, Actions
+from gateway.kiosk.bind import parse_bind
 from gateway.kiosk.feed import KioskFeed
 from gateway.kiosk.guards import FAILURE_WINDOW_S, GuardBook, Session, TooManyAttempts
-from kernel.errors import ConfigError
 from ui import STATIC, TEMPLATES
 from ui.i18n import Lang, catalogue, lang_from_header, lang_or_default, t
 from ui.pages import script_json
@@ -48,7 +48,6 @@ CSRF_HEADER = "X-CSRF-Token"
 MAX_BODY = 4096
 LIVE_WAIT_S = 15.0
 RECENT = 12
-DEFAULT_HOST = "127.0.0.1"
 STATIC_FILES = {
     "/static/js/common.js": "application/javascript; charset=utf-8",
     "/static/js/kiosk.js": "application/javascript; charset=utf-8",
@@ -62,16 +61,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
 }
-
-
-def parse_bind(value: str) -> tuple[str, int]:
-    """``HOST:PORT`` or ``PORT`` (on 127.0.0.1) -> (host, port); ConfigError otherwise."""
-    host, sep, port = value.rpartition(":")
-    if not sep:
-        host = DEFAULT_HOST
-    if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ConfigError(f"--kiosk wants HOST:PORT, e.g. 0.0.0.0:8080, not {value!r}")
-    return host.strip("[]") or DEFAULT_HOST, int(port)
 
 
 class KioskServer:

@@ -113,7 +113,9 @@ def test_the_local_kiosk_keeps_the_guard_working_through_a_broker_outage(
     lane.wait_for(lambda: lane.agent.stats.pulses == pulses + 1)  # the gate opened now
 
     # The thermometer is out: the guard measures by hand and types the reading.
-    page.evaluate("CG.api('POST', '/api/v1/gates/north-1/screening', {choice: 'handheld'})")
+    page.click("#handheld-toggle")
+    lane.wait_for(lambda: lane.agent.handheld.active)
+    expect(page.locator("#screening-state")).to_be_visible()  # the status says handheld
     before = len(lane.produced)
     lane.agent.inbox.put(ScanSeen(Scan(long_lived(campus, 2), "qr", "camera", time.monotonic())))
     page.fill("#handheld-celsius", "36.7")

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from gateway.kiosk.server import KioskServer, parse_bind
+from gateway.kiosk.bind import parse_bind
+from gateway.kiosk.server import KioskServer
 from kernel.errors import ConfigError
 from schemas.snapshot import SnapshotGuard
 from tests.fixtures.local_kiosk import RecordingLane, StartKiosk

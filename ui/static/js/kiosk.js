@@ -112,6 +112,8 @@ CG.onReady(() => {
     $("locked-banner").classList.toggle("hidden", !gateView.locked);
     $("lock-state").classList.toggle("hidden", !gateView.locked);
     $("screening-state").classList.toggle("hidden", gateView.screening !== "handheld");
+    const toggle = $("handheld-toggle");
+    if (toggle) toggle.textContent = t(gateView.screening === "handheld" ? "kiosk.handheld_auto" : "kiosk.handheld_on");
     const vehicleForm = $("vehicle-form");
     if (vehicleForm) vehicleForm.classList.toggle("hidden", gateView.lane !== "vehicle");
     $("devices").replaceChildren(...gateView.devices.map((dev) =>
@@ -193,7 +195,10 @@ CG.onReady(() => {
       const input = $("remeasure-celsius");
       if (await act("remeasure", { event_id: current.event_id, celsius: input.value })) input.value = "";
     });
-    const handheld = $("handheld-form");  // the gate's own kiosk: the guard's typed reading
+    const toggle = $("handheld-toggle");  // the gate's own kiosk: the guard measures by hand
+    if (toggle) toggle.addEventListener("click", () =>
+      act("screening", { choice: gateView.screening === "handheld" ? "auto" : "handheld" }));
+    const handheld = $("handheld-form");
     if (handheld) handheld.addEventListener("submit", async (event) => {
       event.preventDefault();
       const input = $("handheld-celsius");
