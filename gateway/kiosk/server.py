@@ -47,6 +47,7 @@ LOGIN_COOKIE = "cg_gate_login"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_BODY = 4096
 LIVE_WAIT_S = 15.0
+SOCKET_TIMEOUT_S = 30.0
 RECENT = 12
 STATIC_FILES = {
     "/static/js/common.js": "application/javascript; charset=utf-8",
@@ -137,6 +138,7 @@ class KioskServer:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "campusgate-gate"
     sys_version = ""
+    timeout = SOCKET_TIMEOUT_S  # a client that stalls mid-request is dropped
 
     @property
     def kiosk(self) -> KioskServer:
