@@ -97,6 +97,13 @@ def test_the_local_kiosk_keeps_the_guard_working_through_a_broker_outage(
     expect(decision).to_have_attribute("data-decision", "admit")
     expect(page.locator("#offline-banner")).to_be_visible()
     expect(page.locator("#offline-detail")).to_contain_text("waiting to upload")
+    expect(page.locator("#offline-detail")).to_contain_text("whitelist snapshot")
+
+    # A fever at the gate, offline: isolate on screen, and the alarm sounds here too.
+    fever = lane.person(long_lived(campus, 3), celsius="38.4", expect="isolate")
+    expect(decision).to_have_attribute("data-event-id", str(fever.event_id))
+    expect(decision).to_have_attribute("data-decision", "isolate")
+    expect(page.locator("body")).to_have_attribute("data-sounds", "1")
 
     # A stranger is denied at the gate; the guard checks them by hand and opens.
     stranger = lane.person(campus.code("a-stranger"), expect="deny")
@@ -136,11 +143,11 @@ def test_the_local_kiosk_keeps_the_guard_working_through_a_broker_outage(
     assert (unmasked.mask, unmasked.recheck_of) == (False, handheld.event_id)
     expect(decision).to_have_attribute("data-event-id", str(unmasked.event_id))
     expect(decision).to_have_attribute("data-decision", "deny")
-    assert lane.uplink.backlog() >= 3  # all kept while the broker is away
+    assert lane.uplink.backlog() >= 5  # all kept while the broker is away
 
     own_broker.start()
     lane.wait_drained()
-    assert check_exactly_once(sqlite_url, [lane]) == len(lane.produced) == 6
+    assert check_exactly_once(sqlite_url, [lane]) == len(lane.produced) == 7
     assert overrides(sqlite_url) == [
         ("guard-n1", "ambulance crew, ID checked by hand", str(stranger.event_id))
     ]
