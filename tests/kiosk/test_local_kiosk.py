@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -14,6 +15,7 @@ from argon2 import PasswordHasher
 from gateway.kiosk.bind import parse_bind
 from gateway.kiosk.server import KioskServer
 from kernel.errors import ConfigError
+from schemas.messages import Decision, DecisionPerson
 from schemas.snapshot import SnapshotGuard
 from tests.fixtures.local_kiosk import RecordingLane, StartKiosk
 
@@ -200,6 +202,29 @@ def test_password_guessing_is_cut_off_even_for_the_right_password(
         assert sign_in(server, "guard-n1", "guess")[1] == 401
     _client, status = sign_in(server, "guard-n1", PASSWORD)
     assert status == 429
+
+
+def test_hostile_names_stay_text_in_the_page(
+    start_kiosk: StartKiosk, guards: list[SnapshotGuard]
+) -> None:
+    server = start_kiosk(guards=guards)
+    hostile = "</script><script>alert(1)</script><!--<script>"
+    decision = Decision(
+        event_id=uuid.uuid4(),
+        gate="north-1",
+        decision="deny",
+        reasons=["not_whitelisted"],
+        person=DecisionPerson(id="p-1", name=hostile, kind="visitor", masked_id="****1234"),
+        policy_version=1,
+        decided_at=datetime.now(UTC),
+    )
+    server.feed.decision(decision, None)
+    client, _ = sign_in(server, "guard-n1", PASSWORD)
+    page = client.get("/kiosk/north-1").text
+    assert hostile not in page
+    assert "<script>alert(1)" not in page
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page  # kept, as JSON escapes
+    assert '"id":"p-1"' not in page.replace(" ", "")  # a guard's view masks person ids
 
 
 def test_the_kiosk_binds_to_this_machine_unless_told() -> None:
