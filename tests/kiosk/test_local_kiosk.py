@@ -79,7 +79,11 @@ def test_a_guard_signs_in_and_the_actions_reach_the_lane(
         # The guard's name comes from the session, never from the body.
         ("override", (uuid.UUID(event), "ambulance crew, ID checked", "guard-n1")),
     ]
+    switched = client.put("/api/v1/me/lang", json={"lang": "en"}, headers={"X-CSRF-Token": token})
+    assert switched.status_code == 200
     page = client.get("/kiosk/north-1")
+    assert '<html lang="en">' in page.text
+    assert "Handheld reading" in page.text
     assert 'id="handheld-form"' in page.text
     assert 'id="override-form"' in page.text
     assert page.headers["x-frame-options"] == "DENY"
