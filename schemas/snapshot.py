@@ -66,6 +66,19 @@ class SnapshotPerson(BaseModel):
     open_case_id: Annotated[str, Field(max_length=40)] | None = None
 
 
+MAX_GUARDS = 64
+
+
+class SnapshotGuard(BaseModel):
+    """A guard of this gate who may sign in at its own kiosk while the centre is away:
+    the argon2id hash of their password, never the password (issue 20)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password_hash: Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class GateSnapshot(WireModel):
     site: SiteName
     gate: GateName
@@ -81,6 +94,8 @@ class GateSnapshot(WireModel):
     persons: list[SnapshotPerson]
     used_codes: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
     locked: bool = False
+    # The guards of this gate only: another gate's guards never sign in here.
+    guards: list[SnapshotGuard] = Field(default_factory=list, max_length=MAX_GUARDS)
 
 
 class SnapshotDelta(WireModel):
@@ -109,6 +124,8 @@ class SnapshotDelta(WireModel):
     remove: list[Text] = Field(default_factory=list)
     codes_added: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
     codes_removed: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
+    # Few and small: the whole list every time.
+    guards: list[SnapshotGuard] = Field(default_factory=list, max_length=MAX_GUARDS)
 
 
 class SnapshotHeader(BaseModel):
@@ -188,6 +205,7 @@ def diff(old: GateSnapshot, new: GateSnapshot, signer: Signer | None = None) -> 
         remove=sorted(set(before) - set(after)),
         codes_added=sorted(new_codes - old_codes),
         codes_removed=sorted(old_codes - new_codes),
+        guards=new.guards,
     )
 
 
@@ -225,6 +243,7 @@ def apply(snapshot: GateSnapshot, delta: SnapshotDelta) -> GateSnapshot:
             "locked": delta.locked,
             "persons": sorted(persons.values(), key=lambda p: p.id),
             "used_codes": sorted(codes),
+            "guards": delta.guards,
         }
     )
     # Rebuilt through validation so the bytes are exactly what the builder makes.

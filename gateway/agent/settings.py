@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,6 +27,7 @@ from pydantic_settings import (
 from devices.code_reader.contract import SCAN_COOLDOWN_S
 from devices.relay.turnstile import MAX_PULSE_S, PULSE_S
 from gateway.agent.config import DECISION_TIMEOUT_S, STATUS_INTERVAL_S, LaneConfig
+from gateway.kiosk.bind import parse_bind
 from gateway.outbox.uplink import FORWARD_RATE_PER_S
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_WINDOW_S
 from kernel.errors import ConfigError
@@ -76,6 +77,15 @@ class GateSettings(BaseSettings):
     # The site's public keys (``<kid>.pub``, ``campusgate keys export``): a snapshot must be
     # signed by one of them, or by a key the snapshot held carries.  None: every one refused.
     site_keys_dir: Path | None = None
+    # The gate's own kiosk (issue 20): HOST:PORT, or PORT on 127.0.0.1; None: no kiosk.
+    kiosk: str | None = None
+
+    @field_validator("kiosk")
+    @classmethod
+    def _kiosk_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_bind(value)  # ConfigError: it names the expected form
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -104,6 +114,7 @@ class GateSettings(BaseSettings):
             presence_min=self.presence_min_c,
             surface_offset=surface_offset,
             status_interval_s=self.status_interval_s,
+            handheld_when_absent=True,
         )
 
 

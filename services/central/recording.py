@@ -73,6 +73,9 @@ def record_batch(
     _answer_logged_before(session, [s for s in settled if s.record.event_id not in inserted], done)
     new = [s for s in settled if s.record.event_id in inserted]
     repo.open_cases(session=session, cases=[s.case for s in new if s.case is not None])
+    repo.record_overrides(
+        session=session, rows=[r for s in new if (r := _override(s.decided, now))]
+    )
     done.alerts = [s.alert for s in new if s.alert is not None]
     repo.record_exits(session=session, exits=[out for s in new if (out := _exit(s.decided))])
     repo.add_pass_uses(
@@ -125,6 +128,23 @@ def _settle(
         )  # fmt: skip
     raw = raw_payloads.get(passage.event_id) or passage.model_dump_json()
     return _Settled(decided, entry_record(decided, decision, raw, now), case, alert)
+
+
+def _override(decided: Decided, now: datetime) -> dict[str, object] | None:
+    """A guard's override at the gate's kiosk, for the command log (as the central's)."""
+    passage = decided.passage
+    if passage.override is None or passage.recheck_of is None:
+        return None
+    return {
+        "command_id": str(passage.event_id),
+        "site": passage.site,
+        "gate": passage.gate,
+        "command": "open",
+        "issued_by": passage.override.by,
+        "reason": passage.override.reason,
+        "override_of": str(passage.recheck_of),
+        "at": now,
+    }
 
 
 def _exit(decided: Decided) -> ExitRecord | None:

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from kernel.codes.keys import KeyRing
 from kernel.masking import mask_id_number
 from schemas.policy import Policy
-from schemas.snapshot import GateSnapshot, SnapshotPerson
+from schemas.snapshot import MAX_GUARDS, GateSnapshot, SnapshotGuard, SnapshotPerson
 from services.storage.models import GateStateRow, IsolationCaseRow, PersonRow, UsedCodeRow
+from services.storage.web_models import WebUserRow
 
 USED_CODES_KEPT = timedelta(days=2)
 """One-time codes live minutes to hours; what was spent two days ago has expired anyway."""
@@ -31,6 +32,8 @@ class SiteData:
     persons: list[tuple[SnapshotPerson, frozenset[str] | None]]
     used_codes: list[str]
     locked: frozenset[str]
+    # Active guards and their gates: each gate's snapshot carries only its own.
+    guards: tuple[tuple[SnapshotGuard, frozenset[str]], ...] = ()
 
 
 def _ms(value: datetime | None) -> int:
@@ -92,7 +95,29 @@ def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
             select(GateStateRow.gate).where(GateStateRow.site == site, GateStateRow.locked)
         )
     )
-    return SiteData(version=version, persons=persons, used_codes=used, locked=locked)
+    return SiteData(
+        version=version,
+        persons=persons,
+        used_codes=used,
+        locked=locked,
+        guards=_guards(session),
+    )
+
+
+def _guards(session: Session) -> tuple[tuple[SnapshotGuard, frozenset[str]], ...]:
+    users = WebUserRow.__table__.c
+    rows = session.execute(
+        select(users.username, users.password_hash, users.gates)
+        .where(users.role == "guard", users.active)
+        .order_by(users.username)
+    )
+    return tuple(
+        (
+            SnapshotGuard(username=name, password_hash=hashed),
+            frozenset(g for g in (gates or "").split(";") if g),
+        )
+        for name, hashed, gates in rows
+    )
 
 
 def snapshot_for(
@@ -112,4 +137,5 @@ def snapshot_for(
         persons=[p for p, gates in data.persons if gates is None or gate in gates],
         used_codes=data.used_codes,
         locked=gate in data.locked,
+        guards=[guard for guard, gates in data.guards if gate in gates][:MAX_GUARDS],
     )

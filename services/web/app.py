@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -55,6 +54,7 @@ from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, Webh
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
 from services.web.reports import pages as report_pages
 from services.web.settings import WebSettings
+from ui import STATIC as UI_STATIC
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ ROUTERS = (
     admin_pages.router,
     report_pages.router,
 )
-STATIC = Path(__file__).parent / "static"
+STATIC = UI_STATIC  # shared with the gate's local kiosk
 BROKER_RETRY_S = 5.0
 SECURITY_HEADERS = [
     (b"content-security-policy",

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("schemas", "kernel", "devices", "gateway", "services")
+PACKAGES = ("schemas", "kernel", "devices", "gateway", "services", "ui")
 
 _CENTRAL_BASE = {"schemas", "kernel", "services.storage"}
 _DELIVERY = {
+    "ui",
     "schemas",
     "kernel",
     "devices",
@@ -48,7 +49,10 @@ ALLOWED: dict[str, set[str]] = {
     "schemas": set(),
     "kernel": {"schemas"},
     "devices": {"kernel"},
-    "gateway": {"schemas", "kernel", "devices"},
+    "gateway": {"schemas", "kernel", "devices", "ui"},
+    # The kiosk both sides serve: its words (zh-CN, English), templates, scripts, sound
+    # and the shape of its live events; the gate's local kiosk must not import services.
+    "ui": {"schemas", "kernel"},
     # The central side: storage first, then features in the order they may build on.
     "services.storage": {"kernel"},
     "services.identity": {"kernel"},

@@ -87,6 +87,13 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"event_id": str(s.north_event), "reason": "checked by hand"},
             LANE,
         ),
+        (
+            "POST",
+            g + "/{gate}/vehicle",
+            g + "/north-1/vehicle",
+            {"plate": "京A12345", "occupants": 3},
+            LANE,
+        ),
         ("GET", "/api/v1/cases", "/api/v1/cases", None, CASE_VIEWERS),
         ("GET", "/api/v1/cases/{case_id}", c, None, CASE_VIEWERS),
         ("POST", "/api/v1/cases/{case_id}/acknowledge", c + "/acknowledge", None, CLINIC),
@@ -281,6 +288,7 @@ GATE_URLS = [
     ("POST", "/api/v1/gates/{gate}/remeasure", "remeasure"),
     ("POST", "/api/v1/gates/{gate}/no-mask", "no-mask"),
     ("POST", "/api/v1/gates/{gate}/override", "override"),
+    ("POST", "/api/v1/gates/{gate}/vehicle", "vehicle"),
     ("GET", "/api/v1/live?view=kiosk&gate={gate}", None),
     ("GET", "/kiosk/{gate}", None),
 ]
@@ -304,6 +312,8 @@ def test_a_guard_of_north_1_cannot_see_or_command_south_2(
             body["celsius"] = "36.5"
         if action == "override":
             body["reason"] = "checked by hand"
+        if action == "vehicle":
+            body = {"plate": "京A12345", "occupants": 2}
         client = clients[guard]
         refused = (
             client.request(method, template.format(gate=other), json=body)

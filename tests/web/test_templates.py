@@ -26,7 +26,9 @@ from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "web" / "templates"
+ROOT = Path(__file__).resolve().parents[2]
+# The central's own pages, and those it shares with the gate's local kiosk (ui/).
+TEMPLATE_DIRS = (ROOT / "services" / "web" / "templates", ROOT / "ui" / "templates")
 SITE = "pages"
 # Elements that never have an end tag.
 VOID = frozenset(
@@ -148,7 +150,7 @@ def test_the_checker_sees_the_faults_it_names() -> None:
 
 
 def test_the_table_names_every_page_template() -> None:
-    templates = {path.name for path in TEMPLATES.glob("*.html")}
+    templates = {path.name for folder in TEMPLATE_DIRS for path in folder.glob("*.html")}
     assert templates - PARTS == set(PAGES)
 
 

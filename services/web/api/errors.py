@@ -31,7 +31,7 @@ from kernel.errors import CampusgateError, StorageError
 from services.web.auth.roles import Principal
 from services.web.errors import NotAuthenticated, RateLimited, WebError
 from services.web.http import render
-from services.web.i18n import MESSAGES, Lang, lang_from_header, t
+from ui.i18n import MESSAGES, Lang, lang_from_header, t
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from services.web.api.models import (
     OverrideRequest,
     PassageSent,
     RemeasureRequest,
+    VehicleRequest,
 )
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
@@ -82,6 +83,19 @@ def no_mask(gate: GatePath, body: NoMaskRequest, principal: Lane, request: Reque
         ctx,
         lambda s: service.no_mask(s, ctx, principal, gate, event_id=body.event_id, now=ctx.now()),
     )
+
+
+@router.post("/{gate}/vehicle", response_model=CommandSent)
+def vehicle(gate: GatePath, body: VehicleRequest, principal: Lane, request: Request) -> CommandSent:
+    """Announce a vehicle at this vehicle lane: every occupant screened before the barrier opens."""
+    ctx = context(request)
+    view = run_and_publish(
+        ctx,
+        lambda s: service.announce_vehicle(
+            s, ctx, principal, gate, plate=body.plate, occupants=body.occupants, now=ctx.now()
+        ),
+    )
+    return CommandSent(command=view, published=ctx.feed.connected)
 
 
 @router.post("/{gate}/override", response_model=CommandSent)

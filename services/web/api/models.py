@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from schemas.names import GateName
 from services.web.auth.roles import Role
-from services.web.i18n import Lang
+from ui.i18n import Lang
 
 Outcome = Literal["admit", "recheck", "deny", "isolate"]
 CaseOutcome = Literal["released", "isolation_room", "referred_hospital"]
@@ -103,6 +103,9 @@ class GateView(Model):
     gate: str
     online: bool | None  # None: the gate never reported
     mode: str | None
+    # "handheld" while the guard measures by hand (issue 20); None: the gate never reported.
+    screening: str | None = None
+    lane: str | None = None  # "vehicle" at a vehicle lane
     status_at: datetime | None
     devices: list[DeviceView]
     snapshot: SnapshotView | None
@@ -167,6 +170,15 @@ class CommandRequest(Model):
     reason: Annotated[
         str, StringConstraints(strip_whitespace=True, max_length=200, pattern=PLAIN)
     ] = ""
+
+
+class VehicleRequest(Model):
+    """A vehicle at the guard's vehicle lane: its plate and how many people are in it."""
+
+    plate: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16, pattern=PLAIN)
+    ]
+    occupants: Annotated[int, Field(ge=1, le=64)]
 
 
 class CommandSent(Model):

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from kernel.masking import Masker
 from services.web.errors import Forbidden
-from services.web.i18n import Lang
+from ui.i18n import Lang
 
 
 class Role(StrEnum):

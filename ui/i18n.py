@@ -74,6 +74,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gate.offline": ("离线", "offline"),
     "gate.unknown": ("未上报", "not reported"),
     "gate.locked": ("已封闭", "locked down"),
+    "gate.handheld": ("手持测温", "handheld thermometer"),
     "gate.offline_banner": (
         "本门岗设备离线：按本地缓存判定，请人工核验",
         "This gate is OFFLINE: deciding on its local cache, check people by hand",
@@ -86,6 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "device.ok": ("正常", "ok"),
     "device.degraded": ("降级", "degraded"),
     "device.fault": ("故障", "fault"),
+    "device.unconfigured": ("未配置", "unconfigured"),
     "device.absent": ("未连接", "absent"),
     # -- kiosk
     "kiosk.title": ("门岗 {gate}", "Gate {gate}"),
@@ -108,6 +110,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "kiosk.vehicle_blocked": ("车辆不得放行", "vehicle must wait"),
     "kiosk.vehicle_clear": ("车辆可以放行", "vehicle may pass"),
+    "kiosk.vehicle_announce": ("车辆登记", "Vehicle"),
+    "kiosk.handheld": ("手持测温读数", "Handheld reading"),
+    "kiosk.handheld_submit": ("提交并核验", "Submit and decide"),
+    "kiosk.handheld_on": ("改用手持测温", "Switch to handheld"),
+    "kiosk.handheld_auto": ("恢复自动测温", "Back to automatic"),
+    "gate.offline_detail": (
+        "· 待上传 {outbox} 条 · 白名单快照已有 {age}",
+        "· {outbox} waiting to upload · whitelist snapshot {age} old",
+    ),
+    "gate.age_s": ("{n} 秒", "{n} s"),
+    "gate.age_min": ("{n} 分钟", "{n} min"),
+    "gate.age_h": ("{n} 小时", "{n} h"),
+    "kiosk.vehicle_plate": ("车牌", "Plate"),
+    "kiosk.vehicle_occupants": ("车内人数", "Occupants"),
+    "kiosk.vehicle_submit": ("逐人核验", "Screen each occupant"),
     "kiosk.sent": ("已提交", "Sent"),
     # -- dashboard
     "dash.title": ("校园110指挥中心", "Security office"),
@@ -131,6 +148,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmd.release": ("解除封闭", "release"),
     "cmd.open": ("开门", "open"),
     "cmd.sync": ("同步", "sync"),
+    "cmd.vehicle": ("车辆", "vehicle"),
     # -- clinic
     "clinic.title": ("校医院 发热处置", "Clinic: fever cases"),
     "clinic.case": ("病例", "Case"),

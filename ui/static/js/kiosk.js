@@ -56,6 +56,7 @@ CG.onReady(() => {
     if (!group) {
       group = { plate: d.vehicle.plate, occupants: d.vehicle.occupants, members: new Map() };
       groups.set(d.vehicle.group_id, group);
+      groups.delete("announced");  // the vehicle this kiosk announced now has its passages
     }
     // A re-check replaces the passage it re-checks; otherwise one entry per person (or event).
     // A guard's view masks person ids: the name and ID-number digits keep people apart.
@@ -92,14 +93,29 @@ CG.onReady(() => {
     if (window.cgShown.size > SHOWN_MAX) window.cgShown.delete(window.cgShown.keys().next().value);
   }
 
+  function ageText(seconds) {
+    if (seconds < 90) return t("gate.age_s", { n: Math.max(0, Math.round(seconds)) });
+    if (seconds < 90 * 60) return t("gate.age_min", { n: Math.round(seconds / 60) });
+    return t("gate.age_h", { n: Math.round(seconds / 3600) });
+  }
+
   function renderGate() {
     const state = $("gate-state");
     const online = gateView.online;
     state.className = `chip ${online ? "ok" : online === false ? "bad" : "muted"}`;
     state.textContent = online ? t("gate.online") : online === false ? t("gate.offline") : t("gate.unknown");
     $("offline-banner").classList.toggle("hidden", online !== false);
+    const snapAge = gateView.snapshot ? (Date.now() - Date.parse(gateView.snapshot.taken_at)) / 1000 : null;
+    $("offline-detail").textContent = online === false
+      ? t("gate.offline_detail", { outbox: gateView.outbox, age: snapAge === null ? "—" : ageText(snapAge) })
+      : "";
     $("locked-banner").classList.toggle("hidden", !gateView.locked);
     $("lock-state").classList.toggle("hidden", !gateView.locked);
+    $("screening-state").classList.toggle("hidden", gateView.screening !== "handheld");
+    const toggle = $("handheld-toggle");
+    if (toggle) toggle.textContent = t(gateView.screening === "handheld" ? "kiosk.handheld_auto" : "kiosk.handheld_on");
+    const vehicleForm = $("vehicle-form");
+    if (vehicleForm) vehicleForm.classList.toggle("hidden", gateView.lane !== "vehicle");
     $("devices").replaceChildren(...gateView.devices.map((dev) =>
       el("li", {}, el("span", {}, dev.name),
         el("span", { class: `chip ${dev.state === "ok" ? "ok" : dev.state === "degraded" ? "warn" : "bad"}` },
@@ -116,6 +132,8 @@ CG.onReady(() => {
       ...gateView,
       online: s.online,
       mode: s.mode,
+      screening: s.screening,
+      lane: s.lane,
       devices: Object.entries(s.devices).map(([name, h]) => ({ name, state: h.state, detail: h.detail })),
       snapshot: s.snapshot,
       outbox: s.outbox,
@@ -153,7 +171,23 @@ CG.onReady(() => {
     }
   }
 
+  function announced(plate, occupants) {
+    // Before its first occupant is decided: the vehicle on screen, nobody admitted yet.
+    const group = { plate, occupants, members: new Map() };
+    groups.set("announced", group);
+    renderVehicle(group);
+  }
+
   if (page.can_act) {
+    $("vehicle-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const plate = $("vehicle-plate").value.trim();
+      const occupants = Number($("vehicle-count").value);
+      if (await act("vehicle", { plate, occupants })) {
+        announced(plate, occupants);
+        $("vehicle-plate").value = "";
+      }
+    });
     $("no-mask").addEventListener("click", () => current && act("no-mask", { event_id: current.event_id }));
     $("remeasure-form").addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -161,7 +195,17 @@ CG.onReady(() => {
       const input = $("remeasure-celsius");
       if (await act("remeasure", { event_id: current.event_id, celsius: input.value })) input.value = "";
     });
-    $("override-form").addEventListener("submit", async (event) => {
+    const toggle = $("handheld-toggle");  // the gate's own kiosk: the guard measures by hand
+    if (toggle) toggle.addEventListener("click", () =>
+      act("screening", { choice: gateView.screening === "handheld" ? "auto" : "handheld" }));
+    const handheld = $("handheld-form");
+    if (handheld) handheld.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const input = $("handheld-celsius");
+      if (await act("handheld", { celsius: input.value })) input.value = "";
+    });
+    const override = $("override-form");
+    if (override) override.addEventListener("submit", async (event) => {
       event.preventDefault();
       const input = $("override-reason");
       if (!current) {  // an override is for the passage on screen, never for nobody

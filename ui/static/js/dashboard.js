@@ -51,6 +51,7 @@ CG.onReady(() => {
     else if (g.online === false) chips.push(el("span", { class: "chip bad" }, t("gate.offline")));
     else chips.push(el("span", { class: "chip muted" }, t("gate.unknown")));
     if (g.locked) chips.push(el("span", { class: "chip bad locked-chip" }, t("gate.locked")));
+    if (g.screening === "handheld") chips.push(el("span", { class: "chip warn handheld-chip" }, t("gate.handheld")));
     if (g.outbox) chips.push(el("span", { class: "chip warn" }, `${t("gate.outbox")} ${g.outbox}`));
     return chips;
   }
@@ -141,6 +142,7 @@ CG.onReady(() => {
         const g = gateOf(e.gate);
         g.online = e.online;
         g.mode = e.mode;
+        g.screening = e.screening;
         g.outbox = e.outbox;
         g.snapshot = e.snapshot;
         g.devices = Object.entries(e.devices).map(([name, h]) => ({ name, state: h.state, detail: h.detail }));
