@@ -22,8 +22,8 @@ COPY devices ./devices
 RUN pip install ".[vision]" && campusgate --help > /dev/null
 
 # Never run as root; dialout and video let a gate agent open serial ports and cameras.
-RUN groupadd --system campusgate \
-    && useradd --system --gid campusgate --groups dialout,video \
+RUN groupadd --system --gid 10001 campusgate \
+    && useradd --system --uid 10001 --gid campusgate --groups dialout,video \
        --home-dir /var/lib/campusgate --create-home --shell /usr/sbin/nologin campusgate \
     && install -d -o campusgate -g campusgate -m 0700 /keys
 # A new named volume takes the owner of the directory it is mounted on, so the keys

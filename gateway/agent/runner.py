@@ -20,6 +20,7 @@ from devices.relay import open_relay
 from devices.thermometer import open_thermometer
 from gateway.agent.agent import GateAgent
 from gateway.agent.events import Inbox
+from gateway.agent.observe import gate_registry, readiness_checks
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
 from gateway.outbox import Outbox, OutboxUplink
@@ -28,6 +29,7 @@ from gateway.snapshot.store import SnapshotStore
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
 from kernel.codes.keys import KeyRing
+from kernel.observe import ObserveServer
 from schemas.messages import Decision
 
 log = logging.getLogger(__name__)
@@ -159,7 +161,9 @@ def _console(agent: GateAgent, stop: threading.Event) -> None:
             print(reply, flush=True)
 
 
-def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int:
+def run_until_signalled(
+    settings: GateSettings, *, console: bool = False, http: str | None = None
+) -> int:
     agent = build_agent(settings)
     stop = threading.Event()
 
@@ -170,6 +174,9 @@ def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     agent.open_devices()
+    server = None
+    if http:
+        server = ObserveServer(http, gate_registry(agent), readiness_checks(agent)).start()
     if console:
         threading.Thread(target=_console, args=(agent, stop), daemon=True).start()
         print(CONSOLE_HELP, flush=True)
@@ -177,6 +184,8 @@ def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int
     try:
         agent.run(stop)
     finally:
+        if server is not None:
+            server.stop()
         agent.close_devices()
     log.info("gate %s stopped: %s", settings.gate, agent.stats)
     return 0

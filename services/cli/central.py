@@ -24,6 +24,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--no-upgrade", action="store_true", help="do not migrate the database")
     parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="serve /healthz, /readyz and /metrics here (a monitoring address, not public)",
+    )
+    parser.add_argument(
         "--retire",
         action="store_true",
         help="scale down: decide what is queued for --worker-id, then end its broker session",
@@ -58,10 +63,10 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--retire needs the --worker-id to retire")
         return retire(settings)
     if settings.worker_id != AUTO_WORKER_ID:
-        return run_until_signalled(settings, upgrade_db=not args.no_upgrade)
+        return run_until_signalled(settings, upgrade_db=not args.no_upgrade, http=args.http)
     lease = claim_worker_id(settings.db.url, settings.site)
     try:
         settings = settings.model_copy(update={"worker_id": lease.worker_id})
-        return run_until_signalled(settings, upgrade_db=not args.no_upgrade)
+        return run_until_signalled(settings, upgrade_db=not args.no_upgrade, http=args.http)
     finally:
         lease.release()

@@ -64,6 +64,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--site-keys", type=Path, help="the site's public keys (campusgate keys export)"
     )
     parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="serve /healthz, /readyz and /metrics here (e.g. 127.0.0.1:9101)",
+    )
+    parser.add_argument(
         "--console",
         action="store_true",
         help="read guard commands on stdin: nomask | recheck EVENT_ID CELSIUS | vehicle PLATE N",
@@ -87,4 +92,4 @@ def run(args: argparse.Namespace) -> int:
 
         raise ConfigError("--console and --scanner stdin both want standard input")
     settings = load_gate_settings(args.config, **overrides)
-    return run_until_signalled(settings, console=args.console)
+    return run_until_signalled(settings, console=args.console, http=args.http)

@@ -32,6 +32,8 @@ COMMAND_MODULES: dict[str, str] = {
     "simulate": "simulate",
     "gate": "gate",
     "broker": "broker",
+    "deploy": "deploy",
+    "health": "health",
     "web": "web",
     "user": "user",
 }

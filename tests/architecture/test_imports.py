@@ -39,6 +39,7 @@ _DELIVERY = {
             "reports",
             "central",
             "broker_admin",
+            "deploy",
         ]
     ),
 }
@@ -72,7 +73,9 @@ ALLOWED: dict[str, set[str]] = {
     },
     # Tooling and delivery sit on top.
     "services.broker_admin": {"schemas", "kernel"},
-    "services.web": _DELIVERY - {"devices", "gateway", "services.broker_admin"},
+    # deploy init: the broker's accounts, keys and secrets of a fresh deployment.
+    "services.deploy": {"schemas", "kernel", "services.broker_admin"},
+    "services.web": _DELIVERY - {"devices", "gateway", "services.broker_admin", "services.deploy"},
     "services.demo": _DELIVERY | {"services.web"},
     "services.cli": _DELIVERY | {"services.web", "services.demo"},
 }
