@@ -135,6 +135,7 @@ def _broker_passwords(
             ),
         )
         report.written.append(_relative(report, broker))
+    broker.chmod(DIR_MODE)
     stored = read_secrets(secrets_env)
     passwords = {a.user: stored.get(variable_name(a.user), "") for a in accounts}
     missing = sorted(user for user, password in passwords.items() if not password)
@@ -219,6 +220,7 @@ def _keys(directory: Path, report: InitReport) -> None:
         report.kept.append(_relative(report, site_keys))
     else:
         export_public_keys(keys, site_keys)
+        site_keys.chmod(DIR_MODE)
         report.written.append(_relative(report, site_keys))
 
 
