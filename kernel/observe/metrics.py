@@ -22,7 +22,10 @@ Sample = tuple[LabelValues, float]
 
 
 def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    """A label value on one line: the format's escapes, and any other control or line
+    separator character (a gate names its own devices) shown as U+FFFD."""
+    value = value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in value)
 
 
 def _labels(names: Sequence[str], values: Sequence[str], extra: str = "") -> str:
