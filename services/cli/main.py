@@ -34,6 +34,8 @@ COMMAND_MODULES: dict[str, str] = {
     "broker": "broker",
     "deploy": "deploy",
     "health": "health",
+    "backup": "backup",
+    "restore": "restore",
     "web": "web",
     "user": "user",
 }

@@ -40,6 +40,7 @@ _DELIVERY = {
             "central",
             "broker_admin",
             "deploy",
+            "backup",
         ]
     ),
 }
@@ -63,6 +64,8 @@ ALLOWED: dict[str, set[str]] = {
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},
     "services.snapshot": _CENTRAL_BASE | {"services.policy"},
     "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
+    # backup: the database, keys and policy in force, with the chain head in its manifest.
+    "services.backup": _CENTRAL_BASE | {"services.audit", "services.policy"},
     "services.central": _CENTRAL_BASE
     | {
         "services.appointments",
@@ -75,7 +78,8 @@ ALLOWED: dict[str, set[str]] = {
     "services.broker_admin": {"schemas", "kernel"},
     # deploy init: the broker's accounts, keys and secrets of a fresh deployment.
     "services.deploy": {"schemas", "kernel", "services.broker_admin"},
-    "services.web": _DELIVERY - {"devices", "gateway", "services.broker_admin", "services.deploy"},
+    "services.web": _DELIVERY
+    - {"devices", "gateway", "services.broker_admin", "services.deploy", "services.backup"},
     "services.demo": _DELIVERY | {"services.web"},
     "services.cli": _DELIVERY | {"services.web", "services.demo"},
 }
