@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from kernel.decision.reasons import Reason
+from kernel.logjson import passage_fields
 from schemas.messages import Decision, Passage
 from schemas.policy import Policy
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
@@ -227,4 +228,5 @@ class BatchProcessor:
             passage.local_decision,
             passage.event_id,
             decision,
+            extra=passage_fields(event_id=passage.event_id, gate=passage.gate, site=passage.site),
         )

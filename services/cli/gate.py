@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from services.cli.loop import add_log_format
+
 # command-line option -> settings field
 OPTIONS: dict[str, str] = {
     "site": "site",
@@ -73,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="read guard commands on stdin: nomask | recheck EVENT_ID CELSIUS | vehicle PLATE N",
     )
+    add_log_format(parser)
     parser.set_defaults(handler=run)
 
 

@@ -7,6 +7,7 @@ touched after every round that succeeded, so ``campusgate health --heartbeat``
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kernel.heartbeat import beat
+from kernel.logjson import FORMATS
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,21 @@ def run_every(
     return 0
 
 
-def add_heartbeat(parser: object) -> None:
-    import argparse
+LOG_FORMAT_ENV = "CAMPUSGATE_LOG_FORMAT"
 
-    assert isinstance(parser, argparse.ArgumentParser)
+
+def add_log_format(parser: argparse.ArgumentParser) -> None:
+    """``--log-format text|json``: on the top level and on every long-running command."""
+    parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default=argparse.SUPPRESS,
+        help=f"log lines as text or one JSON object per line (env {LOG_FORMAT_ENV}; default text)",
+    )
+
+
+def add_heartbeat(parser: argparse.ArgumentParser) -> None:
+    add_log_format(parser)  # every command with a heartbeat runs for good
     parser.add_argument(
         "--heartbeat",
         type=Path,

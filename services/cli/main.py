@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
-from kernel.errors import CampusgateError
+from kernel.errors import CampusgateError, ConfigError
+from kernel.logjson import FORMATS, formatter
+from services.cli.loop import LOG_FORMAT_ENV, add_log_format
 
 # command name -> module under services.cli that registers it
 COMMAND_MODULES: dict[str, str] = {
@@ -50,6 +53,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="campusgate", description="Campus gate access and fever screening."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_log_format(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     names = [COMMAND_MODULES[only]] if only in COMMAND_MODULES else COMMAND_MODULES.values()
     for module_name in names:
@@ -58,19 +62,24 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(verbose: bool, log_format: str | None = None) -> None:
+    kind = log_format or os.environ.get(LOG_FORMAT_ENV) or "text"
+    if kind not in FORMATS:
+        raise ConfigError(f"{LOG_FORMAT_ENV}={kind!r}: text or json")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(kind))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only="health" if words[:1] == ["health"] else None)
     args = parser.parse_args(words)
-    configure_logging(args.verbose)
+    try:
+        configure_logging(args.verbose, getattr(args, "log_format", None))
+    except CampusgateError as exc:
+        print(f"campusgate: error: {exc}", file=sys.stderr)
+        return 2
     handler: Handler = args.handler
     try:
         return handler(args)

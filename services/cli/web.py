@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from services.cli.loop import add_log_format
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -23,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="HOST:PORT",
         help="also serve /metrics (and /healthz, /readyz with reasons) here: a monitoring address",
     )
+    add_log_format(parser)
     parser.set_defaults(handler=run)
 
 

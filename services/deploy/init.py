@@ -235,6 +235,8 @@ def compose_env(directory: Path, options: InitOptions) -> str:
         f"CAMPUSGATE_REPORT_AT={options.report_at}\n"
         f"CAMPUSGATE_RETENTION_AT={options.retention_at}\n"
         f"CAMPUSGATE_RETENTION_DAYS={options.retention_days}\n"
+        "# text, or json: one JSON object per log line (event_id and gate where there is one)\n"
+        "CAMPUSGATE_LOG_FORMAT=text\n"
     )
 
 

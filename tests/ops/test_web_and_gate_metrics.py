@@ -115,6 +115,7 @@ def test_the_gate_agent_serves_its_own(
         lane.agent.stop()
         server.stop()
         snapshots.stop()
+        snapshots.sessions.kw["bind"].dispose()
     assert metric(text, "campusgate_lane_passages_total") == 6
     assert metric(text, 'campusgate_lane_decisions_total{outcome="isolate"}') == 1
     assert metric(text, "campusgate_lane_decisions_total") == 6
