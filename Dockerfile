@@ -7,9 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Shared libraries the code readers load: zbar for pyzbar, GL/GLib for OpenCV.
+# Shared libraries the code readers load: zbar for pyzbar, GL/GLib for OpenCV; pg_dump and
+# pg_restore (15, as the postgres:15 service) for `campusgate backup` and `restore`.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libzbar0 libgl1 libglib2.0-0 \
+    && apt-get install -y --no-install-recommends libzbar0 libgl1 libglib2.0-0 postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/campusgate

@@ -44,9 +44,18 @@ def _facts(db_url: str) -> dict[str, Any]:
             "policies": policies}  # fmt: skip
 
 
+def archive_path(out: Path, now: datetime) -> Path:
+    """``out`` itself, or in a folder a new name with the time (a daily job's ``--out DIR``)."""
+    if out.is_dir():
+        return out / f"campusgate-{now:%Y%m%dT%H%M%SZ}.cgbackup"
+    return out
+
+
 def backup(db_url: str, out: Path, *, keys_dir: Path | None = None) -> dict[str, Any]:
-    """Write ``out`` (0600, new); the manifest written into it."""
+    """Write ``out`` (0600, new; in a folder: a new file named by the time); its manifest,
+    with ``path`` where it went."""
     backend = databases.kind(db_url)
+    out = archive_path(out, datetime.now(UTC))
     facts = _facts(db_url)  # before the copy: the copy holds at least this much
     files: dict[str, str] = {}
     with (
@@ -71,7 +80,7 @@ def backup(db_url: str, out: Path, *, keys_dir: Path | None = None) -> dict[str,
         manifest = {"format": archive.FORMAT, "created_at": datetime.now(UTC).isoformat(),
                     "database": backend, **facts, "files": files}  # fmt: skip
         archive.add_bytes(tar, archive.MANIFEST, json.dumps(manifest, indent=2).encode())
-    return manifest
+    return {**manifest, "path": str(out)}
 
 
 def restore(source: Path, db_url: str, *, keys_dir: Path | None = None) -> dict[str, Any]:

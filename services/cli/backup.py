@@ -16,7 +16,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "0600 and holds everything needed to restore: keep it like the keys themselves.",
     )
     add_db(parser)
-    parser.add_argument("--out", type=Path, required=True, help="archive to write (new file)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="archive to write (a new file), or a folder: a new file named by the time",
+    )
     parser.add_argument("--keys", type=Path, help="the code-signing key folder to include")
     parser.set_defaults(handler=run)
 
@@ -29,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     manifest = backup(db_url(args), args.out, keys_dir=args.keys)
     keys = sum(1 for name in manifest["files"] if name.startswith("keys/"))
     print(
-        f"backup of {redact_url(db_url(args))} in {args.out}: {manifest['entries']} entries, "
+        f"backup of {redact_url(db_url(args))} in {manifest['path']}: "
+        f"{manifest['entries']} entries, "
         f"chain head {manifest['chain_head']}, schema {manifest['revision']}, "
         f"{keys} key file(s), {len(manifest['files'])} member(s)"
     )

@@ -86,6 +86,10 @@ def init_deployment(directory: Path, options: InitOptions | None = None) -> Init
             path = directory / layout.SECRETS_DIR / layout.gate_secret(account.gate)
             _write_new(path, gate_config(account, passwords[account.user]), report)
     _keys(directory, report)
+    backups = directory / layout.BACKUPS_DIR
+    if not backups.exists():
+        backups.mkdir(mode=DIR_MODE)
+        report.written.append(layout.BACKUPS_DIR)
     _write_new(directory / layout.COMPOSE_ENV, compose_env(directory, options), report)
     if options.owner is not None:
         hand_over(directory, options.owner)
@@ -247,7 +251,8 @@ def hand_over(directory: Path, owner: str) -> None:
     if not uid_text.isdigit() or (gid_text and not gid_text.isdigit()):
         raise ConfigError(f"--owner wants a numeric uid[:gid], not {owner!r}")
     uid, gid = int(uid_text), int(gid_text or uid_text)
-    paths = [directory / layout.KEYS_DIR, directory / layout.SITE_KEYS_DIR]
+    paths = [directory / layout.KEYS_DIR, directory / layout.SITE_KEYS_DIR,
+             directory / layout.BACKUPS_DIR]  # fmt: skip
     paths += sorted((directory / layout.SECRETS_DIR).glob("gate-*.toml"))
     try:
         for path in paths:

@@ -13,6 +13,7 @@
     DIR/secrets/gate-G.toml    gate G's configuration with its broker password (compose secret)
     DIR/keys/                  code-signing keys (private; the central side only)
     DIR/site-keys/             their public halves, for the gates
+    DIR/backups/               where `docker compose --profile tools run --rm backup` writes
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SECRETS_DIR = "secrets"
 DB_PASSWORD = "db_password"  # noqa: S105 (a file name)
 KEYS_DIR = "keys"
 SITE_KEYS_DIR = "site-keys"
+BACKUPS_DIR = "backups"
 
 # What the compose file expects: host and port names on its network, the database.
 BROKER_HOST = "mosquitto"

@@ -37,7 +37,7 @@ from tests.fixtures.deploy import (
 
 COMPOSE = ROOT / "docker-compose.yml"
 COMPOSE_SCHEMA = Path(__file__).with_name("compose-spec.json")
-ONE_SHOTS = {"migrate", "keys"}
+ONE_SHOTS = {"migrate", "keys", "backup"}
 IMAGES = {"mosquitto", "postgres", "prometheus"}
 
 
@@ -117,7 +117,7 @@ def test_every_service_restarts_and_has_a_healthcheck(compose: dict[str, Any]) -
 
 
 @pytest.mark.parametrize("name", ["migrate", "keys", "central", "web", "gate", "report",
-                                  "sealer", "retention"])  # fmt: skip
+                                  "sealer", "retention", "backup"])  # fmt: skip
 def test_service_command_parses_with_the_cli(compose: dict[str, Any], name: str) -> None:
     service = services(compose)[name]
     assert service["image"] == services(compose)["central"]["image"]  # one image for all

@@ -183,3 +183,15 @@ def test_hostile_or_damaged_archives_are_refused(sqlite_url: str, tmp_path: Path
         backup(sqlite_url, good)  # never over an existing file
     with pytest.raises(ConfigError, match="postgresql"):
         restore(good, "postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_a_folder_gets_a_new_archive_named_by_the_time(sqlite_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    made = backup(sqlite_url, folder)
+    path = Path(str(made["path"]))
+    assert path.parent == folder
+    assert path.name.startswith("campusgate-")
+    assert path.suffix == ".cgbackup"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    restore(path, f"sqlite:///{tmp_path / 'again.db'}")
