@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -111,12 +112,11 @@ def _write_new(path: Path, text: str, report: InitReport) -> bool:
     return True
 
 
-def _secret_file(path: Path, make: object, report: InitReport) -> str:
+def _secret_file(path: Path, make: Callable[[], str], report: InitReport) -> str:
     if path.exists():
         report.kept.append(_relative(report, path))
         return path.read_text(encoding="utf-8").strip()
-    assert callable(make)
-    value = str(make())
+    value = make()
     _write_new(path, value + "\n", report)
     return value
 
