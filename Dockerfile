@@ -26,9 +26,10 @@ RUN pip install ".[vision]" && campusgate --help > /dev/null
 RUN groupadd --system --gid 10001 campusgate \
     && useradd --system --uid 10001 --gid campusgate --groups dialout,video \
        --home-dir /var/lib/campusgate --create-home --shell /usr/sbin/nologin campusgate \
-    && install -d -o campusgate -g campusgate -m 0700 /keys
-# A new named volume takes the owner of the directory it is mounted on, so the keys
-# volume is the service user's (the gate's outbox lives in its home, same reason).
+    && install -d -o campusgate -g campusgate -m 0700 /keys /reports /backups
+# A new named volume takes the owner of the directory it is mounted on, so the reports
+# volume is the service user's (the gate's outbox lives in its home, same reason); the
+# keys and backups folders are bind mounts that `deploy init --owner 10001` hands over.
 USER campusgate
 WORKDIR /var/lib/campusgate
 

@@ -247,6 +247,14 @@ def test_dockerfile_builds_a_non_root_image() -> None:
     assert "libzbar0" in text
     assert 'pip install ".[vision]"' in text
     assert "--uid 10001" in text  # what `deploy init --owner 10001` hands the keys to
+    # Named volumes take the owner of their mount point: the image's user must own it.
+    compose = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    for name, service in compose["services"].items():
+        if service.get("image", "").startswith("campusgate"):
+            for volume in service.get("volumes", []):
+                source, target = volume.split(":")[:2]
+                if not source.startswith(("/", ".", "$")):
+                    assert target == "/var/lib/campusgate" or f" {target}" in text, (name, volume)
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users
     assert users[-1] not in ("root", "0")
