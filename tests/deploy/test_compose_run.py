@@ -210,13 +210,18 @@ def _the_chain_is_sealed_and_verifies(engine: ComposeEngine, sent: int) -> None:
 
 
 def _central_metrics_count_what_was_sent(engine: ComposeEngine, sent: int) -> None:
-    text = httpx.get(engine.url("central", 9100, "/metrics")).text
+    """Summed over the replicas, as Prometheus' ``sum()`` would: they share the passages."""
+    replicas = engine.replicas("central")
+    assert len(replicas) == 3  # deploy.replicas, each its own worker id and session
+    pages = [httpx.get(engine.url(r.name, 9100, "/metrics")).text for r in replicas]
+    text = "\n".join(pages)
     assert metric(text, "campusgate_passages_decided_total") == sent
     assert metric(text, 'campusgate_passages_decided_total{outcome="isolate"}') == 1
     received = metric(text, "campusgate_passages_received_total")
     assert received - metric(text, "campusgate_passages_redelivered_total") == sent
     assert metric(text, "campusgate_decision_latency_seconds_count") == received
-    assert httpx.get(engine.url("central", 9100, "/readyz")).status_code == 200
+    for replica in replicas:
+        assert httpx.get(engine.url(replica.name, 9100, "/readyz")).status_code == 200
 
 
 def test_every_service_stops_cleanly(engine: ComposeEngine) -> None:
