@@ -25,6 +25,7 @@ from gateway.agent.uplink import Uplink
 from gateway.agent.vehicles import VehicleLane
 from gateway.outbox.store import OutboxError
 from kernel.clock import Clock
+from kernel.logjson import passage_fields
 from schemas.messages import Decision, Override, Passage
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class Decisions:
             self.config.gate,
             passage.event_id,
             self.config.decision_timeout_s,
+            extra=passage_fields(event_id=passage.event_id, gate=self.config.gate),
         )
 
     def outcome_of(self, event_id: uuid.UUID) -> str | None:
@@ -169,6 +171,7 @@ class Decisions:
             decision.event_id,
             decision.decision.upper(),
             ", ".join(decision.reasons) or "ok",
+            extra=passage_fields(event_id=decision.event_id, gate=self.config.gate),
         )
         if self.on_decision is not None:
             self.on_decision(decision, passage)

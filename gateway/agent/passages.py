@@ -23,6 +23,7 @@ from gateway.outbox.store import OutboxError
 from gateway.pairing import Paired
 from kernel.clock import Clock, Monotonic
 from kernel.errors import BusError
+from kernel.logjson import passage_fields
 from schemas.ids import uuid7
 from schemas.messages import Credential, Override, Passage, Temperature
 
@@ -165,6 +166,7 @@ class Passages:
             passage.event_id,
             len(credentials),
             temperature.celsius if temperature else "no",
+            extra=passage_fields(event_id=passage.event_id, gate=self.config.gate),
         )
         return passage
 
@@ -174,12 +176,15 @@ class Passages:
         except OutboxError as exc:
             # Reported in the status (device "outbox"); the guard must know.
             self.stats.outbox_failures += 1
-            log.error("gate %s: passage %s NOT KEPT: %s", self.config.gate, passage.event_id, exc)
+            fields = passage_fields(event_id=passage.event_id, gate=self.config.gate)
+            log.error("gate %s: passage %s NOT KEPT: %s", self.config.gate, passage.event_id, exc,
+                      extra=fields)  # fmt: skip
         except BusError as exc:
             self.stats.publish_failures += 1
             log.error(
-                "gate %s: passage %s not published: %s", self.config.gate, passage.event_id, exc
-            )
+                "gate %s: passage %s not published: %s", self.config.gate, passage.event_id, exc,
+                extra=passage_fields(event_id=passage.event_id, gate=self.config.gate),
+            )  # fmt: skip
 
     def _remember(self, passage: Passage) -> None:
         self._recent[passage.event_id] = passage

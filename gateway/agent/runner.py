@@ -21,6 +21,7 @@ from devices.thermometer import open_thermometer
 from gateway.agent.agent import GateAgent
 from gateway.agent.events import Inbox
 from gateway.agent.handheld import Choice
+from gateway.agent.observe import gate_registry, readiness_checks
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
 from gateway.kiosk.feed import KioskFeed
@@ -30,6 +31,7 @@ from gateway.snapshot.store import SnapshotStore
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
 from kernel.codes.keys import KeyRing
+from kernel.observe import ObserveServer
 from schemas.messages import Decision, Passage
 from schemas.snapshot import SnapshotGuard
 
@@ -224,7 +226,9 @@ def _console(agent: GateAgent, stop: threading.Event) -> None:
             print(reply, flush=True)
 
 
-def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int:
+def run_until_signalled(
+    settings: GateSettings, *, console: bool = False, http: str | None = None
+) -> int:
     feed = KioskFeed() if settings.kiosk else None
     agent = build_agent(settings, feed=feed)
     stop = threading.Event()
@@ -237,6 +241,9 @@ def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int
     signal.signal(signal.SIGINT, on_signal)
     agent.open_devices()
     kiosk = start_kiosk(settings, agent, feed) if feed is not None else None
+    server = None
+    if http:
+        server = ObserveServer(http, gate_registry(agent), readiness_checks(agent)).start()
     if console:
         threading.Thread(target=_console, args=(agent, stop), daemon=True).start()
         print(CONSOLE_HELP, flush=True)
@@ -246,6 +253,8 @@ def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int
     finally:
         if kiosk is not None:
             kiosk.stop()
+        if server is not None:
+            server.stop()
         agent.close_devices()
     log.info("gate %s stopped: %s", settings.gate, agent.stats)
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from services.cli.loop import add_log_format
+
 MAX_CHECK_SECONDS = 60.0
 
 # command-line option -> settings field
@@ -72,6 +74,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="serve the guard's kiosk on this gate (e.g. 0.0.0.0:8080; a bare PORT: 127.0.0.1)",
     )
     parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="serve /healthz, /readyz and /metrics here (e.g. 127.0.0.1:9101)",
+    )
+    parser.add_argument(
         "--console",
         action="store_true",
         help="read guard commands on stdin: nomask | recheck EVENT_ID CELSIUS | vehicle PLATE N",
@@ -84,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--check-seconds", type=float, default=3.0, help="how long --check reads each device"
     )
+    add_log_format(parser)
     parser.set_defaults(handler=run)
 
 
@@ -114,4 +122,4 @@ def run(args: argparse.Namespace) -> int:
         from gateway.agent.check import check_devices
 
         return 1 if check_devices(settings, out=sys.stdout, seconds=args.check_seconds) else 0
-    return run_until_signalled(settings, console=args.console)
+    return run_until_signalled(settings, console=args.console, http=args.http)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from services.cli.common import add_db
+from services.cli.loop import add_heartbeat
 
 FORMATS = ["csv", "xlsx", "pdf"]
 
@@ -39,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     schedule.add_argument("--retention-mode", choices=["anonymise", "purge"], default="anonymise")
     schedule.add_argument("--once", action="store_true", help="do what is due, then exit")
+    schedule.add_argument("--poll-s", type=float, default=30.0, help="how often to look")
+    add_heartbeat(schedule)
     add_db(schedule)
     schedule.set_defaults(handler=run_schedule)
 
@@ -80,14 +83,12 @@ def run_daily(args: argparse.Namespace) -> int:
 
 
 def run_schedule(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-
     from sqlalchemy.orm import Session
 
     from kernel.clock import SystemClock
     from kernel.localtime import site_zone
     from services.cli.common import db_url
+    from services.cli.loop import run_every
     from services.reports.scheduler import DailyScheduler, parse_at
     from services.storage.engine import make_engine, upgrade
 
@@ -123,14 +124,11 @@ def run_schedule(args: argparse.Namespace) -> int:
             for path in scheduler.run_pending():
                 print(f"written: {path}")
             return 0
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
         print(
             f"daily reports for {args.site} at {args.at} ({scheduler.tz}) into {args.out_dir}",
             flush=True,
         )
-        scheduler.run_forever(stop)
+        run_every(args.poll_s, scheduler.run_pending, what="daily report", heartbeat=args.heartbeat)
     finally:
         engine.dispose()
     return 0

@@ -24,6 +24,7 @@ from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import Clock, SystemClock
 from kernel.errors import BusError
 from services.storage.engine import make_engine
+from services.web import health
 from services.web.admin import pages as admin_pages
 from services.web.api import (
     appointments,
@@ -79,6 +80,7 @@ ROUTERS = (
     audit_pages.router,
     admin_pages.router,
     report_pages.router,
+    health.router,
 )
 STATIC = UI_STATIC  # shared with the gate's local kiosk
 BROKER_RETRY_S = 5.0

@@ -40,6 +40,8 @@ _DELIVERY = {
             "reports",
             "central",
             "broker_admin",
+            "deploy",
+            "backup",
         ]
     ),
 }
@@ -66,6 +68,8 @@ ALLOWED: dict[str, set[str]] = {
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},
     "services.snapshot": _CENTRAL_BASE | {"services.policy"},
     "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
+    # backup: the database, keys and policy in force, with the chain head in its manifest.
+    "services.backup": _CENTRAL_BASE | {"services.audit", "services.policy"},
     "services.central": _CENTRAL_BASE
     | {
         "services.appointments",
@@ -76,7 +80,10 @@ ALLOWED: dict[str, set[str]] = {
     },
     # Tooling and delivery sit on top.
     "services.broker_admin": {"schemas", "kernel"},
-    "services.web": _DELIVERY - {"devices", "gateway", "services.broker_admin"},
+    # deploy init: the broker's accounts, keys and secrets of a fresh deployment.
+    "services.deploy": {"schemas", "kernel", "services.broker_admin"},
+    "services.web": _DELIVERY
+    - {"devices", "gateway", "services.broker_admin", "services.deploy", "services.backup"},
     "services.demo": _DELIVERY | {"services.web"},
     "services.cli": _DELIVERY | {"services.web", "services.demo"},
 }

@@ -210,6 +210,9 @@ PUBLIC = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),
+    # Probes for a load balancer (tests/ops/test_health.py): terse, nobody's data.
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
 }
 
 
