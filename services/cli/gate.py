@@ -78,6 +78,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="HOST:PORT",
         help="serve /healthz, /readyz and /metrics here (e.g. 127.0.0.1:9101)",
     )
+    _add_guard_and_check_options(parser)
+    add_log_format(parser)
+    parser.set_defaults(handler=run)
+
+
+def _add_guard_and_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--console",
         action="store_true",
@@ -91,8 +97,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--check-seconds", type=float, default=3.0, help="how long --check reads each device"
     )
-    add_log_format(parser)
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
