@@ -64,6 +64,10 @@ class SnapshotPerson(BaseModel):
     return_approved: bool = True
     household: Annotated[str, Field(max_length=64)] | None = None
     open_case_id: Annotated[str, Field(max_length=40)] | None = None
+    # Only when the policy accepts plain IDs: the keyed hash of the person's ID document
+    # (never the number) and their campus IC-card number, for look-ups offline.
+    id_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    card_no: Annotated[str, Field(max_length=32)] | None = None
 
 
 class GateSnapshot(WireModel):

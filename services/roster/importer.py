@@ -36,7 +36,7 @@ PROGRESS_EVERY = 1000
 # Columns an import compares and writes (return approval is handled apart).
 COMPARED = (
     "name", "kind", "id_hash", "id_last4", "unit", "household", "valid_from", "valid_until",
-    "gates",
+    "gates", "doc_type", "card_no", "phone", "class_name", "dormitory",
 )  # fmt: skip
 
 Progress = Callable[[int, int | None], None]
@@ -115,6 +115,7 @@ def _validate(
     good: dict[str, tuple[int, PersonValues]] = {}
     seen_ids: dict[str, int] = {}  # every person id named on any row, good or bad
     by_hash: dict[str, tuple[int, str]] = {}
+    by_card: dict[str, tuple[int, str]] = {}
     for line, cells in sheet.rows:
         report.rows += 1
         if progress is not None and report.rows % PROGRESS_EVERY == 0:
@@ -139,6 +140,15 @@ def _validate(
             ))  # fmt: skip
             continue
         seen_ids[values.person_id] = line
+        if values.card_no is not None:
+            holder = by_card.setdefault(values.card_no, (line, values.person_id))
+            if holder[0] != line:
+                report.errors.append(RowError(
+                    line, sheet.column_of("card_no"),
+                    f"duplicate card number {values.card_no} (also {holder[1]!r} on line "
+                    f"{holder[0]})",
+                ))  # fmt: skip
+                continue
         twin = by_hash.get(values.id_hash)
         if twin is not None:
             report.warnings.append(
@@ -150,6 +160,29 @@ def _validate(
     if progress is not None:
         progress(report.rows, report.rows)
     return good, seen_ids
+
+
+def _card_conflicts(
+    session: Session, good: dict[str, tuple[int, PersonValues]], report: ImportReport, column: str
+) -> None:
+    """Drop the rows whose card number a stored person keeps (one not giving it up here)."""
+    wanted = {v.card_no: pid for pid, (_line, v) in good.items() if v.card_no is not None}
+    table = PERSONS
+    stored: dict[str, str] = {}
+    cards = sorted(wanted)
+    for start in range(0, len(cards), CHUNK):
+        query = select(table.c.card_no, table.c.person_id).where(
+            table.c.card_no.in_(cards[start : start + CHUNK])
+        )
+        stored.update((card, pid) for card, pid in session.connection().execute(query))
+    for card, holder in stored.items():
+        person_id = wanted[card]
+        moving = holder in good and good[holder][1].card_no != card
+        if holder != person_id and not moving:
+            line = good.pop(person_id)[0]
+            report.errors.append(RowError(
+                line, column, f"card number {card} already belongs to {holder!r}",
+            ))  # fmt: skip
 
 
 def _plan(
@@ -233,6 +266,7 @@ def import_sheet(
             f"line {sheet.header_line}: ignored column(s) {', '.join(sheet.unknown_headers)}"
         )
     good, seen_ids = _validate(sheet, report, hasher=hasher, tz=tz, progress=progress)
+    _card_conflicts(session, good, report, sheet.column_of("card_no"))
     inserts, updates = _plan(session, good, report, actor=actor, now=now)
     to_deactivate = _missing(session, report, seen_ids, sync_kinds) if sync else []
     report.deactivated = len(to_deactivate)
@@ -265,6 +299,12 @@ def _write(
 ) -> None:
     table = PERSONS
     connection = session.connection()
+    # A card passed from one person to another: free every changing card first, so the
+    # unique card number holds after each statement whatever the order.
+    moving = [row["person_id"] for row in updates if "card_no" in row]
+    for start in range(0, len(moving), CHUNK):
+        chunk = moving[start : start + CHUNK]
+        connection.execute(update(table).where(table.c.person_id.in_(chunk)).values(card_no=None))
     if inserts:
         connection.execute(insert(table), inserts)
     # One executemany per distinct set of changed columns (usually one or two).
