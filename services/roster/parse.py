@@ -249,10 +249,24 @@ def _validity(
     return start, end
 
 
-def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> PersonValues:
-    """Validate one row (field -> raw cell); raise RowInvalid listing every problem."""
+# Long on purpose: one check per column, in the file's order, so every problem is reported.
+def parse_row(
+    cells: Mapping[str, Any],
+    *,
+    hasher: IdHasher,
+    tz: ZoneInfo,
+    kept_document: tuple[str, str, str] | None = None,
+) -> PersonValues:
+    """Validate one row (field -> raw cell); raise RowInvalid listing every problem.
+
+    ``kept_document`` (doc type, hash, last four) is what an edit keeps when it gives no
+    new document number: the number itself was never stored, so it cannot be re-checked.
+    """
     problems: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
+    keep = kept_document is not None and not cell_text(cells.get("id_number"))
+    if keep and cell_text(cells.get("doc_type")):
+        problems.append(("id_number", "a new document type needs its number"))
 
     def check(field: str, parse: Any) -> None:
         try:
@@ -263,10 +277,11 @@ def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> Pe
     check("person_id", parse_person_id)
     check("name", lambda v: _text(v, limit=MAX_NAME, what="name", required=True))
     check("kind", _kind)
-    check("doc_type", parse_doc_type)
-    doc_type = values.get("doc_type")
-    if doc_type is not None:  # an unknown type is the problem; its number is not judged
-        check("id_number", lambda v: parse_document(v, doc_type))
+    if not keep:
+        check("doc_type", parse_doc_type)
+        doc_type = values.get("doc_type")
+        if doc_type is not None:  # an unknown type is the problem; its number is not judged
+            check("id_number", lambda v: parse_document(v, doc_type))
     check("card_no", parse_card_no)
     check("phone", parse_phone)
     check("class_name", lambda v: _text(v, limit=MAX_FIELD, what="class", required=False))
@@ -280,20 +295,24 @@ def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> Pe
     start, end = _validity(cells, problems)
     if problems:
         raise RowInvalid(problems)
-    number = values["id_number"]
+    if kept_document is not None and keep:
+        doc_type, id_hash, id_last4 = kept_document
+    else:
+        number = values["id_number"]
+        doc_type, id_hash, id_last4 = values["doc_type"], hasher.hash(number), hasher.last4(number)
     return PersonValues(
         person_id=values["person_id"],
         name=values["name"],
         kind=values["kind"],
-        id_hash=hasher.hash(number),
-        id_last4=IdHasher.last4(number),
+        id_hash=id_hash,
+        id_last4=id_last4,
         unit=values["unit"],
         household=values["household"] or None,
         valid_from=start_of(start, tz) if start else None,
         valid_until=end_of(end, tz) if end else None,
         gates=values["gates"],
         return_approved=values["return_approved"],
-        doc_type=values["doc_type"],
+        doc_type=doc_type,
         card_no=values["card_no"],
         phone=values["phone"],
         class_name=values["class_name"],

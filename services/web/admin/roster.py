@@ -79,8 +79,9 @@ def _suffix(filename: str | None) -> str:
 
 
 def run_import(
-    ctx: WebContext, principal: Principal, path: Path, *, dry_run: bool, sync: bool
-) -> RosterReportView:
+    ctx: WebContext, principal: Principal, path: Path, *, dry_run: bool, sync: bool,
+    force: bool = False,
+) -> RosterReportView:  # fmt: skip
     """One import (or dry run) in one transaction, logged under the signed-in user."""
     with ctx.transaction() as session:
         report = import_file(
@@ -92,13 +93,15 @@ def run_import(
             actor=principal.username,
             dry_run=dry_run,
             sync=sync,
+            force=force,
         )
     return _view(report)
 
 
 async def import_upload(
-    ctx: WebContext, principal: Principal, upload: UploadFile, *, dry_run: bool, sync: bool
-) -> RosterReportView:
+    ctx: WebContext, principal: Principal, upload: UploadFile, *, dry_run: bool, sync: bool,
+    force: bool = False,
+) -> RosterReportView:  # fmt: skip
     """Copy the upload to a temporary file (bounded), then import it in a worker thread."""
     suffix = _suffix(upload.filename)
     with tempfile.TemporaryDirectory(prefix="cg-roster-") as folder:
@@ -112,7 +115,7 @@ async def import_upload(
                 out.write(chunk)
         try:
             return await asyncio.to_thread(
-                run_import, ctx, principal, path, dry_run=dry_run, sync=sync
+                run_import, ctx, principal, path, dry_run=dry_run, sync=sync, force=force
             )
         except RosterTooLarge as exc:
             # Refused before it was read: say what was too large in the user's language.

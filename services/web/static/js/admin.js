@@ -138,7 +138,8 @@ CG.onReady(() => {
       const body = new FormData();
       body.append("file", fileInput.files[0]);
       const sync = document.getElementById("roster-sync").checked;
-      const response = await fetch(`/api/v1/roster/import?dry_run=${dryRun}&sync=${sync}`, {
+      const force = document.getElementById("roster-force").checked;
+      const response = await fetch(`/api/v1/roster/import?dry_run=${dryRun}&sync=${sync}&force=${force}`, {
         method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body,
       });
       const data = await response.json().catch(() => ({}));
