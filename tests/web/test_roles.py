@@ -189,7 +189,7 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             f"{r}/{p}",
             {"values": {"dormitory": "7-203"}, "reason": "moved"},
             ADMIN,
-        ),  # fmt: skip
+        ),
         ("POST", f"{r}/{{person_id}}/deactivate", f"{r}/{p}/deactivate", {"reason": "t"}, ADMIN),
         ("POST", f"{r}/{{person_id}}/reactivate", f"{r}/{p}/reactivate", {"reason": "t"}, ADMIN),
         ("PUT", f"{r}/{{person_id}}/photo", f"{r}/{p}/photo", None, ADMIN),
