@@ -36,9 +36,10 @@ FIELDS = (
 class PersonInvalid(RosterError):
     """A person's values the roster refuses: ``problems`` lists (field, reason)."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{f}: {r}" for f, r in problems))
-        self.problems = problems
+    def __init__(self, problems: list[tuple[str, str]] | str) -> None:
+        found = [("", problems)] if isinstance(problems, str) else problems
+        super().__init__("; ".join(f"{f}: {r}" if f else r for f, r in found))
+        self.problems = found
 
 
 def _reason(reason: str) -> str:

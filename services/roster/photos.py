@@ -63,8 +63,9 @@ def _decoded(data: bytes, name: str) -> Image.Image:
                 return ImageOps.exif_transpose(picture).convert("RGB")
         except PhotoInvalid:
             raise
-        except (UnidentifiedImageError, Image.DecompressionBombError,
-                Image.DecompressionBombWarning) as exc:  # fmt: skip
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise PhotoInvalid(f"{name}: too large in pixels (a decompression bomb?)") from exc
+        except UnidentifiedImageError as exc:
             raise PhotoInvalid(f"{name}: not a JPEG or PNG image") from exc
         except (OSError, ValueError, SyntaxError) as exc:
             raise PhotoInvalid(f"{name}: damaged image ({exc})") from exc
