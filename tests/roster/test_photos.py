@@ -199,3 +199,31 @@ def test_zip_entries_are_never_extracted(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.zip"]
     with zipfile.ZipFile(archive) as z:
         assert z.namelist() == ["S1.jpg"]
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=3000))
+def test_any_file_as_a_zip_is_read_or_refused(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "any.zip"
+    path.write_bytes(data)
+    try:
+        found = read_photo_zip(path)
+    except PhotoInvalid:
+        return
+    assert all(len(data) <= MAX_PHOTO_BYTES for _, data in found.values())
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5, unique=True))
+def test_entry_names_never_escape(tmp_path: Path, names: list[str]) -> None:
+    archive = tmp_path / "names.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for name in names:
+            out.writestr(name, b"\xff\xd8 not really")
+    try:
+        found = read_photo_zip(archive)
+    except PhotoInvalid:
+        return
+    for entry, _data in found.values():
+        assert ".." not in Path(entry.replace("\\", "/")).parts
+        assert not entry.startswith("/")
