@@ -29,7 +29,7 @@ from kernel.decision.reasons import REASONS, Reason
 from kernel.plain_ids import PlainIdHash
 from schemas.messages import Decision, Passage
 from schemas.policy import Policy
-from schemas.snapshot import GateSnapshot, SnapshotPerson
+from schemas.snapshot import ID_HASH_HEX, GateSnapshot, SnapshotPerson
 
 DEFAULT_MAX_OFFLINE_AGE = timedelta(hours=12)
 STALE_REASON = Reason.SNAPSHOT_STALE
@@ -75,7 +75,7 @@ class SnapshotFacts:
     def person_by_plain_id(self, value: str) -> PersonFacts | None:
         found = self._persons.get(value) or self._by_card.get(value)
         if found is None and self._hash is not None and self._by_hash:
-            found = self._by_hash.get(self._hash(value))
+            found = self._by_hash.get(self._hash(value)[:ID_HASH_HEX])
         return found
 
     def appointment(self, reference: str) -> AppointmentFacts | None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from kernel.codes.keys import KeyRing
 from kernel.masking import mask_id_number
 from schemas.policy import Policy
-from schemas.snapshot import GateSnapshot, SnapshotPerson
+from schemas.snapshot import ID_HASH_HEX, GateSnapshot, SnapshotPerson
 from services.storage.models import GateStateRow, IsolationCaseRow, PersonRow, UsedCodeRow
 
 HASH_RE = re.compile(r"[0-9a-f]{64}")  # a keyed hash (an anonymised row keeps none)
@@ -86,7 +86,9 @@ def read_site(*, session: Session, site: str, now: datetime, plain_ids: bool = F
             return_approved=row.return_approved,
             household=row.household,
             open_case_id=case[1] if case else None,
-            id_hash=row.id_hash if plain_ids and HASH_RE.fullmatch(row.id_hash) else None,
+            id_hash=(
+                row.id_hash[:ID_HASH_HEX] if plain_ids and HASH_RE.fullmatch(row.id_hash) else None
+            ),
             card_no=row.card_no if plain_ids else None,
         )
         persons.append((person, gates))
