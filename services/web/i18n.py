@@ -285,6 +285,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster.line": ("行", "Line"),
     "roster.column": ("列", "Column"),
     "roster.reason": ("原因", "Reason"),
+    "roster.photos": (
+        "照片 ZIP（按学号/工号命名，可选）",
+        "Photos ZIP (named by person id; optional)",
+    ),
     "roster.force": ("确认停用超过 10% 的人员", "Yes, deactivate more than 10 %"),
     "person.title": ("单个人员", "One person"),
     "person.id": ("学号/工号", "Student or staff number"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 from services.roster.photos import MAX_PHOTO_BYTES
 from services.storage.engine import make_engine
 from services.storage.models import AuditLogRow, PersonRow
-from tests.fixtures.photos import image_bytes
+from services.storage.photo_models import PersonPhotoRow
+from tests.fixtures.photos import image_bytes, photo_zip
 from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
@@ -142,3 +144,29 @@ def test_a_cut_off_file_cannot_deactivate_the_campus_from_the_web(
         assert session.scalar(select(func.count()).where(PersonRow.active)) == 20
     forced = upload(web, rows[:3], sync="true", dry_run="false", force="true")
     assert forced.json()["deactivated"] == 17
+
+
+def test_the_web_import_takes_a_zip_of_photos_and_refuses_a_hostile_one(
+    web: WebServer, engine: Engine, tmp_path: Path
+) -> None:
+    content = f"person_id,name,kind,id_number,photo\nS1,A,student,{GOOD_ID},\n".encode()
+    good = photo_zip(tmp_path / "good.zip", {"S1.jpg": image_bytes()})
+    escape = photo_zip(tmp_path / "escape.zip", {"../../S1.jpg": image_bytes()})
+    path_row = f"person_id,name,kind,id_number,photo\nS2,B,student,{GOOD_ID},/etc/passwd\n"
+    with web.client("admin") as admin:
+
+        def send(roster: bytes, photos: Path | None) -> Any:
+            files = {"file": ("r.csv", roster, "text/csv")}
+            if photos is not None:
+                files["photos"] = ("p.zip", photos.read_bytes(), "application/zip")
+            return admin.post("/api/v1/roster/import", params={"dry_run": "false"}, files=files)
+
+        refused = send(content, escape)
+        assert refused.status_code == 422
+        assert "outside the archive" in refused.json()["detail"]
+        assert send(content, good).json()["written"] is True
+        by_path = send(path_row.encode(), None).json()
+        assert "command line" in by_path["errors"][0]["reason"]
+    with Session(engine) as session:
+        assert session.get(PersonPhotoRow, "S1") is not None
+        assert session.get(PersonRow, "S2") is None

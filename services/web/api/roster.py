@@ -27,6 +27,9 @@ async def import_roster(
     principal: Admin,
     request: Request,
     file: Annotated[UploadFile, File(description="the roster, .csv or .xlsx")],
+    photos: Annotated[
+        UploadFile | None, File(description="a ZIP of photos named by person id")
+    ] = None,
     *,
     dry_run: Annotated[bool, Query(description="check only, write nothing")] = True,
     sync: Annotated[bool, Query(description="deactivate people missing from the file")] = False,
@@ -34,7 +37,7 @@ async def import_roster(
 ) -> RosterReportView:
     """The validation report (line, column, reason) and what was (or would be) written."""
     return await import_upload(
-        context(request), principal, file, dry_run=dry_run, sync=sync, force=force
+        context(request), principal, file, dry_run=dry_run, sync=sync, force=force, photos=photos
     )
 
 
