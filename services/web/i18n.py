@@ -294,6 +294,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "person.id": ("学号/工号", "Student or staff number"),
     "person.kind": ("类别", "Kind"),
     "person.unit": ("学院/单位", "Unit"),
+    "person.name": ("姓名", "Name"),
+    "person.found": ("已找到：{id}", "Found: {id}"),
     "person.find": ("查找", "Find"),
     "person.add": ("新增", "Add"),
     "person.save": ("保存", "Save"),

@@ -57,16 +57,16 @@ CG.onReady(() => {
     return data;
   }
 
-  async function run(action) {
+  async function run(action, done) {
     try {
       let entry = await action();
-      entry = (await sendPhoto()) || entry;
+      if (done !== "person.found") entry = (await sendPhoto()) || entry;
       show(entry);
-      say(t("person.saved", { id: entry.person_id }), true);
+      say(t(done || "person.saved", { id: entry.person_id }), true);
     } catch (error) { say(error.message, false); }
   }
 
-  document.getElementById("person-find").addEventListener("click", () => run(() => api("GET", url())));
+  document.getElementById("person-find").addEventListener("click", () => run(() => api("GET", url()), "person.found"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     run(() => api("POST", "/api/v1/roster/persons", { values: values(true), reason: reason() }));
