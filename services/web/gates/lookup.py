@@ -8,9 +8,9 @@ rate limit: past :data:`LOOKUPS_PER_WINDOW` in :data:`LOOKUP_WINDOW` (or
 roster.  A result names its person by ``ref``, a sealed token (Fernet under the
 session secret) bound to the gate and the guard and good for :data:`REF_TTL_S`
 seconds: the guard's view never holds the person id, yet can send a passage for them.
-The passage is an ordinary one from this lane, its credential ``manual`` with the
-person id and the guard's handheld reading; the central decides it like any other,
-so the site's policy must accept plain IDs.
+The passage is an ordinary one from this lane (the way its last passage went), its
+credential ``manual`` with the person id and the guard's handheld reading; the central
+decides it like any other, so the site's policy must accept plain IDs.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import BaseModel, ConfigDict
@@ -33,7 +34,7 @@ from services.policy.store import stored_policy
 from services.roster.photos import person_photo
 from services.roster.search import allowed_at_gate, find_for_gate
 from services.storage.audit_log import log_action
-from services.storage.models import AuditLogRow
+from services.storage.models import AuditLogRow, EntryRow
 from services.web.api.models import PassageSent
 from services.web.auth.roles import Permission, Principal
 from services.web.context import Outbound, WebContext
@@ -131,6 +132,15 @@ def lookup_photo(
     return found
 
 
+def _lane_direction(session: Session, ctx: WebContext, gate: str) -> Literal["in", "out"]:
+    """The way this lane's last passage went (a gate lane is one way); ``in`` before any."""
+    last = session.scalar(
+        select(EntryRow.direction).where(EntryRow.site == ctx.site, EntryRow.gate == gate)
+        .order_by(EntryRow.ts.desc()).limit(1)
+    )  # fmt: skip
+    return "out" if last == "out" else "in"
+
+
 def manual_passage(
     session: Session, ctx: WebContext, principal: Principal, gate: str, *,
     ref: str, celsius: Decimal, mask: bool | None,
@@ -146,7 +156,8 @@ def manual_passage(
         raise NotFound("person_not_found", "no such person at this gate")
     now = ctx.now()
     passage = Passage(
-        event_id=uuid7(), site=ctx.site, gate=gate, direction="in", ts=now,
+        event_id=uuid7(), site=ctx.site, gate=gate, direction=_lane_direction(session, ctx, gate),
+        ts=now,
         credentials=[Credential(kind="manual", data=person_id)],
         temperature=Temperature(celsius=celsius, sensor=HANDHELD_SENSOR, measured_at=now),
         mask=mask,
