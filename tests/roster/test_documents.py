@@ -148,3 +148,9 @@ def test_a_card_passed_from_one_person_to_another_in_one_file(db_url: str) -> No
     assert report.updated == 2
     assert stored(db_url)["S1"][1] == "CARD0002"
     assert stored(db_url)["S2"][1] == "CARD0001"
+
+
+@given(st.text(max_size=30))
+def test_a_document_type_cell_is_a_known_type_or_none(text: str) -> None:
+    found = doc_type_for(text)
+    assert found is None or found in DOC_TYPES
