@@ -32,6 +32,11 @@ from schemas.policy import Policy
 MAX_SNAPSHOT_BYTES = 64 * 2**20
 """Largest decompressed body a gate accepts (a zip bomb stops here)."""
 MAX_HEADER_BYTES = 2048
+ID_HASH_HEX = 16
+"""A snapshot's ID-number hashes are cut to 64 bits: the full 256 made a 20,000-person
+snapshot 1.07 MB compressed, over the broker's 1 MiB packet limit (23.6 bytes a person
+with 64 bits, 11.6 without any); 64 bits keep a chance match of a wrong number below
+one in 10^14 for a campus of 100,000."""
 MAX_SIGNATURES = 8
 """A snapshot is signed by every private key the site holds (two during a rotation)."""
 SIGNED_CONTEXT = b"campusgate-snapshot-header/1\n"
@@ -64,6 +69,11 @@ class SnapshotPerson(BaseModel):
     return_approved: bool = True
     household: Annotated[str, Field(max_length=64)] | None = None
     open_case_id: Annotated[str, Field(max_length=40)] | None = None
+    # Only when the policy accepts plain IDs: the keyed hash of the person's ID document
+    # (never the number; its first ID_HASH_HEX hex digits) and their campus IC-card number,
+    # for look-ups offline.
+    id_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
+    card_no: Annotated[str, Field(max_length=32)] | None = None
 
 
 MAX_GUARDS = 64

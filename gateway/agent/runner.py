@@ -62,6 +62,7 @@ def build_agent(
     readers = _open_readers(settings, inbox)
     # Everything is validated before the outbox file is created.
     turnstile = open_relay(settings.relay)
+    plain_id_hash = settings.plain_id_hash()
     lane = settings.lane_config(thermometer.surface_offset if thermometer is not None else None)
     address = parse_broker_url(settings.mqtt.url)
     outbox = Outbox(
@@ -107,6 +108,7 @@ def build_agent(
         locked=lambda: agent.locked,
         last_contact=lambda: agent.last_contact,
         max_offline_age=timedelta(hours=settings.max_offline_age_h),
+        hash_plain_id=plain_id_hash,
     )
     return agent
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -31,6 +31,7 @@ from gateway.kiosk.bind import parse_bind
 from gateway.outbox.uplink import FORWARD_RATE_PER_S
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_WINDOW_S
 from kernel.errors import ConfigError
+from kernel.plain_ids import PlainIdHash, key_from_text, plain_id_hasher
 from schemas.names import GateName, SiteName
 
 DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"
@@ -86,6 +87,19 @@ class GateSettings(BaseSettings):
         if value is not None:
             parse_bind(value)  # ConfigError: it names the expected form
         return value
+
+    # The site's ID hash key (``CAMPUSGATE_ID_HASH_KEY``, the central's): with it an ID-card
+    # number read or typed here finds its person offline, through the hashes the snapshot
+    # carries.  Without it, offline, only person ids and campus card numbers do.
+    id_hash_key: SecretStr | None = None
+
+    def plain_id_hash(self) -> PlainIdHash | None:
+        if self.id_hash_key is None:
+            return None
+        try:
+            return plain_id_hasher(key_from_text(self.id_hash_key.get_secret_value()))
+        except ValueError as exc:
+            raise ConfigError(f"id_hash_key: {exc}") from exc
 
     @classmethod
     def settings_customise_sources(

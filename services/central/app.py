@@ -19,6 +19,7 @@ from kernel.clock import Clock, SystemClock
 from kernel.codes import KEYS_RELOAD_S, CodeChecker, KeyRing, LiveKeys, Verifier
 from kernel.codes.keys import active_kid
 from kernel.observe import Check, ObserveServer
+from kernel.plain_ids import PlainIdHash
 from kernel.redact import redact_url
 from schemas.messages import Command
 from schemas.policy import Policy
@@ -29,6 +30,7 @@ from services.central.metrics import CentralMetrics
 from services.central.processor import BatchProcessor
 from services.central.settings import CentralSettings
 from services.central.worker import CentralWorker, Periodic
+from services.identity import IdHasher, load_id_hash_key
 from services.policy.announce import PolicyAnnouncer
 from services.policy.file import load_policy
 from services.policy.service import seed_policy
@@ -120,6 +122,14 @@ def sync_sender(worker: CentralWorker) -> Callable[[str, str], None]:
     return send
 
 
+def plain_id_hash(settings: CentralSettings) -> PlainIdHash | None:
+    """The hash that finds a person by an ID-card number; None without a key set."""
+    if settings.id_hash_key is None:
+        return None
+    text = settings.id_hash_key.get_secret_value()
+    return IdHasher(load_id_hash_key(allow_demo_key=settings.demo_id_key, text=text)).hash
+
+
 def build_worker(
     settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
 ) -> CentralWorker:
@@ -140,7 +150,11 @@ def build_worker(
         engine=engine,
         policy=policy,
         verify=codes,
+        hash_plain_id=plain_id_hash(settings),
     )
+    if policy.accept_plain_ids and processor.hash_plain_id is None:
+        log.warning("the policy accepts plain IDs but no ID hash key is set: ID-card "
+                    "numbers will not be found (set CAMPUSGATE_ID_HASH_KEY)")  # fmt: skip
     worker = CentralWorker(
         address=parse_broker_url(settings.mqtt.url),
         processor=processor,

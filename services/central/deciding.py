@@ -110,6 +110,7 @@ def fact_query(
         site=site,
         person_ids=frozenset(named["person"] | plain),
         id_hashes=frozenset(map(hash_plain_id, plain)) if hash_plain_id else frozenset(),
+        card_nos=frozenset(plain),
         appointment_ids=frozenset(named["visitor"]),
         pass_ids=frozenset(named["pass"]),
         jtis=frozenset(c.jti for c in verified.values() if c.once and c.jti),

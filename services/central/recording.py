@@ -19,6 +19,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from kernel.masking import mask_id_number
+from kernel.plain_ids import normalise_plain_id
 from schemas.ids import uuid7
 from schemas.messages import Decision, FeverAlert, Passage
 from services.central.deciding import Decided
@@ -157,6 +159,21 @@ def _exit(decided: Decided) -> ExitRecord | None:
     )  # fmt: skip
 
 
+def kept_passage(passage: Passage, raw: str, person_id: str | None) -> str:
+    """The passage as the entry log keeps it: a typed or read number other than the person's
+    own id (an ID-card, passport or campus card number) keeps only its last four characters,
+    as the roster does."""
+    plain = [c for c in passage.credentials if c.kind != "qr" and c.data != person_id]
+    if not plain:
+        return raw
+    credentials = [
+        c if c.kind == "qr" or c.data == person_id
+        else c.model_copy(update={"data": mask_id_number(normalise_plain_id(c.data)[-4:])})
+        for c in passage.credentials
+    ]  # fmt: skip
+    return passage.model_copy(update={"credentials": credentials}).model_dump_json()
+
+
 def entry_record(decided: Decided, decision: Decision, raw: str, now: datetime) -> EntryRecord:
     """The entry log's row: the passage as sent, the decision as answered, who it was."""
     passage, facts = decided.passage, decided.facts
@@ -186,7 +203,7 @@ def entry_record(decided: Decided, decision: Decision, raw: str, now: datetime) 
         local_decision=passage.local_decision,
         recheck_of=passage.recheck_of,
         case_id=decision.case_id,
-        passage_json=raw,
+        passage_json=kept_passage(passage, raw, person.person_id if person else None),
         decision_json=decision.model_dump_json(),
         sensor=temperature.sensor if temperature else None,
         kind=kind,

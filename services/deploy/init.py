@@ -191,8 +191,14 @@ def _env_files(
     _write_new(
         env / layout.WEB_ENV,
         f"{header}CAMPUSGATE_MQTT__URL={broker_url(web, passwords[web])}\n"
-        f"CAMPUSGATE_WEB__SESSION_SECRET={secrets.token_urlsafe(SESSION_SECRET_BYTES)}\n"
-        f"CAMPUSGATE_ID_HASH_KEY={secrets.token_hex(ID_HASH_KEY_BYTES)}\n",
+        f"CAMPUSGATE_WEB__SESSION_SECRET={secrets.token_urlsafe(SESSION_SECRET_BYTES)}\n",
+        report,
+    )
+    # One file both the central workers and the web service read: the two must hash an
+    # ID-card number alike, or a number typed at a lane finds nobody.
+    _write_new(
+        env / layout.ID_HASH_ENV,
+        f"{header}CAMPUSGATE_ID_HASH_KEY={secrets.token_hex(ID_HASH_KEY_BYTES)}\n",
         report,
     )
 

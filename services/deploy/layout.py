@@ -8,7 +8,8 @@
     DIR/broker/mosquitto/      mosquitto.conf, passwd, dynamic-security.json
     DIR/env/db.env             CAMPUSGATE_DB__URL (migrate, central, web, the scheduled jobs)
     DIR/env/central.env        CAMPUSGATE_MQTT__URL of the central account
-    DIR/env/web.env            the web account's URL, the session secret, the ID-number hash key
+    DIR/env/web.env            the web account's URL and the session secret
+    DIR/env/id-hash.env        CAMPUSGATE_ID_HASH_KEY, the ID-number hash key (central and web)
     DIR/secrets/db_password    PostgreSQL's password (compose secret for the postgres image)
     DIR/secrets/gate-G.toml    gate G's configuration with its broker password (compose secret)
     DIR/keys/                  code-signing keys (private; the central side only)
@@ -25,6 +26,7 @@ ENV_DIR = "env"
 DB_ENV = "db.env"
 CENTRAL_ENV = "central.env"
 WEB_ENV = "web.env"
+ID_HASH_ENV = "id-hash.env"
 SECRETS_DIR = "secrets"
 DB_PASSWORD = "db_password"  # noqa: S105 (a file name)
 KEYS_DIR = "keys"

@@ -9,6 +9,7 @@ change in the data (milliseconds), the same in every worker that builds it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 from kernel.codes.keys import KeyRing
 from kernel.masking import mask_id_number
 from schemas.policy import Policy
-from schemas.snapshot import MAX_GUARDS, GateSnapshot, SnapshotGuard, SnapshotPerson
+from schemas.snapshot import ID_HASH_HEX, MAX_GUARDS, GateSnapshot, SnapshotGuard, SnapshotPerson
 from services.storage.models import GateStateRow, IsolationCaseRow, PersonRow, UsedCodeRow
 from services.storage.web_models import WebUserRow
 
+HASH_RE = re.compile(r"[0-9a-f]{64}")  # a keyed hash (an anonymised row keeps none)
 USED_CODES_KEPT = timedelta(days=2)
 """One-time codes live minutes to hours; what was spent two days ago has expired anyway."""
 
@@ -52,7 +54,9 @@ def data_version(*, session: Session, site: str) -> int:
     return max(_ms(stamp) for stamp in stamps)
 
 
-def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
+def read_site(*, session: Session, site: str, now: datetime, plain_ids: bool = False) -> SiteData:
+    """The site's data for this round; with ``plain_ids`` (the policy accepts them) each person
+    carries their ID-number hash and campus card number, so a gate finds them offline."""
     version = data_version(session=session, site=site)
     cases = IsolationCaseRow.__table__.c
     open_cases: dict[str, tuple[datetime, str]] = {}
@@ -85,6 +89,10 @@ def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
             return_approved=row.return_approved,
             household=row.household,
             open_case_id=case[1] if case else None,
+            id_hash=(
+                row.id_hash[:ID_HASH_HEX] if plain_ids and HASH_RE.fullmatch(row.id_hash) else None
+            ),
+            card_no=row.card_no if plain_ids else None,
         )
         persons.append((person, gates))
     used = sorted(

@@ -1,6 +1,6 @@
 """The facts of a whole batch of passages, loaded at once: one query per kind, never per passage.
 
-:func:`load_batch_facts` takes what a batch names (persons, ID-number hashes,
+:func:`load_batch_facts` takes what a batch names (persons, ID-number hashes, card numbers,
 appointments, passes, one-time codes, how far back household exits count) and
 returns a :class:`BatchFacts`: the :class:`~kernel.decision.gather.FactSource`
 the batch's decisions are gathered from.  Each look-up runs only when the batch
@@ -42,6 +42,7 @@ class FactQuery:
     site: str
     person_ids: frozenset[str] = frozenset()
     id_hashes: frozenset[str] = frozenset()
+    card_nos: frozenset[str] = frozenset()  # campus IC-card numbers read or typed
     appointment_ids: frozenset[str] = frozenset()
     pass_ids: frozenset[str] = frozenset()
     jtis: frozenset[str] = frozenset()  # one-time codes: which were spent already
@@ -56,6 +57,7 @@ class BatchFacts:
         *,
         persons: dict[str, PersonFacts],
         by_hash: dict[str, PersonFacts] | None = None,
+        by_card: dict[str, PersonFacts] | None = None,
         locked: set[str] | None = None,
         appointments: dict[str, AppointmentFacts] | None = None,
         passes: dict[str, PassFacts] | None = None,
@@ -65,6 +67,7 @@ class BatchFacts:
     ) -> None:
         self._persons = persons
         self._by_hash = by_hash or {}
+        self._by_card = by_card or {}
         self._locked = locked or set()
         self._appointments = appointments or {}
         self._passes = passes or {}
@@ -79,7 +82,8 @@ class BatchFacts:
         return self._persons.get(person_id)
 
     def person_by_plain_id(self, value: str) -> PersonFacts | None:
-        found = self._persons.get(value)
+        """A person id, then a campus card number, then an ID-document number's keyed hash."""
+        found = self._persons.get(value) or self._by_card.get(value)
         if found is None and self._hash is not None:
             found = self._by_hash.get(self._hash(value))
         return found
@@ -123,8 +127,10 @@ def load_batch_facts(
     with closing(cursor):
         persons, locked = statements.persons_and_locked_gates(cursor, query.person_ids, query.site)
         by_hash = statements.persons(cursor, "id_hash", query.id_hashes) if query.id_hashes else {}
+        by_card = statements.persons(cursor, "card_no", query.card_nos) if query.card_nos else {}
         used = statements.used_jtis(cursor, query.jtis) if query.jtis else set()
-    households = {p.household for p in [*persons.values(), *by_hash.values()] if p.household}
+    found = [*persons.values(), *by_hash.values(), *by_card.values()]
+    households = {p.household for p in found if p.household}
     exits = (
         _recent_exits(session, households, query.exits_after)
         if query.exits_after is not None and households
@@ -133,6 +139,7 @@ def load_batch_facts(
     return BatchFacts(
         persons=persons,
         by_hash=by_hash,
+        by_card=by_card,
         locked=locked,
         appointments=_appointments(session, query.site, query.appointment_ids),
         passes=_passes(session, query.site, query.pass_ids),

@@ -65,8 +65,9 @@ class HotPath:
 
     PERSON_COLUMNS = (
         "person_id", "name", "kind", "id_last4", "active", "valid_from", "valid_until",
-        "gates", "return_approved", "household", "id_hash",
+        "gates", "return_approved", "household", "id_hash", "card_no",
     )  # fmt: skip
+    LOOKUP_COLUMNS = ("person_id", "id_hash", "card_no")
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -125,9 +126,9 @@ class HotPath:
     def persons(
         self, cursor: Cursor, column: str, values: Collection[str]
     ) -> dict[str, PersonFacts]:
-        """PersonFacts keyed by ``column`` (person_id or id_hash), with the open case if any."""
-        if column not in ("person_id", "id_hash"):
-            raise ValueError(f"persons are looked up by person_id or id_hash, not {column!r}")
+        """PersonFacts keyed by ``column`` (person_id, id_hash or card_no), with the open case."""
+        if column not in self.LOOKUP_COLUMNS:
+            raise ValueError(f"persons are looked up by {self.LOOKUP_COLUMNS}, not {column!r}")
         found: dict[str, PersonFacts] = {}
         for chunk in chunked(sorted(values)):
             member, params = self._member_of(chunk)
@@ -146,7 +147,7 @@ class HotPath:
     @staticmethod
     def _person_facts(row: list[Any], open_case: str | None) -> PersonFacts:
         (person_id, name, kind, last4, active, valid_from, valid_until, gates,
-         return_approved, household, _id_hash) = row  # fmt: skip
+         return_approved, household, _id_hash, _card_no) = row  # fmt: skip
         return PersonFacts(
             person_id=person_id,
             name=name,

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 # The web's sign-in tables live in web_models; importing it registers them on Base.
+import services.storage.photo_models
 import services.storage.web_models  # noqa: F401
 from services.storage.base import Base, BigId
 from services.storage.types import UtcDateTime
@@ -27,6 +28,7 @@ from services.storage.types import UtcDateTime
 
 class PersonRow(Base):
     __tablename__ = "persons"
+    __table_args__ = (UniqueConstraint("card_no", name="uq_persons_card_no"),)
 
     person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -44,6 +46,13 @@ class PersonRow(Base):
     return_approved_by: Mapped[str | None] = mapped_column(String(64))
     return_approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The document behind id_hash (services/identity/documents.py), the campus IC card,
+    # and the contact details an administrator keeps (issue 15).
+    doc_type: Mapped[str] = mapped_column(String(16), default="cn_id", server_default="cn_id")
+    card_no: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    class_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    dormitory: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 _NUMBERED_ONLY: dict[str, Any] = {"sqlite_where": text("seq_n IS NOT NULL"),

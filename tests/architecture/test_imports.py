@@ -74,6 +74,8 @@ ALLOWED: dict[str, set[str]] = {
     | {
         "services.appointments",
         "services.audit",
+        # The roster's ID hash key and its placeholder check: plain IDs at the lanes.
+        "services.identity",
         "services.passes",
         "services.policy",
         "services.snapshot",

@@ -179,6 +179,9 @@ def test_web_has_its_session_secret_and_id_hash_key(compose: dict[str, Any]) -> 
     env = env_of(services(compose)["web"])
     assert len(env["CAMPUSGATE_WEB__SESSION_SECRET"]) >= 32
     assert len(bytes.fromhex(env["CAMPUSGATE_ID_HASH_KEY"])) == 32
+    # The central workers hash a number read at a lane with the very same key.
+    central = env_of(services(compose)["central"])
+    assert central["CAMPUSGATE_ID_HASH_KEY"] == env["CAMPUSGATE_ID_HASH_KEY"]
     settings = WebSettings.model_validate({
         "web": {"session_secret": env["CAMPUSGATE_WEB__SESSION_SECRET"], "keys_dir": "/keys"}
     })  # fmt: skip

@@ -96,7 +96,7 @@ def db_url(engine: ComposeEngine) -> str:
 def enrol(engine: ComposeEngine, deployment: Path) -> list[str]:
     """A roster (hashed with the deployment's own ID-number key) and their signed ID codes."""
     people = [p for p in synthetic_people(20) if p.kind == "staff"][:3]
-    key = bytes.fromhex(read_env_file(deployment / "env/web.env")["CAMPUSGATE_ID_HASH_KEY"])
+    key = bytes.fromhex(read_env_file(deployment / "env/id-hash.env")["CAMPUSGATE_ID_HASH_KEY"])
     database = make_engine(db_url(engine))
     try:
         with Session(database) as session, session.begin():

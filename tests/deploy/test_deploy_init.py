@@ -44,8 +44,8 @@ def test_init_writes_everything_private_and_a_second_run_keeps_it(
         elif path.parent.name not in ("keys", "site-keys") or path.suffix == ".key":
             assert mode == 0o600, path
     before = tree(directory)
-    assert {"env/db.env", "env/central.env", "env/web.env", "secrets/db_password",
-            "secrets/gate-north-1.toml", "compose.env", "broker/secrets.env",
+    assert {"env/db.env", "env/central.env", "env/web.env", "env/id-hash.env",
+            "secrets/db_password", "secrets/gate-north-1.toml", "compose.env", "broker/secrets.env",
             "broker/mosquitto/passwd"} <= set(before)  # fmt: skip
     assert main(["deploy", "init", str(directory)]) == 0
     second = capsys.readouterr().out
@@ -77,7 +77,8 @@ def test_what_it_writes_is_what_the_services_accept(tmp_path: Path) -> None:
         {"web": {"session_secret": web["CAMPUSGATE_WEB__SESSION_SECRET"]}}
     )
     assert settings.web.session_secret.get_secret_value() == web["CAMPUSGATE_WEB__SESSION_SECRET"]
-    assert not is_placeholder(bytes.fromhex(web["CAMPUSGATE_ID_HASH_KEY"]))
+    id_hash = read_env_file(directory / "env/id-hash.env")
+    assert not is_placeholder(bytes.fromhex(id_hash["CAMPUSGATE_ID_HASH_KEY"]))
     # The broker's password file admits the web account with the env file's password.
     address = parse_broker_url(web["CAMPUSGATE_MQTT__URL"])
     passwd = (directory / "broker/mosquitto/passwd").read_text().splitlines()
@@ -100,7 +101,8 @@ def test_two_deployments_share_no_secret(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     init_deployment(one)
     init_deployment(two)
-    for name in ("env/web.env", "env/db.env", "broker/secrets.env", "secrets/db_password"):
+    for name in ("env/web.env", "env/id-hash.env", "env/db.env", "broker/secrets.env",
+                 "secrets/db_password"):  # fmt: skip
         assert (one / name).read_text() != (two / name).read_text(), name
 
 

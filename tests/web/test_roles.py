@@ -56,10 +56,18 @@ def new_pass() -> dict[str, Any]:
     }
 
 
+def new_person() -> dict[str, Any]:
+    body = new_appointment()
+    values = {"person_id": "W00001", "name": "王新", "kind": "staff",
+              "id_number": body["id_number"]}  # fmt: skip
+    return {"values": values, "reason": "joined today"}
+
+
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
     """(route method, route path, concrete URL, JSON body, roles allowed)."""
     g, c = "/api/v1/gates", f"/api/v1/cases/{s.case_id}"
     a, p, v = "/api/v1/audit", s.person_id, "/api/v1/appointments"
+    r = "/api/v1/roster/persons"
     return [
         ("GET", "/api/v1/me", "/api/v1/me", None, ALL),
         ("PUT", "/api/v1/me/lang", "/api/v1/me/lang", {"lang": "en"}, ALL),
@@ -92,6 +100,15 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             g + "/{gate}/vehicle",
             g + "/north-1/vehicle",
             {"plate": "京A12345", "occupants": 3},
+            LANE,
+        ),
+        ("GET", g + "/{gate}/lookup", g + "/north-1/lookup?q=2021", None, LANE),
+        ("GET", g + "/{gate}/lookup/photo", g + "/north-1/lookup/photo?ref=x", None, LANE),
+        (
+            "POST",
+            g + "/{gate}/manual-passage",
+            g + "/north-1/manual-passage",
+            {"ref": "not-a-ref", "celsius": "36.5"},
             LANE,
         ),
         ("GET", "/api/v1/cases", "/api/v1/cases", None, CASE_VIEWERS),
@@ -180,6 +197,19 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/admin/passes", "/admin/passes", None, ADMIN),
         ("POST", "/api/v1/roster/import", "/api/v1/roster/import", None, ADMIN),
         ("GET", "/admin/roster", "/admin/roster", None, ADMIN),
+        ("POST", f"{r}", f"{r}", new_person(), ADMIN),
+        ("GET", f"{r}/{{person_id}}", f"{r}/{p}", None, ADMIN),
+        (
+            "PATCH",
+            f"{r}/{{person_id}}",
+            f"{r}/{p}",
+            {"values": {"dormitory": "7-203"}, "reason": "moved"},
+            ADMIN,
+        ),
+        ("POST", f"{r}/{{person_id}}/deactivate", f"{r}/{p}/deactivate", {"reason": "t"}, ADMIN),
+        ("POST", f"{r}/{{person_id}}/reactivate", f"{r}/{p}/reactivate", {"reason": "t"}, ADMIN),
+        ("PUT", f"{r}/{{person_id}}/photo", f"{r}/{p}/photo", None, ADMIN),
+        ("GET", f"{r}/{{person_id}}/photo", f"{r}/{p}/photo", None, ADMIN),
         ("GET", "/api/v1/policy", "/api/v1/policy", None, ADMIN),
         (
             "POST",

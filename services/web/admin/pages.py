@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.identity.documents import DOC_LABELS_ZH, DOC_TYPES
 from services.passes.service import list_categories
 from services.web.admin import service
 from services.web.auth.roles import Permission, Principal
@@ -65,4 +66,6 @@ def passes_page(request: Request, principal: Admin) -> Response:
 
 @router.get("/admin/roster")
 def roster_page(request: Request, principal: Admin) -> Response:
-    return render(request, "roster.html", principal=principal)
+    labels = DOC_LABELS_ZH if principal.lang == "zh-CN" else {d: d for d in DOC_TYPES}
+    return render(request, "roster.html", principal=principal,
+                  doc_types=[(d, labels[d]) for d in DOC_TYPES])  # fmt: skip

@@ -72,6 +72,10 @@ HTTP_ERRORS: dict[str, HttpError] = {
     "kernel.errors.NotYetValidCode": HttpError(422, Reason.INVALID_CODE),
     "kernel.errors.RosterError": HttpError(422, "invalid_input", detail=True),
     "services.roster.xlsx_limits.RosterTooLarge": HttpError(422, "roster_too_large"),
+    "services.roster.photos.PhotoInvalid": HttpError(422, "invalid_input", detail=True),
+    "services.roster.person.PersonInvalid": HttpError(422, "invalid_input", detail=True),
+    # An empty or cut-off roster file would lock the campus out: the text says how many.
+    "services.roster.importer.SyncRefused": HttpError(409, "sync_refused", detail=True),
     "kernel.errors.NotFound": HttpError(404, "not_found"),
     # The rules say no, e.g. an approval by someone who is not an approver of the host unit.
     "kernel.errors.Refused": HttpError(403, "refused"),

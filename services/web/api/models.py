@@ -191,6 +191,14 @@ class RemeasureRequest(Model):
     celsius: EnteredCelsius
 
 
+class ManualPassageRequest(Model):
+    """A person found by the kiosk's look-up, and the guard's handheld reading."""
+
+    ref: Annotated[str, Field(min_length=1, max_length=400)]
+    celsius: EnteredCelsius
+    mask: bool | None = True
+
+
 class NoMaskRequest(Model):
     event_id: uuid.UUID
 

@@ -137,8 +137,11 @@ CG.onReady(() => {
     async function upload(dryRun) {
       const body = new FormData();
       body.append("file", fileInput.files[0]);
+      const photos = document.getElementById("roster-photos").files[0];
+      if (photos) body.append("photos", photos);
       const sync = document.getElementById("roster-sync").checked;
-      const response = await fetch(`/api/v1/roster/import?dry_run=${dryRun}&sync=${sync}`, {
+      const force = document.getElementById("roster-force").checked;
+      const response = await fetch(`/api/v1/roster/import?dry_run=${dryRun}&sync=${sync}&force=${force}`, {
         method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body,
       });
       const data = await response.json().catch(() => ({}));

@@ -217,6 +217,47 @@ CG.onReady(() => {
     });
   }
 
+  // The look-up: a person without phone or card, found by number or name, sent with a reading.
+  if (page.can_act) {
+    let picked = null;
+    const said = (text, ok) => { $("lookup-result").textContent = text; $("lookup-result").className = ok ? "muted" : "error"; };
+    $("lookup-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      picked = null;
+      $("manual-form").classList.add("hidden");
+      try {
+        const q = encodeURIComponent($("lookup-q").value.trim());
+        const found = await api("GET", `/api/v1/gates/${gate}/lookup?q=${q}`);
+        said(found.length ? "" : t("kiosk.lookup_none"), true);
+        $("lookup-results").replaceChildren(...found.map((p) => {
+          const photo = p.has_photo
+            ? el("img", { src: `/api/v1/gates/${gate}/lookup/photo?ref=${encodeURIComponent(p.ref)}`, alt: "", width: 64 })
+            : null;
+          return el("li", { class: "lookup-person" },
+            el("button", { type: "button", class: "pick", onclick: () => {
+              picked = p;
+              $("manual-form").classList.remove("hidden");
+              said(`${p.name} ${p.masked_id}`, true);
+            } }, photo, el("span", { class: "name" }, p.name), " ",
+            el("span", {}, t(`kind.${p.kind}`)), " ", el("span", { class: "masked" }, `${p.masked_person_id} ${p.masked_id}`),
+            " ", el("span", { class: "muted" }, [p.unit, p.class_name].filter(Boolean).join(" "))));
+        }));
+      } catch (error) { said(error.message, false); }
+    });
+    $("manual-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!picked) return;
+      try {
+        await api("POST", `/api/v1/gates/${gate}/manual-passage`, { ref: picked.ref, celsius: $("manual-celsius").value });
+        said(`${t("kiosk.sent")} ${picked.name}`, true);
+        $("manual-celsius").value = "";
+        $("manual-form").classList.add("hidden");
+        $("lookup-results").replaceChildren();
+        picked = null;
+      } catch (error) { said(error.message, false); }
+    });
+  }
+
   const tick = () => { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); };
   tick();
   setInterval(tick, 1000);
