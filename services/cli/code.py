@@ -1,9 +1,15 @@
-"""``campusgate code issue``: print a signed code, optionally as a QR image."""
+"""``campusgate code``: issue one code, print cards for many, write enrolment letters.
+
+Every code issued goes into the register of issued codes (``--db``), so a key's
+live codes can be counted before it is retired.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from services.cli.common import add_actor, add_db
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     issue.add_argument("--ttl", help="lifetime: 30s, 10m, 12h, 30d")
     issue.add_argument("--once", action="store_true", help="one-time code")
     issue.add_argument("--png", type=Path, help="also write the code as a QR image")
+    add_db(issue)
+    add_actor(issue)
     issue.set_defaults(handler=run_issue)
 
 
@@ -29,8 +37,10 @@ def run_issue(args: argparse.Namespace) -> int:
     import os
     from datetime import UTC, datetime
 
-    from kernel.codes import DEFAULT_TTL, issue_code, load_signing_key, parse_ttl
+    from kernel.codes import DEFAULT_TTL, issue, load_signing_key, parse_ttl
     from kernel.errors import ConfigError
+    from services.cli.common import actor, session_scope
+    from services.enrolment.register import record
 
     negative_test = None
     if args.negative_test:
@@ -41,7 +51,7 @@ def run_issue(args: argparse.Namespace) -> int:
         if negative_test.tzinfo is None:
             raise ConfigError("--negative-test needs a time zone, e.g. 2026-11-24T08:00Z")
     ttl = parse_ttl(args.ttl) if args.ttl else DEFAULT_TTL[args.type]
-    code = issue_code(
+    issued = issue(
         load_signing_key(args.keys),
         subject=args.person,
         typ=args.type,
@@ -53,6 +63,9 @@ def run_issue(args: argparse.Namespace) -> int:
         negative_test=negative_test,
         risk=args.risk if args.type == "health" else None,
     )
+    with session_scope(args) as session:
+        record(session, [issued], issued_by=actor(args))
+    code = issued.code
     print(code)
     if args.png:
         import segno

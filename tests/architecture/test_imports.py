@@ -37,6 +37,7 @@ _DELIVERY = {
             "roster",
             "snapshot",
             "reports",
+            "enrolment",
             "central",
             "broker_admin",
         ]
@@ -62,6 +63,9 @@ ALLOWED: dict[str, set[str]] = {
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},
     "services.snapshot": _CENTRAL_BASE | {"services.policy"},
     "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
+    # Issued-code register, cards, enrolment links, my code: over storage and the roster's
+    # rows; the web (roster page, my-code page) and the CLI deliver it.
+    "services.enrolment": _CENTRAL_BASE,
     "services.central": _CENTRAL_BASE
     | {
         "services.appointments",

@@ -1,0 +1,97 @@
+"""The register of issued codes: every code issued is a row (never the code itself).
+
+Written by ``campusgate code issue``, by the card printer and by the my-code page,
+in the caller's transaction; read before a key is retired (how many live codes
+would it cut?) and to re-issue exactly the codes a key signed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from kernel.codes import IssuedCode
+from services.storage.enrol_models import IssuedCodeRow
+
+INSERT_CHUNK = 2000  # rows per INSERT: well under SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCodes:
+    """The live (unexpired, unrevoked) codes of one key."""
+
+    kid: str
+    count: int
+    last_valid_until: datetime | None
+    persons: int
+
+
+def _row(c: IssuedCode, by: str) -> dict[str, object]:
+    return {
+        "jti": c.jti, "person_id": c.subject, "kid": c.kid, "kind": c.typ,
+        "issued_at": c.issued_at, "valid_until": c.valid_until, "issued_by": by,
+        "revoked_at": None,
+    }  # fmt: skip
+
+
+def record(session: Session, codes: Iterable[IssuedCode], *, issued_by: str) -> int:
+    """Add ``codes`` to the register; returns how many."""
+    by = issued_by[:64]
+    rows = [_row(c, by) for c in codes]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        session.execute(insert(IssuedCodeRow), rows[start : start + INSERT_CHUNK])
+    return len(rows)
+
+
+def _live(kid: str, now: datetime) -> list[object]:
+    return [
+        IssuedCodeRow.kid == kid,
+        IssuedCodeRow.valid_until > now,
+        IssuedCodeRow.revoked_at.is_(None),
+    ]
+
+
+def live_codes(session: Session, *, kid: str, now: datetime) -> LiveCodes:
+    count, last, persons = session.execute(
+        select(
+            func.count(),
+            func.max(IssuedCodeRow.valid_until),
+            func.count(func.distinct(IssuedCodeRow.person_id)),
+        ).where(*_live(kid, now))  # type: ignore[arg-type]
+    ).one()
+    return LiveCodes(kid=kid, count=int(count), last_valid_until=last, persons=int(persons))
+
+
+def live_subjects(session: Session, *, kid: str, now: datetime, kind: str = "id") -> list[str]:
+    """The people holding a live code of ``kind`` signed by ``kid`` (to re-issue theirs)."""
+    query = (
+        select(IssuedCodeRow.person_id)
+        .where(*_live(kid, now), IssuedCodeRow.kind == kind)  # type: ignore[arg-type]
+        .distinct()
+        .order_by(IssuedCodeRow.person_id)
+    )
+    return list(session.scalars(query))
+
+
+def revoke(session: Session, *, jtis: Iterable[str], now: datetime) -> int:
+    """Mark codes revoked in the register (a superseded card, say); returns how many."""
+    wanted = list(jtis)
+    if not wanted:
+        return 0
+    result = session.execute(
+        update(IssuedCodeRow)
+        .where(IssuedCodeRow.jti.in_(wanted), IssuedCodeRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_issued(session: Session, *, person_id: str | None = None) -> int:
+    query = select(func.count()).select_from(IssuedCodeRow)
+    if person_id is not None:
+        query = query.where(IssuedCodeRow.person_id == person_id)
+    return int(session.scalar(query) or 0)
