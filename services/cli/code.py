@@ -31,6 +31,40 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_db(issue)
     add_actor(issue)
     issue.set_defaults(handler=run_issue)
+    _register_cards(actions)
+
+
+def _register_cards(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cards = actions.add_parser(
+        "cards", help="print ID cards: one signed ID code per active person selected",
+        description="A4 pages of cards (85.6 x 54 mm, crop marks), or one PNG per person. "
+        "Every code is recorded in the register of issued codes.",
+    )  # fmt: skip
+    out = cards.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", type=Path, help="the PDF to write")
+    out.add_argument("--png", type=Path, metavar="DIR", help="one PNG card per person instead")
+    cards.add_argument("--keys", type=Path, default=Path("var/keys"))
+    cards.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
+    cards.add_argument("--unit", action="append", default=[], help="only this unit (repeatable)")
+    cards.add_argument("--person", action="extend", nargs="+", default=[], metavar="ID",
+                       help="only these people")  # fmt: skip
+    cards.add_argument("--reissue-from", metavar="KID", help="exactly the people holding "
+                       "a live ID code signed by this key")  # fmt: skip
+    cards.add_argument("--ttl", default="365d", help="validity (default 365d; never beyond the "
+                       "person's roster validity)")  # fmt: skip
+    cards.add_argument("--lang", choices=["zh", "en"], default="zh")
+    cards.add_argument("--per-page", type=int, choices=[8, 10], default=10)
+    cards.add_argument("--site", default=None, help="env CAMPUSGATE_SITE, default main")
+    cards.add_argument("--tz", help="time zone of the printed dates (env CAMPUSGATE_TZ)")
+    add_db(cards)
+    add_actor(cards)
+    cards.set_defaults(handler=run_cards)
+
+
+def run_cards(args: argparse.Namespace) -> int:
+    from services.cli.cards import run
+
+    return run(args)
 
 
 def run_issue(args: argparse.Namespace) -> int:
