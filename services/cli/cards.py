@@ -10,6 +10,8 @@ from pathlib import Path
 
 from services.cli.common import ProgressBar, actor, now, session_scope
 
+PARALLEL_FROM = 1000  # cards; below it a process pool costs more than it saves
+
 
 def _progress(total: int) -> tuple[Callable[[int], None] | None, ProgressBar | None]:
     """A bar on a terminal only: piped or redirected, stderr stays clean."""
@@ -34,11 +36,18 @@ def _write(args: argparse.Namespace, cards: object, progress: Callable[[int], No
     try:
         with tmp.open("wb") as handle:
             pages = write_pdf(cards, handle, lang=args.lang, per_page=args.per_page,  # type: ignore[arg-type]
-                              progress=progress)  # fmt: skip
+                              progress=progress, workers=_workers(args))  # fmt: skip
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
     return f"{pages} page(s) in {out}"
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """QR-making processes beside this one: worth their start-up only for a big batch."""
+    if args.workers is not None:
+        return int(args.workers)
+    return max(0, (os.cpu_count() or 1) - 1) if args.count >= PARALLEL_FROM else 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
             raise NotFound("nobody selected: no active person matches --kind/--unit")
         progress, bar = _progress(len(people))
+        args.count = len(people)
         site = args.site or os.environ.get("CAMPUSGATE_SITE", "main")
         cards = issue_cards(session, people, key=key, ttl=ttl, now=at, tz=tz, actor=actor(args),
                             site=site)  # fmt: skip

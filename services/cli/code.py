@@ -54,6 +54,8 @@ def _register_cards(actions: argparse._SubParsersAction[argparse.ArgumentParser]
                        "person's roster validity)")  # fmt: skip
     cards.add_argument("--lang", choices=["zh", "en"], default="zh")
     cards.add_argument("--per-page", type=int, choices=[8, 10], default=10)
+    cards.add_argument("--workers", type=int, metavar="N", help="processes making QR "
+                       "symbols beside the layout (default: cores - 1 from 1,000 on)")  # fmt: skip
     cards.add_argument("--site", default=None, help="env CAMPUSGATE_SITE, default main")
     cards.add_argument("--tz", help="time zone of the printed dates (env CAMPUSGATE_TZ)")
     add_db(cards)
