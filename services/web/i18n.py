@@ -285,6 +285,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster.line": ("行", "Line"),
     "roster.column": ("列", "Column"),
     "roster.reason": ("原因", "Reason"),
+    "roster.cards": ("打印本单位证卡", "Print cards for this unit"),
+    "roster.cards_hint": (
+        "为所选单位的在册人员各签发一个身份码（365 天），A4 每页 10 张，带裁切线",
+        "One ID code (365 days) per active person of the unit, A4, 10 a page, crop marks",
+    ),
+    "roster.unit": ("单位", "Unit"),
+    "roster.card_lang": ("证卡语言", "Card language"),
+    "roster.print": ("下载 PDF", "Download PDF"),
+    "roster.printed": ("已生成 {name}", "{name} is ready"),
     # -- policy
     "policy.title": ("防控策略", "Policy"),
     "policy.version": ("当前版本", "Current version"),

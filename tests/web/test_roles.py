@@ -173,6 +173,7 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/admin/passes", "/admin/passes", None, ADMIN),
         ("POST", "/api/v1/roster/import", "/api/v1/roster/import", None, ADMIN),
         ("GET", "/admin/roster", "/admin/roster", None, ADMIN),
+        ("POST", "/api/v1/roster/cards", "/api/v1/roster/cards", {"unit": "Physics"}, ADMIN),
         ("GET", "/api/v1/policy", "/api/v1/policy", None, ADMIN),
         (
             "POST",

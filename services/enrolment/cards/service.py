@@ -42,6 +42,10 @@ def _check(selection: Selection) -> None:
     for person_id in selection.person_ids:
         if not 0 < len(person_id) <= 64 or not person_id.isprintable():
             raise ConfigError(f"bad person id {person_id[:80]!r}")
+    for value in [*selection.units, *selection.kinds]:
+        # No control characters (PostgreSQL refuses NUL outright): a clear error instead.
+        if not 0 < len(value) <= 200 or not value.isprintable():
+            raise ConfigError(f"bad unit or kind {value[:80]!r}")
 
 
 def select_people(session: Session, selection: Selection, *, now: datetime) -> list[PersonRow]:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.passes.service import list_categories
-from services.web.admin import service
+from services.web.admin import cards, service
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
 from services.web.http import render, require
@@ -65,4 +65,7 @@ def passes_page(request: Request, principal: Admin) -> Response:
 
 @router.get("/admin/roster")
 def roster_page(request: Request, principal: Admin) -> Response:
-    return render(request, "roster.html", principal=principal)
+    ctx = context(request)
+    with ctx.transaction() as session:
+        units = cards.units(session)
+    return render(request, "roster.html", principal=principal, units=units)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 
+from services.web.admin.cards import CardsRequest, print_unit_cards
 from services.web.admin.roster import RosterReportView, import_upload
 from services.web.api.common import PROBLEMS
 from services.web.auth.roles import Permission, Principal
@@ -27,3 +28,21 @@ async def import_roster(
 ) -> RosterReportView:
     """The validation report (line, column, reason) and what was (or would be) written."""
     return await import_upload(context(request), principal, file, dry_run=dry_run, sync=sync)
+
+
+@router.post(
+    "/cards",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the cards, A4 PDF"}},
+)
+def print_cards(principal: Admin, request: Request, body: CardsRequest) -> Response:
+    """Print the ID cards of one unit: one signed ID code per active person, recorded in the
+    register of issued codes."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        pdf = print_unit_cards(session, ctx, principal, body)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="cards.pdf"'},
+    )
