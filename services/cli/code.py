@@ -32,6 +32,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_actor(issue)
     issue.set_defaults(handler=run_issue)
     _register_cards(actions)
+    links = actions.add_parser(
+        "enrol-links", help="one-time enrolment links for the my-code page, as letters (PDF)",
+        description="A letter per active person selected with a one-time link (and its QR) "
+        "to /me/enrol/...: they open it on their phone, set a PIN and see their code. "
+        "Only a hash of each link is stored; a new link replaces the person's unused ones.",
+    )  # fmt: skip
+    links.add_argument("--out", type=Path, required=True, help="the letters, a PDF")
+    links.add_argument("--unit", action="append", default=[], help="only this unit (repeatable)")
+    links.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
+    links.add_argument("--person", action="extend", nargs="+", default=[], metavar="ID")
+    links.add_argument("--base-url", default=None, help="the web service as people reach it "
+                       "(env CAMPUSGATE_PUBLIC_URL, default http://localhost:8080)")  # fmt: skip
+    links.add_argument("--ttl", default="14d", help="how long a link works (default 14d)")
+    links.add_argument("--tz", help="time zone of the printed dates (env CAMPUSGATE_TZ)")
+    add_db(links)
+    add_actor(links)
+    links.set_defaults(handler=run_enrol_links)
 
 
 def _register_cards(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -107,4 +124,39 @@ def run_issue(args: argparse.Namespace) -> int:
         import segno
 
         segno.make(code, error="m", micro=False).save(str(args.png), scale=6, border=4)
+    return 0
+
+
+def run_enrol_links(args: argparse.Namespace) -> int:
+    import os
+
+    from kernel.codes import parse_ttl
+    from kernel.errors import NotFound
+    from kernel.localtime import site_zone
+    from services.cli.common import actor, now, session_scope
+    from services.enrolment.cards.service import Selection, select_people
+    from services.enrolment.letters import write_letters
+    from services.enrolment.links import make_links
+    from services.storage.audit_log import log_action
+
+    base_url = args.base_url or os.environ.get("CAMPUSGATE_PUBLIC_URL", "http://localhost:8080")
+    at, ttl = now(), parse_ttl(args.ttl)
+    selection = Selection(kinds=args.kind, units=args.unit, person_ids=args.person)
+    with session_scope(args) as session:
+        people = select_people(session, selection, now=at)
+        if not people:
+            raise NotFound("nobody selected: no active person matches --kind/--unit")
+        links = make_links(session, people, now=at, ttl=ttl)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.out.with_name(f".{args.out.name}.tmp")
+        try:
+            with tmp.open("wb") as handle:
+                write_letters(links, handle, base_url=base_url, tz=site_zone(args.tz))
+            tmp.replace(args.out)
+        finally:
+            tmp.unlink(missing_ok=True)
+        log_action(session, at=at, actor=actor(args), action="me.links", count=len(links),
+                   target=",".join(args.unit)[:200],
+                   params={"units": args.unit, "kinds": args.kind, "ttl": args.ttl})  # fmt: skip
+    print(f"{len(links)} enrolment letter(s) in {args.out}; links valid for {args.ttl}")
     return 0

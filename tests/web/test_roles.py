@@ -198,6 +198,14 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
 
 # Routes open to everyone (signing in and out), tested in test_auth.py.
 PUBLIC = {
+    # A person's own pages (no staff login: a link, a PIN, a cookie of their own), tested
+    # in test_mycode.py, staff sessions and forged cookies included.
+    ("GET", "/me"),
+    ("POST", "/me/login"),
+    ("POST", "/me/logout"),
+    ("GET", "/me/enrol/{token}"),
+    ("POST", "/me/enrol/{token}"),
+    ("GET", "/me/code"),
     ("POST", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
     ("GET", "/"),
