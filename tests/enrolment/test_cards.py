@@ -7,7 +7,10 @@ images poppler renders, then the kernel's verifier with the site's keys.
 from __future__ import annotations
 
 import hashlib
+import os
+import pty
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -199,3 +202,45 @@ def test_reissue_from_a_key_reprints_exactly_its_holders_then_it_retires(
     finally:
         engine.dispose()
     assert total == 6
+
+
+def run_cards_process(campus: Campus, db: str, site: str, out: Path, stderr: int) -> int:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "code", "cards", "--db", db, "--keys",
+         str(campus.keys_dir), "--site", site, "--out", str(out)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, timeout=120,
+        cwd=Path(__file__).resolve().parents[2], check=False,
+    ).returncode  # fmt: skip
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_and_not_into_a_pipe(
+    campus: Campus, sqlite_url: str, site: str, tmp_path: Path
+) -> None:
+    primary, secondary = pty.openpty()
+    try:
+        assert run_cards_process(campus, sqlite_url, site, tmp_path / "t.pdf", secondary) == 0
+        os.close(secondary)
+        secondary = -1
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal's other end is closed: all of it was read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if secondary != -1:
+            os.close(secondary)
+        os.close(primary)
+    assert b"cards [" in seen
+    assert f"{len(campus.people)}/{len(campus.people)}".encode() in seen
+    piped = subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "code", "cards", "--db", sqlite_url,
+         "--keys", str(campus.keys_dir), "--site", site, "--out", str(tmp_path / "p.pdf")],
+        capture_output=True, text=True, timeout=120, check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert "cards [" not in piped.stderr
+    assert "30 card(s)" in piped.stdout
