@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+import signal
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,8 +29,10 @@ from kernel.clock import SystemClock
 from kernel.codes import KeyRing, Verifier
 from kernel.codes.keys import signing_keys
 from kernel.codes.snapshots import snapshot_signer
+from schemas.messages import Decision
 from schemas.policy import Policy
 from schemas.snapshot import encode
+from services.broker_admin.local_broker import LocalBroker
 from services.cli.main import main as campusgate
 from services.enrolment.links import make_links
 from services.snapshot.build import read_site, snapshot_for
@@ -38,6 +41,8 @@ from services.storage.models import PersonRow
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
+from tests.fixtures.simulated_gate import make_lane
+from tests.fixtures.snapshots import StartPublisher
 from tests.fixtures.web_server import ShiftedClock, WebServer
 
 pytestmark = pytest.mark.mqtt
@@ -230,3 +235,46 @@ def test_a_hostile_name_is_shown_as_text(
     expect(page.locator("#me-name")).to_have_text(hostile)
     assert page.evaluate("document.body.dataset.pwned") is None
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+@pytest.mark.slow
+def test_the_phones_code_is_admitted_by_a_real_gate_agent_offline(
+    phone_web: WebServer, campus: Campus, users: str, site: str, own_broker: LocalBroker,
+    start_publisher: StartPublisher, tmp_path: Path,
+) -> None:  # fmt: skip
+    """The gate agent (lane loop, snapshot store, offline decider) with the broker killed."""
+    person = campus.people[7]
+    start_publisher(policy_version=1)
+    gate_keys = tmp_path / "gate" / "site-keys"
+    assert campusgate(["keys", "export", "--dir", str(campus.keys_dir),
+                       "--out", str(gate_keys)]) == 0  # fmt: skip
+    lane = make_lane(own_broker.url, site=site, gate="north-1", workdir=tmp_path / "gate",
+                     site_keys=gate_keys)  # fmt: skip
+    lane.agent.start()
+    try:
+        lane.wait_snapshot()
+        engine = make_engine(users)
+        try:
+            with Session(engine) as session, session.begin():
+                row = session.get(PersonRow, person.person_id)
+                assert row is not None
+                [link] = make_links(session, [row], now=datetime.now(UTC))
+        finally:
+            engine.dispose()
+        with httpx.Client(base_url=phone_web.url) as phone:
+            assert enrol(phone, f"/me/enrol/{link.token}").status_code == 303
+            code = phone.get("/me/code").json()["code"]
+        own_broker.stop(signal.SIGKILL)  # the central side is out of reach
+        passage = lane.person(code, expect="admit")
+        found: list[Decision] = []
+
+        def decided() -> bool:
+            found[:] = [d for d in lane.decisions if d.event_id == passage.event_id]
+            return bool(found)
+
+        lane.wait_for(decided)
+        assert (found[0].decision, found[0].reasons) == ("admit", [])
+        assert found[0].person is not None
+        assert found[0].person.id == person.person_id
+    finally:
+        lane.agent.stop()
