@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from kernel.codes import IssuedCode, SigningKey, issue
 from kernel.localtime import start_of
+from services.enrolment.photos import PhotoSource, roster_photo
 from services.enrolment.register import record
 from services.storage.models import EntryRow, IsolationCaseRow, PersonRow
 
@@ -41,6 +42,7 @@ class MyCode:
     unit: str
     code: IssuedCode
     today: Today
+    photo: bytes | None = None  # from the PhotoSource seam (the roster's photo column)
 
 
 def today_status(session: Session, person_id: str, *, now: datetime, tz: ZoneInfo) -> Today:
@@ -64,7 +66,7 @@ def today_status(session: Session, person_id: str, *, now: datetime, tz: ZoneInf
 
 def fresh_code(
     session: Session, person_id: str, *, key: SigningKey, now: datetime, site: str | None,
-    tz: ZoneInfo,
+    tz: ZoneInfo, photos: PhotoSource = roster_photo,
 ) -> MyCode | None:  # fmt: skip
     """A new short-lived ID code for an active person (None: not on the active roster)."""
     person = session.get(PersonRow, person_id)
@@ -73,4 +75,5 @@ def fresh_code(
     code = issue(key, subject=person_id, typ="id", ttl=CODE_TTL, now=now, site=site)
     record(session, [code], issued_by="mycode")
     return MyCode(person_id, person.name, person.unit, code,
-                  today_status(session, person_id, now=now, tz=tz))  # fmt: skip
+                  today_status(session, person_id, now=now, tz=tz),
+                  photos(session, person_id))  # fmt: skip

@@ -300,6 +300,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "me.pin_again": ("再输入一次", "PIN again"),
     "me.set_pin": ("设置并显示通行码", "Set it and show my code"),
     "me.qr_alt": ("通行码二维码", "Your code as a QR"),
+    "me.photo_alt": ("本人照片", "Your photo"),
     "me.valid_until": ("有效至 {at}，自动刷新", "Valid until {at}, refreshed by itself"),
     "me.status.isolated": ("隔离观察中，请联系校医院", "Under isolation: contact the clinic"),
     "me.status.admitted": ("今日 {at} 已入校", "Entered today at {at}"),

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 Lang = Literal["zh", "en"]
-
-# Seam for the roster's photo column (issue 15, Build 4 adds it): given a person id,
-# the photo's bytes (JPEG or PNG) or None.  The default knows no photos.
-PhotoSource = Callable[[str], bytes | None]
-
-
-def no_photos(person_id: str) -> bytes | None:
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from kernel.codes import IssuedCode, SigningKey, issue
 from kernel.errors import ConfigError, NotFound
 from kernel.masking import mask_id_number
-from services.enrolment.cards.model import Card, PhotoSource, no_photos
+from services.enrolment.cards.model import Card
+from services.enrolment.photos import PhotoSource, roster_photo
 from services.enrolment.register import live_subjects, record
 from services.storage.enrol_models import IssuedCodeRow
 from services.storage.models import PersonRow
@@ -72,7 +73,7 @@ def select_people(session: Session, selection: Selection, *, now: datetime) -> l
     return list(session.scalars(query))
 
 
-def _card(person: PersonRow, issued: IssuedCode, tz: ZoneInfo, photos: PhotoSource) -> Card:
+def _card(person: PersonRow, issued: IssuedCode, tz: ZoneInfo, photo: bytes | None) -> Card:
     return Card(
         person_id=person.person_id,
         name=person.name,
@@ -81,14 +82,14 @@ def _card(person: PersonRow, issued: IssuedCode, tz: ZoneInfo, photos: PhotoSour
         masked_id=mask_id_number(person.id_last4),
         valid_until=issued.valid_until.astimezone(tz).date().isoformat(),
         code=issued.code,
-        photo=photos(person.person_id),
+        photo=photo,
     )
 
 
 def issue_cards(
     session: Session, people: Sequence[PersonRow], *, key: SigningKey, ttl: timedelta,
     now: datetime, site: str | None, tz: ZoneInfo, actor: str,
-    photos: PhotoSource = no_photos,
+    photos: PhotoSource = roster_photo,
 ) -> Iterator[Card]:  # fmt: skip
     """Sign one ID code per person and register it (in ``session``), chunk by chunk,
     yielding the cards in order.  A person's card is valid no longer than their roster
@@ -98,7 +99,7 @@ def issue_cards(
         issued = [_issue(key, p, ttl, now, site) for p in chunk]
         record(session, issued, issued_by=actor)
         for person, code in zip(chunk, issued, strict=True):
-            yield _card(person, code, tz, photos)
+            yield _card(person, code, tz, photos(session, person.person_id))
 
 
 def _issue(key: SigningKey, person: PersonRow, ttl: timedelta, now: datetime, site: str | None

@@ -8,6 +8,7 @@ Other features add panels below the code through ``services.web.me.panels``.
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated
 
 import segno
@@ -33,6 +34,18 @@ from services.web.me.session import clear_me_cookie, person_of, set_me_cookie
 
 router = APIRouter(include_in_schema=False)
 QR_SCALE = 5
+MAX_PHOTO_BYTES = 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def photo_uri(photo: bytes | None) -> str | None:
+    """A JPEG or PNG photo as a data URI for the page (anything else, or too big: none)."""
+    if photo is None or len(photo) > MAX_PHOTO_BYTES:
+        return None
+    for magic, media_type in PHOTO_TYPES.items():
+        if photo.startswith(magic):
+            return f"data:{media_type};base64,{base64.b64encode(photo).decode()}"
+    return None
 
 
 def _login(request: Request, error: str = "", status: int = 200) -> Response:
@@ -162,6 +175,7 @@ def my_code(request: Request) -> Response:
             "issued_at": mine.code.issued_at.isoformat(),
             "expires_at": mine.code.valid_until.astimezone(ctx.tz).isoformat(),
             "name": mine.name,
+            "photo": photo_uri(mine.photo),
             "unit": mine.unit,
             "status": today.status,
             "status_at": today.at.astimezone(ctx.tz).strftime("%H:%M") if today.at else None,

@@ -14,6 +14,8 @@
       qr.dataset.code = code.code;
       qr.dataset.issuedAt = code.issued_at;
       document.getElementById("me-name").textContent = code.name;
+      const photo = document.getElementById("me-photo");
+      if (code.photo) { photo.src = code.photo; photo.classList.remove("hidden"); }
       document.getElementById("me-unit").textContent = code.unit;
       document.getElementById("me-expires").textContent = CG.t("me.valid_until", { at: code.expires_at.slice(11, 19) });
       status.textContent = CG.t(`me.status.${code.status}`, { at: code.status_at || "" });
