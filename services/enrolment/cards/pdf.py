@@ -12,6 +12,7 @@ import io
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from multiprocessing.pool import AsyncResult
 from typing import BinaryIO
 
@@ -60,6 +61,7 @@ class Grid:
 GRIDS = {10: Grid(2, 5, 8 * mm, 3 * mm), 8: Grid(2, 4, 8 * mm, 10 * mm)}
 
 
+@lru_cache(maxsize=4096)  # titles, units and dates repeat from card to card
 def fit(
     text: str, font: str, size: float, width: float, *, min_size: float = 0
 ) -> tuple[str, float]:
