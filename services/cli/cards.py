@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from services.cli.common import ProgressBar, actor, now, session_scope
+from services.enrolment.cards.model import Card
 
 PARALLEL_FROM = 1000  # cards; below it a process pool costs more than it saves
 
@@ -21,33 +22,33 @@ def _progress(total: int) -> tuple[Callable[[int], None] | None, ProgressBar | N
     return (lambda done: bar(done, total)), bar
 
 
-def _write(args: argparse.Namespace, cards: object, progress: Callable[[int], None] | None
-           ) -> str:  # fmt: skip
+def _write(args: argparse.Namespace, cards: Iterable[Card], count: int,
+           progress: Callable[[int], None] | None) -> str:  # fmt: skip
     """Write the PDF (to a temporary file renamed at the end: never half a file) or PNGs."""
     from services.enrolment.cards.pdf import write_pdf
     from services.enrolment.cards.png import write_pngs
 
     if args.png is not None:
-        count = write_pngs(cards, args.png, lang=args.lang, progress=progress)  # type: ignore[arg-type]
-        return f"{count} PNG card(s) in {args.png}"
+        written = write_pngs(cards, args.png, lang=args.lang, progress=progress)
+        return f"{written} PNG card(s) in {args.png}"
     out: Path = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         with tmp.open("wb") as handle:
-            pages = write_pdf(cards, handle, lang=args.lang, per_page=args.per_page,  # type: ignore[arg-type]
-                              progress=progress, workers=_workers(args))  # fmt: skip
+            pages = write_pdf(cards, handle, lang=args.lang, per_page=args.per_page,
+                              progress=progress, workers=_workers(args, count))  # fmt: skip
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
     return f"{pages} page(s) in {out}"
 
 
-def _workers(args: argparse.Namespace) -> int:
+def _workers(args: argparse.Namespace, count: int) -> int:
     """QR-making processes beside this one: worth their start-up only for a big batch."""
     if args.workers is not None:
-        return int(args.workers)
-    return max(0, (os.cpu_count() or 1) - 1) if args.count >= PARALLEL_FROM else 0
+        return max(0, int(args.workers))
+    return max(0, (os.cpu_count() or 1) - 1) if count >= PARALLEL_FROM else 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,12 +68,11 @@ def run(args: argparse.Namespace) -> int:
 
             raise NotFound("nobody selected: no active person matches --kind/--unit")
         progress, bar = _progress(len(people))
-        args.count = len(people)
         site = args.site or os.environ.get("CAMPUSGATE_SITE", "main")
         cards = issue_cards(session, people, key=key, ttl=ttl, now=at, tz=tz, actor=actor(args),
                             site=site)  # fmt: skip
         try:
-            where = _write(args, cards, progress)
+            where = _write(args, cards, len(people), progress)
         finally:
             if bar is not None:
                 bar.close()

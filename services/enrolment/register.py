@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from kernel.codes import IssuedCode
@@ -75,23 +75,3 @@ def live_subjects(session: Session, *, kid: str, now: datetime, kind: str = "id"
         .order_by(IssuedCodeRow.person_id)
     )
     return list(session.scalars(query))
-
-
-def revoke(session: Session, *, jtis: Iterable[str], now: datetime) -> int:
-    """Mark codes revoked in the register (a superseded card, say); returns how many."""
-    wanted = list(jtis)
-    if not wanted:
-        return 0
-    result = session.execute(
-        update(IssuedCodeRow)
-        .where(IssuedCodeRow.jti.in_(wanted), IssuedCodeRow.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def count_issued(session: Session, *, person_id: str | None = None) -> int:
-    query = select(func.count()).select_from(IssuedCodeRow)
-    if person_id is not None:
-        query = query.where(IssuedCodeRow.person_id == person_id)
-    return int(session.scalar(query) or 0)

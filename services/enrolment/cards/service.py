@@ -64,8 +64,14 @@ def select_people(session: Session, selection: Selection, *, now: datetime) -> l
         if not wanted:
             raise NotFound(f"no live ID code was signed by {selection.reissue_from}")
     if wanted or selection.person_ids:
-        rows = [p for p in session.scalars(query) if p.person_id in set(wanted)]
-        missing = sorted(set(wanted) - {p.person_id for p in rows})
+        ids = sorted(set(wanted))
+        rows = sorted(
+            (p for start in range(0, len(ids), ISSUE_CHUNK)
+             for p in session.scalars(query.where(
+                 PersonRow.person_id.in_(ids[start : start + ISSUE_CHUNK])))),
+            key=lambda p: p.person_id,
+        )  # fmt: skip
+        missing = sorted(set(ids) - {p.person_id for p in rows})
         if missing and selection.reissue_from is None:
             shown = ", ".join(repr(m) for m in missing[:5])
             raise NotFound(f"not an active person of the roster: {shown}")
