@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kernel.codes import IssuedCode, SigningKey, issue
 from kernel.localtime import start_of
 from services.enrolment.photos import PhotoSource, roster_photo
 from services.enrolment.register import record
+from services.storage.enrol_models import IssuedCodeRow
 from services.storage.models import EntryRow, IsolationCaseRow, PersonRow
 
 REFRESH_S = 30
+ISSUED_BY = "mycode"
 CODE_TTL = timedelta(seconds=90)
 
 
@@ -73,7 +75,12 @@ def fresh_code(
     if person is None or not person.active:
         return None
     code = issue(key, subject=person_id, typ="id", ttl=CODE_TTL, now=now, site=site)
-    record(session, [code], issued_by="mycode")
+    # A page left open signs a code every REFRESH_S: the register keeps only the live ones
+    # (what a key's retirement must count), not a row per refresh for ever.
+    session.execute(delete(IssuedCodeRow).where(
+        IssuedCodeRow.person_id == person_id, IssuedCodeRow.issued_by == ISSUED_BY,
+        IssuedCodeRow.valid_until <= now))  # fmt: skip
+    record(session, [code], issued_by=ISSUED_BY)
     return MyCode(person_id, person.name, person.unit, code,
                   today_status(session, person_id, now=now, tz=tz),
                   photos(session, person_id))  # fmt: skip

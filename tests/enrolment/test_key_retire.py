@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -146,3 +147,19 @@ def test_every_issued_code_is_in_the_register_without_the_code(
     assert (row.jti, row.person_id, row.kid, row.kind) == (claims.jti, claims.sub, claims.kid, "id")
     assert row.valid_until == claims.exp
     assert not any(code.split(".")[2] in v or code in v for v in values)
+
+
+def test_retire_without_a_database_it_can_count_in_is_refused(
+    campus: Campus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """No --db, no CAMPUSGATE_DB__URL and no default SQLite file: counting an empty new file
+    would 'find' no live codes, so the command refuses instead."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CAMPUSGATE_DB__URL", raising=False)
+    assert campusgate(["keys", "new", "--dir", str(campus.keys_dir)]) == 0
+    retire = ["keys", "retire", "--dir", str(campus.keys_dir), "--kid", campus.key.kid]
+    assert campusgate(retire) == 2
+    assert "--db" in capsys.readouterr().err
+    assert (campus.keys_dir / f"{campus.key.kid}.pub").exists()
+    assert not (tmp_path / "var").exists()

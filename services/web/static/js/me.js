@@ -26,6 +26,10 @@
       status.textContent = CG.t("me.offline");
     }
   }
+  // Only while the page is seen: a phone in a pocket signs nothing (and is fresh on return).
   refresh();
-  setInterval(refresh, refreshMs);
+  setInterval(() => { if (document.visibilityState !== "hidden") refresh(); }, refreshMs);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") refresh();
+  });
 })();
