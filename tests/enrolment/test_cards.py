@@ -53,7 +53,13 @@ def decoded(images: list[Path]) -> list[str]:
     codes: list[str] = []
     for image in images:
         frame = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
-        codes += [code.text for code in decoder.decode(frame)]
+        found = decoder.decode(frame)
+        for code in found:
+            assert code.position is not None
+            (left, _), (right, _) = code.position[0], code.position[1]
+            # The decoder's corners are the finder patterns' outer corners, within a module.
+            assert (right - left) * 25.4 / DPI >= 25, "a QR narrower than 25 mm"
+        codes += [code.text for code in found]
     return codes
 
 
