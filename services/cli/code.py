@@ -93,7 +93,7 @@ def run_issue(args: argparse.Namespace) -> int:
     from kernel.codes import DEFAULT_TTL, issue, load_signing_key, parse_ttl
     from kernel.errors import ConfigError
     from services.cli.common import actor, session_scope
-    from services.enrolment.register import record
+    from services.storage.issued_codes import record
 
     negative_test = None
     if args.negative_test:

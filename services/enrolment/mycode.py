@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from kernel.codes import IssuedCode, SigningKey, issue
 from kernel.localtime import start_of
 from services.enrolment.photos import PhotoSource, roster_photo
-from services.enrolment.register import record
 from services.storage.enrol_models import IssuedCodeRow
+from services.storage.issued_codes import record
 from services.storage.models import EntryRow, IsolationCaseRow, PersonRow
 
 REFRESH_S = 30

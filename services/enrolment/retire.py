@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from kernel.codes import retire_key
 from kernel.codes.keys import active_kid
 from kernel.errors import ConfigError, Refused
-from services.enrolment.register import LiveCodes, live_codes
 from services.storage.audit_log import log_action
+from services.storage.issued_codes import LiveCodes, live_codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +57,10 @@ def plan(
     cuts = last is not None and (at is None or at < last)
     if cuts and not force:
         raise Refused(
-            f"{live.count} live code(s) of {live.persons} person(s) were signed by {kid}, "
-            f"the last valid until {last.isoformat() if last else ''}: re-issue them "
-            f"(campusgate code cards --reissue-from {kid}) or retire with --force "
-            "(it then verifies until that code expires)"
+            f"{live.count} live code(s) ({live.kinds()}) of {live.persons} holder(s) were "
+            f"signed by {kid}, the last valid until {last.isoformat() if last else ''}: "
+            f"re-issue the ID codes (campusgate code cards --reissue-from {kid}) or retire "
+            "with --force (it then verifies until that code expires)"
         )
     grace = cuts and force and not no_grace and at is None
     return Retirement(
@@ -82,6 +82,7 @@ def retire(
         count=done.live.count,
         params={
             "live_codes": done.live.count, "persons": done.live.persons,
+            "kinds": done.live.by_kind,
             "forced": done.forced, "grace_until": done.at if done.grace else None,
             "retires_at": done.at or now, "no_grace": no_grace,
         },

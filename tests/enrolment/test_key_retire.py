@@ -7,10 +7,12 @@ minutes before, and every card printed with it stopped working at once.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,9 @@ from kernel.codes import KeyRing, Verifier, load_signing_key
 from kernel.errors import InvalidCode
 from schemas.policy import Policy
 from services.cli.main import main as campusgate
+from services.demo.people import cn_id_number
+from services.identity import DEMO_KEY, IdHasher
+from services.passes.service import PassRequest, issue_pass
 from services.snapshot.build import read_site, snapshot_for
 from services.storage.engine import make_engine
 from services.storage.enrol_models import IssuedCodeRow
@@ -28,6 +33,7 @@ from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 
 pytestmark = pytest.mark.mqtt
+VISITOR_ID = SecretStr(cn_id_number(random.Random(7), date(1990, 5, 17)))
 
 
 def issue_card(campus: Campus, db: str, site: str, person: str, capsys: pytest.CaptureFixture[str]
@@ -62,7 +68,7 @@ def test_retire_refuses_while_live_codes_exist_and_force_keeps_them_verifying(
     # Today's bug: this retired the key and the card minutes old stopped at every gate.
     assert campusgate(retire) == 2
     err = capsys.readouterr().err
-    assert "1 live code(s)" in err
+    assert "1 live code(s) (id 1)" in err
     assert f"--reissue-from {old}" in err
     assert (campus.keys_dir / f"{old}.key").exists()
     assert (campus.keys_dir / f"{old}.pub").exists()
@@ -163,3 +169,26 @@ def test_retire_without_a_database_it_can_count_in_is_refused(
     assert "--db" in capsys.readouterr().err
     assert (campus.keys_dir / f"{campus.key.kid}.pub").exists()
     assert not (tmp_path / "var").exists()
+
+
+def test_a_live_pass_counts_too(
+    campus: Campus, campus_db: str, site: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A temporary pass valid for weeks is a live code of the key like a card."""
+    engine = make_engine(campus_db)
+    now = datetime.now(UTC)
+    try:
+        with Session(engine) as session, session.begin():
+            issued = issue_pass(session=session, request=PassRequest(
+                site=site, category="duty", holder_name="值班 王", id_number=VISITOR_ID,
+                gates=["*"], valid_from=now, valid_until=now + timedelta(days=20)),
+                hasher=IdHasher(DEMO_KEY), by="ops", now=now, key=campus.key)  # fmt: skip
+    finally:
+        engine.dispose()
+    assert campusgate(["keys", "new", "--dir", str(campus.keys_dir)]) == 0
+    capsys.readouterr()
+    assert campusgate(["keys", "retire", "--db", campus_db, "--dir", str(campus.keys_dir),
+                       "--kid", campus.key.kid]) == 2  # fmt: skip
+    assert "(pass 1)" in capsys.readouterr().err
+    ring = KeyRing.load(campus.keys_dir)
+    assert Verifier(ring).verify(issued.code, now).typ == "pass"

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.enrolment.mycode import CODE_TTL, fresh_code
-from services.enrolment.register import live_codes
 from services.storage.engine import make_engine
 from services.storage.enrol_models import IssuedCodeRow
+from services.storage.issued_codes import live_codes
 from tests.fixtures.campus import Campus, make_campus
 
 

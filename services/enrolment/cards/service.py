@@ -21,8 +21,8 @@ from kernel.errors import ConfigError, NotFound
 from kernel.masking import mask_id_number
 from services.enrolment.cards.model import Card
 from services.enrolment.photos import PhotoSource, roster_photo
-from services.enrolment.register import live_subjects, record
 from services.storage.enrol_models import IssuedCodeRow
+from services.storage.issued_codes import live_subjects, record
 from services.storage.models import PersonRow
 
 MAX_PERSON_ARGS = 10_000

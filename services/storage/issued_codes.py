@@ -1,8 +1,10 @@
 """The register of issued codes: every code issued is a row (never the code itself).
 
-Written by ``campusgate code issue``, by the card printer and by the my-code page,
-in the caller's transaction; read before a key is retired (how many live codes
-would it cut?) and to re-issue exactly the codes a key signed.
+Written by ``campusgate code issue``, the card printer, the my-code page and the
+visitor and pass codes that approvals issue, in the caller's transaction (it lives
+in storage so every feature that signs a code can record it); read before a key
+is retired (how many live codes would it cut?) and to re-issue exactly the ID
+codes a key signed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ class LiveCodes:
     count: int
     last_valid_until: datetime | None
     persons: int
+    by_kind: dict[str, int]
+
+    def kinds(self) -> str:
+        """``id 3, pass 1``: what the count is made of."""
+        return ", ".join(f"{kind} {n}" for kind, n in sorted(self.by_kind.items()))
 
 
 def _row(c: IssuedCode, by: str) -> dict[str, object]:
@@ -63,7 +70,23 @@ def live_codes(session: Session, *, kid: str, now: datetime) -> LiveCodes:
             func.count(func.distinct(IssuedCodeRow.person_id)),
         ).where(*_live(kid, now))  # type: ignore[arg-type]
     ).one()
-    return LiveCodes(kid=kid, count=int(count), last_valid_until=last, persons=int(persons))
+    kinds = session.execute(
+        select(IssuedCodeRow.kind, func.count())
+        .where(*_live(kid, now))  # type: ignore[arg-type]
+        .group_by(IssuedCodeRow.kind)
+    ).all()
+    return LiveCodes(kid=kid, count=int(count), last_valid_until=last, persons=int(persons),
+                     by_kind={str(k): int(n) for k, n in kinds})  # fmt: skip
+
+
+def record_grant(
+    session: Session, *, jti: str, subject: str, kid: str, kind: str, issued_at: datetime,
+    valid_until: datetime, issued_by: str,
+) -> None:  # fmt: skip
+    """A visitor or pass code, recorded by the approval that issued it."""
+    session.add(IssuedCodeRow(jti=jti, person_id=subject[:128], kid=kid, kind=kind,
+                              issued_at=issued_at, valid_until=valid_until,
+                              issued_by=issued_by[:64], revoked_at=None))  # fmt: skip
 
 
 def live_subjects(session: Session, *, kid: str, now: datetime, kind: str = "id") -> list[str]:
