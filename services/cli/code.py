@@ -92,9 +92,10 @@ def run_issue(args: argparse.Namespace) -> int:
 
     from kernel.codes import DEFAULT_TTL, issue, load_signing_key, parse_ttl
     from kernel.errors import ConfigError
-    from services.cli.common import actor, session_scope
+    from services.cli.common import actor, register_in_reach, session_scope
     from services.storage.issued_codes import record
 
+    register_in_reach(args, "code issue records the code")
     negative_test = None
     if args.negative_test:
         try:

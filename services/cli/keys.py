@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from services.cli.common import add_actor, add_db
+from services.cli.common import add_actor, add_db, register_in_reach
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -117,23 +117,6 @@ def _retire_time(args: argparse.Namespace) -> datetime | None:
     return None
 
 
-def _register_in_reach(args: argparse.Namespace) -> None:
-    """Refuse to count live codes in a database made up on the spot: without --db (or
-    CAMPUSGATE_DB__URL) the default SQLite file must exist, or an operator whose register is
-    in PostgreSQL would retire a key behind live cards after counting an empty new file."""
-    import os
-
-    from services.cli.common import DEFAULT_DB
-
-    if args.db or os.environ.get("CAMPUSGATE_DB__URL") or args.force:
-        return
-    if not Path(DEFAULT_DB.removeprefix("sqlite:///")).exists():
-        from kernel.errors import ConfigError
-
-        raise ConfigError("keys retire counts the key's live codes in the register of issued "
-                          "codes: give --db URL (or CAMPUSGATE_DB__URL)")  # fmt: skip
-
-
 def run_retire(args: argparse.Namespace) -> int:
     """Asks the register of issued codes first: refuses to cut live codes without --force."""
     from datetime import UTC
@@ -144,7 +127,8 @@ def run_retire(args: argparse.Namespace) -> int:
 
     if args.no_grace and not args.force:
         raise ConfigError("--no-grace goes with --force")
-    _register_in_reach(args)
+    if not args.force:
+        register_in_reach(args, "keys retire counts the key's live codes")
     at = _retire_time(args)
     with session_scope(args) as session:
         done = retire(session, directory=args.dir, kid=args.kid, now=datetime.now(UTC),

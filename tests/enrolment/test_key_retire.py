@@ -192,3 +192,16 @@ def test_a_live_pass_counts_too(
     assert "(pass 1)" in capsys.readouterr().err
     ring = KeyRing.load(campus.keys_dir)
     assert Verifier(ring).verify(issued.code, now).typ == "pass"
+
+
+def test_code_issue_without_a_register_it_can_reach_is_refused(
+    campus: Campus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CAMPUSGATE_DB__URL", raising=False)
+    assert campusgate(["code", "issue", "--keys", str(campus.keys_dir), "--person", "S1",
+                       "--type", "id"]) == 2  # fmt: skip
+    captured = capsys.readouterr()
+    assert "--db" in captured.err
+    assert "CG1." not in captured.out  # nothing signed that the register would not know
