@@ -35,6 +35,7 @@ from services.grants import (
 )
 from services.identity import IdHasher
 from services.storage.audit_log import log_action
+from services.storage.issued_codes import record_grant
 from services.storage.models import AppointmentRow, UnitApproverRow
 
 Status = Literal["requested", "approved", "refused", "cancelled"]
@@ -241,6 +242,8 @@ def approve(
     row.status = "approved"
     row.decided_by, row.decided_at, row.decision_note = by, now, note
     row.code_jti, row.code_expires_at = jti, expires
+    record_grant(session, jti=jti, subject=row.appointment_id, kid=key.kid, kind="visitor",
+                 issued_at=now, valid_until=expires, issued_by=by)  # fmt: skip
     _log(session, at=now, by=by, action="appointment.approve", target=appointment_id, note=note)
     session.flush()
     return Approval(appointment=_shown(row), code=code)

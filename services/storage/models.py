@@ -19,7 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-# The web's sign-in tables live in web_models; importing it registers them on Base.
+# The web's sign-in tables live in web_models, the enrolment tables in enrol_models, the
+# roster's photos in photo_models; importing them registers them on Base.
+import services.storage.enrol_models
 import services.storage.photo_models
 import services.storage.web_models  # noqa: F401
 from services.storage.base import Base, BigId

@@ -51,6 +51,7 @@ from services.web.dashboard import pages as dashboard_pages
 from services.web.kiosk import pages as kiosk_pages
 from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub
+from services.web.me import pages as me_pages
 from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, WebhookChannel
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
 from services.web.reports import pages as report_pages
@@ -81,6 +82,7 @@ ROUTERS = (
     admin_pages.router,
     report_pages.router,
     health.router,
+    me_pages.router,
 )
 STATIC = UI_STATIC  # shared with the gate's local kiosk
 BROKER_RETRY_S = 5.0

@@ -63,6 +63,8 @@ class WebServerSettings(BaseModel):
     # appointment issues a signed visitor code.  The ID-number hash key comes from
     # the same environment variable the CLI reads (the demo key only in demo mode).
     keys_dir: Path = Path("var/keys")
+    # The my-code page re-signs a person's code this often (its codes live 90 s).
+    mycode_refresh_s: Annotated[float, Field(ge=1, le=60)] = 30.0
 
     @field_validator("timezone")
     @classmethod

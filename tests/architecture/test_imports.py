@@ -38,6 +38,7 @@ _DELIVERY = {
             "roster",
             "snapshot",
             "reports",
+            "enrolment",
             "central",
             "broker_admin",
             "deploy",
@@ -70,6 +71,10 @@ ALLOWED: dict[str, set[str]] = {
     "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
     # backup: the database, keys and policy in force, with the chain head in its manifest.
     "services.backup": _CENTRAL_BASE | {"services.audit", "services.policy"},
+    # Issued-code register, cards, enrolment links, my code: over storage and the roster's
+    # rows; the web (roster page, my-code page) and the CLI deliver it.
+    # The roster's photos go on the cards and the my-code page.
+    "services.enrolment": _CENTRAL_BASE | {"services.roster"},
     "services.central": _CENTRAL_BASE
     | {
         "services.appointments",

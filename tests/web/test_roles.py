@@ -210,6 +210,7 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("POST", f"{r}/{{person_id}}/reactivate", f"{r}/{p}/reactivate", {"reason": "t"}, ADMIN),
         ("PUT", f"{r}/{{person_id}}/photo", f"{r}/{p}/photo", None, ADMIN),
         ("GET", f"{r}/{{person_id}}/photo", f"{r}/{p}/photo", None, ADMIN),
+        ("POST", "/api/v1/roster/cards", "/api/v1/roster/cards", {"unit": "Physics"}, ADMIN),
         ("GET", "/api/v1/policy", "/api/v1/policy", None, ADMIN),
         (
             "POST",
@@ -234,6 +235,14 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
 
 # Routes open to everyone (signing in and out), tested in test_auth.py.
 PUBLIC = {
+    # A person's own pages (no staff login: a link, a PIN, a cookie of their own), tested
+    # in test_mycode.py, staff sessions and forged cookies included.
+    ("GET", "/me"),
+    ("POST", "/me/login"),
+    ("POST", "/me/logout"),
+    ("GET", "/me/enrol/{token}"),
+    ("POST", "/me/enrol/{token}"),
+    ("GET", "/me/code"),
     ("POST", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
     ("GET", "/"),

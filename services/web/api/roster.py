@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 
 from services.roster import RosterEntry
 from services.web.admin import person
+from services.web.admin.cards import CardsRequest, print_unit_cards
 from services.web.admin.person import ActiveChange, PersonChange
 from services.web.admin.roster import RosterReportView, import_upload
 from services.web.api.common import PROBLEMS
@@ -95,3 +95,21 @@ def get_photo(
 ) -> Response:
     data = person.photo_bytes(context(request), person_id, thumb=thumb)
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/cards",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the cards, A4 PDF"}},
+)
+def print_cards(principal: Admin, request: Request, body: CardsRequest) -> Response:
+    """Print the ID cards of one unit: one signed ID code per active person, recorded in the
+    register of issued codes."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        pdf = print_unit_cards(session, ctx, principal, body)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="cards.pdf"'},
+    )

@@ -128,6 +128,44 @@ CG.onReady(() => {
     });
   }
 
+  // Cards for one unit: the PDF comes back as a download.
+  const cardsForm = document.getElementById("cards-form");
+  if (cardsForm) {
+    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+    const result = document.getElementById("cards-result");
+    cardsForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = document.getElementById("cards-print");
+      button.disabled = true;
+      try {
+        const unit = document.getElementById("cards-unit").value;
+        const lang = document.getElementById("cards-lang").value;
+        const response = await fetch("/api/v1/roster/cards", {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: JSON.stringify({ unit, lang }),
+        });
+        if (!response.ok) {
+          const data = await response.json().catch(() => ({}));
+          throw new Error(data.detail && typeof data.detail === "string" ? `${data.message}: ${data.detail}` : (data.message || `HTTP ${response.status}`));
+        }
+        const link = document.createElement("a");
+        link.href = URL.createObjectURL(await response.blob());
+        link.download = "cards.pdf";
+        document.body.append(link);
+        link.click();
+        link.remove();
+        result.textContent = CG.t("roster.printed", { name: "cards.pdf" });
+        result.className = "ok";
+      } catch (error) {
+        result.textContent = error.message;
+        result.className = "error";
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
   // The roster: the chosen file is checked first (a dry run), and only then imported.
   const rosterForm = document.getElementById("roster-form");
   if (rosterForm) {
