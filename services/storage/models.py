@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 # The web's sign-in tables live in web_models; importing it registers them on Base.
+import services.storage.visitor_models  # noqa: F401  (issue 16: visitors, units, plates)
 import services.storage.web_models  # noqa: F401
 from services.storage.base import Base, BigId
 from services.storage.types import UtcDateTime
