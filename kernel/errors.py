@@ -10,6 +10,7 @@
     │   └── RosterTooLarge   (services.roster.xlsx_limits) beyond what is read, refused unread
     ├── NotFound             a person, appointment, pass or event that does not exist
     ├── Refused              an administrative action the rules do not allow
+    │   └── TooManyRequests  (services.visitors.requests) a public page's rate limit
     ├── StorageError         the database refused or failed
     ├── BusError             the MQTT broker refused or failed (with its reason code)
     ├── WebError             (services.web.errors) what a page or API call cannot do

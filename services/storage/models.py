@@ -19,8 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-# The web's sign-in tables live in web_models; importing it registers them on Base.
-import services.storage.visitor_models  # noqa: F401  (issue 16: visitors, units, plates)
+# The web's sign-in tables live in web_models, the visitor work's (issue 16: unit officers,
+# visitor requests, risk areas, plates) in visitor_models; importing registers them on Base.
+import services.storage.visitor_models
 import services.storage.web_models  # noqa: F401
 from services.storage.base import Base, BigId
 from services.storage.types import UtcDateTime

@@ -38,7 +38,9 @@ from services.web.api import (
     reports,
     roster,
     session,
+    units,
     users,
+    visitors,
 )
 from services.web.api.errors import install_error_handlers
 from services.web.audit import pages as audit_pages
@@ -55,6 +57,8 @@ from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, Webh
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
 from services.web.reports import pages as report_pages
 from services.web.settings import WebSettings
+from services.web.visitors import pages as visitor_pages
+from services.web.visitors import public as visitor_public
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,10 @@ ROUTERS = (
     audit_pages.router,
     admin_pages.router,
     report_pages.router,
+    visitors.router,
+    units.router,
+    visitor_public.router,
+    visitor_pages.router,
 )
 STATIC = Path(__file__).parent / "static"
 BROKER_RETRY_S = 5.0
