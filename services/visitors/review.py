@@ -107,7 +107,7 @@ def unit_appointments(
         query = query.where(AppointmentRow.status.in_(status))
     if since is not None:
         query = query.where(AppointmentRow.valid_until >= since)
-    return [_pending(row, extra) for row, extra in session.execute(query).tuples()]
+    return [_pending(row, extra) for row, extra in session.execute(query)]
 
 
 def pending_for(*, session: Session, site: str, username: str, now: datetime) -> list[Pending]:

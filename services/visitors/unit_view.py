@@ -93,5 +93,5 @@ def entries_today(
             who=mask_person_id(row.person_id) if row.person_id else (row.grant_id or ""),
             unit=person_unit or host_unit or "",
         )
-        for row, person_unit, host_unit in session.execute(query).tuples()
+        for row, person_unit, host_unit in session.execute(query)
     ]

@@ -53,6 +53,12 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "roster.html": ("admin", "/admin/roster"),
     "users.html": ("admin", "/admin/users"),
     "error.html": ("guard-n1", "/admin/users"),  # a page this role may not see
+    "visit.html": (None, "/visit"),
+    "visit_status.html": (None, "/visit/status/{visit}"),
+    "unit.html": ("approver-cs", "/unit"),
+    "walkin.html": ("guard-n1", "/kiosk/north-1/walkin"),
+    "decisions.html": ("officer", "/office/decisions"),
+    "units_admin.html": ("admin", "/admin/units"),
 }
 # Included by the pages above, never rendered alone.
 PARTS = frozenset({"base.html", "_entries.html", "_user.html"})
@@ -185,7 +191,7 @@ def test_each_page_is_well_formed(server: WebServer, template: str) -> None:
     seeded: Seeded = server.seeded  # type: ignore[attr-defined]
     client: httpx.Client = server.client(user) if user else server.client()
     with client:
-        page = client.get(url.format(event=seeded.north_event))
+        page = client.get(url.format(event=seeded.north_event, visit=seeded.visit_token))
     assert page.headers["content-type"].startswith("text/html"), page.text[:200]
     assert page.status_code == (403 if template == "error.html" else 200)
     faults = shape_faults(page.text)
