@@ -159,7 +159,7 @@ def submit_request(
         request=appointments.AppointmentRequest(
             site=site, visitor_name=form.visitor_name, phone=form.phone,
             id_number=SecretStr(""), host_unit=unit, purpose=form.purpose, gates=["*"],
-            valid_from=form.valid_from, valid_until=form.valid_until, once=False,
+            valid_from=form.valid_from, valid_until=form.valid_until, once=True,
         ),
         hasher=hasher, by="visitor", now=now, document=(id_hash, last4),
     )  # fmt: skip
