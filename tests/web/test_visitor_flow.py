@@ -8,7 +8,7 @@ kiosk, approved from the phone, admitted at the lane.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,7 +41,7 @@ OTHER_UNIT = "Physics"
 @pytest.fixture
 def office(
     make_server: Callable[..., WebServer], users: str, campus: Campus
-) -> Iterator[WebServer]:
+) -> WebServer:
     """The web over the campus database: approver-cs decides for UNIT, approver-ph for Physics."""
     engine = make_engine(users)
     now = datetime.now(UTC)
@@ -52,7 +52,7 @@ def office(
                     role=Role.APPROVER, lang="en", now=now)  # fmt: skip
         session.add(guarantor_row(now))
     engine.dispose()
-    yield make_server(users, keys_dir=str(campus.keys_dir))
+    return make_server(users, keys_dir=str(campus.keys_dir))
 
 
 @pytest.fixture
