@@ -28,14 +28,14 @@ def known_units(*, session: Session) -> list[str]:
 
 
 def require_unit(*, session: Session, unit: str) -> str:
-    """``unit`` if it exists (has an approver); NotFound otherwise."""
+    """``unit`` if it exists (has an approver); ConfigError (422, with why) otherwise."""
     unit = unit.strip()
     if (
         not unit
         or session.scalar(select(UnitApproverRow.unit).where(UnitApproverRow.unit == unit).limit(1))
         is None
     ):
-        raise NotFound(f"no host unit {unit[:MAX_UNIT_CHARS]!r}")
+        raise ConfigError(f"no host unit {unit[:MAX_UNIT_CHARS]!r}: choose one from the list")
     return unit
 
 

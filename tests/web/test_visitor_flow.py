@@ -9,49 +9,33 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy.orm import Session
 
-from services.appointments import add_approver
 from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
-from services.storage.engine import make_engine
-from services.web.auth.roles import Role
-from services.web.auth.service import create_user
 from tests.fixtures.browser import sign_in
 from tests.fixtures.campus import Campus
 from tests.fixtures.lanes import StartLane
 from tests.fixtures.roster import GOOD
 from tests.fixtures.simulated_gate import Lane
-from tests.fixtures.web_seed import GUARANTOR, UNIT, guarantor_row
-from tests.fixtures.web_server import PASSWORD, WebServer
+from tests.fixtures.web_seed import GUARANTOR, UNIT, seed_units
+from tests.fixtures.web_server import WebServer
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
 PHONE = {"width": 360, "height": 740}
 TZ = ZoneInfo("Asia/Shanghai")
-OTHER_UNIT = "Physics"
 
 
 @pytest.fixture
-def office(
-    make_server: Callable[..., WebServer], users: str, campus: Campus
-) -> WebServer:
+def office(make_server: Callable[..., WebServer], users: str, campus: Campus) -> WebServer:
     """The web over the campus database: approver-cs decides for UNIT, approver-ph for Physics."""
-    engine = make_engine(users)
-    now = datetime.now(UTC)
-    with Session(engine) as session, session.begin():
-        add_approver(session=session, unit=UNIT, approver="approver-cs", by="admin", now=now)
-        add_approver(session=session, unit=OTHER_UNIT, approver="approver-ph", by="admin", now=now)
-        create_user(session=session, username="approver-ph", password=PASSWORD,
-                    role=Role.APPROVER, lang="en", now=now)  # fmt: skip
-        session.add(guarantor_row(now))
-    engine.dispose()
+    seed_units(users)
     return make_server(users, keys_dir=str(campus.keys_dir))
 
 
