@@ -66,6 +66,16 @@ class SnapshotPerson(BaseModel):
     open_case_id: Annotated[str, Field(max_length=40)] | None = None
 
 
+class SnapshotPlate(BaseModel):
+    """A vehicle that may enter: a whitelisted plate, or one an approved visit brings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plate: Annotated[str, Field(min_length=7, max_length=8)]
+    valid_from: Timestamp | None = None
+    valid_until: Timestamp | None = None
+
+
 class GateSnapshot(WireModel):
     site: SiteName
     gate: GateName
@@ -81,6 +91,7 @@ class GateSnapshot(WireModel):
     persons: list[SnapshotPerson]
     used_codes: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
     locked: bool = False
+    plates: list[SnapshotPlate] = Field(default_factory=list)
 
 
 class SnapshotDelta(WireModel):
@@ -109,6 +120,7 @@ class SnapshotDelta(WireModel):
     remove: list[Text] = Field(default_factory=list)
     codes_added: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
     codes_removed: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
+    plates: list[SnapshotPlate] = Field(default_factory=list)  # whole, like the policy
 
 
 class SnapshotHeader(BaseModel):
@@ -186,6 +198,7 @@ def diff(old: GateSnapshot, new: GateSnapshot, signer: Signer | None = None) -> 
         result_sigs=_signed(_full_header(new, body_of(new)), signer).sigs,
         upsert=[p for pid, p in after.items() if before.get(pid) != p],
         remove=sorted(set(before) - set(after)),
+        plates=new.plates,
         codes_added=sorted(new_codes - old_codes),
         codes_removed=sorted(old_codes - new_codes),
     )
@@ -225,6 +238,7 @@ def apply(snapshot: GateSnapshot, delta: SnapshotDelta) -> GateSnapshot:
             "locked": delta.locked,
             "persons": sorted(persons.values(), key=lambda p: p.id),
             "used_codes": sorted(codes),
+            "plates": delta.plates,
         }
     )
     # Rebuilt through validation so the bytes are exactly what the builder makes.

@@ -114,6 +114,7 @@ def fact_query(
         pass_ids=frozenset(named["pass"]),
         jtis=frozenset(c.jti for c in verified.values() if c.once and c.jti),
         exits_after=min(leaving) - timedelta(hours=window) if window and leaving else None,
+        plates=frozenset(p.vehicle.plate for p in passages if p.vehicle is not None),
     )
 
 

@@ -22,13 +22,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kernel.errors import ConfigError, Refused
+from kernel.plates import normalise_plate
 from services.appointments import service as appointments
 from services.grants import hashed_id_number
 from services.identity import IdHasher
 from services.storage.models import PersonRow
 from services.storage.visitor_models import PublicRequestRow, VisitorRequestRow
 from services.visitors.forms import DocumentType, VisitorForm
-from services.visitors.plates import normalise_plate
 from services.visitors.risk import matching, risk_areas
 from services.visitors.units import require_unit
 

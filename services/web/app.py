@@ -40,6 +40,7 @@ from services.web.api import (
     session,
     units,
     users,
+    vehicles,
     visitors,
 )
 from services.web.api.errors import install_error_handlers
@@ -85,6 +86,7 @@ ROUTERS = (
     report_pages.router,
     visitors.router,
     units.router,
+    vehicles.router,
     visitor_public.router,
     visitor_pages.router,
 )

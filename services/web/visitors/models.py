@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from services.visitors.forms import NAME_CHARS
+from services.web.admin.models import When
 
 Unit = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NAME_CHARS)
@@ -55,3 +56,16 @@ class WalkInAnswerView(Model):
     note: str
     code: str | None
     answer_by: datetime | None
+
+
+class PlateRef(Model):
+    plate: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+
+
+class PlateForm(PlateRef):
+    """A staff car on the whitelist; no dates: valid until removed."""
+
+    owner: Annotated[str, StringConstraints(max_length=200, pattern=NAME_CHARS)] = ""
+    unit: Annotated[str, StringConstraints(max_length=200, pattern=NAME_CHARS)] = ""
+    valid_from: When | None = None
+    valid_until: When | None = None

@@ -1,5 +1,8 @@
 """Chinese number plates: the formats a campus gate meets, checked before anything is stored.
 
+In the kernel because both sides read plates the same way: the centre when a plate
+is whitelisted or booked, the gate and the centre when a vehicle lane announces one.
+
 - ordinary (7 characters): province, issuing-office letter, five of letters/digits
   (no I or O), e.g. 京A12345, 粤B1C2D3; a last character 学 警 挂 港 澳 领 allowed in
   place of the fifth;
