@@ -51,3 +51,11 @@ def is_plate(text: str) -> bool:
     except ConfigError:
         return False
     return True
+
+
+def plate_or_none(text: str) -> str | None:
+    """The canonical plate, or None when ``text`` is not one."""
+    try:
+        return normalise_plate(text)
+    except ConfigError:
+        return None

@@ -20,8 +20,7 @@ from kernel.decision.facts import (
     PassFacts,
     PersonFacts,
 )
-from kernel.errors import ConfigError
-from kernel.plates import normalise_plate
+from kernel.plates import plate_or_none
 from schemas.messages import Passage
 from schemas.policy import Policy
 
@@ -95,11 +94,8 @@ def gather_facts(
 
 def _plate_allowed(source: FactSource, announced: str, now: datetime) -> bool:
     """The announced plate, read the one way (a malformed plate is allowed nowhere)."""
-    try:
-        plate = normalise_plate(announced)
-    except ConfigError:
-        return False
-    return source.plate_allowed(plate, now)
+    plate = plate_or_none(announced)
+    return plate is not None and source.plate_allowed(plate, now)
 
 
 def leaving_facts(

@@ -104,6 +104,28 @@ def visitor_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/kiosk/{gate}/walkin", "/kiosk/north-1/walkin", None, LANE),
         ("GET", "/office/decisions", "/office/decisions", None, OFFICE),
         ("GET", "/admin/units", "/admin/units", None, ADMIN),
+        ("GET", "/api/v1/vehicles/plates", "/api/v1/vehicles/plates", None, ADMIN),
+        (
+            "POST",
+            "/api/v1/vehicles/plates",
+            "/api/v1/vehicles/plates",
+            {"plate": "京A12345"},
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/api/v1/vehicles/plates/remove",
+            "/api/v1/vehicles/plates/remove",
+            {"plate": "京A12345"},
+            ADMIN,
+        ),
+        (
+            "GET",
+            "/api/v1/gates/{gate}/plates/{plate}",
+            "/api/v1/gates/north-1/plates/京A12345",
+            None,
+            LANE,
+        ),
     ]
 
 

@@ -308,3 +308,31 @@ def test_the_approved_code_is_shown_on_the_status_link_and_emailed(
     assert to == ["wang@example.org"]
     assert approved.json()["code"] in message.get_content()
     assert unknown.status_code == 404
+
+
+def test_a_guard_registers_and_checks_only_at_their_own_gate(office: Office) -> None:
+    with office.web.client("guard-s2") as guard:
+        walk = guard.post("/api/v1/gates/north-1/walkins", json=walkin())
+        plate = guard.get("/api/v1/gates/north-1/plates/京A12345")
+        own = guard.get("/api/v1/gates/south-2/plates/京A12345")
+        bad = guard.get("/api/v1/gates/south-2/plates/京A1234")
+    assert (walk.status_code, walk.json()["error"]) == (403, "forbidden_gate")
+    assert (plate.status_code, plate.json()["error"]) == (403, "forbidden_gate")
+    assert own.json() == {"plate": "京A12345", "allowed": False}
+    assert bad.status_code == 422
+    assert office.count(AppointmentRow) == 0
+
+
+def test_the_plate_whitelist_refuses_a_malformed_plate_and_admits_a_new_energy_one(
+    office: Office,
+) -> None:
+    with office.web.client("admin") as admin:
+        bad = admin.post("/api/v1/vehicles/plates", json={"plate": "<b>京A1</b>"})
+        good = admin.post("/api/v1/vehicles/plates", json={"plate": "京ad12345", "owner": "Li"})
+        listed = admin.get("/api/v1/vehicles/plates").json()
+    with office.web.client("guard-n1") as guard:
+        checked = guard.get("/api/v1/gates/north-1/plates/京AD12345").json()
+    assert bad.status_code == 422
+    assert good.status_code == 201, good.text
+    assert [p["plate"] for p in listed] == ["京AD12345"]
+    assert checked == {"plate": "京AD12345", "allowed": True}
