@@ -31,6 +31,7 @@ from services.web.api import (
     audit,
     cases,
     dashboard,
+    everyday,
     gates,
     live,
     passes,
@@ -87,6 +88,7 @@ ROUTERS = (
     visitors.router,
     units.router,
     vehicles.router,
+    everyday.router,
     visitor_public.router,
     visitor_pages.router,
 )

@@ -126,7 +126,27 @@ def visitor_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
             None,
             LANE,
         ),
+        *everyday_endpoints(),
     ]
+
+
+def everyday_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
+    """Issue 16, build 5: cancel, expected today, pass categories, the exit quota."""
+    reason = {"reason": "visit called off"}
+    quota = {"exits": 1, "window_hours": 48, "reason": "back to the usual quota"}
+    u, a = "/api/v1/unit/appointments", "/api/v1/appointments"
+    return [
+        ("POST", u + "/{appointment_id}/cancel", u + "/A-unknown/cancel", reason, DECIDE),
+        ("POST", a + "/{appointment_id}/cancel", a + "/A-unknown/cancel", reason, ADMIN),
+        ("GET", "/api/v1/gates/{gate}/expected", "/api/v1/gates/north-1/expected", None,
+         GATE_VIEWERS),
+        ("POST", "/api/v1/passes/categories", "/api/v1/passes/categories",
+         {"name": "visiting", "label": "Visiting scholars"}, ADMIN),
+        ("GET", "/api/v1/households/{household}/quota", "/api/v1/households/H1/quota", None,
+         ADMIN),
+        ("PUT", "/api/v1/policy/exit-quota", "/api/v1/policy/exit-quota", quota, ADMIN),
+        ("GET", "/admin/everyday", "/admin/everyday", None, ADMIN),
+    ]  # fmt: skip
 
 
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:

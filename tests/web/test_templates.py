@@ -59,6 +59,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "walkin.html": ("guard-n1", "/kiosk/north-1/walkin"),
     "decisions.html": ("officer", "/office/decisions"),
     "units_admin.html": ("admin", "/admin/units"),
+    "everyday.html": ("admin", "/admin/everyday"),
 }
 # Included by the pages above, never rendered alone.
 PARTS = frozenset({"base.html", "_entries.html", "_user.html"})

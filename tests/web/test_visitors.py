@@ -336,3 +336,51 @@ def test_the_plate_whitelist_refuses_a_malformed_plate_and_admits_a_new_energy_o
     assert good.status_code == 201, good.text
     assert [p["plate"] for p in listed] == ["京AD12345"]
     assert checked == {"plate": "京AD12345", "allowed": True}
+
+
+def test_a_visit_is_cancelled_by_its_unit_and_leaves_the_expected_list(office: Office) -> None:
+    with office.web.client() as visitor:
+        made = visitor.post(
+            "/api/v1/visit",
+            json=body(plate="京A54321", companions=["Li Tong"], valid_from=hour(timedelta())),
+        ).json()
+    visit, token = made["appointment_id"], made["status_url"].rsplit("/", 1)[1]
+    with office.web.client("approver-cs") as approver:
+        assert approver.post(f"/api/v1/unit/appointments/{visit}/approve", json={}).is_success
+    with office.web.client("guard-n1") as guard:
+        [expected] = guard.get("/api/v1/gates/north-1/expected").json()
+    with office.web.client("approver-ph") as physics:
+        not_theirs = physics.post(f"/api/v1/unit/appointments/{visit}/cancel",
+                                  json={"reason": "not my unit"})  # fmt: skip
+    with office.web.client("approver-cs") as approver:
+        cancelled = approver.post(f"/api/v1/unit/appointments/{visit}/cancel",
+                                  json={"reason": "the defence moved online"})  # fmt: skip
+    with office.web.client("guard-n1") as guard:
+        after = guard.get("/api/v1/gates/north-1/expected").json()
+    with office.web.client() as visitor:
+        status = visitor.get(f"/api/v1/visit/{token}").json()
+    assert (expected["plate"], expected["party"]) == ("京A54321", 2)
+    assert not_theirs.status_code == 403
+    assert cancelled.json()["status"] == "cancelled"
+    assert after == []
+    assert (status["status"], status["code"]) == ("cancelled", None)
+    assert "the defence moved online" in status["note"]
+
+
+def test_pass_categories_and_the_exit_quota_are_kept_from_the_api(office: Office) -> None:
+    category = {"name": "visiting", "label": "访问学者 <b>", "max_days": 30, "gates": ["*"]}
+    with office.web.client("admin") as admin:
+        defined = admin.post("/api/v1/passes/categories", json=category)
+        listed = admin.get("/api/v1/passes/categories").json()
+        eased = {"exits": 2, "window_hours": 24, "reason": "eased by the office"}
+        changed = admin.put("/api/v1/policy/exit-quota", json=eased)
+        silly = admin.put("/api/v1/policy/exit-quota", json={**eased, "exits": 0})
+        household = admin.get("/api/v1/households/H-12/quota").json()
+        page = admin.get("/admin/everyday").text
+    assert defined.status_code == 200, defined.text
+    assert "visiting" in {c["name"] for c in listed}
+    assert changed.status_code == 200, changed.text
+    assert silly.status_code == 422
+    assert (household["quota"], household["remaining"]) == ({"exits": 2, "window_hours": 24}, 2)
+    assert "访问学者 &lt;b&gt;" in page
+    assert office.actions("policy.change")[-1][0] == "admin"

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.appointments import service as appointments
+from services.passes import service as passes
+from services.policy.store import current_policy
 from services.visitors import review, risk, unit_view, units
 from services.web.api.common import GatePath
 from services.web.auth.roles import Permission, Principal
@@ -74,3 +76,14 @@ def units_page(request: Request, principal: Admin) -> Response:
         areas = risk.risk_areas(session=session, site=ctx.site)
     return render(request, "units_admin.html", principal=principal, approvers=approvers,
                   officers=officers, areas=areas)  # fmt: skip
+
+
+@router.get("/admin/everyday")
+def everyday_page(request: Request, principal: Admin) -> Response:
+    """Pass categories (define, change) and the household exit quota (look up, adjust)."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        categories = passes.list_categories(session=session)
+        rules = current_policy(session=session, site=ctx.site)
+    return render(request, "everyday.html", principal=principal, categories=categories,
+                  quota=rules.exit_quota)  # fmt: skip

@@ -46,6 +46,18 @@ CG.onReady(() => {
       }
     });
   }
+  for (const button of document.querySelectorAll("button.cancel")) {
+    button.addEventListener("click", async () => {
+      const reason = window.prompt(t("unit.reason"));
+      if (!reason) return;
+      try {
+        await api("POST", `/api/v1/unit/appointments/${encodeURIComponent(button.dataset.id)}/cancel`, { reason });
+        location.reload();
+      } catch (error) {
+        report(error.message, false);
+      }
+    });
+  }
   // A new request (a walk-in waiting at the gate) shows up without a tap: when the API lists
   // one this page does not show, and no refusal is half-typed, the page reloads.
   const shown = new Set([...document.querySelectorAll("article.request-card")].map((a) => a.dataset.id));

@@ -35,6 +35,22 @@ CG.onReady(() => {
     }
   }
 
+  // Today's approved visitors and vehicles for this gate.
+  (async () => {
+    const body = document.querySelector("#expected tbody");
+    try {
+      const expected = await api("GET", `/api/v1/gates/${encodeURIComponent(page.gate)}/expected`);
+      for (const e of expected) {
+        body.append(CG.el("tr", { dataset: { id: e.appointment_id } },
+          CG.el("td", {}, CG.time(e.valid_from)), CG.el("td", {}, e.visitor_name),
+          CG.el("td", {}, e.host_unit), CG.el("td", {}, e.plate || ""), CG.el("td", {}, `×${e.party}`)));
+      }
+      if (!expected.length) body.append(CG.el("tr", {}, CG.el("td", { class: "muted" }, t("common.none"))));
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  })();
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
