@@ -50,6 +50,7 @@ class VisitorRequestRow(Base):
     code: Mapped[str | None] = mapped_column(Text)  # the visitor code, once approved
     answer_by: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)  # walk-ins
     gate: Mapped[str] = mapped_column(String(32), default="")  # walk-ins: where they wait
+    batch: Mapped[str] = mapped_column(String(40), default="", index=True)  # an event's list
 
 
 class RiskAreaRow(Base):

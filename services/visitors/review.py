@@ -45,6 +45,7 @@ class Pending(BaseModel):
     risk_places: list[str]
     answer_by: datetime | None
     gate: str
+    batch: str  # an event list's requests share it (approved in one action)
 
 
 class VisitorStatus(BaseModel):
@@ -80,6 +81,7 @@ def _pending(row: AppointmentRow, extra: VisitorRequestRow | None) -> Pending:
         risk_places=_lines(extra.risk_places) if extra else [],
         answer_by=extra.answer_by if extra else None,
         gate=extra.gate if extra else "",
+        batch=extra.batch if extra else "",
     )
 
 

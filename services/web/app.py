@@ -31,6 +31,7 @@ from services.web.api import (
     audit,
     cases,
     dashboard,
+    events,
     everyday,
     gates,
     live,
@@ -89,6 +90,7 @@ ROUTERS = (
     units.router,
     vehicles.router,
     everyday.router,
+    events.router,
     visitor_public.router,
     visitor_pages.router,
 )

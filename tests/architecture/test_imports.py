@@ -60,7 +60,7 @@ ALLOWED: dict[str, set[str]] = {
     "services.policy": _CENTRAL_BASE,
     # Visitors' own requests, walk-ins, host units and plates: appointments underneath.
     "services.visitors": _CENTRAL_BASE
-    | {"services.appointments", "services.grants", "services.identity"},
+    | {"services.appointments", "services.grants", "services.identity", "services.roster"},
     "services.audit": _CENTRAL_BASE | {"services.exports", "services.passes", "services.policy"},
     "services.privacy": _CENTRAL_BASE | {"services.audit"},
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},

@@ -146,6 +146,9 @@ def everyday_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
          ADMIN),
         ("PUT", "/api/v1/policy/exit-quota", "/api/v1/policy/exit-quota", quota, ADMIN),
         ("GET", "/admin/everyday", "/admin/everyday", None, ADMIN),
+        ("POST", "/api/v1/unit/events", "/api/v1/unit/events", None, UNIT),
+        ("POST", "/api/v1/unit/events/{batch}/approve",
+         "/api/v1/unit/events/E-0000000000000000/approve", None, DECIDE),
     ]  # fmt: skip
 
 

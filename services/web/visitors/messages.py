@@ -117,4 +117,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "expected.title": ("今日预约来访", "Expected today"),
     "unit.cancel": ("取消", "Cancel"),
+    "unit.event": ("活动来访名单（XLSX）", "An event's visitor list (XLSX)"),
+    "unit.event_file": (
+        "名单文件（姓名、手机、证件号码、车牌）",
+        "List (name, phone, document, plate)",
+    ),
+    "unit.event_upload": ("上传", "Upload"),
+    "unit.event_done": ("已登记 {rows} 人，待审批", "{rows} visitor(s) entered, awaiting approval"),
+    "unit.event_refused": ("名单有误，未登记：{errors}", "List refused, nothing entered: {errors}"),
+    "unit.approve_batch": ("整批批准", "Approve the whole list"),
 }

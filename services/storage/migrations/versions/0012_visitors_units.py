@@ -41,8 +41,10 @@ def upgrade() -> None:
         sa.Column("code", sa.Text(), nullable=True),
         sa.Column("answer_by", sa.DateTime(timezone=True), nullable=True),
         sa.Column("gate", sa.String(length=32), nullable=False),
+        sa.Column("batch", sa.String(length=40), nullable=False),
     )
     op.create_index("ix_visitor_requests_answer_by", "visitor_requests", ["answer_by"])
+    op.create_index("ix_visitor_requests_batch", "visitor_requests", ["batch"])
     op.create_table(
         "risk_areas",
         sa.Column("site", sa.String(length=32), primary_key=True),

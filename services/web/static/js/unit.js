@@ -58,6 +58,32 @@ CG.onReady(() => {
       }
     });
   }
+  for (const button of document.querySelectorAll("button.approve-batch")) {
+    button.addEventListener("click", async () => {
+      try {
+        await api("POST", `/api/v1/unit/events/${encodeURIComponent(button.dataset.batch)}/approve`);
+        location.reload();
+      } catch (error) {
+        report(error.message, false);
+      }
+    });
+  }
+  const eventForm = document.getElementById("event-form");
+  eventForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(eventForm);
+    for (const name of ["valid_from", "valid_until"]) data.set(name, new Date(data.get(name)).toISOString());
+    const out = document.getElementById("event-result");
+    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+    const response = await fetch("/api/v1/unit/events", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body: data,
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok && body.written) { out.textContent = t("unit.event_done", { rows: body.rows }); location.reload(); return; }
+    const errors = (body.errors || []).map((e) => `${e.line}: ${e.reason}`).join("; ");
+    out.textContent = body.errors ? t("unit.event_refused", { errors }) : (body.message || `HTTP ${response.status}`);
+    out.className = "error";
+  });
   // A new request (a walk-in waiting at the gate) shows up without a tap: when the API lists
   // one this page does not show, and no refusal is half-typed, the page reloads.
   const shown = new Set([...document.querySelectorAll("article.request-card")].map((a) => a.dataset.id));
