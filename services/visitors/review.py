@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kernel.codes import SigningKey
@@ -167,24 +167,34 @@ def status_of(*, session: Session, token: str, now: datetime) -> VisitorStatus:
 
 
 def expire_walkins(*, session: Session, now: datetime) -> list[str]:
-    """Refuse the walk-ins nobody answered by their deadline (``system``, logged)."""
+    """Refuse the walk-ins nobody answered by their deadline (``system``, logged).
+
+    Each refusal is a conditional update (still ``requested``), so two processes that
+    sweep at once refuse and log each walk-in once.
+    """
     query = (
-        select(AppointmentRow)
+        select(AppointmentRow.appointment_id, AppointmentRow.host_unit)
         .join(VisitorRequestRow, VisitorRequestRow.appointment_id == AppointmentRow.appointment_id)
         .where(
             VisitorRequestRow.answer_by.is_not(None),
             VisitorRequestRow.answer_by <= now,
             AppointmentRow.status == "requested",
         )
-        .with_for_update(skip_locked=True)
     )
     expired = []
-    for row in session.scalars(query):
-        row.status = "refused"
-        row.decided_by, row.decided_at, row.decision_note = "system", now, UNANSWERED
-        log_action(session, at=now, actor="system", action="appointment.expire",
-                   target=row.appointment_id, params={"unit": row.host_unit})  # fmt: skip
-        expired.append(row.appointment_id)
+    for appointment_id, unit in session.execute(query).all():
+        result = session.execute(
+            update(AppointmentRow)
+            .where(AppointmentRow.appointment_id == appointment_id,
+                   AppointmentRow.status == "requested")
+            .values(status="refused", decided_by="system", decided_at=now,
+                    decision_note=UNANSWERED)
+            .execution_options(synchronize_session="fetch")
+        )  # fmt: skip
+        if getattr(result, "rowcount", 0):
+            log_action(session, at=now, actor="system", action="appointment.expire",
+                       target=appointment_id, params={"unit": unit})  # fmt: skip
+            expired.append(appointment_id)
     session.flush()
     return expired
 

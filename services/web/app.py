@@ -62,6 +62,7 @@ from services.web.reports import pages as report_pages
 from services.web.settings import WebSettings
 from services.web.visitors import pages as visitor_pages
 from services.web.visitors import public as visitor_public
+from services.web.visitors import sweeper as visitor_sweeper
 
 log = logging.getLogger(__name__)
 
@@ -177,10 +178,11 @@ def _lifespan(
         workflow.bind(loop)
         connecting = asyncio.create_task(_connect_feed(ctx.feed))
         timer = asyncio.create_task(workflow.run())
+        walkins = asyncio.create_task(visitor_sweeper.run(ctx))
         try:
             yield
         finally:
-            for task in (connecting, timer):
+            for task in (connecting, timer, walkins):
                 task.cancel()
             ctx.hub.close_all()
             await asyncio.to_thread(ctx.feed.close)

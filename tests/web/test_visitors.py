@@ -5,6 +5,7 @@ own; walk-ins nobody answers are refused and logged; the approved code is e-mail
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -384,3 +385,18 @@ def test_pass_categories_and_the_exit_quota_are_kept_from_the_api(office: Office
     assert (household["quota"], household["remaining"]) == ({"exits": 2, "window_hours": 24}, 2)
     assert "访问学者 &lt;b&gt;" in page
     assert office.actions("policy.change")[-1][0] == "admin"
+
+
+def test_a_walkin_nobody_asks_about_is_refused_by_the_sweep(
+    office: Office, web_clock: ShiftedClock
+) -> None:
+    with office.web.client("guard-n1") as guard:
+        walkin_id = guard.post("/api/v1/gates/north-1/walkins", json=walkin()).json()[
+            "appointment_id"
+        ]
+    web_clock.advance(timedelta(seconds=601))
+    deadline = time.monotonic() + 10
+    while not office.actions("appointment.expire"):
+        assert time.monotonic() < deadline, "the sweep never refused the walk-in"
+        time.sleep(0.05)
+    assert office.actions("appointment.expire") == [("system", walkin_id)]
