@@ -400,3 +400,21 @@ def test_a_walkin_nobody_asks_about_is_refused_by_the_sweep(
         assert time.monotonic() < deadline, "the sweep never refused the walk-in"
         time.sleep(0.05)
     assert office.actions("appointment.expire") == [("system", walkin_id)]
+
+
+def test_the_form_page_counts_every_post_and_refuses_an_oversized_one(
+    office: Office, web_clock: ShiftedClock
+) -> None:
+    with office.web.client() as visitor:
+        token = re.search(r'name="form_token" value="([0-9a-f]+)"', visitor.get("/visit").text)
+        assert token
+        statuses = [
+            visitor.post("/visit", data={"form_token": token[1], "visitor_name": "x"}).status_code
+            for _ in range(25)
+        ]
+    web_clock.advance(timedelta(seconds=601))  # web.visitors.address_window_s: a new window
+    with office.web.client() as other:
+        huge = other.post("/visit", data={"purpose": "x" * 100_000})
+    assert statuses == [422] * 20 + [429] * 5  # web.visitors.per_address
+    assert huge.status_code == 413
+    assert office.count(AppointmentRow) == 0

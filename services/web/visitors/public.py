@@ -9,12 +9,14 @@ before anything is read; a refused request stores nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import secrets
 from datetime import date, datetime, time
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -41,6 +43,8 @@ TokenPath = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 TEXT_FIELDS = ("visitor_name", "phone", "document_type", "document_number", "host_unit",
                "host_person", "purpose", "plate", "email", "guarantor")  # fmt: skip
 MAX_FIELD_CHARS = 2000
+MAX_FORM_BYTES = 32 * 1024  # the whole form, url-encoded: a few hundred bytes when typed
+MAX_FORM_FIELDS = 40
 
 
 def form_token(secret: bytes, nonce: str) -> str:
@@ -117,16 +121,38 @@ def _problem(lang: Lang, exc: Exception) -> tuple[str, int]:
 
 @router.post("/visit")
 async def visit_submit(request: Request) -> Response:
+    """The form posted: read (bounded, url-encoded), then checked in a worker thread."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            break
+    raw: dict[str, str] = {}
+    if len(body) <= MAX_FORM_BYTES:
+        try:
+            raw = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
+                                 max_num_fields=MAX_FORM_FIELDS))  # fmt: skip
+        except ValueError:
+            raw = {}
+    return await asyncio.to_thread(_submit, request, raw, len(body) <= MAX_FORM_BYTES)
+
+
+def _submit(request: Request, raw: dict[str, str], whole: bool) -> Response:
+    """Count the attempt first, then the form token, then the request itself."""
     ctx = context(request)
     lang = _lang(request)
-    raw = dict((await request.form()).items())
-    shown = {k: str(v)[:MAX_FIELD_CHARS] for k, v in raw.items() if k != "document_number"}
+    shown = {k: v[:MAX_FIELD_CHARS] for k, v in raw.items() if k != "document_number"}
+    try:
+        service.count_attempt(ctx, client_peer(request).address)
+    except TooManyRequests as exc:
+        return _form_page(request, shown, _problem(lang, exc)[0], 429)
+    if not whole:
+        return _form_page(request, {}, t(lang, "visit.error.values"), 413)
     nonce = request.cookies.get(FORM_COOKIE)
-    sent = str(raw.get("form_token", ""))
+    sent = raw.get("form_token", "")
     if not nonce or not hmac.compare_digest(sent.encode(), form_token(ctx.secret, nonce).encode()):
         return _form_page(request, shown, t(lang, "visit.error.expired"), 403)
     try:
-        service.count_attempt(ctx, client_peer(request).address)
         form = form_values(raw, request)
         with ctx.transaction() as session:
             made = service.submit(session, ctx, form)
