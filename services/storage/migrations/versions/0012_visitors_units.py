@@ -45,6 +45,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_visitor_requests_answer_by", "visitor_requests", ["answer_by"])
     op.create_index("ix_visitor_requests_batch", "visitor_requests", ["batch"])
+    _risk_areas_limits_and_plates()
+
+
+def _risk_areas_limits_and_plates() -> None:
     op.create_table(
         "risk_areas",
         sa.Column("site", sa.String(length=32), primary_key=True),
