@@ -14,15 +14,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.storage import repository as repo
 from services.storage.engine import make_engine
-from services.storage.models import AppointmentRow, AuditLogRow
+from services.storage.models import AppointmentRow, AuditLogRow, PersonRow
 from services.storage.visitor_models import VisitorRequestRow
 from services.web.notify.channels import EmailChannel, SmtpTarget
 from services.web.notify.service import RetryPolicy
 from tests.fixtures.campus import Campus
 from tests.fixtures.receivers import SmtpReceiver
 from tests.fixtures.roster import GOOD
-from tests.fixtures.web_seed import GUARANTOR, OTHER_UNIT, UNIT, seed_units
+from tests.fixtures.web_seed import GUARANTOR, OTHER_UNIT, UNIT, entry_for, seed_units
 from tests.fixtures.web_server import ShiftedClock, WebServer
 
 pytestmark = pytest.mark.mqtt
@@ -418,3 +419,23 @@ def test_the_form_page_counts_every_post_and_refuses_an_oversized_one(
     assert statuses == [422] * 20 + [429] * 5  # web.visitors.per_address
     assert huge.status_code == 413
     assert office.count(AppointmentRow) == 0
+
+
+def test_a_unit_officer_sees_only_the_units_entries_of_today(office: Office, site: str) -> None:
+    with Session(office.engine) as session:
+        people = {p.unit: p.person_id for p in session.scalars(select(PersonRow))}
+    with Session(office.engine) as session, session.begin():
+        repo.insert_entries(session=session, records=[
+            entry_for(site, "north-1", "admit", person_id=people[UNIT]),
+            entry_for(site, "south-2", "admit", person_id=people[OTHER_UNIT]),
+            entry_for(site, "north-1", "admit", person_id=people[UNIT], ago=timedelta(days=2)),
+        ])  # fmt: skip
+    with office.web.client("infoofficer-cs") as officer:
+        entries = officer.get("/api/v1/unit/entries").json()
+        people_seen = officer.get("/api/v1/unit/people").json()
+    with office.web.client("approver-ph") as physics:
+        theirs = physics.get("/api/v1/unit/entries").json()
+    assert [(e["gate"], e["unit"]) for e in entries] == [("north-1", UNIT)]
+    assert [(e["gate"], e["unit"]) for e in theirs] == [("south-2", OTHER_UNIT)]
+    assert {p["unit"] for p in people_seen} == {UNIT}
+    assert all("*" in p["person_id"] for p in people_seen)  # masked person ids
