@@ -1,5 +1,6 @@
 """Vehicles (issue 16, build 3): plate formats, the whitelist and booked plates, checked by
-the central decision over Mosquitto and by a gate deciding offline on its snapshot."""
+the central decision over Mosquitto and by a gate deciding offline on its snapshot; at
+a real vehicle lane the barrier opens only for a known plate with every occupant admitted."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from kernel.plates import PROVINCES, normalise_plate
 from schemas.messages import Vehicle
 from schemas.policy import Policy
 from schemas.snapshot import apply, checksum_of, decode, diff, encode
+from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
 from services.identity import DEMO_KEY, IdHasher
 from services.snapshot.build import read_site, snapshot_for
@@ -31,7 +33,9 @@ from services.visitors.requests import VisitorPolicy, submit_request
 from services.visitors.vehicles import add_plate, check_plate, remove_plate
 from tests.fixtures.campus import Campus, long_lived
 from tests.fixtures.gate_client import DecisionClient
+from tests.fixtures.lanes import StartLane
 from tests.fixtures.passages import passage
+from tests.fixtures.simulated_gate import Lane
 from tests.fixtures.web_seed import UNIT, seed_units, visitor_form
 
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -180,3 +184,32 @@ def test_the_gate_snapshot_carries_the_plates_and_decides_offline_the_same(
         facts = gather_facts(p, check_code=lambda _c: valid, source=source, now=now,
                              accept_plain_ids=False)  # fmt: skip
         assert decide(p, facts, policy).decision == expected, typed
+
+
+@pytest.mark.mqtt
+def test_the_barrier_opens_only_for_a_known_plate_with_every_occupant_admitted(
+    plates: Engine,
+    broker: LocalBroker,
+    central: CentralWorker,
+    start_lane: StartLane,
+    campus: Campus,
+) -> None:
+    lane = start_lane(broker.url, gate="north-1", site_keys=campus.keys_dir, lane="vehicle")
+    codes = [long_lived(campus, i) for i in range(4)]
+
+    def car(plate: str, *people: tuple[str, str]) -> list[str]:
+        lane.agent.begin_vehicle(plate, len(people))
+        passed = [lane.person(code, celsius) for code, celsius in people]
+        return [decided(lane, p.event_id) for p in passed]
+
+    febrile = car("京A12345", (codes[0], "36.6"), (codes[1], "38.4"))
+    unknown = car("京C99999", (codes[2], "36.6"))
+    assert (febrile, unknown) == (["admit", "isolate"], ["deny"])
+    assert lane.agent.stats.pulses == 0  # the barrier stayed shut for both
+    assert car("京A12345", (codes[3], "36.6")) == ["admit"]
+    lane.wait_for(lambda: lane.agent.stats.pulses == 1)
+
+
+def decided(lane: Lane, event_id: uuid.UUID) -> str:
+    lane.wait_for(lambda: any(d.event_id == event_id for d in lane.decisions))
+    return next(d.decision for d in lane.decisions if d.event_id == event_id)
