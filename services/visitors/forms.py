@@ -44,7 +44,7 @@ Email = Annotated[
     StringConstraints(
         strip_whitespace=True,
         max_length=254,
-        pattern=r"^([^@\s<>\"'`]{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,24})?$",
+        pattern=r"^([^@\s<>\"'`\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,24})?$",
     ),
 ]
 PlateText = Annotated[

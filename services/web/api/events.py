@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.roster.xlsx_limits import RosterTooLarge
 from services.visitors import events
+from services.visitors.forms import FREE_CHARS
 from services.web.admin.models import When
 from services.web.admin.service import id_hasher, signing_key
 from services.web.api.common import PROBLEMS
@@ -91,7 +92,7 @@ async def import_event(
     *,
     file: Annotated[UploadFile, File(description="the visitor list, .xlsx")],
     unit: Annotated[Unit, Form()],
-    purpose: Annotated[str, Form(min_length=1, max_length=500)],
+    purpose: Annotated[str, Form(min_length=1, max_length=500, pattern=FREE_CHARS)],
     valid_from: Annotated[When, Form()],
     valid_until: Annotated[When, Form()],
 ) -> EventImportView:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from schemas.policy import ExitQuota
 from services.appointments import service as appointments
@@ -20,7 +20,7 @@ from services.policy.store import current_policy
 from services.visitors.expected import Expected, expected_today
 from services.web.admin.models import RefuseRequest
 from services.web.api.common import PROBLEMS, GatePath
-from services.web.api.models import Reason
+from services.web.api.models import PLAIN, Reason
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
 from services.web.http import require
@@ -81,15 +81,20 @@ def expected(gate: GatePath, principal: Viewer, request: Request) -> list[Expect
                               tz=ctx.tz, role=principal.role.value)  # fmt: skip
 
 
+class CategoryForm(passes.PassCategory):
+    """A pass category as typed on the page: its label plain text (no control characters)."""
+
+    label: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PLAIN)]
+
+
 @router.post("/api/v1/passes/categories", response_model=passes.PassCategory)
-def define_category(
-    body: passes.PassCategory, principal: Admin, request: Request
-) -> passes.PassCategory:
+def define_category(body: CategoryForm, principal: Admin, request: Request) -> passes.PassCategory:
     """Create or change a pass category (the built-in ones too)."""
     ctx = context(request)
+    category = passes.PassCategory.model_validate(body.model_dump())
     with ctx.transaction() as session:
-        return passes.define_category(session=session, category=body, by=principal.username,
-                                      now=ctx.now())  # fmt: skip
+        return passes.define_category(session=session, category=category,
+                                      by=principal.username, now=ctx.now())  # fmt: skip
 
 
 @router.get("/api/v1/households/{household}/quota", response_model=passes.QuotaStatus)
