@@ -33,6 +33,7 @@ Viewer = Annotated[Principal, Depends(require(Permission.GATE_VIEW))]
 AppointmentPath = Annotated[
     str, Path(pattern=r"^A-[A-Za-z0-9-]{1,38}$", description="appointment id")
 ]
+MAX_COUNT = 100_000  # passes in force, uses of one pass: far below a 32-bit column's limit
 HouseholdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 
 
@@ -82,9 +83,11 @@ def expected(gate: GatePath, principal: Viewer, request: Request) -> list[Expect
 
 
 class CategoryForm(passes.PassCategory):
-    """A pass category as typed on the page: its label plain text (no control characters)."""
+    """A pass category as typed on the page: plain text, counts a database column holds."""
 
     label: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PLAIN)]
+    max_active: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
+    default_uses: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
 
 
 @router.post("/api/v1/passes/categories", response_model=passes.PassCategory)
