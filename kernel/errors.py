@@ -13,6 +13,7 @@
     ├── NotFound             a person, appointment, pass or event that does not exist
     ├── Refused              an administrative action the rules do not allow
     │   └── SyncRefused      (services.roster.importer) --sync would deactivate too many
+    │   └── TooManyRequests  (services.visitors.requests) a public page's rate limit
     ├── StorageError         the database refused or failed
     ├── BusError             the MQTT broker refused or failed (with its reason code)
     ├── WebError             (services.web.errors) what a page or API call cannot do

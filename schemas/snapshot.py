@@ -89,6 +89,16 @@ class SnapshotGuard(BaseModel):
     password_hash: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+class SnapshotPlate(BaseModel):
+    """A vehicle that may enter: a whitelisted plate, or one an approved visit brings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plate: Annotated[str, Field(min_length=7, max_length=8)]
+    valid_from: Timestamp | None = None
+    valid_until: Timestamp | None = None
+
+
 class GateSnapshot(WireModel):
     site: SiteName
     gate: GateName
@@ -106,6 +116,7 @@ class GateSnapshot(WireModel):
     locked: bool = False
     # The guards of this gate only: another gate's guards never sign in here.
     guards: list[SnapshotGuard] = Field(default_factory=list, max_length=MAX_GUARDS)
+    plates: list[SnapshotPlate] = Field(default_factory=list)
 
 
 class SnapshotDelta(WireModel):
@@ -136,6 +147,7 @@ class SnapshotDelta(WireModel):
     codes_removed: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
     # Few and small: the whole list every time.
     guards: list[SnapshotGuard] = Field(default_factory=list, max_length=MAX_GUARDS)
+    plates: list[SnapshotPlate] = Field(default_factory=list)  # whole, like the policy
 
 
 class SnapshotHeader(BaseModel):
@@ -213,6 +225,7 @@ def diff(old: GateSnapshot, new: GateSnapshot, signer: Signer | None = None) -> 
         result_sigs=_signed(_full_header(new, body_of(new)), signer).sigs,
         upsert=[p for pid, p in after.items() if before.get(pid) != p],
         remove=sorted(set(before) - set(after)),
+        plates=new.plates,
         codes_added=sorted(new_codes - old_codes),
         codes_removed=sorted(old_codes - new_codes),
         guards=new.guards,
@@ -254,6 +267,7 @@ def apply(snapshot: GateSnapshot, delta: SnapshotDelta) -> GateSnapshot:
             "persons": sorted(persons.values(), key=lambda p: p.id),
             "used_codes": sorted(codes),
             "guards": delta.guards,
+            "plates": delta.plates,
         }
     )
     # Rebuilt through validation so the bytes are exactly what the builder makes.

@@ -68,6 +68,7 @@ class SnapshotFacts:
         self._by_hash = {p.id_hash: self._persons[p.id] for p in persons if p.id_hash}
         self._hash = hash_plain_id
         self._locked = locked or (snapshot is not None and snapshot.locked)
+        self._plates = snapshot.plates if snapshot is not None else []
 
     def person(self, person_id: str) -> PersonFacts | None:
         return self._persons.get(person_id)
@@ -86,6 +87,14 @@ class SnapshotFacts:
 
     def gate_locked(self, site: str, gate: str) -> bool:
         return self._locked
+
+    def plate_allowed(self, plate: str, now: datetime) -> bool:
+        return any(
+            p.plate == plate
+            and (p.valid_from is None or p.valid_from <= now)
+            and (p.valid_until is None or now <= p.valid_until)
+            for p in self._plates
+        )
 
 
 def snapshot_verifier(snapshot: GateSnapshot | None) -> Verifier:

@@ -102,6 +102,8 @@ def decide(passage: Passage, facts: Facts, policy: Policy) -> Decision:
         if policy.mask_required and passage.mask is False:
             verdict.fire(Reason.NO_MASK)
         _check_temperature(verdict, passage, policy)
+        if passage.vehicle is not None and facts.plate_allowed is False:
+            verdict.fire(Reason.PLATE_NOT_ALLOWED)
     elif facts.quota_exceeded:
         verdict.fire(Reason.QUOTA_EXCEEDED)
 

@@ -91,3 +91,5 @@ class Facts:
     appointment: AppointmentFacts | None = None
     temp_pass: PassFacts | None = None
     quota_exceeded: bool = False
+    # A vehicle passage: whether its plate is whitelisted or booked now (None: on foot).
+    plate_allowed: bool | None = None

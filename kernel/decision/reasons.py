@@ -44,6 +44,7 @@ class Reason(StrEnum):
     IMPLAUSIBLE_TEMPERATURE = "implausible_temperature"
     FEVER = "fever"
     QUOTA_EXCEEDED = "quota_exceeded"
+    PLATE_NOT_ALLOWED = "plate_not_allowed"
     SNAPSHOT_STALE = "snapshot_stale"
     MALFORMED = "malformed"
     GATE_CLOCK = "gate_clock"
@@ -80,6 +81,9 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.FEVER: ReasonInfo("isolate", "发热", "fever"),
     Reason.QUOTA_EXCEEDED: ReasonInfo("deny", "超出出行限额", "exit quota exceeded"),
+    Reason.PLATE_NOT_ALLOWED: ReasonInfo(
+        "deny", "车辆未登记或未预约", "vehicle neither whitelisted nor booked"
+    ),
     Reason.SNAPSHOT_STALE: ReasonInfo(
         "deny", "离线白名单已过期", "offline whitelist snapshot too old"
     ),

@@ -188,12 +188,20 @@ def _require_approver(session: Session, row: AppointmentRow, by: str) -> None:
 
 
 def request_appointment(
-    *, session: Session, request: AppointmentRequest, hasher: IdHasher, by: str, now: datetime
+    *,
+    session: Session,
+    request: AppointmentRequest,
+    hasher: IdHasher,
+    by: str,
+    now: datetime,
+    document: tuple[str, str] | None = None,
 ) -> Appointment:
+    """Store a request; ``document``: (keyed hash, last four) made already for a document
+    other than a resident ID card (``request.id_number`` is then not read)."""
     check_window(request.valid_from, request.valid_until, now)
     if request.valid_until - request.valid_from > MAX_WINDOW:
         raise ConfigError(f"an appointment lasts at most {MAX_WINDOW.days} days")
-    id_hash, last4 = hashed_id_number(request.id_number.get_secret_value(), hasher)
+    id_hash, last4 = document or hashed_id_number(request.id_number.get_secret_value(), hasher)
     row = AppointmentRow(
         appointment_id=new_grant_id("A", now),
         site=request.site,
@@ -283,6 +291,11 @@ def cancel(
     _log(session, at=now, by=by, action="appointment.cancel", target=appointment_id, reason=reason)
     session.flush()
     return _shown(row)
+
+
+def get_appointment_row(row: AppointmentRow, role: Role | str = Role.ADMIN) -> Appointment:
+    """A row read by another feature (e.g. joined with its visitor request), as shown."""
+    return _shown(row, role)
 
 
 def get_appointment(

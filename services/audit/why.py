@@ -117,6 +117,10 @@ WHY: dict[Reason, Callable[[Context, Context, Context], str]] = {
     Reason.IMPLAUSIBLE_TEMPERATURE: _implausible,
     Reason.FEVER: _fever,
     Reason.QUOTA_EXCEEDED: _quota_exceeded,
+    Reason.PLATE_NOT_ALLOWED: lambda entry, policy, facts: (
+        f"the vehicle {facts.get('plate', '')} was on no plate whitelist entry valid then "
+        "and on no approved visitor appointment whose window was open"
+    ),
     Reason.SNAPSHOT_STALE: _said(
         "the gate decided offline on a whitelist snapshot older than its maximum "
         "offline age: it admits nobody on it"

@@ -13,17 +13,35 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kernel.codes.keys import KeyRing
 from kernel.masking import mask_id_number
 from schemas.policy import Policy
-from schemas.snapshot import ID_HASH_HEX, MAX_GUARDS, GateSnapshot, SnapshotGuard, SnapshotPerson
-from services.storage.models import GateStateRow, IsolationCaseRow, PersonRow, UsedCodeRow
+from schemas.snapshot import (
+    ID_HASH_HEX,
+    MAX_GUARDS,
+    GateSnapshot,
+    SnapshotGuard,
+    SnapshotPerson,
+    SnapshotPlate,
+)
+from services.storage.models import (
+    AppointmentRow,
+    AuditLogRow,
+    GateStateRow,
+    IsolationCaseRow,
+    PersonRow,
+    UsedCodeRow,
+)
+from services.storage.visitor_models import PlateRow, VisitorRequestRow
 from services.storage.web_models import WebUserRow
 
 HASH_RE = re.compile(r"[0-9a-f]{64}")  # a keyed hash (an anonymised row keeps none)
+# What changes the plates a gate holds (the whitelist's rows, and approved or cancelled visits).
+PLATE_ACTIONS = ("vehicle.plate_add", "vehicle.plate_remove", "appointment.approve",
+                 "appointment.cancel", "appointment.expire")  # fmt: skip
 USED_CODES_KEPT = timedelta(days=2)
 """One-time codes live minutes to hours; what was spent two days ago has expired anyway."""
 
@@ -36,6 +54,7 @@ class SiteData:
     locked: frozenset[str]
     # Active guards and their gates: each gate's snapshot carries only its own.
     guards: tuple[tuple[SnapshotGuard, frozenset[str]], ...] = ()
+    plates: tuple[SnapshotPlate, ...] = ()
 
 
 def _ms(value: datetime | None) -> int:
@@ -50,6 +69,9 @@ def data_version(*, session: Session, site: str) -> int:
         session.scalar(select(func.max(IsolationCaseRow.closed_at))),
         session.scalar(select(func.max(UsedCodeRow.used_at))),
         session.scalar(select(func.max(GateStateRow.updated_at)).where(GateStateRow.site == site)),
+        session.scalar(
+            select(func.max(AuditLogRow.at)).where(AuditLogRow.action.in_(PLATE_ACTIONS))
+        ),
     ]
     return max(_ms(stamp) for stamp in stamps)
 
@@ -109,6 +131,7 @@ def read_site(*, session: Session, site: str, now: datetime, plain_ids: bool = F
         used_codes=used,
         locked=locked,
         guards=_guards(session),
+        plates=read_plates(session=session, site=site, now=now),
     )
 
 
@@ -126,6 +149,30 @@ def _guards(session: Session) -> tuple[tuple[SnapshotGuard, frozenset[str]], ...
         )
         for name, hashed, gates in rows
     )
+
+
+def read_plates(*, session: Session, site: str, now: datetime) -> tuple[SnapshotPlate, ...]:
+    """Plates that may enter now or later: the whitelist's, and those approved visits bring."""
+    whitelisted = session.execute(
+        select(PlateRow.plate, PlateRow.valid_from, PlateRow.valid_until).where(
+            PlateRow.site == site, or_(PlateRow.valid_until.is_(None), PlateRow.valid_until >= now)
+        )
+    )
+    booked = session.execute(
+        select(VisitorRequestRow.plate, AppointmentRow.valid_from, AppointmentRow.valid_until)
+        .join(AppointmentRow, AppointmentRow.appointment_id == VisitorRequestRow.appointment_id)
+        .where(
+            AppointmentRow.site == site,
+            AppointmentRow.status == "approved",
+            AppointmentRow.valid_until >= now,
+            VisitorRequestRow.plate != "",
+        )
+    )
+    found = {
+        SnapshotPlate(plate=plate, valid_from=start, valid_until=end)
+        for plate, start, end in [*whitelisted, *booked]
+    }
+    return tuple(sorted(found, key=lambda p: (p.plate, str(p.valid_from), str(p.valid_until))))
 
 
 def snapshot_for(
@@ -146,4 +193,5 @@ def snapshot_for(
         used_codes=data.used_codes,
         locked=gate in data.locked,
         guards=[guard for guard, gates in data.guards if gate in gates][:MAX_GUARDS],
+        plates=list(data.plates),
     )

@@ -1,7 +1,7 @@
 """The facts of a whole batch of passages, loaded at once: one query per kind, never per passage.
 
 :func:`load_batch_facts` takes what a batch names (persons, ID-number hashes, card numbers,
-appointments, passes, one-time codes, how far back household exits count) and
+appointments, passes, one-time codes, how far back household exits count, plates) and
 returns a :class:`BatchFacts`: the :class:`~kernel.decision.gather.FactSource`
 the batch's decisions are gathered from.  Each look-up runs only when the batch
 needs it, in chunks of :data:`~services.storage.hotpath.CHUNK` values; persons,
@@ -15,7 +15,7 @@ batch cannot both take the last use, the last exit or a one-time code.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,10 +29,14 @@ from kernel.decision.facts import AppointmentFacts, PassFacts, PersonFacts
 from kernel.masking import mask_id_number
 from services.storage.hotpath import chunked, gate_set, hot_path
 from services.storage.models import AppointmentRow, HouseholdExitRow, TempPassRow
+from services.storage.visitor_models import PlateRow, VisitorRequestRow
 
 APPOINTMENTS: Table = AppointmentRow.__table__  # type: ignore[assignment]
 PASSES: Table = TempPassRow.__table__  # type: ignore[assignment]
 EXITS: Table = HouseholdExitRow.__table__  # type: ignore[assignment]
+PLATES: Table = PlateRow.__table__  # type: ignore[assignment]
+VISITS: Table = VisitorRequestRow.__table__  # type: ignore[assignment]
+Window = tuple[datetime | None, datetime | None]  # when a plate may enter (None: open end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class FactQuery:
     pass_ids: frozenset[str] = frozenset()
     jtis: frozenset[str] = frozenset()  # one-time codes: which were spent already
     exits_after: datetime | None = None  # household exits after this count; None: none do
+    plates: frozenset[str] = frozenset()  # vehicles at a vehicle lane
 
 
 class BatchFacts:
@@ -64,6 +69,7 @@ class BatchFacts:
         exits: dict[str, list[datetime]] | None = None,
         used: set[str] | None = None,
         hash_plain_id: Callable[[str], str] | None = None,
+        plates: dict[str, list[Window]] | None = None,
     ) -> None:
         self._persons = persons
         self._by_hash = by_hash or {}
@@ -75,6 +81,7 @@ class BatchFacts:
         self._used = used or set()
         self._hash = hash_plain_id
         self._uses_in_batch: Counter[str] = Counter()
+        self._plates = plates or {}
 
     # -- FactSource ----------------------------------------------------------------
 
@@ -100,6 +107,9 @@ class BatchFacts:
 
     def gate_locked(self, site: str, gate: str) -> bool:
         return gate in self._locked
+
+    def plate_allowed(self, plate: str, now: datetime) -> bool:
+        return plate_in_windows(self._plates.get(plate, ()), now)
 
     # -- the rest a decision reads -------------------------------------------------
 
@@ -146,6 +156,7 @@ def load_batch_facts(
         exits=exits,
         used=used,
         hash_plain_id=hash_plain_id,
+        plates=plate_windows(session, query.site, query.plates) if query.plates else {},
     )
 
 
@@ -212,4 +223,23 @@ def _recent_exits(
     found: dict[str, list[datetime]] = {}
     for household, exited_at in rows:
         found.setdefault(household, []).append(exited_at)
+    return found
+
+
+def plate_in_windows(windows: Iterable[Window], now: datetime) -> bool:
+    return any((start is None or start <= now) and (end is None or now <= end)
+               for start, end in windows)  # fmt: skip
+
+
+def plate_windows(session: Session, site: str, plates: Collection[str]) -> dict[str, list[Window]]:
+    """When each plate may enter: its whitelist validity, and approved visits that bring it."""
+    found: dict[str, list[Window]] = {}
+    p, v, a = PLATES.c, VISITS.c, APPOINTMENTS.c
+    whitelisted = _rows(session, plates, lambda chunk: select(p.plate, p.valid_from, p.valid_until)
+                        .where(p.site == site, p.plate.in_(chunk)))  # fmt: skip
+    booked = _rows(session, plates, lambda chunk: select(v.plate, a.valid_from, a.valid_until)
+                   .join(APPOINTMENTS, a.appointment_id == v.appointment_id)
+                   .where(a.site == site, a.status == "approved", v.plate.in_(chunk)))  # fmt: skip
+    for plate, start, end in [*whitelisted, *booked]:
+        found.setdefault(plate, []).append((start, end))
     return found

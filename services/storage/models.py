@@ -20,9 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 # The web's sign-in tables live in web_models, the enrolment tables in enrol_models, the
-# roster's photos in photo_models; importing them registers them on Base.
+# roster's photos in photo_models, the visitor work's (unit officers, visitor requests,
+# risk areas, plates) in visitor_models; importing them registers them on Base.
 import services.storage.enrol_models
 import services.storage.photo_models
+import services.storage.visitor_models
 import services.storage.web_models  # noqa: F401
 from services.storage.base import Base, BigId
 from services.storage.types import UtcDateTime

@@ -31,6 +31,8 @@ from services.web.api import (
     audit,
     cases,
     dashboard,
+    events,
+    everyday,
     gates,
     live,
     passes,
@@ -38,7 +40,10 @@ from services.web.api import (
     reports,
     roster,
     session,
+    units,
     users,
+    vehicles,
+    visitors,
 )
 from services.web.api.errors import install_error_handlers
 from services.web.audit import pages as audit_pages
@@ -56,6 +61,9 @@ from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, Webh
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
 from services.web.reports import pages as report_pages
 from services.web.settings import WebSettings
+from services.web.visitors import pages as visitor_pages
+from services.web.visitors import public as visitor_public
+from services.web.visitors import sweeper as visitor_sweeper
 from ui import STATIC as UI_STATIC
 
 log = logging.getLogger(__name__)
@@ -83,6 +91,13 @@ ROUTERS = (
     report_pages.router,
     health.router,
     me_pages.router,
+    visitors.router,
+    units.router,
+    vehicles.router,
+    everyday.router,
+    events.router,
+    visitor_public.router,
+    visitor_pages.router,
 )
 STATIC = UI_STATIC  # shared with the gate's local kiosk
 BROKER_RETRY_S = 5.0
@@ -167,10 +182,11 @@ def _lifespan(
         workflow.bind(loop)
         connecting = asyncio.create_task(_connect_feed(ctx.feed))
         timer = asyncio.create_task(workflow.run())
+        walkins = asyncio.create_task(visitor_sweeper.run(ctx))
         try:
             yield
         finally:
-            for task in (connecting, timer):
+            for task in (connecting, timer, walkins):
                 task.cancel()
             ctx.hub.close_all()
             await asyncio.to_thread(ctx.feed.close)

@@ -145,6 +145,8 @@ def home_path(principal: Principal) -> str:
         return f"/kiosk/{gates[0]}" if len(gates) == 1 else "/kiosk"
     if principal.role is Role.CLINIC:
         return "/clinic"
+    if principal.role in (Role.APPROVER, Role.UNIT_OFFICER):
+        return "/unit"
     return "/dashboard"
 
 

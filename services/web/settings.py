@@ -28,6 +28,20 @@ DEMO_SESSION_SECRET = "campusgate-demo-session-secret-not-for-production"  # noq
 MIN_SECRET_CHARS = 32
 
 
+class VisitorSettings(BaseModel):
+    """Bounds of visitors' own requests and walk-ins (``CAMPUSGATE_WEB__VISITORS__...``)."""
+
+    max_window_h: Annotated[int, Field(ge=1, le=72)] = 12  # longest visit one request asks
+    max_ahead_days: Annotated[int, Field(ge=1, le=90)] = 14  # how far ahead it may start
+    # The public page's limits: requests from one address per window (good or bad), and
+    # accepted requests per phone number per day.
+    per_address: Annotated[int, Field(ge=1, le=100_000)] = 20
+    address_window_s: Annotated[int, Field(ge=10, le=24 * 3600)] = 600
+    per_phone: Annotated[int, Field(ge=1, le=100)] = 3
+    # A walk-in nobody of the host unit answered within this is refused (and logged).
+    walkin_answer_s: Annotated[int, Field(ge=10, le=24 * 3600)] = 600
+
+
 class WebServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
@@ -65,6 +79,7 @@ class WebServerSettings(BaseModel):
     keys_dir: Path = Path("var/keys")
     # The my-code page re-signs a person's code this often (its codes live 90 s).
     mycode_refresh_s: Annotated[float, Field(ge=1, le=60)] = 30.0
+    visitors: VisitorSettings = Field(default_factory=VisitorSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -32,6 +32,7 @@ _DELIVERY = {
             "grants",
             "passes",
             "appointments",
+            "visitors",
             "policy",
             "audit",
             "privacy",
@@ -64,6 +65,9 @@ ALLOWED: dict[str, set[str]] = {
     "services.passes": _CENTRAL_BASE | {"services.grants", "services.identity"},
     "services.appointments": _CENTRAL_BASE | {"services.grants", "services.identity"},
     "services.policy": _CENTRAL_BASE,
+    # Visitors' own requests, walk-ins, host units and plates: appointments underneath.
+    "services.visitors": _CENTRAL_BASE
+    | {"services.appointments", "services.grants", "services.identity", "services.roster"},
     "services.audit": _CENTRAL_BASE | {"services.exports", "services.passes", "services.policy"},
     "services.privacy": _CENTRAL_BASE | {"services.audit"},
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},

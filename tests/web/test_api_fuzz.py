@@ -39,6 +39,8 @@ def user_for(method: str, path: str) -> str:
         return "guard-n1"
     if path.startswith("/api/v1/cases/{case_id}/"):
         return "nurse"
+    if path.startswith("/api/v1/unit/"):
+        return "approver-cs"
     return "admin"
 
 
@@ -62,7 +64,7 @@ def fuzz_server(
     # A generous limit: the fuzzer fails to sign in on purpose, often.
     web = WebServer(web_settings(broker, url, SITE, login_max_failures_remote=10_000)).start()
     sessions: dict[str, dict[str, str]] = {}
-    for name in ("admin", "guard-n1", "nurse"):
+    for name in ("admin", "guard-n1", "nurse", "approver-cs"):
         response = httpx.post(
             f"{web.url}/api/v1/session", json={"username": name, "password": PASSWORD}
         )

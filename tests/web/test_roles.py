@@ -34,6 +34,8 @@ CASE_VIEWERS = frozenset({"admin", "officer", "nurse", "auditor"})
 CLINIC = frozenset({"nurse"})
 ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"admin", "auditor"})
+UNIT = frozenset({"approver-cs", "infoofficer-cs"})  # of Computer Science
+DECIDE = frozenset({"approver-cs"})
 SITE = "roles"
 
 
@@ -61,6 +63,100 @@ def new_person() -> dict[str, Any]:
     values = {"person_id": "W00001", "name": "王新", "kind": "staff",
               "id_number": body["id_number"]}  # fmt: skip
     return {"values": values, "reason": "joined today"}
+
+
+def new_walkin() -> dict[str, Any]:
+    body = new_appointment()
+    return {
+        "visitor_name": body["visitor_name"],
+        "phone": body["phone"],
+        "document_number": body["id_number"],
+        "host_unit": body["host_unit"],
+        "gate": "north-1",
+    }
+
+
+def visitor_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
+    """Issue 16: the unit page and its calls, walk-ins, officers, risk areas, decisions."""
+    u, w = "/api/v1/unit/appointments", "/api/v1/gates/{gate}/walkins"
+    officer, area = {"unit": "Physics", "officer": "x1"}, {"name": "Chaoyang <b>District</b>"}
+    return [
+        ("GET", u, u, None, UNIT),
+        ("POST", u + "/{appointment_id}/approve", u + "/A-unknown/approve", {}, DECIDE),
+        (
+            "POST",
+            u + "/{appointment_id}/refuse",
+            u + "/A-unknown/refuse",
+            {"reason": "no room"},
+            DECIDE,
+        ),
+        ("GET", "/api/v1/unit/people", "/api/v1/unit/people", None, UNIT),
+        ("GET", "/api/v1/unit/entries", "/api/v1/unit/entries", None, UNIT),
+        ("GET", "/api/v1/units/officers", "/api/v1/units/officers", None, ADMIN),
+        ("POST", "/api/v1/units/officers", "/api/v1/units/officers", officer, ADMIN),
+        ("POST", "/api/v1/units/officers/remove", "/api/v1/units/officers/remove", officer, ADMIN),
+        ("GET", "/api/v1/visitors/risk-areas", "/api/v1/visitors/risk-areas", None, ADMIN),
+        ("POST", "/api/v1/visitors/risk-areas", "/api/v1/visitors/risk-areas", area, ADMIN),
+        (
+            "POST",
+            "/api/v1/visitors/risk-areas/remove",
+            "/api/v1/visitors/risk-areas/remove",
+            {"name": "Chaoyang District"},
+            ADMIN,
+        ),
+        ("GET", "/api/v1/appointments/decisions", "/api/v1/appointments/decisions", None, OFFICE),
+        ("POST", w, "/api/v1/gates/north-1/walkins", new_walkin(), LANE),
+        ("GET", w + "/{appointment_id}", "/api/v1/gates/north-1/walkins/A-unknown", None, LANE),
+        ("GET", "/unit", "/unit", None, UNIT),
+        ("GET", "/kiosk/{gate}/walkin", "/kiosk/north-1/walkin", None, LANE),
+        ("GET", "/office/decisions", "/office/decisions", None, OFFICE),
+        ("GET", "/admin/units", "/admin/units", None, ADMIN),
+        ("GET", "/api/v1/vehicles/plates", "/api/v1/vehicles/plates", None, ADMIN),
+        (
+            "POST",
+            "/api/v1/vehicles/plates",
+            "/api/v1/vehicles/plates",
+            {"plate": "京A12345"},
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/api/v1/vehicles/plates/remove",
+            "/api/v1/vehicles/plates/remove",
+            {"plate": "京A12345"},
+            ADMIN,
+        ),
+        (
+            "GET",
+            "/api/v1/gates/{gate}/plates/{plate}",
+            "/api/v1/gates/north-1/plates/京A12345",
+            None,
+            LANE,
+        ),
+        *everyday_endpoints(),
+    ]
+
+
+def everyday_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
+    """Issue 16, build 5: cancel, expected today, pass categories, the exit quota."""
+    reason = {"reason": "visit called off"}
+    quota = {"exits": 1, "window_hours": 48, "reason": "back to the usual quota"}
+    u, a = "/api/v1/unit/appointments", "/api/v1/appointments"
+    return [
+        ("POST", u + "/{appointment_id}/cancel", u + "/A-unknown/cancel", reason, DECIDE),
+        ("POST", a + "/{appointment_id}/cancel", a + "/A-unknown/cancel", reason, ADMIN),
+        ("GET", "/api/v1/gates/{gate}/expected", "/api/v1/gates/north-1/expected", None,
+         GATE_VIEWERS),
+        ("POST", "/api/v1/passes/categories", "/api/v1/passes/categories",
+         {"name": "visiting", "label": "Visiting scholars"}, ADMIN),
+        ("GET", "/api/v1/households/{household}/quota", "/api/v1/households/H1/quota", None,
+         ADMIN),
+        ("PUT", "/api/v1/policy/exit-quota", "/api/v1/policy/exit-quota", quota, ADMIN),
+        ("GET", "/admin/everyday", "/admin/everyday", None, ADMIN),
+        ("POST", "/api/v1/unit/events", "/api/v1/unit/events", None, UNIT),
+        ("POST", "/api/v1/unit/events/{batch}/approve",
+         "/api/v1/unit/events/E-0000000000000000/approve", None, DECIDE),
+    ]  # fmt: skip
 
 
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
@@ -230,6 +326,7 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/audit/gate", "/audit/gate?gate=north-1", None, AUDIT),
         ("GET", "/audit/trace", f"/audit/trace?person_id={p}", None, AUDIT),
         ("GET", "/audit/events/{event_id}", f"/audit/events/{s.north_event}", None, AUDIT),
+        *visitor_endpoints(),
     ]
 
 
@@ -252,6 +349,13 @@ PUBLIC = {
     # Probes for a load balancer (tests/ops/test_health.py): terse, nobody's data.
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    # A visitor's own request and its status link (tests/web/test_visitors.py).
+    ("GET", "/visit"),
+    ("POST", "/visit"),
+    ("GET", "/visit/status/{token}"),
+    ("GET", "/api/v1/visit/units"),
+    ("POST", "/api/v1/visit"),
+    ("GET", "/api/v1/visit/{token}"),
 }
 
 

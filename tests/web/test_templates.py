@@ -61,6 +61,13 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "me_login.html": (None, "/me"),
     "me_enrol.html": (None, "/me/enrol/{enrol}"),
     "me.html": ("person", "/me"),  # a person who enrolled with a link of their own
+    "visit.html": (None, "/visit"),
+    "visit_status.html": (None, "/visit/status/{visit}"),
+    "unit.html": ("approver-cs", "/unit"),
+    "walkin.html": ("guard-n1", "/kiosk/north-1/walkin"),
+    "decisions.html": ("officer", "/office/decisions"),
+    "units_admin.html": ("admin", "/admin/units"),
+    "everyday.html": ("admin", "/admin/everyday"),
 }
 # Included by the pages above, never rendered alone.
 PARTS = frozenset({"base.html", "_entries.html", "_user.html"})
@@ -223,7 +230,7 @@ def test_each_page_is_well_formed(server: WebServer, template: str) -> None:
     seeded: Seeded = server.seeded  # type: ignore[attr-defined]
     client = client_for(server, user)
     try:
-        page = client.get(url.format(event=seeded.north_event,
+        page = client.get(url.format(event=seeded.north_event, visit=seeded.visit_token,
                                      enrol=server.enrol_tokens[0]))  # type: ignore[attr-defined]  # fmt: skip
     finally:
         client.close()

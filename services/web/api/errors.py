@@ -79,6 +79,7 @@ HTTP_ERRORS: dict[str, HttpError] = {
     "kernel.errors.NotFound": HttpError(404, "not_found"),
     # The rules say no, e.g. an approval by someone who is not an approver of the host unit.
     "kernel.errors.Refused": HttpError(403, "refused"),
+    "services.visitors.requests.TooManyRequests": HttpError(429, "rate_limited"),
     "kernel.errors.StorageError": _BACKEND_DOWN,
     "kernel.errors.BusError": _BACKEND_DOWN,
     "services.web.errors.WebError": HttpError(400, "bad_request"),
