@@ -9,7 +9,9 @@
     ├── RosterError          a roster file that cannot be read at all
     │   └── RosterTooLarge   (services.roster.xlsx_limits) beyond what is read, refused unread
     ├── NotFound             a person, appointment, pass or event that does not exist
+    │   └── CaseNotFound     (services.cases.service) no such isolation case
     ├── Refused              an administrative action the rules do not allow
+    │   └── CaseRefused      (services.cases.lifecycle) a case action its rules do not allow
     ├── StorageError         the database refused or failed
     ├── BusError             the MQTT broker refused or failed (with its reason code)
     ├── WebError             (services.web.errors) what a page or API call cannot do

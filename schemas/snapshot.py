@@ -64,6 +64,7 @@ class SnapshotPerson(BaseModel):
     return_approved: bool = True
     household: Annotated[str, Field(max_length=64)] | None = None
     open_case_id: Annotated[str, Field(max_length=40)] | None = None
+    suspended: bool = False  # a confirmed case, not yet returned (复学)
 
 
 class GateSnapshot(WireModel):

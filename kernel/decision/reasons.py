@@ -34,12 +34,14 @@ class Reason(StrEnum):
     NOT_ALLOWED_HERE = "not_allowed_here"
     RETURN_NOT_APPROVED = "return_not_approved"
     ISOLATION_PENDING = "isolation_pending"
+    SUSPENDED = "suspended"
     HEALTH_CODE_MISSING = "health_code_missing"
     HEALTH_CODE_YELLOW = "health_code_yellow"
     HEALTH_CODE_RED = "health_code_red"
     TEST_EXPIRED = "test_expired"
     TRAVEL_RISK = "travel_risk"
     NO_MASK = "no_mask"
+    SYMPTOMS = "symptoms"
     NO_TEMPERATURE = "no_temperature"
     IMPLAUSIBLE_TEMPERATURE = "implausible_temperature"
     FEVER = "fever"
@@ -68,12 +70,20 @@ REASONS: dict[Reason, ReasonInfo] = {
     Reason.NOT_ALLOWED_HERE: ReasonInfo("deny", "此门不允许通行", "not allowed at this gate"),
     Reason.RETURN_NOT_APPROVED: ReasonInfo("deny", "未获返校审批", "return not approved"),
     Reason.ISOLATION_PENDING: ReasonInfo("isolate", "隔离观察中", "under isolation observation"),
+    # A confirmed case suspends its person (休学) until the return (复学) is recorded.
+    Reason.SUSPENDED: ReasonInfo(
+        "deny", "休学中（确诊），未办复学", "suspended (confirmed case), not returned"
+    ),
     Reason.HEALTH_CODE_MISSING: ReasonInfo("deny", "缺少健康码", "health code missing"),
     Reason.HEALTH_CODE_YELLOW: ReasonInfo("deny", "健康码黄码", "health code yellow"),
     Reason.HEALTH_CODE_RED: ReasonInfo("isolate", "健康码红码", "health code red"),
     Reason.TEST_EXPIRED: ReasonInfo("deny", "核酸检测过期", "nucleic-acid test expired"),
     Reason.TRAVEL_RISK: ReasonInfo("deny", "途经风险地区", "travel through a risk area"),
     Reason.NO_MASK: ReasonInfo("deny", "未佩戴口罩", "no mask"),
+    # Recorded by the guard with a passage (cough, sore throat, ...): opens or joins a case.
+    Reason.SYMPTOMS: ReasonInfo(
+        "isolate", "有发热咳嗽等症状", "symptoms (cough, sore throat, ...)"
+    ),
     Reason.NO_TEMPERATURE: ReasonInfo("recheck", "未测体温", "no temperature"),
     Reason.IMPLAUSIBLE_TEMPERATURE: ReasonInfo(
         "recheck", "体温读数异常", "implausible temperature"

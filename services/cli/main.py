@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     "broker": "broker",
     "web": "web",
     "user": "user",
+    "case": "case",
 }
 
 Handler = Callable[[argparse.Namespace], int]

@@ -19,7 +19,13 @@ from kernel.codes.keys import KeyRing
 from kernel.masking import mask_id_number
 from schemas.policy import Policy
 from schemas.snapshot import GateSnapshot, SnapshotPerson
-from services.storage.models import GateStateRow, IsolationCaseRow, PersonRow, UsedCodeRow
+from services.storage.models import (
+    CASE_RELEASED,
+    GateStateRow,
+    IsolationCaseRow,
+    PersonRow,
+    UsedCodeRow,
+)
 
 USED_CODES_KEPT = timedelta(days=2)
 """One-time codes live minutes to hours; what was spent two days ago has expired anyway."""
@@ -43,6 +49,8 @@ def data_version(*, session: Session, site: str) -> int:
         session.scalar(select(func.max(PersonRow.updated_at))),
         session.scalar(select(func.max(IsolationCaseRow.opened_at))),
         session.scalar(select(func.max(IsolationCaseRow.closed_at))),
+        session.scalar(select(func.max(IsolationCaseRow.returned_at))),
+        session.scalar(select(func.max(IsolationCaseRow.confirmed_at))),
         session.scalar(select(func.max(UsedCodeRow.used_at))),
         session.scalar(select(func.max(GateStateRow.updated_at)).where(GateStateRow.site == site)),
     ]
@@ -54,12 +62,19 @@ def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
     cases = IsolationCaseRow.__table__.c
     open_cases: dict[str, tuple[datetime, str]] = {}
     for person_id, opened_at, case_id in session.execute(
-        select(cases.person_id, cases.opened_at, cases.case_id).where(cases.status != "closed")
+        select(cases.person_id, cases.opened_at, cases.case_id).where(cases.status != CASE_RELEASED)
     ):
         if person_id is not None and (
             person_id not in open_cases or opened_at > open_cases[person_id][0]
         ):
             open_cases[person_id] = (opened_at, case_id)
+    suspended = set(
+        session.scalars(
+            select(cases.person_id).where(
+                cases.confirmed_at.is_not(None), cases.returned_at.is_(None)
+            )
+        )
+    )
     persons: list[tuple[SnapshotPerson, frozenset[str] | None]] = []
     table = PersonRow.__table__.c
     rows = session.execute(
@@ -82,6 +97,7 @@ def read_site(*, session: Session, site: str, now: datetime) -> SiteData:
             return_approved=row.return_approved,
             household=row.household,
             open_case_id=case[1] if case else None,
+            suspended=row.person_id in suspended,
         )
         persons.append((person, gates))
     used = sorted(

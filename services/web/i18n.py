@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from kernel.decision.reasons import REASONS
+from services.web.i18n_health import HEALTH_MESSAGES
 
 Lang = Literal["zh-CN", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -356,6 +357,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.cancel": ("取消", "Cancel"),
     "common.time": ("时间", "Time"),
     "common.none": ("无", "none"),
+    **HEALTH_MESSAGES,
 }
 
 

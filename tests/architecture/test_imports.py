@@ -35,6 +35,7 @@ _DELIVERY = {
             "audit",
             "privacy",
             "roster",
+            "cases",
             "snapshot",
             "reports",
             "central",
@@ -61,6 +62,8 @@ ALLOWED: dict[str, set[str]] = {
     "services.privacy": _CENTRAL_BASE | {"services.audit"},
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},
     "services.snapshot": _CENTRAL_BASE | {"services.policy"},
+    # The clinic's isolation cases; ID numbers of uploaded lists are matched by their hash.
+    "services.cases": _CENTRAL_BASE | {"services.identity"},
     "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
     "services.central": _CENTRAL_BASE
     | {

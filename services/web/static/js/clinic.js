@@ -1,4 +1,4 @@
-// The clinic: fever alerts arrive live with a sound; acknowledge, re-measure, close.
+// The clinic: fever alerts arrive live with a sound; acknowledge, re-measure, observe, refer, release.
 "use strict";
 
 CG.onReady(() => {
@@ -9,10 +9,19 @@ CG.onReady(() => {
   let selected = null;
 
   function statusChip(c) {
-    if (c.status === "closed") return el("span", { class: "chip muted status" }, `${t("status.closed")}: ${t(`outcome.${c.outcome}`)}`);
-    if (c.escalated_at && !c.acknowledged_at) return el("span", { class: "chip bad status" }, t("status.escalated"));
-    if (c.status === "acknowledged") return el("span", { class: "chip ok status" }, `${t("status.acknowledged")} · ${c.acknowledged_by || ""}`);
-    return el("span", { class: "chip bad status" }, t("status.open"));
+    const chips = [];
+    if (c.status === "released") chips.push(el("span", { class: "chip muted status" }, `${t("status.released")} · ${c.closed_by || ""}`));
+    else if (c.escalated_at && !c.acknowledged_at) chips.push(el("span", { class: "chip bad status" }, t("status.escalated")));
+    else if (c.status === "open") chips.push(el("span", { class: "chip bad status" }, t("status.open")));
+    else if (c.status === "acknowledged") chips.push(el("span", { class: "chip ok status" }, `${t("status.acknowledged")} · ${c.acknowledged_by || ""}`));
+    else chips.push(el("span", { class: "chip warn status" }, t(`status.${c.status}`)));
+    if (c.status === "observation" && c.observation_until) {
+      chips.push(el("div", { class: "muted" }, `${c.observation_room || t("clinic.place_home")} → ${CG.time(c.observation_until)}`));
+    }
+    if (c.status === "referred" && c.hospital) chips.push(el("div", { class: "muted" }, c.hospital));
+    if (c.suspended) chips.push(el("span", { class: "chip bad suspended" }, t("status.suspended")));
+    if (c.origin && c.origin !== "fever") chips.push(el("div", { class: "muted origin" }, t(`origin.${c.origin}`)));
+    return el("div", {}, ...chips);
   }
 
   async function act(caseId, path, body) {
@@ -26,23 +35,62 @@ CG.onReady(() => {
     }
   }
 
+  const stop = (fn) => (event) => { event.stopPropagation(); fn(); };
+  const iso = (value) => (value ? new Date(value).toISOString() : null);
+
+  function returnCell(c) {
+    const day = el("input", { type: "date", class: "return-date", "aria-label": t("clinic.return_date") });
+    const cert = el("input", { class: "certificate", maxlength: "200", placeholder: t("clinic.certificate") });
+    return el("td", { class: "work", onclick: (e) => e.stopPropagation() }, day, cert,
+      el("button", { type: "button", class: "small return", onclick: stop(() =>
+        act(c.case_id, "return", { returned_on: day.value, certificate: cert.value })) }, t("clinic.return")));
+  }
+
+  function stepFields(step) {
+    // The inputs each next step needs; their values become the request's body.
+    const input = (cls, attrs) => el("input", { class: cls, ...attrs });
+    if (step === "observe") {
+      const place = el("select", { class: "place" }, ["room", "home"].map((p) => el("option", { value: p }, t(`clinic.place_${p}`))));
+      const room = input("room", { maxlength: "64", placeholder: t("clinic.room") });
+      const until = input("until", { type: "datetime-local", "aria-label": t("clinic.until") });
+      return [[place, room, until], () => ({ place: place.value, room: room.value, until: iso(until.value) })];
+    }
+    if (step === "refer") {
+      const hospital = input("hospital", { maxlength: "200", placeholder: t("clinic.hospital") });
+      const at = input("transfer-at", { type: "datetime-local", "aria-label": t("clinic.transfer_at") });
+      return [[hospital, at], () => ({ hospital: hospital.value, transfer_at: iso(at.value) })];
+    }
+    if (step === "release") {
+      const reason = input("reason", { maxlength: "500", placeholder: t("clinic.release_reason") });
+      return [[reason], () => ({ reason: reason.value })];
+    }
+    const note = input("note", { maxlength: "500", placeholder: t("clinic.note") });
+    return [[note], () => ({ note: note.value })];
+  }
+
   function workCell(c) {
-    if (!page.can_act || c.status === "closed") return el("td", { class: "work" });
+    if (!page.can_act) return el("td", { class: "work" });
+    if (c.status === "released") return c.suspended ? returnCell(c) : el("td", { class: "work" });
     const reading = el("input", { type: "number", step: "0.1", min: "30", max: "45", placeholder: "36.5",
       class: "measure-input", "aria-label": t("clinic.measure") });
-    const outcome = el("select", { class: "outcome-select", "aria-label": t("clinic.outcome") },
-      ["released", "isolation_room", "referred_hospital"].map((o) => el("option", { value: o }, t(`outcome.${o}`))));
-    const note = el("input", { class: "note", maxlength: "500", placeholder: t("clinic.note") });
-    const stop = (fn) => (event) => { event.stopPropagation(); fn(); };
+    const fields = el("span", { class: "step-fields" });
+    let body = () => ({});
+    const steps = ["observe", "refer", "suspect", "confirm", "release"];
+    const select = el("select", { class: "step-select", "aria-label": t("clinic.step"),
+      onchange: () => { const [inputs, read] = stepFields(select.value); fields.replaceChildren(...inputs); body = read; } },
+      steps.map((s) => el("option", { value: s }, t(`step.${s}`))));
+    const [inputs, read] = stepFields(steps[0]);
+    fields.replaceChildren(...inputs);
+    body = read;
     return el("td", { class: "work", onclick: (e) => e.stopPropagation() },
       c.acknowledged_at ? null : el("button", { type: "button", class: "primary small ack",
         onclick: stop(() => act(c.case_id, "acknowledge")) }, t("clinic.ack")),
       reading,
       el("button", { type: "button", class: "small measure", onclick: stop(() => reading.value &&
         act(c.case_id, "measurement", { celsius: reading.value })) }, t("clinic.measure")),
-      outcome, note,
-      el("button", { type: "button", class: "danger small close", onclick: stop(() =>
-        act(c.case_id, "close", { outcome: outcome.value, note: note.value })) }, t("clinic.close")));
+      el("div", { class: "step" }, select, fields,
+        el("button", { type: "button", class: "danger small apply", onclick: stop(() =>
+          act(c.case_id, select.value, body())) }, t("clinic.apply"))));
   }
 
   function row(c) {
@@ -90,7 +138,8 @@ CG.onReady(() => {
         if (!cases.has(e.case_id)) {
           cases.set(e.case_id, { case_id: e.case_id, status: "open", gate: e.gate, opened_at: e.ts,
             person: e.person, celsius: e.celsius, acknowledged_at: null, acknowledged_by: null,
-            clinic_celsius: null, closed_at: null, outcome: null, escalated_at: null });
+            clinic_celsius: null, closed_at: null, outcome: null, escalated_at: null,
+            origin: "fever", isolating: true, suspended: false });
           fresh.add(e.case_id);
           alarm = true;
         }

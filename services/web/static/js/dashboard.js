@@ -100,7 +100,7 @@ CG.onReady(() => {
     if (dirty.has("denials")) $("denials").replaceChildren(...denials.map(passageItem));
     if (dirty.has("commands")) $("commands").replaceChildren(...commands.map(commandItem));
     if (dirty.has("cases")) {
-      const open = [...cases.values()].filter((c) => c.status !== "closed")
+      const open = [...cases.values()].filter((c) => c.status !== "released")
         .sort((a, b) => b.opened_at.localeCompare(a.opened_at));
       $("cases").replaceChildren(...open.map(caseItem));
       const escalated = open.filter((c) => c.escalated_at && !c.acknowledged_at);
