@@ -105,7 +105,7 @@ def build_day(engine: Engine, campus: Campus, processor: BatchProcessor) -> None
             if number % 3 == 0:
                 case.closed_at, case.status, case.outcome = (
                     case.opened_at + timedelta(hours=1),
-                    "closed",
+                    "released",
                     "released",
                 )
 

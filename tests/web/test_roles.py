@@ -56,6 +56,11 @@ def new_pass() -> dict[str, Any]:
     }
 
 
+def observe() -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {"place": "room", "room": "R1", "until": (now + timedelta(days=14)).isoformat()}
+
+
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
     """(route method, route path, concrete URL, JSON body, roles allowed)."""
     g, c = "/api/v1/gates", f"/api/v1/cases/{s.case_id}"
@@ -97,7 +102,26 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"celsius": "37.0"},
             CLINIC,
         ),
-        ("POST", "/api/v1/cases/{case_id}/close", c + "/close", {"outcome": "released"}, CLINIC),
+        ("POST", "/api/v1/cases", "/api/v1/cases", {"person_id": s.person_id}, CLINIC),
+        ("POST", "/api/v1/cases/many", "/api/v1/cases/many", {"person_ids": [p]}, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/observe", c + "/observe", observe(), CLINIC),
+        (
+            "POST",
+            "/api/v1/cases/{case_id}/refer",
+            c + "/refer",
+            {"hospital": "City Hospital", "transfer_at": datetime.now(UTC).isoformat()},
+            CLINIC,
+        ),
+        ("POST", "/api/v1/cases/{case_id}/suspect", c + "/suspect", {}, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/confirm", c + "/confirm", {}, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/release", c + "/release", {"reason": "fine"}, CLINIC),
+        (
+            "POST",
+            "/api/v1/cases/{case_id}/return",
+            c + "/return",
+            {"returned_on": "2026-12-31", "certificate": "CERT-1"},
+            CLINIC,
+        ),
         ("GET", "/api/v1/dashboard", "/api/v1/dashboard", None, OFFICE),
         ("GET", "/api/v1/users", "/api/v1/users", None, ADMIN),
         (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from services.cases.lifecycle import Origin
 from services.web.api.models import PLAIN, Model
@@ -18,6 +18,28 @@ Needed = Annotated[
 Short = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=PLAIN)
 ]
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _sane(value: datetime) -> datetime:
+    """A time people mean (this century), in UTC; year 9999 at -01:00 would overflow."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("out of range") from exc
+    if not FIRST_YEAR <= utc.year <= LAST_YEAR:
+        raise ValueError(f"a time between {FIRST_YEAR} and {LAST_YEAR}")
+    return utc
+
+
+def _sane_day(value: date) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"a date between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_sane)]
+Day = Annotated[date, AfterValidator(_sane_day)]
 PersonId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 
 
@@ -35,13 +57,13 @@ class ObserveRequest(Model):
     room: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64, pattern=PLAIN)] = (
         ""
     )
-    start: AwareDatetime | None = None  # default: now
-    until: AwareDatetime
+    start: Moment | None = None  # default: now
+    until: Moment
 
 
 class ReferRequest(Model):
     hospital: Short
-    transfer_at: AwareDatetime
+    transfer_at: Moment
 
 
 class NoteRequest(Model):
@@ -53,7 +75,7 @@ class ReleaseRequest(Model):
 
 
 class ReturnRequest(Model):
-    returned_on: date
+    returned_on: Day
     certificate: Short
 
 

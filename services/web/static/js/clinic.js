@@ -8,6 +8,8 @@ CG.onReady(() => {
   const fresh = new Set();
   let selected = null;
 
+  const when = (iso) => new Date(iso).toLocaleString(page.lang === "en" ? "en-GB" : "zh-CN", { hour12: false });
+
   function statusChip(c) {
     const chips = [];
     if (c.status === "released") chips.push(el("span", { class: "chip muted status" }, `${t("status.released")} · ${c.closed_by || ""}`));
@@ -16,7 +18,7 @@ CG.onReady(() => {
     else if (c.status === "acknowledged") chips.push(el("span", { class: "chip ok status" }, `${t("status.acknowledged")} · ${c.acknowledged_by || ""}`));
     else chips.push(el("span", { class: "chip warn status" }, t(`status.${c.status}`)));
     if (c.status === "observation" && c.observation_until) {
-      chips.push(el("div", { class: "muted" }, `${c.observation_room || t("clinic.place_home")} → ${CG.time(c.observation_until)}`));
+      chips.push(el("div", { class: "muted" }, `${c.observation_room || t("clinic.place_home")} → ${when(c.observation_until)}`));
     }
     if (c.status === "referred" && c.hospital) chips.push(el("div", { class: "muted" }, c.hospital));
     if (c.suspended) chips.push(el("span", { class: "chip bad suspended" }, t("status.suspended")));
