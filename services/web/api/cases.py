@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
+from services.audit.trace import TraceReport
+from services.cases.bulk import MAX_BYTES
 from services.cases.lifecycle import (
     Acknowledge,
     Action,
     Confirm,
     Measure,
     Observe,
+    Origin,
     Refer,
     Release,
     Return,
     Suspect,
 )
+from services.web.admin.service import id_hasher
 from services.web.api.case_models import (
     NoteRequest,
     ObserveRequest,
     OpenManyRequest,
     OpenManyResult,
+    OpenOrigin,
     OpenRequest,
     ReferRequest,
     ReleaseRequest,
     ReturnRequest,
 )
 from services.web.api.common import PROBLEMS, CasePath
-from services.web.api.models import CaseDetail, CaseView, MeasureRequest
+from services.web.api.models import PLAIN, CaseDetail, CaseView, MeasureRequest
 from services.web.auth.roles import Permission, Principal
 from services.web.clinic import manual, service
+from services.web.clinic.manual import ListReportView
 from services.web.context import WebContext, context
 from services.web.http import require
 
@@ -77,6 +84,45 @@ def open_many(body: OpenManyRequest, principal: Clinician, request: Request) -> 
     ctx = context(request)
     with ctx.transaction() as session:
         return manual.open_many(session, ctx.site, principal, body, now=ctx.now())
+
+
+@router.post("/list", response_model=ListReportView)
+async def isolate_list(
+    principal: Clinician,
+    request: Request,
+    *,
+    file: Annotated[UploadFile, File(description="person ids or ID numbers, one a line")],
+    origin: Annotated[OpenOrigin, Query()] = OpenOrigin.AUTHORITY,
+    note: Annotated[str, Query(max_length=500, pattern=PLAIN)] = "",
+    dry_run: Annotated[bool, Query(description="check only, write nothing")] = False,
+) -> ListReportView:
+    """Isolate everyone a list names; any bad or unknown row and nothing is stored."""
+    data = await file.read(MAX_BYTES + 1)
+    await file.close()
+    ctx = context(request)
+
+    def work() -> ListReportView:
+        with ctx.transaction() as session:
+            return manual.isolate_upload(session, ctx.site, principal, data,
+                                         hasher=id_hasher(ctx), origin=Origin(origin), note=note,
+                                         now=ctx.now(), dry_run=dry_run)  # fmt: skip
+
+    return await asyncio.to_thread(work)
+
+
+@router.get("/{case_id}/contacts", response_model=TraceReport)
+def contacts(
+    case_id: CasePath,
+    principal: Clinician,
+    request: Request,
+    window_minutes: Annotated[int, Query(ge=1, le=240)] = manual.TRACE_WINDOW_MINUTES,
+    days: Annotated[int, Query(ge=1, le=30)] = manual.TRACE_DAYS,
+) -> TraceReport:
+    """Who passed the case's gates close to the person (logged as an audit query)."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        return manual.contacts(session, ctx.site, principal, case_id,
+                               window_minutes=window_minutes, days=days, now=ctx.now())  # fmt: skip
 
 
 @router.get("/{case_id}", response_model=CaseDetail)
