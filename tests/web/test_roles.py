@@ -104,6 +104,8 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ),
         ("POST", "/api/v1/cases", "/api/v1/cases", {"person_id": s.person_id}, CLINIC),
         ("POST", "/api/v1/cases/many", "/api/v1/cases/many", {"person_ids": [p]}, CLINIC),
+        ("POST", "/api/v1/cases/list", "/api/v1/cases/list", None, CLINIC),
+        ("GET", "/api/v1/cases/{case_id}/contacts", c + "/contacts", None, CLINIC),
         ("POST", "/api/v1/cases/{case_id}/observe", c + "/observe", observe(), CLINIC),
         (
             "POST",

@@ -118,6 +118,13 @@ CG.onReady(() => {
 
   async function showTimeline(caseId) {
     selected = caseId;
+    const contactsCard = $("contacts-card");
+    if (contactsCard) {
+      contactsCard.classList.toggle("hidden", !cases.get(caseId)?.person);
+      $("contacts").replaceChildren();
+      $("isolate-contacts").classList.add("hidden");
+      $("contacts-result").textContent = "";
+    }
     $("timeline-case").textContent = caseId;
     try {
       const detail = await api("GET", `/api/v1/cases/${encodeURIComponent(caseId)}`);
@@ -163,6 +170,55 @@ CG.onReady(() => {
     audio.play().then(() => { audio.pause(); audio.muted = false; toggle.textContent = t("sound.on"); })
       .catch(() => { audio.muted = false; });
   });
+
+  // By hand: a case's contacts, one person, or a list (all or nothing, every bad row shown).
+  const caseUrl = (id, rest) => `/api/v1/cases/${encodeURIComponent(id)}${rest}`;
+  if ($("contacts-load")) {
+    $("contacts-load").addEventListener("click", async () => {
+      try {
+        const trace = await api("GET", caseUrl(selected, "/contacts"));
+        const people = trace.contacts.filter((c) => c.kind && !["visitor", "pass"].includes(c.kind));
+        $("contacts").replaceChildren(...people.map((c) => el("li", { dataset: { who: c.who } },
+          el("label", {}, el("input", { type: "checkbox", value: c.who, checked: true }),
+            ` ${c.name || ""} · ${c.who} · ${c.gates.join(", ")}`))));
+        $("isolate-contacts").classList.toggle("hidden", people.length === 0);
+        $("contacts-result").textContent = people.length ? "" : t("audit.no_contacts");
+      } catch (error) { CG.showBanner(error.message); }
+    });
+    $("isolate-contacts").addEventListener("click", async () => {
+      const ids = [...$("contacts").querySelectorAll("input:checked")].map((box) => box.value);
+      if (!ids.length) return;
+      try {
+        const result = await api("POST", "/api/v1/cases/many", { person_ids: ids, origin: "close_contact", note: selected });
+        $("contacts-result").textContent = t("clinic.isolated", { n: result.opened.length });
+      } catch (error) { CG.showBanner(error.message); }
+    });
+    $("isolate-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const opened = await api("POST", "/api/v1/cases", { person_id: $("isolate-person").value.trim(),
+          origin: $("isolate-origin").value, note: $("isolate-note").value });
+        cases.set(opened.case_id, opened);
+        render();
+      } catch (error) { CG.showBanner(error.message); }
+    });
+    $("list-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = new FormData();
+      body.append("file", $("list-file").files[0]);
+      const csrf = document.querySelector('meta[name="csrf-token"]').content;
+      const response = await fetch("/api/v1/cases/list?origin=authority", {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) { $("list-summary").textContent = data.message || `HTTP ${response.status}`; return; }
+      $("list-summary").textContent = data.written ? t("clinic.isolated", { n: data.opened.length + data.joined.length })
+        : `${t("error.list_has_problems")} (${data.problem_count})`;
+      const table = $("list-problems");
+      table.classList.toggle("hidden", data.problems.length === 0);
+      table.querySelector("tbody").replaceChildren(...data.problems.map((p) =>
+        el("tr", {}, el("td", { class: "num" }, p.line), el("td", {}, p.value), el("td", {}, p.reason))));
+    });
+  }
 
   render();
   CG.live("view=clinic", onEvents);
