@@ -113,3 +113,41 @@ def label(code: str, lang: LabelLang) -> str:
     """The words for a reason code; an unknown code is shown as itself, never hidden."""
     info = reason_info(code)
     return code if info is None else info.label(lang)
+
+
+class Symptom(StrEnum):
+    """What a guard (or a daily check-in) records besides the temperature (发热咳嗽等症状)."""
+
+    COUGH = "cough"
+    SORE_THROAT = "sore_throat"
+    SHORT_BREATH = "short_breath"
+    FATIGUE = "fatigue"
+    DIARRHOEA = "diarrhoea"
+    LOSS_OF_SMELL = "loss_of_smell"
+    OTHER = "other_symptom"
+
+
+SYMPTOMS: dict[Symptom, tuple[str, str]] = {
+    Symptom.COUGH: ("咳嗽", "cough"),
+    Symptom.SORE_THROAT: ("咽痛", "sore throat"),
+    Symptom.SHORT_BREATH: ("气促", "shortness of breath"),
+    Symptom.FATIGUE: ("乏力", "fatigue"),
+    Symptom.DIARRHOEA: ("腹泻", "diarrhoea"),
+    Symptom.LOSS_OF_SMELL: ("嗅觉味觉减退", "loss of smell or taste"),
+    Symptom.OTHER: ("其他症状", "other symptom"),
+}
+
+
+class Incident(StrEnum):
+    """What a guard records at the lane that is not a passage's decision (拒不配合, 强行闯入)."""
+
+    REFUSED_INSTRUCTIONS = "refused_instructions"
+    FORCED_ENTRY = "forced_entry"
+    OTHER = "other_incident"
+
+
+INCIDENTS: dict[Incident, tuple[str, str]] = {
+    Incident.REFUSED_INSTRUCTIONS: ("拒不配合检查", "refused to follow instructions"),
+    Incident.FORCED_ENTRY: ("强行闯入", "forced entry"),
+    Incident.OTHER: ("其他事件", "other incident"),
+}

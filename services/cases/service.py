@@ -54,7 +54,7 @@ def act(
 def open_case(
     session: Session,
     site: str,
-    person: PersonRow,
+    person: PersonRow | None,
     *,
     origin: Origin,
     note: str,
@@ -62,17 +62,21 @@ def open_case(
     now: datetime,
     gate: str = "",
     celsius: Decimal | None = None,
+    recorded_by: str = "",
 ) -> tuple[IsolationCaseRow, bool]:
     """Isolate ``person``: a new case, or the one already isolating them (False: joined).
 
-    ``actor`` None is the system itself (a check-in over the threshold); a person
-    acting by hand must be a clinician.
+    ``actor`` None is the system itself: symptoms a guard recorded at the lane (who
+    is ``recorded_by``), a check-in over the threshold.  A person opening a case by
+    hand must be a clinician.  ``person`` None: someone the gate could not identify.
     """
     if actor is not None and actor.role not in ("clinic",):
         raise CaseRefused("not_clinician", f"{actor.role} may not open a case", "forbidden")
-    who = "" if actor is None else actor.name
+    who = recorded_by if actor is None else actor.name
     detail = origin.value if not note.strip() else f"{origin.value}: {note.strip()[:500]}"
-    existing = store.isolating_case(session=session, site=site, person_id=person.person_id)
+    existing = None
+    if person is not None:
+        existing = store.isolating_case(session=session, site=site, person_id=person.person_id)
     if existing is not None:
         store.add_event(session=session, case_id=existing.case_id, at=now, kind="joined",
                         actor=who, detail=detail)  # fmt: skip
@@ -82,7 +86,7 @@ def open_case(
         event_id=None,
         site=site,
         gate=gate,
-        person_id=person.person_id,
+        person_id=None if person is None else person.person_id,
         celsius=celsius,
         status="open",
         opened_at=now,

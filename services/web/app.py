@@ -32,6 +32,7 @@ from services.web.api import (
     cases,
     dashboard,
     gates,
+    lane_health,
     live,
     passes,
     policy,
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 ROUTERS = (
     session.router,
     gates.router,
+    lane_health.router,
     cases.router,
     dashboard.router,
     users.router,

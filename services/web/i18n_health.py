@@ -6,6 +6,8 @@ into the one catalogue.
 
 from __future__ import annotations
 
+from kernel.decision.reasons import INCIDENTS, SYMPTOMS
+
 HEALTH_MESSAGES: dict[str, tuple[str, str]] = {
     "status.remeasured": ("已复测", "re-measured"),
     "status.observation": ("隔离观察中", "under observation"),
@@ -75,3 +77,16 @@ HEALTH_MESSAGES: dict[str, tuple[str, str]] = {
         "The list has problems; nobody was isolated: see each row",
     ),
 }
+
+HEALTH_MESSAGES.update(
+    {f"symptom.{code.value}": words for code, words in SYMPTOMS.items()}
+    | {f"incident.{code.value}": words for code, words in INCIDENTS.items()}
+    | {
+        "kiosk.symptoms": ("登记症状", "Record symptoms"),
+        "kiosk.incident": ("登记事件", "Record an incident"),
+        "kiosk.incident_note": ("事件说明", "What happened"),
+        "kiosk.symptoms_recorded": ("已登记症状，病例 {case}", "Symptoms recorded, case {case}"),
+        "dash.incidents": ("今日门岗事件", "Incidents today"),
+        "event.symptoms": ("门岗登记症状", "symptoms recorded at the lane"),
+    }
+)

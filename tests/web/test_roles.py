@@ -92,6 +92,21 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"event_id": str(s.north_event), "reason": "checked by hand"},
             LANE,
         ),
+        (
+            "POST",
+            g + "/{gate}/symptoms",
+            g + "/north-1/symptoms",
+            {"event_id": str(s.north_event), "symptoms": ["cough"]},
+            LANE,
+        ),
+        (
+            "POST",
+            g + "/{gate}/incidents",
+            g + "/north-1/incidents",
+            {"kind": "forced_entry", "note": "ran past"},
+            LANE,
+        ),
+        ("GET", "/api/v1/incidents", "/api/v1/incidents", None, OFFICE),
         ("GET", "/api/v1/cases", "/api/v1/cases", None, CASE_VIEWERS),
         ("GET", "/api/v1/cases/{case_id}", c, None, CASE_VIEWERS),
         ("POST", "/api/v1/cases/{case_id}/acknowledge", c + "/acknowledge", None, CLINIC),
@@ -304,6 +319,8 @@ def test_anonymous_gets_401_from_the_api_and_the_sign_in_page_from_pages(server:
 
 GATE_URLS = [
     ("GET", "/api/v1/gates/{gate}", None),
+    ("POST", "/api/v1/gates/{gate}/symptoms", "symptoms"),
+    ("POST", "/api/v1/gates/{gate}/incidents", "incidents"),
     ("POST", "/api/v1/gates/{gate}/remeasure", "remeasure"),
     ("POST", "/api/v1/gates/{gate}/no-mask", "no-mask"),
     ("POST", "/api/v1/gates/{gate}/override", "override"),
@@ -330,6 +347,10 @@ def test_a_guard_of_north_1_cannot_see_or_command_south_2(
             body["celsius"] = "36.5"
         if action == "override":
             body["reason"] = "checked by hand"
+        if action == "symptoms":
+            body["symptoms"] = ["cough", "sore_throat"]
+        if action == "incidents":
+            body = {"kind": "refused_instructions", "note": "would not stop"}
         client = clients[guard]
         refused = (
             client.request(method, template.format(gate=other), json=body)
