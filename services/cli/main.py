@@ -35,6 +35,7 @@ COMMAND_MODULES: dict[str, str] = {
     "web": "web",
     "user": "user",
     "case": "case",
+    "checkin": "checkin",
 }
 
 Handler = Callable[[argparse.Namespace], int]

@@ -30,6 +30,7 @@ from services.web.api import (
     appointments,
     audit,
     cases,
+    checkins,
     dashboard,
     gates,
     lane_health,
@@ -45,6 +46,7 @@ from services.web.api.errors import install_error_handlers
 from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
 from services.web.auth.slots import HashSlots
+from services.web.checkins import pages as checkin_pages
 from services.web.clinic import pages as clinic_pages
 from services.web.clinic.workflow import CaseWorkflow
 from services.web.context import WebContext
@@ -65,6 +67,7 @@ ROUTERS = (
     gates.router,
     lane_health.router,
     cases.router,
+    checkins.router,
     dashboard.router,
     users.router,
     live.router,
@@ -78,6 +81,7 @@ ROUTERS = (
     kiosk_pages.router,
     dashboard_pages.router,
     clinic_pages.router,
+    checkin_pages.router,
     audit_pages.router,
     admin_pages.router,
     report_pages.router,

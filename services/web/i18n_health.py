@@ -90,3 +90,26 @@ HEALTH_MESSAGES.update(
         "event.symptoms": ("门岗登记症状", "symptoms recorded at the lane"),
     }
 )
+
+HEALTH_MESSAGES.update(
+    {
+        "nav.checkins": ("晨午检", "Check-ins"),
+        "checkin.title": ("晨午检", "Daily check-in"),
+        "checkin.unit": ("单位/班级", "Unit"),
+        "checkin.slot": ("时段", "Slot"),
+        "checkin.morning": ("晨检", "Morning"),
+        "checkin.noon": ("午检", "Noon"),
+        "checkin.enter": ("录入", "Enter"),
+        "checkin.save": ("保存本班", "Save the class"),
+        "checkin.saved": ("已保存 {n} 人，{cases} 人转病例", "{n} saved, {cases} opened a case"),
+        "checkin.missing": ("未报名单", "Not reported"),
+        "checkin.deadline": ("截止", "due"),
+        "checkin.overdue": ("已逾期 {n} 人", "{n} overdue"),
+        "checkin.pending": ("未报 {n} 人", "{n} not yet"),
+        "checkin.remind": ("发送提醒", "Send reminder"),
+        "checkin.reminded": ("已提醒（{n} 人）", "Reminded ({n})"),
+        "checkin.temperature": ("体温", "Temperature"),
+        "checkin.submit": ("提交", "Submit"),
+        "checkin.done": ("已提交", "Submitted"),
+    }
+)

@@ -63,7 +63,7 @@ ALLOWED: dict[str, set[str]] = {
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},
     "services.snapshot": _CENTRAL_BASE | {"services.policy"},
     # The clinic's isolation cases; ID numbers of uploaded lists are matched by their hash.
-    "services.cases": _CENTRAL_BASE | {"services.identity"},
+    "services.cases": _CENTRAL_BASE | {"services.identity", "services.policy"},
     "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
     "services.central": _CENTRAL_BASE
     | {

@@ -88,3 +88,26 @@ def test_a_list_from_a_file(db: str, capsys: pytest.CaptureFixture[str], tmp_pat
     assert "2 case(s)" in case(db, capsys, "list")[1]
     code, out = case(db, capsys, "show", "C-nope")
     assert (code, "no case C-nope" in out) == (2, True)
+
+
+def test_checkins_from_the_console(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    def checkin(*args: str) -> tuple[int, str]:
+        code = main(["checkin", *args, "--db", db, "--by", "teacher-li"])
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    code, out = checkin("record", "--person", "S1", "--slot", "morning", "--celsius", "36.5")
+    assert (code, "morning 36.5 °C recorded" in out, "case" in out) == (0, True, False)
+    code, out = checkin("record", "--person", "S2", "--slot", "morning", "--celsius", "38.0")
+    assert (code, "case C-" in out, "opened" in out) == (0, True, True)
+    code, out = checkin("record", "--person", "S3", "--slot", "morning", "--celsius", "150")
+    assert (code, "implausible_reading" in out) == (2, True)
+    code, out = checkin("record", "--person", "S3", "--slot", "noon", "--celsius", "36.6",
+                        "--symptom", "sneezing")  # fmt: skip
+    assert code == 2
+    code, out = checkin("missing", "--slot", "morning")
+    assert code == 0
+    assert "- (1): S3" in out
+    assert "1 missing morning report(s)" in out
+    code, out = checkin("sheet", "--unit", "")
+    assert "S1  Name S1  morning 36.50" in out

@@ -43,6 +43,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "kiosk.html": ("guard-n1", "/kiosk/north-1"),
     "dashboard.html": ("officer", "/dashboard"),
     "clinic.html": ("nurse", "/clinic"),
+    "checkins.html": ("nurse", "/checkins"),
     "reports.html": ("officer", "/reports"),
     "audit.html": ("auditor", f"/audit/person?person_id={PERSON_ID}"),
     "audit_event.html": ("auditor", "/audit/events/{event}"),
@@ -55,7 +56,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "error.html": ("guard-n1", "/admin/users"),  # a page this role may not see
 }
 # Included by the pages above, never rendered alone.
-PARTS = frozenset({"base.html", "_entries.html", "_user.html"})
+PARTS = frozenset({"base.html", "_entries.html", "_user.html", "_checkin.html"})
 
 
 class PageShape(HTMLParser):
