@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.storage.base import Base, BigId
@@ -47,3 +47,13 @@ class CheckinRow(Base):
     case_id: Mapped[str | None] = mapped_column(String(40))
     by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CensusDayRow(Base):
+    """The head count on campus at the end of a day (the census carries it to the next day)."""
+
+    __tablename__ = "census_days"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    on_campus: Mapped[int] = mapped_column(Integer)

@@ -111,5 +111,9 @@ HEALTH_MESSAGES.update(
         "checkin.temperature": ("体温", "Temperature"),
         "checkin.submit": ("提交", "Submit"),
         "checkin.done": ("已提交", "Submitted"),
+        "report.checkins": ("晨午检完成情况", "Daily check-ins per unit"),
+        "report.expected": ("应报", "Expected"),
+        "report.complete": ("完成率", "Complete"),
+        "report.clinic": ("校医院上报（疫情日报）", "Clinic report to send upward"),
     }
 )

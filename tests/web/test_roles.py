@@ -243,6 +243,7 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/admin/appointments", "/admin/appointments", None, ADMIN),
         ("GET", "/admin/policy", "/admin/policy", None, ADMIN),
         ("GET", "/api/v1/reports/daily", "/api/v1/reports/daily", None, OFFICE),
+        ("GET", "/api/v1/reports/clinic", "/api/v1/reports/clinic", None, OFFICE),
         ("GET", "/reports", "/reports", None, OFFICE),
         ("GET", f"{a}/log", f"{a}/log", None, AUDIT),
         ("GET", "/audit/log", "/audit/log", None, AUDIT),

@@ -1,4 +1,4 @@
-"""isolation case lifecycle, incidents at the lane, daily check-ins
+"""isolation case lifecycle, incidents at the lane, daily check-ins, census head counts
 
 Revision ID: 0009
 Revises: 0006
@@ -91,9 +91,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("site", "person_id", "day", "slot"),
     )
     op.create_index("ix_checkins_site_day", "checkins", ["site", "day"])
+    op.create_table(
+        "census_days",
+        sa.Column("site", sa.String(length=32), primary_key=True),
+        sa.Column("day", sa.String(length=10), primary_key=True),
+        sa.Column("on_campus", sa.Integer(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("census_days")
     op.drop_index("ix_checkins_site_day", table_name="checkins")
     op.drop_table("checkins")
     op.drop_index("ix_incidents_site_at", table_name="incidents")
