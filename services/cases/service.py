@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import NotFound
 from services.cases import store
-from services.cases.lifecycle import Action, Actor, CaseRefused, Origin, apply
+from services.cases.lifecycle import Action, Actor, CaseRefused, Origin, Status, apply
 from services.storage.models import IsolationCaseRow, PersonRow
 
 
@@ -88,13 +88,21 @@ def open_case(
         gate=gate,
         person_id=None if person is None else person.person_id,
         celsius=celsius,
-        status="open",
+        status=Status.OPEN.value,
         opened_at=now,
         origin=origin.value,
         opened_by=who or None,
         note=note.strip()[:500],
         updated_at=now,
     )
+    if actor is not None:
+        # The clinician who opens a case has seen it: acknowledged, so it never escalates.
+        row.status, row.acknowledged_at, row.acknowledged_by = (
+            Status.ACKNOWLEDGED.value, now, actor.name
+        )  # fmt: skip
     session.add(row)
     session.flush()
+    if actor is not None:
+        store.add_event(session=session, case_id=row.case_id, at=now, kind="acknowledged",
+                        actor=actor.name)  # fmt: skip
     return row, True

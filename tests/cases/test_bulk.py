@@ -57,9 +57,9 @@ def test_person_ids_and_id_numbers_each_isolate_their_person_once(session: Sessi
     assert (report.rows, report.matched, report.problem_count, report.written) == (4, 3, 0, True)
     assert len(report.opened) == 3
     stored = session.scalars(select(IsolationCaseRow).order_by(IsolationCaseRow.person_id)).all()
-    assert [(c.person_id, c.origin, c.status, c.opened_by) for c in stored] == [
-        (f"S{i}", "authority", "open", "nurse") for i in range(3)
-    ]
+    assert [(c.person_id, c.origin, c.status, c.opened_by, c.acknowledged_by) for c in stored] == [
+        (f"S{i}", "authority", "acknowledged", "nurse", "nurse") for i in range(3)
+    ]  # opened by the clinic's hand: seen, never escalated
     # The same list again joins the open cases instead of opening more.
     again = run(session, "S0\nS2\n")
     assert (again.opened, sorted(again.joined)) == ([], sorted(c.case_id for c in stored[::2]))

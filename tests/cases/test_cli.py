@@ -40,7 +40,8 @@ def test_the_lifecycle_from_the_console(db: str, capsys: pytest.CaptureFixture[s
     assert code == 0
     case_id = out.split()[0]
     assert out.strip().endswith("opened for S1")
-    assert case(db, capsys, "ack", case_id) == (0, f"{case_id} acknowledged\n")
+    code, out = case(db, capsys, "ack", case_id)  # opened by a clinician: already seen
+    assert (code, "already_acknowledged" in out) == (2, True)
     code, out = case(db, capsys, "measure", case_id, "150")
     assert (code, "implausible_reading" in out) == (2, True)
     assert case(db, capsys, "measure", case_id, "36.8") == (0, f"{case_id} remeasured\n")

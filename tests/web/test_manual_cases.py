@@ -104,3 +104,28 @@ def test_one_person_and_a_list_by_hand_and_a_bad_list_not_at_all(
     expect(page.locator("#list-summary")).to_have_text("已隔离 2 人")
     expect(page.locator("#list-problems")).to_be_hidden()
     assert case_count(users) == 3
+
+
+def test_an_uploaded_list_of_100000_ids_with_garbage_is_refused_row_by_row(
+    web: WebServer, campus: Campus, users: str
+) -> None:
+    known = [p.person_id for p in campus.people]
+    rows = [known[i % len(known)] if i % 997 else f"<garbage {i}>\x07" for i in range(100_000)]
+    body = "\n".join(rows).encode()
+    with web.client("nurse") as nurse:
+        answer = nurse.post("/api/v1/cases/list", files={"file": ("ids.txt", body, "text/plain")})
+        assert answer.status_code == 200
+        report = answer.json()
+        assert (report["rows"], report["written"]) == (100_000, False)
+        assert report["problem_count"] == len([i for i in range(100_000) if i % 997 == 0])
+        assert report["problems"][0] == {
+            "line": 1,
+            "value": "<garbage 0>?",
+            "reason": "neither a person id nor a valid ID number",
+        }
+        too_big = nurse.post("/api/v1/cases/list", files={"file": ("x.txt", b"x" * (5 << 20))})
+        assert (too_big.status_code, too_big.json()["error"]) == (422, "list_too_large")
+    with web.client("guard-n1") as guard:
+        refused = guard.post("/api/v1/cases/list", files={"file": ("ids.txt", b"S1\n")})
+        assert refused.status_code == 403
+    assert case_count(users) == 0
