@@ -27,7 +27,7 @@ from services.web.auth.roles import Permission, Principal
 from services.web.clinic import store as clinic_store
 from services.web.clinic.service import case_view
 from services.web.context import WebContext
-from services.web.gates.service import _original, _recent
+from services.web.gates.service import gate_passage, recent_passage
 from services.web.notify.channels import Notice
 
 INCIDENTS_LISTED = 100
@@ -81,7 +81,7 @@ def record_symptoms(  # noqa: PLR0917 - who, where, on which passage, what, with
 ) -> tuple[CaseView, bool]:
     """Open or join the case of the person on screen; the case, and whether it is new."""
     principal.require_gate(Permission.GATE_LANE, gate)
-    stored = _recent(session, ctx, gate, event_id, now)
+    stored = recent_passage(session, ctx, gate, event_id, now)
     decision = Decision.model_validate_json(stored.decision_json)
     shown = decision.person
     person = None
@@ -116,7 +116,7 @@ def record_incident(  # noqa: PLR0917 - who, where, what, with what note, on whi
 ) -> IncidentView:
     principal.require_gate(Permission.GATE_LANE, gate)
     if event_id is not None:
-        _original(session, ctx, gate, event_id)  # a passage of this gate, if one is named
+        gate_passage(session, ctx, gate, event_id)  # a passage of this gate, if one is named
     row = IncidentRow(site=ctx.site, gate=gate, kind=kind.value, note=note.strip(),
                       event_id=None if event_id is None else str(event_id),
                       by=principal.username, at=now)  # fmt: skip
