@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Table, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kernel.decision.reasons import Reason
@@ -100,8 +101,20 @@ def _on_campus_before(session: Session, site: str, day: date, start: datetime) -
     )
     counts: dict[str, int] = {direction: int(n) for direction, n in rows}
     count = counts.get("in", 0) - counts.get("out", 0)
-    session.merge(CensusDayRow(site=site, day=before, on_campus=count))
+    _keep(session, site, before, count)
     return count
+
+
+def _keep(session: Session, site: str, day: str, count: int) -> None:
+    """Store a day's head count; two reports of one day at once both succeed (an upsert)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = CensusDayRow.__table__
+    assert isinstance(table, Table)
+    session.execute(
+        insert(table)
+        .values(site=site, day=day, on_campus=count)
+        .on_conflict_do_update(index_elements=["site", "day"], set_={"on_campus": count})
+    )
 
 
 def _checkins(
@@ -189,7 +202,7 @@ def census(  # noqa: PLR0917 - the day, its bounds, the one scan's rows and the 
 ) -> Census:
     flow = net_flow(aggregate)
     on_campus = _on_campus_before(session, site, day, start) + flow
-    session.merge(CensusDayRow(site=site, day=day.isoformat(), on_campus=on_campus))
+    _keep(session, site, day.isoformat(), on_campus)
     units, checkin_fevers = _checkins(session, site, day, threshold)
     cases = IsolationCaseRow
     opened = Counter(
