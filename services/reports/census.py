@@ -8,15 +8,16 @@ A **zero report** (零报告) is a day with no new case.
 
 The report's one scan of the day already counts the admitted ins and outs, so
 the head count costs nothing more: it is the count at the end of the day before,
-kept in ``census_days`` (worked out once from the whole log when missing), plus
-the day's net flow.  Everything else reads the small tables (cases and their
+kept in ``census_days``, plus the day's net flow.  A day before that was never
+reported is carried from the latest day kept (from the whole log, once, when no
+day is kept yet).  Everything else reads the small tables (cases and their
 timeline, check-ins, incidents, the roster's units).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -88,19 +89,32 @@ def net_flow(aggregate: list[Any]) -> int:
 
 
 def _on_campus_before(session: Session, site: str, day: date, start: datetime) -> int:
-    """The head count at the end of the day before: kept, or worked out once from the log."""
+    """The head count at the end of the day before: kept, or carried from the latest day kept
+    before it (the whole log when none is), then kept itself."""
     before = (day - timedelta(days=1)).isoformat()
     kept = session.get(CensusDayRow, (site, before))
     if kept is not None:
         return kept.on_campus
+    earlier = session.scalars(
+        select(CensusDayRow)
+        .where(CensusDayRow.site == site, CensusDayRow.day < before)
+        .order_by(CensusDayRow.day.desc())
+        .limit(1)
+    ).first()
     c = ENTRIES.c
+    since: list[Any] = []
+    count = 0
+    if earlier is not None:
+        after = date.fromisoformat(earlier.day) + timedelta(days=1)
+        since = [c.ts >= datetime.combine(after, time.min, tzinfo=start.tzinfo)]
+        count = earlier.on_campus
     rows = session.connection().execute(
         select(c.direction, func.count())
-        .where(c.site == site, c.ts < start, c.decision == "admit")
+        .where(c.site == site, *since, c.ts < start, c.decision == "admit")
         .group_by(c.direction)
     )
     counts: dict[str, int] = {direction: int(n) for direction, n in rows}
-    count = counts.get("in", 0) - counts.get("out", 0)
+    count += counts.get("in", 0) - counts.get("out", 0)
     _keep(session, site, before, count)
     return count
 

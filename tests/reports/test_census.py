@@ -21,7 +21,7 @@ from services.reports.daily import DailyReport, daily_report
 from services.reports.render import write_report
 from services.storage import repository as repo
 from services.storage.engine import make_engine
-from services.storage.health_models import IncidentRow
+from services.storage.health_models import CensusDayRow, IncidentRow
 from services.storage.models import PersonRow
 from services.storage.records import EntryRecord
 
@@ -162,3 +162,18 @@ def test_a_day_without_a_new_case_is_a_zero_report_and_carries_the_head_count(
     sheets = load_workbook(tmp_path / "r.xlsx").sheetnames
     assert {"check-ins", "new cases"} <= set(sheets)
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_gap_is_carried_from_the_latest_day_kept(session: Session) -> None:
+    before = report(session, DAY - timedelta(days=1)).census  # keeps the day before's end
+    assert before is not None
+    assert before.on_campus == 4
+    # Say the office corrected the count kept for that day (a resident count taken by hand).
+    kept = session.get(CensusDayRow, (SITE, (DAY - timedelta(days=1)).isoformat()))
+    assert kept is not None
+    kept.on_campus = 100
+    session.flush()
+    # Two days on, never the day between: carried from the kept day, not the whole log.
+    later = report(session, DAY + timedelta(days=2)).census
+    assert later is not None
+    assert (later.net_flow, later.on_campus) == (0, 102)  # 100 + the day's 1 + the next day's 1
