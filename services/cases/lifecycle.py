@@ -59,7 +59,9 @@ class Origin(StrEnum):
     MANUAL = "manual"
 
 
-OPENED_BY_HAND = (Origin.CLOSE_CONTACT, Origin.AUTHORITY, Origin.SYMPTOMS, Origin.MANUAL)
+OPENED_BY_HAND = (
+    Origin.CLOSE_CONTACT, Origin.AUTHORITY, Origin.SYMPTOMS, Origin.FEVER, Origin.MANUAL
+)  # fmt: skip
 Kind = Literal["conflict", "forbidden", "invalid"]
 
 

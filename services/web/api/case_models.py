@@ -49,6 +49,7 @@ class OpenOrigin(StrEnum):
     CLOSE_CONTACT = Origin.CLOSE_CONTACT.value
     AUTHORITY = Origin.AUTHORITY.value
     SYMPTOMS = Origin.SYMPTOMS.value
+    FEVER = Origin.FEVER.value  # found at the clinic, not at a gate
     MANUAL = Origin.MANUAL.value
 
 
