@@ -74,6 +74,7 @@ class SnapshotPerson(BaseModel):
     # for look-ups offline.
     id_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
     card_no: Annotated[str, Field(max_length=32)] | None = None
+    suspended: bool = False  # a confirmed case, not yet returned (复学)
 
 
 MAX_GUARDS = 64

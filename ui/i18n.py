@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from kernel.decision.reasons import REASONS
+from ui.health_words import HEALTH_MESSAGES
 from ui.visitor_words import MESSAGES as VISITOR_MESSAGES
 
 Lang = Literal["zh-CN", "en"]
@@ -451,6 +452,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.cancel": ("取消", "Cancel"),
     "common.time": ("时间", "Time"),
     "common.none": ("无", "none"),
+    **HEALTH_MESSAGES,
 }
 MESSAGES.update(VISITOR_MESSAGES)  # the visitor, unit and walk-in pages' words
 

@@ -48,6 +48,7 @@ def person_facts(person: SnapshotPerson) -> PersonFacts:
         return_approved=person.return_approved,
         household=person.household,
         open_case_id=person.open_case_id,
+        suspended=person.suspended,
     )
 
 

@@ -151,6 +151,8 @@ def _check_identity(
             verdict.fire(Reason.RETURN_NOT_APPROVED)
         if entering and person.open_case_id is not None:
             verdict.fire(Reason.ISOLATION_PENDING)
+        if entering and person.suspended:
+            verdict.fire(Reason.SUSPENDED)
         return
     appointment = facts.appointment
     if appointment is not None and _within(now, appointment.valid_from, appointment.valid_until):

@@ -49,6 +49,7 @@ class PersonFacts:
     return_approved: bool = True  # only meaningful for students
     household: str | None = None
     open_case_id: str | None = None
+    suspended: bool = False  # a confirmed case and no return (复学) yet
 
 
 @dataclass(frozen=True, slots=True)

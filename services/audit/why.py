@@ -107,6 +107,10 @@ WHY: dict[Reason, Callable[[Context, Context, Context], str]] = {
     Reason.ISOLATION_PENDING: lambda entry, policy, facts: (
         f"the person has an open isolation case {entry.get('case_id')}"
     ),
+    Reason.SUSPENDED: _said(
+        "the person's isolation case was confirmed and no return (复学) is recorded yet"
+    ),
+    Reason.SYMPTOMS: _said("the guard recorded symptoms with the passage"),
     Reason.HEALTH_CODE_MISSING: _health_rule(Reason.HEALTH_CODE_MISSING),
     Reason.HEALTH_CODE_YELLOW: _health_rule(Reason.HEALTH_CODE_YELLOW),
     Reason.HEALTH_CODE_RED: _health_rule(Reason.HEALTH_CODE_RED),

@@ -41,6 +41,8 @@ COMMAND_MODULES: dict[str, str] = {
     "restore": "restore",
     "web": "web",
     "user": "user",
+    "case": "case",
+    "checkin": "checkin",
 }
 
 Handler = Callable[[argparse.Namespace], int]

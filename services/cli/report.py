@@ -25,6 +25,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_db(daily)
     daily.set_defaults(handler=run_daily)
 
+    clinic = actions.add_parser("clinic", help="the clinic's report to send upward (text)")
+    clinic.add_argument("--date", help="local day, YYYY-MM-DD (default: yesterday)")
+    clinic.add_argument("--site", default="main")
+    clinic.add_argument("--tz", help="the campus's time zone (env CAMPUSGATE_TZ)")
+    add_db(clinic)
+    clinic.set_defaults(handler=run_clinic)
+
     schedule = actions.add_parser("schedule", help="produce each day's report at a set time")
     schedule.add_argument("--at", default="07:00", help="local time of day (default 07:00)")
     schedule.add_argument("--out-dir", type=Path, default=Path("var/reports"))
@@ -79,6 +86,27 @@ def run_daily(args: argparse.Namespace) -> int:
         f"{report.chain_anchor}"
     )
     print(f"written: {path}")
+    return 0
+
+
+def run_clinic(args: argparse.Namespace) -> int:
+    from datetime import date, timedelta
+
+    from kernel.localtime import site_zone
+    from services.cli.common import now, session_scope
+    from services.reports.census_render import clinic_report
+    from services.reports.daily import daily_report
+
+    tz = site_zone(args.tz)
+    current = now()
+    day = (
+        date.fromisoformat(args.date)
+        if args.date
+        else current.astimezone(tz).date() - timedelta(days=1)
+    )
+    with session_scope(args, write=True) as session:
+        report = daily_report(session=session, site=args.site, day=day, tz=tz, now=current)
+    print(clinic_report(report), end="")
     return 0
 
 

@@ -28,6 +28,7 @@ from schemas.snapshot import (
     SnapshotPlate,
 )
 from services.storage.models import (
+    CASE_RELEASED,
     AppointmentRow,
     AuditLogRow,
     GateStateRow,
@@ -67,6 +68,8 @@ def data_version(*, session: Session, site: str) -> int:
         session.scalar(select(func.max(PersonRow.updated_at))),
         session.scalar(select(func.max(IsolationCaseRow.opened_at))),
         session.scalar(select(func.max(IsolationCaseRow.closed_at))),
+        session.scalar(select(func.max(IsolationCaseRow.returned_at))),
+        session.scalar(select(func.max(IsolationCaseRow.confirmed_at))),
         session.scalar(select(func.max(UsedCodeRow.used_at))),
         session.scalar(select(func.max(GateStateRow.updated_at)).where(GateStateRow.site == site)),
         session.scalar(
@@ -83,12 +86,19 @@ def read_site(*, session: Session, site: str, now: datetime, plain_ids: bool = F
     cases = IsolationCaseRow.__table__.c
     open_cases: dict[str, tuple[datetime, str]] = {}
     for person_id, opened_at, case_id in session.execute(
-        select(cases.person_id, cases.opened_at, cases.case_id).where(cases.status != "closed")
+        select(cases.person_id, cases.opened_at, cases.case_id).where(cases.status != CASE_RELEASED)
     ):
         if person_id is not None and (
             person_id not in open_cases or opened_at > open_cases[person_id][0]
         ):
             open_cases[person_id] = (opened_at, case_id)
+    suspended = set(
+        session.scalars(
+            select(cases.person_id).where(
+                cases.confirmed_at.is_not(None), cases.returned_at.is_(None)
+            )
+        )
+    )
     persons: list[tuple[SnapshotPerson, frozenset[str] | None]] = []
     table = PersonRow.__table__.c
     rows = session.execute(
@@ -115,6 +125,7 @@ def read_site(*, session: Session, site: str, now: datetime, plain_ids: bool = F
                 row.id_hash[:ID_HASH_HEX] if plain_ids and HASH_RE.fullmatch(row.id_hash) else None
             ),
             card_no=row.card_no if plain_ids else None,
+            suspended=row.person_id in suspended,
         )
         persons.append((person, gates))
     used = sorted(

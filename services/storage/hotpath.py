@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from kernel.decision.facts import PersonFacts
 from kernel.masking import mask_id_number
 from services.storage.models import (
+    CASE_RELEASED,
     EntryRow,
     GateStateRow,
     IsolationCaseRow,
@@ -84,8 +85,10 @@ class HotPath:
         # Only the models' identifiers are spliced into the text; values are always bound.
         self._persons_sql = (
             f"SELECT {select_list}, (SELECT c.case_id FROM {cases} c "  # noqa: S608
-            "WHERE c.person_id = p.person_id AND c.status <> 'closed' "
-            f"ORDER BY c.opened_at DESC LIMIT 1) FROM {persons.name} p WHERE p.{{column}} "
+            f"WHERE c.person_id = p.person_id AND c.status <> '{CASE_RELEASED}' "
+            f"ORDER BY c.opened_at DESC LIMIT 1), (SELECT c.case_id FROM {cases} c "
+            "WHERE c.person_id = p.person_id AND c.confirmed_at IS NOT NULL "
+            f"AND c.returned_at IS NULL LIMIT 1) FROM {persons.name} p WHERE p.{{column}} "
         )
         gates = _table(GateStateRow).name
         self._locked_sql = f"SELECT gate FROM {gates} WHERE site = {self.mark} AND locked"  # noqa: S608
@@ -141,11 +144,11 @@ class HotPath:
         found: dict[str, PersonFacts] = {}
         for raw in rows:
             row = [f(v) if f else v for f, v in zip(self._person_readers, raw, strict=False)]
-            found[row[key]] = self._person_facts(row, raw[-1])
+            found[row[key]] = self._person_facts(row, raw[-2], suspended=raw[-1] is not None)
         return found
 
     @staticmethod
-    def _person_facts(row: list[Any], open_case: str | None) -> PersonFacts:
+    def _person_facts(row: list[Any], open_case: str | None, *, suspended: bool) -> PersonFacts:
         (person_id, name, kind, last4, active, valid_from, valid_until, gates,
          return_approved, household, _id_hash, _card_no) = row  # fmt: skip
         return PersonFacts(
@@ -160,6 +163,7 @@ class HotPath:
             return_approved=bool(return_approved),
             household=household,
             open_case_id=open_case,
+            suspended=suspended,
         )
 
     def persons_and_locked_gates(

@@ -30,10 +30,12 @@ from services.web.api import (
     appointments,
     audit,
     cases,
+    checkins,
     dashboard,
     events,
     everyday,
     gates,
+    lane_health,
     live,
     passes,
     policy,
@@ -49,6 +51,7 @@ from services.web.api.errors import install_error_handlers
 from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
 from services.web.auth.slots import HashSlots
+from services.web.checkins import pages as checkin_pages
 from services.web.clinic import pages as clinic_pages
 from services.web.clinic.workflow import CaseWorkflow
 from services.web.context import WebContext
@@ -56,6 +59,7 @@ from services.web.dashboard import pages as dashboard_pages
 from services.web.kiosk import pages as kiosk_pages
 from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub
+from services.web.me import checkin as me_checkin
 from services.web.me import pages as me_pages
 from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, WebhookChannel
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
@@ -72,7 +76,9 @@ log = logging.getLogger(__name__)
 ROUTERS = (
     session.router,
     gates.router,
+    lane_health.router,
     cases.router,
+    checkins.router,
     dashboard.router,
     users.router,
     live.router,
@@ -86,11 +92,13 @@ ROUTERS = (
     kiosk_pages.router,
     dashboard_pages.router,
     clinic_pages.router,
+    checkin_pages.router,
     audit_pages.router,
     admin_pages.router,
     report_pages.router,
     health.router,
     me_pages.router,
+    me_checkin.router,
     visitors.router,
     units.router,
     vehicles.router,

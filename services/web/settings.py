@@ -6,6 +6,7 @@ CSRF token; the built-in default is refused unless ``CAMPUSGATE_WEB__DEMO=true``
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -68,6 +69,9 @@ class WebServerSettings(BaseModel):
     # An alert nobody acknowledges within this delay escalates to the security office.
     escalation_delay_s: Annotated[float, Field(ge=1, le=24 * 3600)] = 300.0
     escalation_tick_s: Annotated[float, Field(gt=0, le=600)] = 5.0
+    # The daily check-in (晨午检): a slot's missing reports are late after its deadline.
+    checkin_morning_deadline: time = time(10, 0)
+    checkin_noon_deadline: time = time(14, 30)
     # Per-browser bound of queued live events; past it the browser is told to reload.
     live_queue_max: Annotated[int, Field(ge=10, le=100_000)] = 2000
     timezone: str = "Asia/Shanghai"

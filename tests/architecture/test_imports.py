@@ -37,6 +37,7 @@ _DELIVERY = {
             "audit",
             "privacy",
             "roster",
+            "cases",
             "snapshot",
             "reports",
             "enrolment",
@@ -72,6 +73,8 @@ ALLOWED: dict[str, set[str]] = {
     "services.privacy": _CENTRAL_BASE | {"services.audit"},
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},
     "services.snapshot": _CENTRAL_BASE | {"services.policy"},
+    # The clinic's isolation cases; ID numbers of uploaded lists are matched by their hash.
+    "services.cases": _CENTRAL_BASE | {"services.identity", "services.policy"},
     "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
     # backup: the database, keys and policy in force, with the chain head in its manifest.
     "services.backup": _CENTRAL_BASE | {"services.audit", "services.policy"},

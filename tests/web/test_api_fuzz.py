@@ -37,7 +37,7 @@ MAX_EXAMPLES = 40
 def user_for(method: str, path: str) -> str:
     if path.startswith("/api/v1/gates/{gate}/") and not path.endswith("/commands"):
         return "guard-n1"
-    if path.startswith("/api/v1/cases/{case_id}/"):
+    if path.startswith(("/api/v1/cases", "/api/v1/checkins")) and method == "POST":
         return "nurse"
     if path.startswith("/api/v1/unit/"):
         return "approver-cs"

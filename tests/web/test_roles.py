@@ -159,6 +159,11 @@ def everyday_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
     ]  # fmt: skip
 
 
+def observe() -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {"place": "room", "room": "R1", "until": (now + timedelta(days=14)).isoformat()}
+
+
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
     """(route method, route path, concrete URL, JSON body, roles allowed)."""
     g, c = "/api/v1/gates", f"/api/v1/cases/{s.case_id}"
@@ -207,6 +212,21 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"ref": "not-a-ref", "celsius": "36.5"},
             LANE,
         ),
+        (
+            "POST",
+            g + "/{gate}/symptoms",
+            g + "/north-1/symptoms",
+            {"event_id": str(s.north_event), "symptoms": ["cough"]},
+            LANE,
+        ),
+        (
+            "POST",
+            g + "/{gate}/incidents",
+            g + "/north-1/incidents",
+            {"kind": "forced_entry", "note": "ran past"},
+            LANE,
+        ),
+        ("GET", "/api/v1/incidents", "/api/v1/incidents", None, OFFICE),
         ("GET", "/api/v1/cases", "/api/v1/cases", None, CASE_VIEWERS),
         ("GET", "/api/v1/cases/{case_id}", c, None, CASE_VIEWERS),
         ("POST", "/api/v1/cases/{case_id}/acknowledge", c + "/acknowledge", None, CLINIC),
@@ -217,7 +237,46 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"celsius": "37.0"},
             CLINIC,
         ),
-        ("POST", "/api/v1/cases/{case_id}/close", c + "/close", {"outcome": "released"}, CLINIC),
+        ("POST", "/api/v1/cases", "/api/v1/cases", {"person_id": s.person_id}, CLINIC),
+        ("POST", "/api/v1/cases/many", "/api/v1/cases/many", {"person_ids": [p]}, CLINIC),
+        ("POST", "/api/v1/cases/list", "/api/v1/cases/list", None, CLINIC),
+        ("GET", "/api/v1/cases/{case_id}/contacts", c + "/contacts", None, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/observe", c + "/observe", observe(), CLINIC),
+        (
+            "POST",
+            "/api/v1/cases/{case_id}/refer",
+            c + "/refer",
+            {"hospital": "City Hospital", "transfer_at": datetime.now(UTC).isoformat()},
+            CLINIC,
+        ),
+        ("POST", "/api/v1/cases/{case_id}/suspect", c + "/suspect", {}, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/confirm", c + "/confirm", {}, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/release", c + "/release", {"reason": "fine"}, CLINIC),
+        (
+            "POST",
+            "/api/v1/cases/{case_id}/return",
+            c + "/return",
+            {"returned_on": "2026-12-31", "certificate": "CERT-1"},
+            CLINIC,
+        ),
+        ("GET", "/api/v1/checkins", "/api/v1/checkins", None, CASE_VIEWERS),
+        ("GET", "/api/v1/checkins/missing", "/api/v1/checkins/missing", None, CASE_VIEWERS),
+        (
+            "POST",
+            "/api/v1/checkins",
+            "/api/v1/checkins",
+            {"person_id": p, "slot": "morning", "celsius": "36.5"},
+            CLINIC,
+        ),
+        (
+            "POST",
+            "/api/v1/checkins/class",
+            "/api/v1/checkins/class",
+            {"slot": "noon", "entries": [{"person_id": p, "celsius": "36.6"}]},
+            CLINIC,
+        ),
+        ("POST", "/api/v1/checkins/remind", "/api/v1/checkins/remind", None, CLINIC),
+        ("GET", "/checkins", "/checkins", None, CASE_VIEWERS),
         ("GET", "/api/v1/dashboard", "/api/v1/dashboard", None, OFFICE),
         ("GET", "/api/v1/users", "/api/v1/users", None, ADMIN),
         (
@@ -318,6 +377,7 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/admin/appointments", "/admin/appointments", None, ADMIN),
         ("GET", "/admin/policy", "/admin/policy", None, ADMIN),
         ("GET", "/api/v1/reports/daily", "/api/v1/reports/daily", None, OFFICE),
+        ("GET", "/api/v1/reports/clinic", "/api/v1/reports/clinic", None, OFFICE),
         ("GET", "/reports", "/reports", None, OFFICE),
         ("GET", f"{a}/log", f"{a}/log", None, AUDIT),
         ("GET", "/audit/log", "/audit/log", None, AUDIT),
@@ -340,6 +400,7 @@ PUBLIC = {
     ("GET", "/me/enrol/{token}"),
     ("POST", "/me/enrol/{token}"),
     ("GET", "/me/code"),
+    ("POST", "/me/checkin"),  # tests/web/test_mycode_checkin.py
     ("POST", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
     ("GET", "/"),
@@ -431,6 +492,8 @@ def test_anonymous_gets_401_from_the_api_and_the_sign_in_page_from_pages(server:
 
 GATE_URLS = [
     ("GET", "/api/v1/gates/{gate}", None),
+    ("POST", "/api/v1/gates/{gate}/symptoms", "symptoms"),
+    ("POST", "/api/v1/gates/{gate}/incidents", "incidents"),
     ("POST", "/api/v1/gates/{gate}/remeasure", "remeasure"),
     ("POST", "/api/v1/gates/{gate}/no-mask", "no-mask"),
     ("POST", "/api/v1/gates/{gate}/override", "override"),
@@ -460,6 +523,10 @@ def test_a_guard_of_north_1_cannot_see_or_command_south_2(
             body["reason"] = "checked by hand"
         if action == "vehicle":
             body = {"plate": "京A12345", "occupants": 2}
+        if action == "symptoms":
+            body["symptoms"] = ["cough", "sore_throat"]
+        if action == "incidents":
+            body = {"kind": "refused_instructions", "note": "would not stop"}
         client = clients[guard]
         refused = (
             client.request(method, template.format(gate=other), json=body)

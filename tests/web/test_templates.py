@@ -48,6 +48,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "kiosk.html": ("guard-n1", "/kiosk/north-1"),
     "dashboard.html": ("officer", "/dashboard"),
     "clinic.html": ("nurse", "/clinic"),
+    "checkins.html": ("nurse", "/checkins"),
     "reports.html": ("officer", "/reports"),
     "audit.html": ("auditor", f"/audit/person?person_id={PERSON_ID}"),
     "audit_event.html": ("auditor", "/audit/events/{event}"),
@@ -70,7 +71,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "everyday.html": ("admin", "/admin/everyday"),
 }
 # Included by the pages above, never rendered alone.
-PARTS = frozenset({"base.html", "_entries.html", "_user.html"})
+PARTS = frozenset({"base.html", "_entries.html", "_user.html", "_checkin.html"})
 
 
 class PageShape(HTMLParser):

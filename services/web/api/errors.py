@@ -80,6 +80,8 @@ HTTP_ERRORS: dict[str, HttpError] = {
     # The rules say no, e.g. an approval by someone who is not an approver of the host unit.
     "kernel.errors.Refused": HttpError(403, "refused"),
     "services.visitors.requests.TooManyRequests": HttpError(429, "rate_limited"),
+    "services.cases.service.CaseNotFound": HttpError(404, "case_not_found"),
+    "services.cases.lifecycle.CaseRefused": HttpError(409, "case_refused", detail=True),
     "kernel.errors.StorageError": _BACKEND_DOWN,
     "kernel.errors.BusError": _BACKEND_DOWN,
     "services.web.errors.WebError": HttpError(400, "bad_request"),

@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kernel.decision.reasons import Reason as DecisionReason
 from schemas.names import GateName
 from services.web.auth.roles import Role
 from ui.i18n import Lang
 
 Outcome = Literal["admit", "recheck", "deny", "isolate"]
-CaseOutcome = Literal["released", "isolation_room", "referred_hospital"]
 CommandName = Literal["lockdown", "release", "open", "sync"]
 # What a person may type: the clinical and handheld readings of a human body.
 EnteredCelsius = Annotated[Decimal, Field(ge=Decimal("30"), le=Decimal("45"), decimal_places=2)]
@@ -231,6 +231,25 @@ class CaseView(Model):
     closed_by: str | None
     outcome: str | None
     escalated_at: datetime | None
+    # The lifecycle (services/cases/lifecycle.py); closed_* above are the release.
+    origin: str = DecisionReason.FEVER.value
+    opened_by: str | None = None
+    note: str = ""
+    isolating: bool = True  # held at every gate until a clinician releases
+    suspended: bool = False  # confirmed, no return (复学) recorded yet
+    observation_place: str | None = None
+    observation_room: str | None = None
+    observation_start: datetime | None = None
+    observation_until: datetime | None = None
+    hospital: str | None = None
+    transfer_at: datetime | None = None
+    suspected_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    release_reason: str | None = None
+    returned_at: datetime | None = None
+    return_date: str | None = None
+    return_certificate: str | None = None
+    returned_by: str | None = None
 
 
 class CaseEventView(Model):
@@ -247,13 +266,6 @@ class CaseDetail(Model):
 
 class MeasureRequest(Model):
     celsius: EnteredCelsius
-
-
-class CloseRequest(Model):
-    outcome: CaseOutcome
-    note: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PLAIN)
-    ] = ""
 
 
 # -- dashboard --------------------------------------------------------------------------

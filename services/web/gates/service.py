@@ -246,6 +246,20 @@ def _recent(
     return original
 
 
+def recent_passage(
+    session: Session, ctx: WebContext, gate: str, event_id: uuid.UUID, now: datetime
+) -> store.StoredEntry:
+    """The passage on screen at ``gate`` (decided in the last minutes), for lane actions."""
+    return _recent(session, ctx, gate, event_id, now)
+
+
+def gate_passage(
+    session: Session, ctx: WebContext, gate: str, event_id: uuid.UUID
+) -> store.StoredEntry:
+    """A passage of ``gate`` (any age), or NotFound."""
+    return _original(session, ctx, gate, event_id)
+
+
 def _recheck(original: Passage, now: datetime, **changes: object) -> Passage:
     fields: dict[str, object] = {
         "event_id": uuid7(),

@@ -44,7 +44,8 @@ COMMAND = "command"
 ALERT = "alert"
 CASE = "case"
 ESCALATION = "escalation"
-KINDS = frozenset({DECISION, STATUS, COMMAND, ALERT, CASE, ESCALATION})
+INCIDENT = "incident"  # recorded by a guard at the lane (the office sees it live)
+KINDS = frozenset({DECISION, STATUS, COMMAND, ALERT, CASE, ESCALATION, INCIDENT})
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ CG.onReady(() => {
   const denials = [...view.denials];
   const commands = [...view.commands];
   const cases = new Map(view.cases.map((c) => [c.case_id, c]));
-  const dirty = new Set(["gates", "live", "denials", "commands", "cases"]);
+  const dirty = new Set(["gates", "live", "denials", "commands", "cases", "incidents"]);
   let frame = 0;
 
   // Figures for bench/web_latency.py: events seen and decision lag (now - decided_at).
@@ -81,6 +81,16 @@ CG.onReady(() => {
       el("td", { class: "actions-cell" }, actions));
   }
 
+  const incidents = page.incidents || [];
+  function incidentItem(i) {
+    return el("li", { dataset: { incidentId: i.id } },
+      el("span", { class: "time" }, CG.time(i.at)),
+      el("span", { class: "chip" }, i.gate),
+      el("span", { class: "chip bad" }, t(`incident.${i.kind}`)),
+      el("span", {}, i.note),
+      el("span", { class: "muted" }, i.by));
+  }
+
   function caseItem(c) {
     return el("li", { dataset: { caseId: c.case_id } },
       el("span", { class: "time" }, CG.time(c.opened_at)),
@@ -100,8 +110,9 @@ CG.onReady(() => {
     if (dirty.has("live")) $("live").replaceChildren(...live.map(passageItem));
     if (dirty.has("denials")) $("denials").replaceChildren(...denials.map(passageItem));
     if (dirty.has("commands")) $("commands").replaceChildren(...commands.map(commandItem));
+    if (dirty.has("incidents")) $("incidents").replaceChildren(...incidents.map(incidentItem));
     if (dirty.has("cases")) {
-      const open = [...cases.values()].filter((c) => c.status !== "closed")
+      const open = [...cases.values()].filter((c) => c.status !== "released")
         .sort((a, b) => b.opened_at.localeCompare(a.opened_at));
       $("cases").replaceChildren(...open.map(caseItem));
       const escalated = open.filter((c) => c.escalated_at && !c.acknowledged_at);
@@ -159,6 +170,11 @@ CG.onReady(() => {
             person: e.person, celsius: e.celsius, acknowledged_at: null, escalated_at: null });
         }
         schedule("cases");
+      } else if (e.type === "incident") {
+        incidents.unshift(e);
+        incidents.length = Math.min(incidents.length, 100);
+        CG.alarm();
+        schedule("incidents");
       } else if (e.type === "case" || e.type === "escalation") {
         cases.set(e.case_id, e);
         if (e.type === "escalation") CG.alarm();

@@ -215,6 +215,26 @@ CG.onReady(() => {
       }
       if (await act("override", { reason: input.value, event_id: current.event_id })) input.value = "";
     });
+    $("symptoms-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const boxes = [...$("symptoms-form").querySelectorAll("input[name=symptom]:checked")];
+      if (!current) {  // symptoms go with the person on screen
+        $("action-result").textContent = t("kiosk.override_needs_passage");
+        $("action-result").className = "error";
+        return;
+      }
+      if (!boxes.length) return;
+      if (await act("symptoms", { event_id: current.event_id, symptoms: boxes.map((b) => b.value) })) {
+        for (const box of boxes) box.checked = false;
+      }
+    });
+    $("incident-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const note = $("incident-note");
+      const body = { kind: $("incident-kind").value, note: note.value };
+      if (current) body.event_id = current.event_id;
+      if (await act("incidents", body)) note.value = "";
+    });
   }
 
   // The look-up: a person without phone or card, found by number or name, sent with a reading.
