@@ -79,10 +79,8 @@ def data_version(*, session: Session, site: str) -> int:
     return max(_ms(stamp) for stamp in stamps)
 
 
-def read_site(*, session: Session, site: str, now: datetime, plain_ids: bool = False) -> SiteData:
-    """The site's data for this round; with ``plain_ids`` (the policy accepts them) each person
-    carries their ID-number hash and campus card number, so a gate finds them offline."""
-    version = data_version(session=session, site=site)
+def _open_cases(session: Session) -> tuple[dict[str, tuple[datetime, str]], set[str]]:
+    """Each person's newest case not released, and who is suspended (confirmed, not returned)."""
     cases = IsolationCaseRow.__table__.c
     open_cases: dict[str, tuple[datetime, str]] = {}
     for person_id, opened_at, case_id in session.execute(
@@ -99,6 +97,14 @@ def read_site(*, session: Session, site: str, now: datetime, plain_ids: bool = F
             )
         )
     )
+    return open_cases, suspended
+
+
+def read_site(*, session: Session, site: str, now: datetime, plain_ids: bool = False) -> SiteData:
+    """The site's data for this round; with ``plain_ids`` (the policy accepts them) each person
+    carries their ID-number hash and campus card number, so a gate finds them offline."""
+    version = data_version(session=session, site=site)
+    open_cases, suspended = _open_cases(session)
     persons: list[tuple[SnapshotPerson, frozenset[str] | None]] = []
     table = PersonRow.__table__.c
     rows = session.execute(

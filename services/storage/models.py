@@ -22,10 +22,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 # The web's sign-in tables live in web_models, the enrolment tables in enrol_models, the
 # roster's photos in photo_models, the visitor work's (unit officers, visitor requests,
 # risk areas, plates) in visitor_models, the clinic's (incidents, check-ins, census) in
-# health_models; importing them registers them on Base.
+# health_models, the gates' passage numbering in stream_models; importing them registers
+# them on Base.
 import services.storage.enrol_models
 import services.storage.health_models
 import services.storage.photo_models
+import services.storage.stream_models
 import services.storage.visitor_models
 import services.storage.web_models  # noqa: F401
 from kernel.decision.reasons import Reason
@@ -107,33 +109,6 @@ class EntryRow(Base):
     grant_id: Mapped[str | None] = mapped_column(String(40))
     seq_stream: Mapped[str | None] = mapped_column(String(32))  # Passage.seq: its place in
     seq_n: Mapped[int | None] = mapped_column(BigInteger)  # the gate's numbering
-
-
-class PassageStreamRow(Base):
-    """How far a gate's numbering is checked: each n <= checked_to arrived or is a gap."""
-
-    __tablename__ = "passage_streams"
-
-    site: Mapped[str] = mapped_column(String(32), primary_key=True)
-    gate: Mapped[str] = mapped_column(String(32), primary_key=True)
-    stream: Mapped[str] = mapped_column(String(32), primary_key=True)
-    checked_to: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class PassageGapRow(Base):
-    """A passage the centre never received (its number is missing), until it arrives."""
-
-    __tablename__ = "passage_gaps"
-    __table_args__ = (UniqueConstraint("site", "gate", "stream", "n"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    site: Mapped[str] = mapped_column(String(32))
-    gate: Mapped[str] = mapped_column(String(32))
-    stream: Mapped[str] = mapped_column(String(32))
-    n: Mapped[int] = mapped_column(BigInteger)
-    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class RejectedMessageRow(Base):

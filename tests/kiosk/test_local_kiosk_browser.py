@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from playwright.sync_api import expect
+from sqlalchemy.orm import Session
 
 from schemas.snapshot import SnapshotGuard
 from services.broker_admin.local_broker import LocalBroker
 from services.central.worker import CentralWorker
+from services.storage.engine import make_engine
+from services.visitors.vehicles import add_plate
 from tests.fixtures.campus import Campus
 from tests.fixtures.lanes import StartLane
 from tests.fixtures.local_kiosk import StartKiosk
@@ -20,7 +24,21 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 PASSWORD = "vehicle-lane-guard-1"
 
 
+def whitelist(db_url: str, site: str, plate: str) -> None:
+    """A staff car: the plate is checked as well as every occupant (issue 16)."""
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session, session.begin():
+            add_plate(session=session, site=site, plate=plate, owner="staff", unit="Physics",
+                      valid_from=None, valid_until=None, by="admin",
+                      now=datetime.now(UTC))  # fmt: skip
+    finally:
+        engine.dispose()
+
+
 def test_a_vehicle_announced_on_the_gates_kiosk_passes_when_every_occupant_is_admitted(
+    campus_db: str,
+    site: str,
     broker: LocalBroker,
     central: CentralWorker,
     campus: Campus,
@@ -28,6 +46,7 @@ def test_a_vehicle_announced_on_the_gates_kiosk_passes_when_every_occupant_is_ad
     start_kiosk: StartKiosk,
     new_page: Any,
 ) -> None:
+    whitelist(campus_db, site, "京B24680")
     lane = start_lane(broker.url, gate="north-1", lane="vehicle", site_keys=campus.keys_dir)
     guard = SnapshotGuard(username="guard-n1", password_hash=PasswordHasher().hash(PASSWORD))
     kiosk = start_kiosk(lane=lane, guards=[guard])

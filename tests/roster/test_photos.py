@@ -213,8 +213,12 @@ def test_any_file_as_a_zip_is_read_or_refused(tmp_path: Path, data: bytes) -> No
     assert all(len(data) <= MAX_PHOTO_BYTES for _, data in found.values())
 
 
+# zipfile itself cannot write a name that is empty up to its first NUL (it cuts there).
+ZIP_NAMES = st.text(min_size=1, max_size=30).filter(lambda name: name.split("\x00")[0] != "")
+
+
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5, unique=True))
+@given(st.lists(ZIP_NAMES, min_size=1, max_size=5, unique=True))
 def test_entry_names_never_escape(tmp_path: Path, names: list[str]) -> None:
     archive = tmp_path / "names.zip"
     with zipfile.ZipFile(archive, "w") as out:

@@ -71,7 +71,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "everyday.html": ("admin", "/admin/everyday"),
 }
 # Included by the pages above, never rendered alone.
-PARTS = frozenset({"base.html", "_entries.html", "_user.html", "_checkin.html"})
+PARTS = frozenset({"base.html", "_entries.html", "_user.html", "_checkin.html", "_me_checkin.html"})
 
 
 class PageShape(HTMLParser):

@@ -61,7 +61,7 @@ def check_in(body: SelfCheckin, request: Request) -> SelfCheckinDone:
 
 
 def _panel_values(_session: Session, _person_id: str, _now: datetime) -> Mapping[str, object]:
-    return {"checkin_endpoint": ENDPOINT, "symptoms": [s.value for s in Symptom]}
+    return {"checkin_endpoint": ENDPOINT, "symptom_codes": [s.value for s in Symptom]}
 
 
-register(Panel("me_checkin.html", _panel_values))
+register(Panel("_me_checkin.html", _panel_values))

@@ -4,7 +4,7 @@ A panel is a template (under ``services/web/templates``) and a function giving i
 values for the signed-in person; register it once at import time::
 
     from services.web.me.panels import Panel, register
-    register(Panel("me_checkin.html", lambda session, person_id, now: {...}))
+    register(Panel("_me_checkin.html", lambda session, person_id, now: {...}))
 
 The page renders every registered panel in order, each inside its own
 ``<section class="card panel">``; a panel's form posts to its own routes.
