@@ -41,6 +41,9 @@ def test_a_class_is_entered_at_once_and_the_missing_are_listed(
     page = new_page(1366, 900)
     sign_in(page, web, "nurse", "/checkins", live=False)
     page.select_option("#unit", unit)
+    # Fill only once the rows are the chosen unit's: a reload would wipe what was typed.
+    expect(page.locator("#sheet-rows")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#sheet-rows")).to_have_attribute("data-unit", unit)
     rows = page.locator("#sheet-rows tr")
     expect(rows).to_have_count(len(units[unit]))
     first, second = units[unit][0], units[unit][1]

@@ -25,10 +25,19 @@ CG.onReady(() => {
 
   function render() { $("sheet-rows").replaceChildren(...sheet.rows.map(row)); }
 
+  // data-state says when the rows shown are the chosen unit's (a fast typist, or a test,
+  // must not fill rows that a slower answer is about to replace).
+  let asked = 0;
   async function load() {
+    const mine = ++asked;
+    $("sheet-rows").dataset.state = "loading";
     try {
-      sheet = await api("GET", `/api/v1/checkins?unit=${encodeURIComponent($("unit").value)}&day=${$("day").value}`);
+      const answer = await api("GET", `/api/v1/checkins?unit=${encodeURIComponent($("unit").value)}&day=${$("day").value}`);
+      if (mine !== asked) return;  // a later choice is on its way
+      sheet = answer;
       render();
+      $("sheet-rows").dataset.unit = sheet.unit;
+      $("sheet-rows").dataset.state = "ready";
     } catch (error) { CG.showBanner(error.message); }
   }
 
@@ -63,4 +72,6 @@ CG.onReady(() => {
     }
   }
   render();
+  $("sheet-rows").dataset.unit = sheet.unit;
+  $("sheet-rows").dataset.state = "ready";
 });
