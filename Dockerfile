@@ -7,9 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Shared libraries the code readers load: zbar for pyzbar, GL/GLib for OpenCV.
+# Shared libraries the code readers load: zbar for pyzbar, GL/GLib for OpenCV; pg_dump and
+# pg_restore (15, as the postgres:15 service) for `campusgate backup` and `restore`.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libzbar0 libgl1 libglib2.0-0 \
+    && apt-get install -y --no-install-recommends libzbar0 libgl1 libglib2.0-0 postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/campusgate
@@ -22,12 +23,13 @@ COPY devices ./devices
 RUN pip install ".[vision]" && campusgate --help > /dev/null
 
 # Never run as root; dialout and video let a gate agent open serial ports and cameras.
-RUN groupadd --system campusgate \
-    && useradd --system --gid campusgate --groups dialout,video \
+RUN groupadd --system --gid 10001 campusgate \
+    && useradd --system --uid 10001 --gid campusgate --groups dialout,video \
        --home-dir /var/lib/campusgate --create-home --shell /usr/sbin/nologin campusgate \
-    && install -d -o campusgate -g campusgate -m 0700 /keys
-# A new named volume takes the owner of the directory it is mounted on, so the keys
-# volume is the service user's (the gate's outbox lives in its home, same reason).
+    && install -d -o campusgate -g campusgate -m 0700 /keys /reports /backups
+# A new named volume takes the owner of the directory it is mounted on, so the reports
+# volume is the service user's (the gate's outbox lives in its home, same reason); the
+# keys and backups folders are bind mounts that `deploy init --owner 10001` hands over.
 USER campusgate
 WORKDIR /var/lib/campusgate
 

@@ -31,6 +31,7 @@ class CentralProcess:
             sys.executable, "-m", "services.cli.main", "central",
             "--broker", broker_url, "--db", db_url, "--site", site,
             "--keys", str(keys), "--worker-id", worker_id, "--no-upgrade",
+            "--http", "127.0.0.1:0",  # metrics on, as deployed (docker-compose.yml)
         ]  # fmt: skip
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None

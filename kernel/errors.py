@@ -7,9 +7,15 @@
     │   ├── ExpiredCode      past ``exp``
     │   └── NotYetValidCode  before ``iat`` (beyond the allowed clock skew)
     ├── RosterError          a roster file that cannot be read at all
-    │   └── RosterTooLarge   (services.roster.xlsx_limits) beyond what is read, refused unread
+    │   ├── RosterTooLarge   (services.roster.xlsx_limits) beyond what is read, refused unread
+    │   ├── PhotoInvalid     (services.roster.photos) not a JPEG/PNG, damaged, too large, bad ZIP
+    │   └── PersonInvalid    (services.roster.person) one person's values the roster refuses
     ├── NotFound             a person, appointment, pass or event that does not exist
+    │   └── CaseNotFound     (services.cases.service) no such isolation case
     ├── Refused              an administrative action the rules do not allow
+    │   └── SyncRefused      (services.roster.importer) --sync would deactivate too many
+    │   └── TooManyRequests  (services.visitors.requests) a public page's rate limit
+    │   └── CaseRefused      (services.cases.lifecycle) a case action its rules do not allow
     ├── StorageError         the database refused or failed
     ├── BusError             the MQTT broker refused or failed (with its reason code)
     ├── WebError             (services.web.errors) what a page or API call cannot do

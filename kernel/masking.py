@@ -21,6 +21,8 @@ class Role(StrEnum):
     GUARD = "guard"
     CLINIC = "clinic"
     AUDITOR = "auditor"
+    APPROVER = "approver"  # a host unit's approver: calls the visitor back
+    UNIT_OFFICER = "unit_officer"  # a unit's 信息员: its own people
     REPORT = "report"  # reports and exports circulated beyond the security office
 
 
@@ -37,6 +39,8 @@ VIEWS: dict[Role, View] = {
     Role.CLINIC: View(names=True, phones=True, person_ids=True),
     Role.AUDITOR: View(names=True, phones=False, person_ids=True),
     Role.GUARD: View(names=True, phones=False, person_ids=False),
+    Role.APPROVER: View(names=True, phones=True, person_ids=False),
+    Role.UNIT_OFFICER: View(names=True, phones=False, person_ids=True),
     Role.REPORT: View(names=False, phones=False, person_ids=False),
 }
 

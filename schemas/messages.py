@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     field_validator,
+    model_validator,
 )
 
 from schemas.names import GateName, SiteName
@@ -32,7 +33,9 @@ MAX_TEXT = 200
 Outcome = Literal["admit", "recheck", "deny", "isolate"]
 Direction = Literal["in", "out"]
 ReadingKind = Literal["body", "surface", "ambient"]
-CommandName = Literal["open", "lockdown", "release", "sync"]
+CommandName = Literal["open", "lockdown", "release", "sync", "vehicle"]
+MAX_OCCUPANTS = 64
+MAX_PLATE = 16
 
 
 def _to_json_number(value: Decimal) -> float:
@@ -93,7 +96,16 @@ class Vehicle(BaseModel):
 
     plate: Text
     group_id: UUID
-    occupants: Annotated[int, Field(ge=1, le=64)]
+    occupants: Annotated[int, Field(ge=1, le=MAX_OCCUPANTS)]
+
+
+class VehicleAnnouncement(BaseModel):
+    """A vehicle at a vehicle lane, announced by its guard: every occupant is screened."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plate: Annotated[str, Field(min_length=1, max_length=MAX_PLATE, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    occupants: Annotated[int, Field(ge=1, le=MAX_OCCUPANTS)]
 
 
 MAX_SEQ = 2**53  # exact in every JSON reader (IEEE doubles)
@@ -131,6 +143,25 @@ class Passage(WireModel):
     local_decision: Outcome | None = None
     # Set by a gate with an outbox; absent from the kiosk's re-measures and older gates.
     seq: PassageSeq | None = Field(default=None, exclude_if=lambda value: value is None)
+    # The guard overrode the decision on ``recheck_of`` at the gate's kiosk (issue 20).
+    override: Override | None = Field(default=None, exclude_if=lambda value: value is None)
+
+    @model_validator(mode="after")
+    def _override_reopens_a_passage(self) -> Passage:
+        if self.override is not None and (
+            self.recheck_of is None or self.local_decision != "admit"
+        ):
+            raise ValueError("an override re-checks a passage and was admitted at the gate")
+        return self
+
+
+class Override(BaseModel):
+    """A guard opened the gate by hand at the gate's own kiosk, with a written reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: Annotated[str, Field(min_length=1, max_length=64)]
+    reason: Annotated[str, Field(min_length=4, max_length=MAX_TEXT, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class DecisionPerson(BaseModel):
@@ -163,7 +194,7 @@ class DeviceHealth(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    state: Literal["ok", "degraded", "fault", "absent"]
+    state: Literal["ok", "degraded", "unconfigured", "fault", "absent"]
     detail: Annotated[str, Field(max_length=MAX_TEXT)] = ""
     # Running counts (a thermometer's readings, faults, fevers; a camera's frames).
     counters: dict[Annotated[str, Field(max_length=32)], Annotated[int, Field(ge=0)]] = Field(
@@ -198,6 +229,11 @@ class GateStatus(WireModel):
     )
     snapshot: SnapshotInfo | None = None
     outbox: Annotated[int, Field(ge=0)] = 0
+    # How the lane takes temperatures: its thermometer, or the guard's handheld one
+    # (the thermometer is faulted, absent or unconfigured, or the guard chose it).
+    screening: Literal["thermometer", "handheld"] = "thermometer"
+    # A vehicle lane screens each vehicle's occupants (its kiosk announces vehicles).
+    lane: Literal["person", "vehicle"] = "person"
 
 
 class Command(WireModel):
@@ -210,6 +246,16 @@ class Command(WireModel):
     issued_by: Text
     reason: Annotated[str, Field(max_length=MAX_TEXT)] = ""
     ts: Timestamp
+    # The vehicle a ``vehicle`` command announces (issue 20); no other command has one.
+    vehicle: VehicleAnnouncement | None = Field(
+        default=None, exclude_if=lambda value: value is None
+    )
+
+    @model_validator(mode="after")
+    def _vehicle_only_with_its_command(self) -> Command:
+        if (self.command == "vehicle") != (self.vehicle is not None):
+            raise ValueError("a vehicle command, and only it, carries the vehicle")
+        return self
 
 
 class Reading(WireModel):

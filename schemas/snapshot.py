@@ -32,6 +32,11 @@ from schemas.policy import Policy
 MAX_SNAPSHOT_BYTES = 64 * 2**20
 """Largest decompressed body a gate accepts (a zip bomb stops here)."""
 MAX_HEADER_BYTES = 2048
+ID_HASH_HEX = 16
+"""A snapshot's ID-number hashes are cut to 64 bits: the full 256 made a 20,000-person
+snapshot 1.07 MB compressed, over the broker's 1 MiB packet limit (23.6 bytes a person
+with 64 bits, 11.6 without any); 64 bits keep a chance match of a wrong number below
+one in 10^14 for a campus of 100,000."""
 MAX_SIGNATURES = 8
 """A snapshot is signed by every private key the site holds (two during a rotation)."""
 SIGNED_CONTEXT = b"campusgate-snapshot-header/1\n"
@@ -64,6 +69,35 @@ class SnapshotPerson(BaseModel):
     return_approved: bool = True
     household: Annotated[str, Field(max_length=64)] | None = None
     open_case_id: Annotated[str, Field(max_length=40)] | None = None
+    # Only when the policy accepts plain IDs: the keyed hash of the person's ID document
+    # (never the number; its first ID_HASH_HEX hex digits) and their campus IC-card number,
+    # for look-ups offline.
+    id_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
+    card_no: Annotated[str, Field(max_length=32)] | None = None
+    suspended: bool = False  # a confirmed case, not yet returned (复学)
+
+
+MAX_GUARDS = 64
+
+
+class SnapshotGuard(BaseModel):
+    """A guard of this gate who may sign in at its own kiosk while the centre is away:
+    the argon2id hash of their password, never the password (issue 20)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password_hash: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class SnapshotPlate(BaseModel):
+    """A vehicle that may enter: a whitelisted plate, or one an approved visit brings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plate: Annotated[str, Field(min_length=7, max_length=8)]
+    valid_from: Timestamp | None = None
+    valid_until: Timestamp | None = None
 
 
 class GateSnapshot(WireModel):
@@ -81,6 +115,9 @@ class GateSnapshot(WireModel):
     persons: list[SnapshotPerson]
     used_codes: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
     locked: bool = False
+    # The guards of this gate only: another gate's guards never sign in here.
+    guards: list[SnapshotGuard] = Field(default_factory=list, max_length=MAX_GUARDS)
+    plates: list[SnapshotPlate] = Field(default_factory=list)
 
 
 class SnapshotDelta(WireModel):
@@ -109,6 +146,9 @@ class SnapshotDelta(WireModel):
     remove: list[Text] = Field(default_factory=list)
     codes_added: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
     codes_removed: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list)
+    # Few and small: the whole list every time.
+    guards: list[SnapshotGuard] = Field(default_factory=list, max_length=MAX_GUARDS)
+    plates: list[SnapshotPlate] = Field(default_factory=list)  # whole, like the policy
 
 
 class SnapshotHeader(BaseModel):
@@ -186,8 +226,10 @@ def diff(old: GateSnapshot, new: GateSnapshot, signer: Signer | None = None) -> 
         result_sigs=_signed(_full_header(new, body_of(new)), signer).sigs,
         upsert=[p for pid, p in after.items() if before.get(pid) != p],
         remove=sorted(set(before) - set(after)),
+        plates=new.plates,
         codes_added=sorted(new_codes - old_codes),
         codes_removed=sorted(old_codes - new_codes),
+        guards=new.guards,
     )
 
 
@@ -225,6 +267,8 @@ def apply(snapshot: GateSnapshot, delta: SnapshotDelta) -> GateSnapshot:
             "locked": delta.locked,
             "persons": sorted(persons.values(), key=lambda p: p.id),
             "used_codes": sorted(codes),
+            "guards": delta.guards,
+            "plates": delta.plates,
         }
     )
     # Rebuilt through validation so the bytes are exactly what the builder makes.

@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: the browser tests drive it with Playwright; fonts-noto-cjk: Chinese pages and
-# reports render; poppler-utils: the report tests turn PDFs into images.
-DEBIAN_PACKAGES=(mosquitto libzbar0 libgl1 libglib2.0-0 poppler-utils fonts-noto-cjk chromium)
+# reports render; poppler-utils: the report tests turn PDFs into images; fonts-wqy-zenhei: a
+# TrueType CJK font the printed cards embed (reportlab cannot embed Noto CJK's CFF outlines).
+DEBIAN_PACKAGES=(mosquitto libzbar0 libgl1 libglib2.0-0 poppler-utils fonts-noto-cjk fonts-wqy-zenhei
+                 chromium)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

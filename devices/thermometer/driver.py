@@ -22,7 +22,7 @@ import serial
 from devices.health import Health
 from devices.serial_url import close_port
 from devices.thermometer.frames import Event, Fault
-from devices.thermometer.registry import make_parser
+from devices.thermometer.registry import make_parser, missing_offset
 from kernel.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class SerialThermometer:
     ) -> None:
         self.url = url
         self.surface_offset = surface_offset
+        self.protocol = protocol
         self.parser = make_parser(protocol, sensor)
         self.baudrate = baudrate or self.parser.baudrate
         self.clock = clock
@@ -55,6 +56,10 @@ class SerialThermometer:
         self._state: Health = ("fault", "not connected yet")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def unconfigured(self) -> str | None:
+        return missing_offset(self.protocol, self.surface_offset)
 
     def start(self) -> None:
         self._thread = threading.Thread(

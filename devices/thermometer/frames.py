@@ -15,6 +15,10 @@ from typing import ClassVar, Literal, Protocol
 Kind = Literal["body", "surface", "ambient"]
 FaultReason = Literal["checksum", "garbage", "out_of_range", "overlong"]
 
+JUNK_REPORT_BYTES = 64
+"""Junk is reported as a fault once this much piled up with no frame in it (a module
+speaking another protocol, the wrong baud rate), not only before the next good frame."""
+
 # What any supported sensor can physically report (MLX90614 range).
 SENSOR_MIN = Decimal("-40")
 SENSOR_MAX = Decimal("125")
@@ -112,4 +116,6 @@ class BinaryFrameParser:
             self._flush_junk(events, now)
             events.extend(decoded)
             del buffer[: self.length]
+        if self._junk >= JUNK_REPORT_BYTES:
+            self._flush_junk(events, now)
         return events

@@ -3,8 +3,10 @@
 ``serial:///dev/ttyUSB0?protocol=gy-mcu90614&offset=2.5`` (any form of
 :mod:`devices.serial_url`) with options ``protocol`` (required, one of
 :data:`~devices.thermometer.registry.PARSERS`), ``baud`` (the module's own rate by
-default), ``sensor`` (the name readings carry, ``ir-0``) and ``offset`` (the
-surface->body offset in C, 0..5); ``none`` for a lane where guards measure by hand.
+default), ``sensor`` (the name readings carry; by default the caller's
+``default_sensor``, ``<gate>/thermometer`` at a gate, so every thermometer is its own
+row in the false-fever report) and ``offset`` (the surface->body offset in C, 0..5);
+``none`` for a lane where guards measure by hand.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ MAX_SURFACE_OFFSET_C = Decimal("5")
 
 
 def open_thermometer(
-    url: str, *, clock: Clock, on_event: Callable[[Event], None] | None = None
+    url: str,
+    *,
+    clock: Clock,
+    on_event: Callable[[Event], None] | None = None,
+    default_sensor: str = DEFAULT_SENSOR,
 ) -> Thermometer | None:
     """The thermometer driver (not started), or None for ``none``."""
     if is_none(url):
@@ -40,7 +46,7 @@ def open_thermometer(
     return SerialThermometer(
         spec.port,
         protocol=protocol,
-        sensor=spec.option("sensor") or DEFAULT_SENSOR,
+        sensor=spec.option("sensor") or default_sensor,
         clock=clock,
         baudrate=baudrate,
         on_event=on_event,

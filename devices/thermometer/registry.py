@@ -17,6 +17,24 @@ PARSERS: dict[str, Callable[[str], FrameParser]] = {
 }
 
 
+SURFACE_ONLY: frozenset[str] = frozenset({"gy-mcu90614"})
+"""Modules that read skin (surface) temperature only: they screen nobody without ``offset=``."""
+
+
+TRIGGERED: frozenset[str] = frozenset({"idc50", "idc50-ascii"})
+"""Modules that send only when someone is measured: silence from them is no fault."""
+
+
+def missing_offset(protocol: str, offset: object) -> str | None:
+    """Why a module cannot screen as configured (naming the setting), or None."""
+    if protocol in SURFACE_ONLY and offset is None:
+        return (
+            f"unconfigured: {protocol} reads skin temperature; set offset= in the thermometer "
+            "URL (the skin->body offset in C, e.g. &offset=2.5) or nobody is screened"
+        )
+    return None
+
+
 def make_parser(name: str, sensor: str) -> FrameParser:
     try:
         factory = PARSERS[name]

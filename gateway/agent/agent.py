@@ -53,6 +53,7 @@ from gateway.agent.events import (
     SnapshotArrived,
     ThermometerSaw,
 )
+from gateway.agent.handheld import Choice, Handheld, handheld_celsius
 from gateway.agent.passages import Passages
 from gateway.agent.readings import ThermometerCounters, ThermometerFeed
 from gateway.agent.status import LaneStatus
@@ -64,7 +65,7 @@ from gateway.snapshot.store import SnapshotStore
 from gateway.vehicle import VehicleGroup
 from kernel.clock import Clock, Monotonic
 from kernel.errors import BusError
-from schemas.messages import Decision, DeviceHealth, GateStatus
+from schemas.messages import Decision, DeviceHealth, GateStatus, Override
 
 __all__ = [
     "DECISION_TIMEOUT_S",
@@ -115,6 +116,8 @@ class GateAgent:
         # Last time the central side was heard (a decision, the policy, a snapshot).
         self.last_contact: datetime | None = None
         self.on_sync: list[Callable[[], None]] = []
+        # Called on the loop with every status it makes (the local kiosk), even offline.
+        self.on_status: list[Callable[[GateStatus], None]] = []
         self.online = False
         self.stats = AgentStats()
         self.pairer = Pairer(
@@ -124,6 +127,7 @@ class GateAgent:
             threshold=config.threshold,
         )
         self.feed = ThermometerFeed(config, uplink=uplink, monotonic=monotonic)
+        self.handheld = Handheld()
         self.barrier = Barrier(turnstile, pulse_s=config.pulse_s, stats=self.stats)
         self.vehicles = VehicleLane(config)
         self.passages = Passages(
@@ -154,6 +158,7 @@ class GateAgent:
             uplink=uplink,
             snapshots=snapshots,
             stale=self._fallback_stale,
+            handheld=lambda: self.handheld.active,
             clock=clock,
             monotonic=monotonic,
         )
@@ -220,6 +225,10 @@ class GateAgent:
     def open_devices(self) -> None:
         self.turnstile.start()
         if self.thermometer is not None:
+            problem = self.thermometer.unconfigured
+            if problem:
+                # Said at start, not discovered person by person as recheck no_temperature.
+                log.warning("gate %s: thermometer %s", self.config.gate, problem)
             self.thermometer.start()
         for reader in self.readers:
             reader.start()
@@ -282,9 +291,32 @@ class GateAgent:
         """The guard's handheld reading for a passage that asked for a re-measure."""
         self.inbox.put(GuardAction(lambda: self.passages.remeasure(recheck_of, celsius)))
 
+    def no_mask(self, event_id: uuid.UUID) -> None:
+        """The guard saw no mask on the person of ``event_id``: re-checked with ``mask: false``."""
+        self.inbox.put(GuardAction(lambda: self.passages.no_mask(event_id)))
+
+    def override(self, event_id: uuid.UUID, reason: str, by: str) -> None:
+        """The guard opens the gate by hand (logged centrally); ValueError on a fever."""
+        if self.decisions.outcome_of(event_id) == "isolate":
+            raise ValueError("fever and isolation go to the clinic")
+        chosen = Override(by=by, reason=reason)
+        self.inbox.put(GuardAction(lambda: self.decisions.override(event_id, chosen)))
+
     def mark_no_mask(self) -> None:
         """The next passage carries ``mask: false`` (the person may put one on and retry)."""
         self.inbox.put(GuardAction(lambda: setattr(self.passages, "mask_next", False)))
+
+    def typed_temperature(self, celsius: Decimal | str) -> None:
+        """Handheld mode: the guard's reading for the person before or after their scan.
+
+        Raises ValueError for what is not a person's temperature (see handheld_celsius).
+        """
+        value = handheld_celsius(celsius)
+        self.inbox.put(GuardAction(lambda: self._typed(value)))
+
+    def choose_screening(self, choice: Choice) -> None:
+        """The guard's choice: ``handheld``, ``thermometer``, or ``auto`` (by its health)."""
+        self.inbox.put(GuardAction(lambda: self._choose(choice)))
 
     def begin_vehicle(self, plate: str, occupants: int) -> None:
         """A vehicle arrives at a vehicle lane: its occupants' passages form one group."""
@@ -295,13 +327,19 @@ class GateAgent:
     def _wait_time(self) -> float:
         now = self.monotonic()
         deadlines = [self._last_status_at + self.config.status_interval_s, now + MAX_LOOP_WAIT_S]
-        for deadline in (self.pairer.next_deadline(), self.passages.next_deadline()):
+        for deadline in (
+            self.pairer.next_deadline(),
+            self.passages.next_deadline(),
+            self.handheld.next_deadline(),
+        ):
             if deadline is not None:
                 deadlines.append(deadline)
         return max(min(deadlines) - now, 0.0)
 
     def _handle(self, event: AgentEvent) -> None:
         match event:
+            case ScanSeen(scan) if self.handheld.active:
+                self._publish_all(self.handheld.scan(scan.text, self.monotonic()))
             case ScanSeen(scan):
                 self._publish_all(self.pairer.scan(scan.text, self.monotonic()))
             case ThermometerSaw(reading) if isinstance(reading, RawReading):
@@ -316,6 +354,7 @@ class GateAgent:
                     command,
                     gate=self.config.gate,
                     barrier=self.barrier,
+                    vehicles=self.vehicles,
                     stats=self.stats,
                     on_sync=self.on_sync,
                 )
@@ -340,6 +379,7 @@ class GateAgent:
         if not self._uplink_started and now >= self._next_connect:
             self._start_uplink()
         self._publish_all(self.pairer.tick(now))
+        self._publish_all(self.handheld.tick(now))
         try:
             self.uplink.pump(now)
         except OutboxError as exc:
@@ -351,9 +391,35 @@ class GateAgent:
             health = self.lane_status.states()
             if health != self._last_health:
                 self._last_health = health
+                self._follow_thermometer(health)
                 self._publish_status()
         if now - self._last_status_at >= self.config.status_interval_s:
             self._publish_status()
+
+    # -- handheld mode --------------------------------------------------------------
+
+    def _follow_thermometer(self, health: dict[str, Health]) -> None:
+        """Automatic handheld mode while the thermometer cannot screen (issue 20)."""
+        if self.thermometer is None:
+            usable = not self.config.handheld_when_absent
+        else:
+            state, _ = health.get(self.config.thermometer_name, ("ok", ""))
+            usable = state not in ("fault", "unconfigured")
+        self._publish_all(self.handheld.follow(usable, gate=self.config.gate))
+
+    def _choose(self, choice: Choice) -> None:
+        self._publish_all(self.handheld.choose(choice, gate=self.config.gate))
+        self._publish_status()
+
+    def _typed(self, celsius: Decimal) -> None:
+        if not self.handheld.active:
+            log.warning(
+                "gate %s: typed %s C ignored: the lane is not in handheld mode",
+                self.config.gate,
+                celsius,
+            )
+            return
+        self._publish_all(self.handheld.typed(celsius, self.clock.now(), self.monotonic()))
 
     def _on_reading(self, reading: RawReading) -> None:
         body = self.feed.reading(reading)
@@ -371,7 +437,10 @@ class GateAgent:
 
     def _publish_status(self, *, online: bool = True) -> None:
         self._last_status_at = self.monotonic()
+        status = self.status(online=online)
+        for hook in self.on_status:
+            hook(status.model_copy(update={"online": online and self.online}))
         try:
-            self.uplink.publish_status(self.status(online=online))
+            self.uplink.publish_status(status)
         except BusError as exc:
             log.warning("gate %s: status not published: %s", self.config.gate, exc)

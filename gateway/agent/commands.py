@@ -1,8 +1,9 @@
-"""Commands from the security office: ``open``, ``lockdown``, ``release``, ``sync``.
+"""Commands from the central side: ``open``, ``lockdown``, ``release``, ``sync``, ``vehicle``.
 
 ``open`` lets one person through (refused while locked down), ``lockdown`` locks
 the turnstile until ``release``, ``sync`` calls the sync hooks (the snapshot
-request).  The lane republishes its status after every command.
+request), ``vehicle`` (a guard on a kiosk) announces a vehicle at a vehicle lane.
+The lane republishes its status after every command.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 from gateway.agent.barrier import Barrier
 from gateway.agent.config import AgentStats
+from gateway.agent.vehicles import VehicleLane
 from schemas.messages import Command
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,7 @@ def carry_out(
     *,
     gate: str,
     barrier: Barrier,
+    vehicles: VehicleLane,
     stats: AgentStats,
     on_sync: list[Callable[[], None]],
 ) -> None:
@@ -45,3 +48,5 @@ def carry_out(
     elif command.command == "sync":
         for hook in on_sync:
             hook()
+    elif command.command == "vehicle" and command.vehicle is not None:
+        vehicles.begin(command.vehicle.plate, command.vehicle.occupants)

@@ -29,6 +29,9 @@ class LaneConfig:
     surface_offset: Decimal | None = None
     status_interval_s: float = STATUS_INTERVAL_S
     thermometer_name: str = "thermometer"
+    # A lane with no thermometer device goes to handheld mode (issue 20).  False where
+    # the caller feeds readings into the inbox itself (the demo's and the tests' lanes).
+    handheld_when_absent: bool = False
 
 
 @dataclass(slots=True)

@@ -25,11 +25,13 @@ from gateway.agent.uplink import Uplink
 from gateway.agent.vehicles import VehicleLane
 from gateway.outbox.store import OutboxError
 from kernel.clock import Clock
-from schemas.messages import Decision, Passage
+from kernel.logjson import passage_fields
+from schemas.messages import Decision, Override, Passage
 
 log = logging.getLogger(__name__)
 
 UNSOLICITED_MAX_AGE_S = 10.0
+REMEMBERED_OUTCOMES = 256
 """A decision this gate did not ask for (a kiosk re-measure) is acted on only while fresh."""
 
 DecisionListener = Callable[[Decision, Passage | None], None]
@@ -79,6 +81,8 @@ class Decisions:
         self.fallback: Fallback = fallback or NoFallback()
         self.on_decision = on_decision
         self.last_decision: Decision | None = None
+        # Recent outcomes, read by the kiosk's thread: a fever is never overridden.
+        self._outcomes: OrderedDict[uuid.UUID, str] = OrderedDict()
         self._acted: OrderedDict[uuid.UUID, None] = OrderedDict()
 
     def arrived(self, decision: Decision) -> None:
@@ -126,10 +130,32 @@ class Decisions:
             self.config.gate,
             passage.event_id,
             self.config.decision_timeout_s,
+            extra=passage_fields(event_id=passage.event_id, gate=self.config.gate),
         )
+
+    def outcome_of(self, event_id: uuid.UUID) -> str | None:
+        return self._outcomes.get(event_id)
+
+    def override(self, recheck_of: uuid.UUID, override: Override) -> None:
+        """The guard opens the gate by hand for the person of ``recheck_of``, now."""
+        passage = self.passages.override(recheck_of, override)
+        if passage is None:
+            return
+        self._mark_acted(passage.event_id)  # its answer is for the log: the gate opened now
+        log.warning(
+            "gate %s: override of %s by %s: %s",
+            self.config.gate,
+            recheck_of,
+            override.by,
+            override.reason,
+        )
+        self._let_through()
 
     def _act(self, decision: Decision, passage: Passage | None) -> None:
         self._mark_acted(decision.event_id)
+        self._outcomes[decision.event_id] = decision.decision
+        while len(self._outcomes) > REMEMBERED_OUTCOMES:
+            self._outcomes.popitem(last=False)
         self.stats.decisions += 1
         self.stats.outcomes[decision.decision] = self.stats.outcomes.get(decision.decision, 0) + 1
         self.last_decision = decision
@@ -145,6 +171,7 @@ class Decisions:
             decision.event_id,
             decision.decision.upper(),
             ", ".join(decision.reasons) or "ok",
+            extra=passage_fields(event_id=decision.event_id, gate=self.config.gate),
         )
         if self.on_decision is not None:
             self.on_decision(decision, passage)

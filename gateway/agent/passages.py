@@ -16,20 +16,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from gateway.agent.config import AgentStats, LaneConfig
+from gateway.agent.handheld import HANDHELD_SENSOR
 from gateway.agent.uplink import Uplink
 from gateway.agent.vehicles import VehicleLane
 from gateway.outbox.store import OutboxError
 from gateway.pairing import Paired
 from kernel.clock import Clock, Monotonic
 from kernel.errors import BusError
+from kernel.logjson import passage_fields
 from schemas.ids import uuid7
-from schemas.messages import Credential, Passage, Temperature
+from schemas.messages import Credential, Override, Passage, Temperature
 
 log = logging.getLogger(__name__)
 
 REMEMBERED_PASSAGES = 256
 """Recent passages kept for re-measures and for ignoring repeated decisions."""
-HANDHELD_SENSOR = "handheld"
 
 
 @dataclass(slots=True)
@@ -105,11 +106,35 @@ class Passages:
         reading = Temperature(celsius=celsius, sensor=HANDHELD_SENSOR, measured_at=self.clock.now())
         self.send(list(original.credentials), reading, recheck_of=recheck_of)
 
+    def no_mask(self, recheck_of: uuid.UUID) -> None:
+        """The guard saw no mask: the passage again, re-checking it, with ``mask: false``."""
+        original = self._recent.get(recheck_of)
+        if original is None:
+            log.warning("gate %s: no-mask of unknown passage %s", self.config.gate, recheck_of)
+            return
+        self.mask_next = False
+        self.send(list(original.credentials), original.temperature, recheck_of=recheck_of)
+
+    def override(self, recheck_of: uuid.UUID, override: Override) -> Passage | None:
+        """The guard opened the gate for the person of ``recheck_of``: a passage re-checking
+        it, admitted here, that nobody waits on (the centre logs it and the override)."""
+        original = self._recent.get(recheck_of)
+        if original is None:
+            log.warning("gate %s: override of unknown passage %s", self.config.gate, recheck_of)
+            return None
+        return self.send(
+            list(original.credentials),
+            original.temperature,
+            recheck_of=recheck_of,
+            override=override,
+        )
+
     def send(
         self,
         credentials: list[Credential],
         temperature: Temperature | None,
         recheck_of: uuid.UUID | None = None,
+        override: Override | None = None,
     ) -> Passage:
         now = self.clock.now()
         passage = Passage(
@@ -123,13 +148,16 @@ class Passages:
             mask=self.mask_next,
             vehicle=self.vehicles.wire(),
             recheck_of=recheck_of,
+            local_decision="admit" if override is not None else None,
+            override=override,
         )
         self.mask_next = None
         passage = self.vehicles.attach(passage)
         self._remember(passage)
-        self._waiting[passage.event_id] = _Waiting(
-            passage, self.monotonic() + self.config.decision_timeout_s
-        )
+        if override is None:
+            self._waiting[passage.event_id] = _Waiting(
+                passage, self.monotonic() + self.config.decision_timeout_s
+            )
         self.stats.passages += 1
         self._publish(passage)
         log.info(
@@ -138,6 +166,7 @@ class Passages:
             passage.event_id,
             len(credentials),
             temperature.celsius if temperature else "no",
+            extra=passage_fields(event_id=passage.event_id, gate=self.config.gate),
         )
         return passage
 
@@ -147,12 +176,15 @@ class Passages:
         except OutboxError as exc:
             # Reported in the status (device "outbox"); the guard must know.
             self.stats.outbox_failures += 1
-            log.error("gate %s: passage %s NOT KEPT: %s", self.config.gate, passage.event_id, exc)
+            fields = passage_fields(event_id=passage.event_id, gate=self.config.gate)
+            log.error("gate %s: passage %s NOT KEPT: %s", self.config.gate, passage.event_id, exc,
+                      extra=fields)  # fmt: skip
         except BusError as exc:
             self.stats.publish_failures += 1
             log.error(
-                "gate %s: passage %s not published: %s", self.config.gate, passage.event_id, exc
-            )
+                "gate %s: passage %s not published: %s", self.config.gate, passage.event_id, exc,
+                extra=passage_fields(event_id=passage.event_id, gate=self.config.gate),
+            )  # fmt: skip
 
     def _remember(self, passage: Passage) -> None:
         self._recent[passage.event_id] = passage

@@ -57,6 +57,8 @@ class ThermometerFeed:
             BodyConverter(config.surface_offset) if config.surface_offset is not None else None
         )
         self._last_sent: dict[str, float] = {}
+        # Surface readings seen while no offset is configured: none of them was screened.
+        self.unscreened_surface = 0
 
     def reading(self, reading: RawReading) -> RawReading | None:
         """Take a raw reading; returns the body reading in it, for pairing, if any."""
@@ -64,8 +66,19 @@ class ThermometerFeed:
         self.screening.observe(reading)
         if reading.kind == "ambient":
             self.ambient = reading.celsius
+        elif reading.kind == "surface" and self.converter is None:
+            self.unscreened_surface += 1
         self._publish(reading)
         return body_reading(reading, self.converter)
+
+    def unconfigured(self) -> str | None:
+        """Said once surface readings arrive with no offset to turn them into body ones."""
+        if self.unscreened_surface == 0:
+            return None
+        return (
+            "unconfigured: the module sends skin (surface) readings; set offset= in the "
+            "thermometer URL (the skin->body offset in C, e.g. &offset=2.5) or nobody is screened"
+        )
 
     def fault(self, fault: Fault) -> None:
         self.counts.faults += 1

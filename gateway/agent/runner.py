@@ -13,37 +13,56 @@ import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from devices.code_reader import CodeReader, open_code_reader
 from devices.relay import open_relay
 from devices.thermometer import open_thermometer
 from gateway.agent.agent import GateAgent
 from gateway.agent.events import Inbox
+from gateway.agent.handheld import Choice
+from gateway.agent.observe import gate_registry, readiness_checks
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
+from gateway.kiosk.feed import KioskFeed
 from gateway.outbox import Outbox, OutboxUplink
 from gateway.snapshot.local import LocalDecider
 from gateway.snapshot.store import SnapshotStore
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import SystemClock
 from kernel.codes.keys import KeyRing
-from schemas.messages import Decision
+from kernel.observe import ObserveServer
+from schemas.messages import Decision, Passage
+from schemas.snapshot import SnapshotGuard
+
+if TYPE_CHECKING:
+    from gateway.kiosk.server import KioskServer
 
 log = logging.getLogger(__name__)
 
-CONSOLE_HELP = "commands: nomask | recheck EVENT_ID CELSIUS | vehicle PLATE OCCUPANTS | status"
+CONSOLE_HELP = (
+    "commands: nomask | recheck EVENT_ID CELSIUS | temp CELSIUS (handheld mode) | "
+    "handheld on|off|auto | vehicle PLATE OCCUPANTS | status"
+)
+SCREENING_CHOICES: dict[str, Choice] = {"on": "handheld", "off": "thermometer", "auto": "auto"}
 
 
-def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgent:
+def build_agent(
+    settings: GateSettings, *, out: TextIO = sys.stdout, feed: KioskFeed | None = None
+) -> GateAgent:
+    # Long because it wires every part of the lane from its setting, one after another.
     clock = SystemClock()
     inbox = Inbox()
     thermometer = open_thermometer(
-        settings.thermometer, clock=clock, on_event=inbox.thermometer_sink
+        settings.thermometer,
+        clock=clock,
+        on_event=inbox.thermometer_sink,
+        default_sensor=f"{settings.gate}/thermometer",
     )
     readers = _open_readers(settings, inbox)
     # Everything is validated before the outbox file is created.
     turnstile = open_relay(settings.relay)
+    plain_id_hash = settings.plain_id_hash()
     lane = settings.lane_config(thermometer.surface_offset if thermometer is not None else None)
     address = parse_broker_url(settings.mqtt.url)
     outbox = Outbox(
@@ -77,8 +96,10 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         readers=readers,
         clock=clock,
         snapshots=snapshots,
-        on_decision=lambda decision, _passage: print(decision_line(decision), file=out, flush=True),
+        on_decision=lambda decision, passage: _decided(decision, passage, out, feed),
     )
+    if feed is not None:
+        feed_statuses(agent, feed, clock)
     # The central side saw a gap in this gate's numbering: send what is waiting now.
     agent.on_sync.append(uplink.resend_unanswered)
     agent.fallback = LocalDecider(
@@ -87,8 +108,47 @@ def build_agent(settings: GateSettings, *, out: TextIO = sys.stdout) -> GateAgen
         locked=lambda: agent.locked,
         last_contact=lambda: agent.last_contact,
         max_offline_age=timedelta(hours=settings.max_offline_age_h),
+        hash_plain_id=plain_id_hash,
     )
     return agent
+
+
+def feed_statuses(agent: GateAgent, feed: KioskFeed, clock: SystemClock) -> None:
+    """Every status the lane makes also goes to the local kiosk's pages."""
+    agent.on_status.append(lambda status: feed.status(status, clock.now()))
+
+
+def _decided(
+    decision: Decision, passage: Passage | None, out: TextIO, feed: KioskFeed | None
+) -> None:
+    print(decision_line(decision), file=out, flush=True)
+    if feed is not None:
+        feed.decision(decision, passage)
+
+
+def start_kiosk(settings: GateSettings, agent: GateAgent, feed: KioskFeed) -> KioskServer:
+    """The gate's own kiosk on ``settings.kiosk``; its guards are the snapshot's."""
+    # Only a gate with --kiosk pays for the web parts (jinja2, argon2).
+    from gateway.kiosk.actions import Actions  # noqa: PLC0415
+    from gateway.kiosk.guards import GuardBook  # noqa: PLC0415
+    from gateway.kiosk.server import KioskServer  # noqa: PLC0415
+
+    snapshots = agent.snapshots
+
+    def guards() -> list[SnapshotGuard]:
+        held = snapshots.current if snapshots is not None else None
+        return list(held.snapshot.guards) if held is not None else []
+
+    assert settings.kiosk is not None
+    server = KioskServer(
+        settings.kiosk,
+        gate=settings.gate,
+        feed=feed,
+        book=GuardBook(guards, agent.monotonic),
+        actions=Actions(agent),
+    )
+    server.start()
+    return server
 
 
 def _open_readers(settings: GateSettings, inbox: Inbox) -> tuple[CodeReader, ...]:
@@ -140,6 +200,15 @@ def console_command(agent: GateAgent, line: str) -> str:
             except (ValueError, InvalidOperation):
                 return f"cannot read {event_id!r} {celsius!r}; {CONSOLE_HELP}"
             return f"re-measure of {event_id} sent"
+        case ["temp", celsius]:
+            try:
+                agent.typed_temperature(celsius)
+            except ValueError as exc:
+                return f"{exc}; {CONSOLE_HELP}"
+            return f"handheld reading {celsius} C"
+        case ["handheld", choice] if choice in SCREENING_CHOICES:
+            agent.choose_screening(SCREENING_CHOICES[choice])
+            return f"screening: {SCREENING_CHOICES[choice]}"
         case ["vehicle", plate, occupants] if occupants.isdigit():
             agent.begin_vehicle(plate, int(occupants))
             return f"vehicle {plate}: {occupants} occupant(s) to screen"
@@ -159,8 +228,11 @@ def _console(agent: GateAgent, stop: threading.Event) -> None:
             print(reply, flush=True)
 
 
-def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int:
-    agent = build_agent(settings)
+def run_until_signalled(
+    settings: GateSettings, *, console: bool = False, http: str | None = None
+) -> int:
+    feed = KioskFeed() if settings.kiosk else None
+    agent = build_agent(settings, feed=feed)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -170,6 +242,10 @@ def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     agent.open_devices()
+    kiosk = start_kiosk(settings, agent, feed) if feed is not None else None
+    server = None
+    if http:
+        server = ObserveServer(http, gate_registry(agent), readiness_checks(agent)).start()
     if console:
         threading.Thread(target=_console, args=(agent, stop), daemon=True).start()
         print(CONSOLE_HELP, flush=True)
@@ -177,6 +253,10 @@ def run_until_signalled(settings: GateSettings, *, console: bool = False) -> int
     try:
         agent.run(stop)
     finally:
+        if kiosk is not None:
+            kiosk.stop()
+        if server is not None:
+            server.stop()
         agent.close_devices()
     log.info("gate %s stopped: %s", settings.gate, agent.stats)
     return 0

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,9 +27,11 @@ from pydantic_settings import (
 from devices.code_reader.contract import SCAN_COOLDOWN_S
 from devices.relay.turnstile import MAX_PULSE_S, PULSE_S
 from gateway.agent.config import DECISION_TIMEOUT_S, STATUS_INTERVAL_S, LaneConfig
+from gateway.kiosk.bind import parse_bind
 from gateway.outbox.uplink import FORWARD_RATE_PER_S
 from gateway.pairing.pairer import DEFAULT_PRESENCE_MIN_C, DEFAULT_WINDOW_S
 from kernel.errors import ConfigError
+from kernel.plain_ids import PlainIdHash, key_from_text, plain_id_hasher
 from schemas.names import GateName, SiteName
 
 DEFAULT_BROKER_URL = "mqtt://127.0.0.1:1883"
@@ -76,6 +78,28 @@ class GateSettings(BaseSettings):
     # The site's public keys (``<kid>.pub``, ``campusgate keys export``): a snapshot must be
     # signed by one of them, or by a key the snapshot held carries.  None: every one refused.
     site_keys_dir: Path | None = None
+    # The gate's own kiosk (issue 20): HOST:PORT, or PORT on 127.0.0.1; None: no kiosk.
+    kiosk: str | None = None
+
+    @field_validator("kiosk")
+    @classmethod
+    def _kiosk_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_bind(value)  # ConfigError: it names the expected form
+        return value
+
+    # The site's ID hash key (``CAMPUSGATE_ID_HASH_KEY``, the central's): with it an ID-card
+    # number read or typed here finds its person offline, through the hashes the snapshot
+    # carries.  Without it, offline, only person ids and campus card numbers do.
+    id_hash_key: SecretStr | None = None
+
+    def plain_id_hash(self) -> PlainIdHash | None:
+        if self.id_hash_key is None:
+            return None
+        try:
+            return plain_id_hasher(key_from_text(self.id_hash_key.get_secret_value()))
+        except ValueError as exc:
+            raise ConfigError(f"id_hash_key: {exc}") from exc
 
     @classmethod
     def settings_customise_sources(
@@ -104,6 +128,7 @@ class GateSettings(BaseSettings):
             presence_min=self.presence_min_c,
             surface_offset=surface_offset,
             status_interval_s=self.status_interval_s,
+            handheld_when_absent=True,
         )
 
 

@@ -69,10 +69,11 @@ class LaneStatus:
         uplink: Uplink,
         snapshots: SnapshotStore | None,
         stale: Callable[[datetime], bool],
+        handheld: Callable[[], bool],
         clock: Clock,
         monotonic: Monotonic,
     ) -> None:
-        self.site, self.gate = config.site, config.gate
+        self.site, self.gate, self.lane = config.site, config.gate, config.lane
         self.thermometer_name = config.thermometer_name
         self.thermometer = thermometer
         self.feed = feed
@@ -81,6 +82,7 @@ class LaneStatus:
         self.uplink = uplink
         self.snapshots = snapshots
         self.stale = stale
+        self.handheld = handheld
         self.clock = clock
         self.monotonic = monotonic
         self._frame_rates = {reader.name: FrameRate() for reader in readers}
@@ -90,7 +92,7 @@ class LaneStatus:
         states: dict[str, Health] = {}
         if self.thermometer is not None:
             states[self.thermometer_name] = worst(
-                self.thermometer.health(), self.feed.screening.state()
+                self.thermometer.health(), self.feed.screening.state(), self.setup()
             )
         for reader in self.readers:
             states[reader.name] = reader.health()
@@ -102,6 +104,13 @@ class LaneStatus:
         if self.snapshots is not None:
             states["snapshot"] = self._snapshot_health(self.snapshots)
         return states
+
+    def setup(self) -> Health:
+        """``unconfigured`` while the thermometer misses a setting it needs (issue 20)."""
+        if self.thermometer is None:
+            return OK
+        problem = self.thermometer.unconfigured or self.feed.unconfigured()
+        return ("unconfigured", problem) if problem else OK
 
     def _snapshot_health(self, store: SnapshotStore) -> Health:
         if store.current is None:
@@ -159,4 +168,6 @@ class LaneStatus:
             devices=self.devices(),
             snapshot=self.snapshots.info() if self.snapshots is not None else None,
             outbox=self.uplink.backlog(),
+            screening="handheld" if self.handheld() else "thermometer",
+            lane=self.lane,
         )

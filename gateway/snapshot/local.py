@@ -26,9 +26,10 @@ from kernel.decision import AppointmentFacts, PassFacts, PersonFacts, decide, wo
 from kernel.decision.aftermath import aftermath, once_used
 from kernel.decision.gather import gather_facts
 from kernel.decision.reasons import REASONS, Reason
+from kernel.plain_ids import PlainIdHash
 from schemas.messages import Decision, Passage
 from schemas.policy import Policy
-from schemas.snapshot import GateSnapshot, SnapshotPerson
+from schemas.snapshot import ID_HASH_HEX, GateSnapshot, SnapshotPerson
 
 DEFAULT_MAX_OFFLINE_AGE = timedelta(hours=12)
 STALE_REASON = Reason.SNAPSHOT_STALE
@@ -47,23 +48,37 @@ def person_facts(person: SnapshotPerson) -> PersonFacts:
         return_approved=person.return_approved,
         household=person.household,
         open_case_id=person.open_case_id,
+        suspended=person.suspended,
     )
 
 
 class SnapshotFacts:
-    """A :class:`~kernel.decision.gather.FactSource` answering from a snapshot."""
+    """A :class:`~kernel.decision.gather.FactSource` answering from a snapshot.
 
-    def __init__(self, snapshot: GateSnapshot | None, locked: bool) -> None:
+    A plain identifier is looked up as the central does: a person id, a campus card
+    number, then (when the gate holds the site's ID hash key) the keyed hash of an
+    ID-document number, matched against the hashes the snapshot carries.
+    """
+
+    def __init__(
+        self, snapshot: GateSnapshot | None, locked: bool, hash_plain_id: PlainIdHash | None = None
+    ) -> None:
         persons = snapshot.persons if snapshot is not None else []
         self._persons = {p.id: person_facts(p) for p in persons}
+        self._by_card = {p.card_no: self._persons[p.id] for p in persons if p.card_no}
+        self._by_hash = {p.id_hash: self._persons[p.id] for p in persons if p.id_hash}
+        self._hash = hash_plain_id
         self._locked = locked or (snapshot is not None and snapshot.locked)
+        self._plates = snapshot.plates if snapshot is not None else []
 
     def person(self, person_id: str) -> PersonFacts | None:
         return self._persons.get(person_id)
 
     def person_by_plain_id(self, value: str) -> PersonFacts | None:
-        # Gates hold no ID-number hash key: a card number is a person id here.
-        return self._persons.get(value)
+        found = self._persons.get(value) or self._by_card.get(value)
+        if found is None and self._hash is not None and self._by_hash:
+            found = self._by_hash.get(self._hash(value)[:ID_HASH_HEX])
+        return found
 
     def appointment(self, reference: str) -> AppointmentFacts | None:
         return None  # not in the snapshot: visitors wait for the central side
@@ -73,6 +88,14 @@ class SnapshotFacts:
 
     def gate_locked(self, site: str, gate: str) -> bool:
         return self._locked
+
+    def plate_allowed(self, plate: str, now: datetime) -> bool:
+        return any(
+            p.plate == plate
+            and (p.valid_from is None or p.valid_from <= now)
+            and (p.valid_until is None or now <= p.valid_until)
+            for p in self._plates
+        )
 
 
 def snapshot_verifier(snapshot: GateSnapshot | None) -> Verifier:
@@ -94,8 +117,10 @@ class LocalDecider:
         locked: Callable[[], bool],
         last_contact: Callable[[], datetime | None],
         max_offline_age: timedelta = DEFAULT_MAX_OFFLINE_AGE,
+        hash_plain_id: PlainIdHash | None = None,
     ) -> None:
         self.store = store
+        self.hash_plain_id = hash_plain_id
         self.clock = clock
         self.locked = locked
         self.last_contact = last_contact
@@ -149,6 +174,7 @@ class LocalDecider:
     ) -> tuple[SnapshotFacts, Verifier]:
         cached = self._facts_for
         if cached is None or cached[0] != checksum:
-            cached = (checksum, SnapshotFacts(snapshot, False), snapshot_verifier(snapshot))
+            facts = SnapshotFacts(snapshot, False, self.hash_plain_id)
+            cached = (checksum, facts, snapshot_verifier(snapshot))
             self._facts_for = cached
         return cached[1], cached[2]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from kernel.codes.claims import CODE_TYPES, HEALTH_COLOURS
 from kernel.codes.format import PREFIX, b64encode, encode_payload
@@ -28,7 +30,25 @@ def parse_ttl(text: str) -> timedelta:
     return timedelta(**{TTL_UNITS[match.group(2)]: int(match.group(1))})
 
 
-def issue_code(
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A code just signed, with what the register of issued codes keeps about it."""
+
+    code: str
+    jti: str
+    kid: str
+    subject: str
+    typ: str
+    issued_at: datetime
+    valid_until: datetime
+
+
+def issue_code(key: SigningKey, **kwargs: Any) -> str:
+    """The text of a signed code (:func:`issue`'s arguments)."""
+    return issue(key, **kwargs).code
+
+
+def issue(
     key: SigningKey,
     *,
     subject: str,
@@ -40,7 +60,7 @@ def issue_code(
     health: str | None = None,
     negative_test: datetime | None = None,
     risk: bool | None = None,
-) -> str:
+) -> IssuedCode:
     """A signed code for ``subject``; ``site`` goes into the ``site`` claim, so another
     site's verifiers refuse it (None makes a code as they were before the claim existed)."""
     if typ not in CODE_TYPES:
@@ -54,14 +74,11 @@ def issue_code(
     if site is not None and not 0 < len(site) <= 32:
         raise ConfigError("site must be 1-32 characters")
     iat = int(now.timestamp())
+    exp = iat + max(1, int(ttl.total_seconds()))
+    jti = b64encode(secrets.token_bytes(12))
     payload: dict[str, object] = {
-        "kid": key.kid,
-        "sub": subject,
-        "typ": typ,
-        "iat": iat,
-        "exp": iat + max(1, int(ttl.total_seconds())),
-        "jti": b64encode(secrets.token_bytes(12)),
-    }
+        "kid": key.kid, "sub": subject, "typ": typ, "iat": iat, "exp": exp, "jti": jti,
+    }  # fmt: skip
     if site is not None:
         payload["site"] = site
     if once:
@@ -72,4 +89,8 @@ def issue_code(
         if negative_test is not None:
             payload["nat"] = int(negative_test.timestamp())
     signed = f"{PREFIX}.{encode_payload(payload)}"
-    return f"{signed}.{b64encode(key.sign(signed.encode('ascii')))}"
+    return IssuedCode(
+        code=f"{signed}.{b64encode(key.sign(signed.encode('ascii')))}",
+        jti=jti, kid=key.kid, subject=subject, typ=typ,
+        issued_at=datetime.fromtimestamp(iat, UTC), valid_until=datetime.fromtimestamp(exp, UTC),
+    )  # fmt: skip

@@ -102,6 +102,8 @@ def decide(passage: Passage, facts: Facts, policy: Policy) -> Decision:
         if policy.mask_required and passage.mask is False:
             verdict.fire(Reason.NO_MASK)
         _check_temperature(verdict, passage, policy)
+        if passage.vehicle is not None and facts.plate_allowed is False:
+            verdict.fire(Reason.PLATE_NOT_ALLOWED)
     elif facts.quota_exceeded:
         verdict.fire(Reason.QUOTA_EXCEEDED)
 
@@ -149,6 +151,8 @@ def _check_identity(
             verdict.fire(Reason.RETURN_NOT_APPROVED)
         if entering and person.open_case_id is not None:
             verdict.fire(Reason.ISOLATION_PENDING)
+        if entering and person.suspended:
+            verdict.fire(Reason.SUSPENDED)
         return
     appointment = facts.appointment
     if appointment is not None and _within(now, appointment.valid_from, appointment.valid_until):

@@ -49,6 +49,7 @@ class PersonFacts:
     return_approved: bool = True  # only meaningful for students
     household: str | None = None
     open_case_id: str | None = None
+    suspended: bool = False  # a confirmed case and no return (复学) yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +92,5 @@ class Facts:
     appointment: AppointmentFacts | None = None
     temp_pass: PassFacts | None = None
     quota_exceeded: bool = False
+    # A vehicle passage: whether its plate is whitelisted or booked now (None: on foot).
+    plate_allowed: bool | None = None

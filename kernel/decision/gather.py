@@ -20,6 +20,7 @@ from kernel.decision.facts import (
     PassFacts,
     PersonFacts,
 )
+from kernel.plates import plate_or_none
 from schemas.messages import Passage
 from schemas.policy import Policy
 
@@ -38,6 +39,10 @@ class FactSource(Protocol):
     def temp_pass(self, reference: str) -> PassFacts | None: ...
 
     def gate_locked(self, site: str, gate: str) -> bool: ...
+
+    def plate_allowed(self, plate: str, now: datetime) -> bool:
+        """Whitelisted or booked at ``now`` (a vehicle lane's plate check)."""
+        ...
 
 
 def gather_facts(
@@ -81,7 +86,16 @@ def gather_facts(
         appointment=appointment,
         temp_pass=temp_pass,
         quota_exceeded=quota_exceeded,
+        plate_allowed=(
+            _plate_allowed(source, passage.vehicle.plate, now) if passage.vehicle else None
+        ),
     )
+
+
+def _plate_allowed(source: FactSource, announced: str, now: datetime) -> bool:
+    """The announced plate, read the one way (a malformed plate is allowed nowhere)."""
+    plate = plate_or_none(announced)
+    return plate is not None and source.plate_allowed(plate, now)
 
 
 def leaving_facts(

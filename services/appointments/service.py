@@ -35,6 +35,7 @@ from services.grants import (
 )
 from services.identity import IdHasher
 from services.storage.audit_log import log_action
+from services.storage.issued_codes import record_grant
 from services.storage.models import AppointmentRow, UnitApproverRow
 
 Status = Literal["requested", "approved", "refused", "cancelled"]
@@ -187,12 +188,20 @@ def _require_approver(session: Session, row: AppointmentRow, by: str) -> None:
 
 
 def request_appointment(
-    *, session: Session, request: AppointmentRequest, hasher: IdHasher, by: str, now: datetime
+    *,
+    session: Session,
+    request: AppointmentRequest,
+    hasher: IdHasher,
+    by: str,
+    now: datetime,
+    document: tuple[str, str] | None = None,
 ) -> Appointment:
+    """Store a request; ``document``: (keyed hash, last four) made already for a document
+    other than a resident ID card (``request.id_number`` is then not read)."""
     check_window(request.valid_from, request.valid_until, now)
     if request.valid_until - request.valid_from > MAX_WINDOW:
         raise ConfigError(f"an appointment lasts at most {MAX_WINDOW.days} days")
-    id_hash, last4 = hashed_id_number(request.id_number.get_secret_value(), hasher)
+    id_hash, last4 = document or hashed_id_number(request.id_number.get_secret_value(), hasher)
     row = AppointmentRow(
         appointment_id=new_grant_id("A", now),
         site=request.site,
@@ -241,6 +250,8 @@ def approve(
     row.status = "approved"
     row.decided_by, row.decided_at, row.decision_note = by, now, note
     row.code_jti, row.code_expires_at = jti, expires
+    record_grant(session, jti=jti, subject=row.appointment_id, kid=key.kid, kind="visitor",
+                 issued_at=now, valid_until=expires, issued_by=by)  # fmt: skip
     _log(session, at=now, by=by, action="appointment.approve", target=appointment_id, note=note)
     session.flush()
     return Approval(appointment=_shown(row), code=code)
@@ -280,6 +291,11 @@ def cancel(
     _log(session, at=now, by=by, action="appointment.cancel", target=appointment_id, reason=reason)
     session.flush()
     return _shown(row)
+
+
+def get_appointment_row(row: AppointmentRow, role: Role | str = Role.ADMIN) -> Appointment:
+    """A row read by another feature (e.g. joined with its visitor request), as shown."""
+    return _shown(row, role)
 
 
 def get_appointment(

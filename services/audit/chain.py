@@ -358,6 +358,8 @@ def _cases_not_purged(session: Session, report: VerifyReport, retention: _Retent
         for (event_id,) in session.execute(
             select(IsolationCaseRow.event_id).where(IsolationCaseRow.event_id.in_(chunk))
         ):
+            if event_id is None:  # a case opened by hand names no entry
+                continue
             entry_id, seq = retention.excused[event_id]
             report.purged_by_retention -= 1
             report.problems.append(

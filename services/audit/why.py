@@ -107,6 +107,10 @@ WHY: dict[Reason, Callable[[Context, Context, Context], str]] = {
     Reason.ISOLATION_PENDING: lambda entry, policy, facts: (
         f"the person has an open isolation case {entry.get('case_id')}"
     ),
+    Reason.SUSPENDED: _said(
+        "the person's isolation case was confirmed and no return (复学) is recorded yet"
+    ),
+    Reason.SYMPTOMS: _said("the guard recorded symptoms with the passage"),
     Reason.HEALTH_CODE_MISSING: _health_rule(Reason.HEALTH_CODE_MISSING),
     Reason.HEALTH_CODE_YELLOW: _health_rule(Reason.HEALTH_CODE_YELLOW),
     Reason.HEALTH_CODE_RED: _health_rule(Reason.HEALTH_CODE_RED),
@@ -117,6 +121,10 @@ WHY: dict[Reason, Callable[[Context, Context, Context], str]] = {
     Reason.IMPLAUSIBLE_TEMPERATURE: _implausible,
     Reason.FEVER: _fever,
     Reason.QUOTA_EXCEEDED: _quota_exceeded,
+    Reason.PLATE_NOT_ALLOWED: lambda entry, policy, facts: (
+        f"the vehicle {facts.get('plate', '')} was on no plate whitelist entry valid then "
+        "and on no approved visitor appointment whose window was open"
+    ),
     Reason.SNAPSHOT_STALE: _said(
         "the gate decided offline on a whitelist snapshot older than its maximum "
         "offline age: it admits nobody on it"

@@ -10,22 +10,27 @@ from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import Clock, SystemClock
 from kernel.codes import KEYS_RELOAD_S, CodeChecker, KeyRing, LiveKeys, Verifier
+from kernel.codes.keys import active_kid
+from kernel.observe import Check, ObserveServer
+from kernel.plain_ids import PlainIdHash
 from kernel.redact import redact_url
 from schemas.messages import Command
 from schemas.policy import Policy
 from schemas.topics import GateChannel, gate_topic
 from services.audit.chain import seal_all
 from services.central.gaps import CHECK_INTERVAL_S, GapTracker
+from services.central.metrics import CentralMetrics
 from services.central.processor import BatchProcessor
 from services.central.settings import CentralSettings
 from services.central.worker import CentralWorker, Periodic
+from services.identity import IdHasher, load_id_hash_key
 from services.policy.announce import PolicyAnnouncer
 from services.policy.file import load_policy
 from services.policy.service import seed_policy
@@ -117,6 +122,14 @@ def sync_sender(worker: CentralWorker) -> Callable[[str, str], None]:
     return send
 
 
+def plain_id_hash(settings: CentralSettings) -> PlainIdHash | None:
+    """The hash that finds a person by an ID-card number; None without a key set."""
+    if settings.id_hash_key is None:
+        return None
+    text = settings.id_hash_key.get_secret_value()
+    return IdHasher(load_id_hash_key(allow_demo_key=settings.demo_id_key, text=text)).hash
+
+
 def build_worker(
     settings: CentralSettings, *, clock: Clock | None = None, policy: Policy | None = None
 ) -> CentralWorker:
@@ -137,7 +150,11 @@ def build_worker(
         engine=engine,
         policy=policy,
         verify=codes,
+        hash_plain_id=plain_id_hash(settings),
     )
+    if policy.accept_plain_ids and processor.hash_plain_id is None:
+        log.warning("the policy accepts plain IDs but no ID hash key is set: ID-card "
+                    "numbers will not be found (set CAMPUSGATE_ID_HASH_KEY)")  # fmt: skip
     worker = CentralWorker(
         address=parse_broker_url(settings.mqtt.url),
         processor=processor,
@@ -209,7 +226,36 @@ def retire(settings: CentralSettings) -> int:
     return 0
 
 
-def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -> int:
+def observe(
+    settings: CentralSettings, worker: CentralWorker, snapshots: SnapshotPublisher, listen: str
+) -> ObserveServer:
+    """``/healthz``, ``/readyz`` (database, broker, keys) and ``/metrics`` on ``listen``."""
+    engine = make_engine(settings.db.url)
+
+    def database() -> str | None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return None
+
+    def broker() -> str | None:
+        return None if worker.bus.connected else "not connected to the broker"
+
+    def keys() -> str | None:
+        active_kid(settings.keys_dir)
+        return None
+
+    checks: dict[str, Check] = {"database": database, "broker": broker, "keys": keys}
+    metrics = CentralMetrics()
+    worker.after_batch.append(metrics.observe)
+    metrics.add_snapshots(lambda: snapshots.published_count)
+    metrics.add_readiness(checks)
+    worker.on_stop.append(engine.dispose)
+    return ObserveServer(listen, metrics.registry, checks).start()
+
+
+def run_until_signalled(
+    settings: CentralSettings, *, upgrade_db: bool = True, http: str | None = None
+) -> int:
     """Run one worker until SIGTERM or SIGINT, then finish the batch and disconnect."""
     if upgrade_db:
         upgrade(settings.db.url)
@@ -224,6 +270,7 @@ def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -
     signal.signal(signal.SIGINT, on_signal)
     worker.start()
     snapshots = build_snapshot_publisher(settings, policy=worker.policy, announcer=worker.announcer)
+    server = observe(settings, worker, snapshots, http) if http else None
     snapshots.start()
     log.info(
         "central worker %s serving site %s on %s",
@@ -236,6 +283,8 @@ def run_until_signalled(settings: CentralSettings, *, upgrade_db: bool = True) -
     # before the wait blocks) would otherwise never be acted on (seen in CI).
     while not stop.wait(SIGNAL_CHECK_S):
         pass
+    if server is not None:
+        server.stop()
     snapshots.stop()
     worker.stop()
     log.info("stopped after %d passages in %d batches", worker.passages, worker.batches)

@@ -23,6 +23,7 @@ from kernel.decision.aftermath import Aftermath, aftermath, once_used
 from kernel.decision.facts import Facts
 from kernel.decision.gather import gather_facts, leaving_facts
 from kernel.decision.reasons import Reason
+from kernel.plates import plate_or_none
 from schemas.messages import Passage
 from schemas.policy import Policy
 from services.storage.batch_facts import BatchFacts, FactQuery, load_batch_facts
@@ -110,10 +111,14 @@ def fact_query(
         site=site,
         person_ids=frozenset(named["person"] | plain),
         id_hashes=frozenset(map(hash_plain_id, plain)) if hash_plain_id else frozenset(),
+        card_nos=frozenset(plain),
         appointment_ids=frozenset(named["visitor"]),
         pass_ids=frozenset(named["pass"]),
         jtis=frozenset(c.jti for c in verified.values() if c.once and c.jti),
         exits_after=min(leaving) - timedelta(hours=window) if window and leaving else None,
+        plates=frozenset(
+            filter(None, (plate_or_none(p.vehicle.plate) for p in passages if p.vehicle))
+        ),
     )
 
 

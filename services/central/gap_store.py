@@ -16,7 +16,8 @@ from sqlalchemy import Table, and_, case, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.storage.models import EntryRow, PassageGapRow, PassageStreamRow
+from services.storage.models import EntryRow
+from services.storage.stream_models import PassageGapRow, PassageStreamRow
 
 STREAMS: Table = PassageStreamRow.__table__  # type: ignore[assignment]
 GAPS: Table = PassageGapRow.__table__  # type: ignore[assignment]

@@ -32,6 +32,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from kernel.clock import Clock
+from kernel.logjson import passage_fields
 from services.central import gap_store
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ class GapTracker:
                         "gate %s: %d passage(s) of stream %s never arrived (%s); "
                         "asking the gate to send them again",
                         gate, len(found), stream, describe(found),
+                        extra=passage_fields(gate=gate, site=self.site),
                     )  # fmt: skip
             filled: list[tuple[str, str, int]] = []
             still_open: dict[str, list[int]] = {}

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from kernel.decision.reasons import Reason
+from kernel.logjson import passage_fields
 from schemas.messages import Decision, Passage
 from schemas.policy import Policy
 from schemas.topics import GateChannel, SiteChannel, gate_topic, site_topic
@@ -68,6 +69,11 @@ class BatchResult:
     duplicates: int = 0
     rejected: int = 0
     cases_opened: int = 0
+    # Passages logged now, by outcome; messages in the batch and the seconds it took
+    # (set by the worker: taken off the socket -> decisions published), for the metrics.
+    outcomes: dict[str, int] = field(default_factory=dict)
+    received: int = 0
+    seconds: float = 0.0
     # (gate, stream, n) of the batch's numbered passages, for the gap check (central/gaps.py)
     numbered: list[tuple[str, str, int]] = field(default_factory=list)
 
@@ -201,6 +207,8 @@ class BatchProcessor:
                 result.outgoing.append(Outgoing(topic, decision.model_dump_json().encode()))
         result.cases_opened = len(recorded.alerts)
         result.decided = len(recorded.new)
+        for _passage, decision in recorded.new:
+            result.outcomes[decision.decision] = result.outcomes.get(decision.decision, 0) + 1
         result.duplicates = len(read.passages) - len(recorded.new)
         result.rejected = len(read.rejections)
         result.numbered = [
@@ -220,4 +228,5 @@ class BatchProcessor:
             passage.local_decision,
             passage.event_id,
             decision,
+            extra=passage_fields(event_id=passage.event_id, gate=passage.gate, site=passage.site),
         )

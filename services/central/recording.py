@@ -19,6 +19,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from kernel.masking import mask_id_number
+from kernel.plain_ids import normalise_plain_id
 from schemas.ids import uuid7
 from schemas.messages import Decision, FeverAlert, Passage
 from services.central.deciding import Decided
@@ -73,6 +75,9 @@ def record_batch(
     _answer_logged_before(session, [s for s in settled if s.record.event_id not in inserted], done)
     new = [s for s in settled if s.record.event_id in inserted]
     repo.open_cases(session=session, cases=[s.case for s in new if s.case is not None])
+    repo.record_overrides(
+        session=session, rows=[r for s in new if (r := _override(s.decided, now))]
+    )
     done.alerts = [s.alert for s in new if s.alert is not None]
     repo.record_exits(session=session, exits=[out for s in new if (out := _exit(s.decided))])
     repo.add_pass_uses(
@@ -127,6 +132,23 @@ def _settle(
     return _Settled(decided, entry_record(decided, decision, raw, now), case, alert)
 
 
+def _override(decided: Decided, now: datetime) -> dict[str, object] | None:
+    """A guard's override at the gate's kiosk, for the command log (as the central's)."""
+    passage = decided.passage
+    if passage.override is None or passage.recheck_of is None:
+        return None
+    return {
+        "command_id": str(passage.event_id),
+        "site": passage.site,
+        "gate": passage.gate,
+        "command": "open",
+        "issued_by": passage.override.by,
+        "reason": passage.override.reason,
+        "override_of": str(passage.recheck_of),
+        "at": now,
+    }
+
+
 def _exit(decided: Decided) -> ExitRecord | None:
     leaving, passage = decided.after.household_exit, decided.passage
     if leaving is None:
@@ -135,6 +157,21 @@ def _exit(decided: Decided) -> ExitRecord | None:
         event_id=str(passage.event_id), site=passage.site, household=leaving.household,
         person_id=leaving.person_id, gate=passage.gate, exited_at=leaving.at,
     )  # fmt: skip
+
+
+def kept_passage(passage: Passage, raw: str, person_id: str | None) -> str:
+    """The passage as the entry log keeps it: a typed or read number other than the person's
+    own id (an ID-card, passport or campus card number) keeps only its last four characters,
+    as the roster does."""
+    plain = [c for c in passage.credentials if c.kind != "qr" and c.data != person_id]
+    if not plain:
+        return raw
+    credentials = [
+        c if c.kind == "qr" or c.data == person_id
+        else c.model_copy(update={"data": mask_id_number(normalise_plain_id(c.data)[-4:])})
+        for c in passage.credentials
+    ]  # fmt: skip
+    return passage.model_copy(update={"credentials": credentials}).model_dump_json()
 
 
 def entry_record(decided: Decided, decision: Decision, raw: str, now: datetime) -> EntryRecord:
@@ -166,7 +203,7 @@ def entry_record(decided: Decided, decision: Decision, raw: str, now: datetime) 
         local_decision=passage.local_decision,
         recheck_of=passage.recheck_of,
         case_id=decision.case_id,
-        passage_json=raw,
+        passage_json=kept_passage(passage, raw, person.person_id if person else None),
         decision_json=decision.model_dump_json(),
         sensor=temperature.sensor if temperature else None,
         kind=kind,

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kernel.bus.mqtt import RECEIVE_MAXIMUM
@@ -46,6 +46,12 @@ class CentralSettings(BaseSettings):
     seal_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
     # A new policy version in the database is picked up within this time.
     policy_refresh_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    # The key of the roster's ID-number hashes (``CAMPUSGATE_ID_HASH_KEY``, the one the
+    # roster was imported with): with it, and the policy's ``accept_plain_ids``, an ID-card
+    # number read or typed at a lane finds its person.  Without it only person ids and
+    # campus card numbers do.  The demo's public key is refused unless ``demo_id_key``.
+    id_hash_key: SecretStr | None = None
+    demo_id_key: bool = False
 
 
 @lru_cache(maxsize=1)

@@ -210,6 +210,7 @@ class CentralWorker:
         return self._stop.is_set()
 
     def _handle(self, batch: list[InboundMessage]) -> None:
+        started = time.monotonic()
         incoming = [Incoming(m.topic, m.payload) for m in batch]
         delay = RETRY_MIN_S
         while True:
@@ -230,6 +231,8 @@ class CentralWorker:
                 self.bus.ack(message.mid, message.qos)
         self.batches += 1
         self.passages += len(batch)
+        result.received = len(batch)
+        result.seconds = time.monotonic() - started
         for hook in self.after_batch:
             hook(result)
         if result.rejected:

@@ -7,14 +7,20 @@ answer; ``--by`` and ``--role`` say who is asking and whose view of names applie
 from __future__ import annotations
 
 import argparse
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.cli.common import add_actor, add_db
+from services.cli.loop import add_heartbeat
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from services.audit.queries import EntryView
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 30
 
@@ -86,6 +92,8 @@ def _register_log_and_chain(actions: argparse._SubParsersAction[argparse.Argumen
     log.set_defaults(handler=run_log)
 
     seal = actions.add_parser("seal", help="chain the entries not sealed yet; print the head")
+    seal.add_argument("--every", help="keep running: seal this often (e.g. 60s, 5m) until SIGTERM")
+    add_heartbeat(seal)
     add_db(seal)
     seal.set_defaults(handler=run_seal)
 
@@ -296,6 +304,8 @@ def run_seal(args: argparse.Namespace) -> int:
     url = db_url(args)
     upgrade(url)
     engine = make_engine(url)
+    if args.every:
+        return _seal_every(args, engine)
     try:
         count = seal_all(sessions=lambda: Session(engine), now=now)
         with Session(engine) as session:
@@ -304,6 +314,27 @@ def run_seal(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"sealed {count} entr{'y' if count == 1 else 'ies'}; head {head.anchor()}")
     return 0
+
+
+def _seal_every(args: argparse.Namespace, engine: Engine) -> int:
+    from sqlalchemy.orm import Session
+
+    from services.audit.chain import seal_all
+    from services.cli.common import now, parse_duration
+    from services.cli.loop import run_every
+
+    interval = parse_duration(args.every).total_seconds()
+
+    def once() -> None:
+        count = seal_all(sessions=lambda: Session(engine), now=now)
+        if count:
+            log.info("sealed %d entr%s", count, "y" if count == 1 else "ies")
+
+    print(f"sealing the entry log every {args.every}", flush=True)
+    try:
+        return run_every(interval, once, what="sealing", heartbeat=args.heartbeat)
+    finally:
+        engine.dispose()
 
 
 def run_verify(args: argparse.Namespace) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from services.cli.loop import add_log_format
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -24,10 +26,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--no-upgrade", action="store_true", help="do not migrate the database")
     parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="serve /healthz, /readyz and /metrics here (a monitoring address, not public)",
+    )
+    parser.add_argument(
         "--retire",
         action="store_true",
         help="scale down: decide what is queued for --worker-id, then end its broker session",
     )
+    add_log_format(parser)
     parser.set_defaults(handler=run)
 
 
@@ -58,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--retire needs the --worker-id to retire")
         return retire(settings)
     if settings.worker_id != AUTO_WORKER_ID:
-        return run_until_signalled(settings, upgrade_db=not args.no_upgrade)
+        return run_until_signalled(settings, upgrade_db=not args.no_upgrade, http=args.http)
     lease = claim_worker_id(settings.db.url, settings.site)
     try:
         settings = settings.model_copy(update={"worker_id": lease.worker_id})
-        return run_until_signalled(settings, upgrade_db=not args.no_upgrade)
+        return run_until_signalled(settings, upgrade_db=not args.no_upgrade, http=args.http)
     finally:
         lease.release()

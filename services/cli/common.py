@@ -33,6 +33,17 @@ def add_actor(parser: argparse.ArgumentParser, *, role: str | None = None) -> No
         ], help=f"whose view of names and numbers (default {role})")  # fmt: skip
 
 
+def register_in_reach(args: argparse.Namespace, what: str) -> None:
+    """Refuse to use a register of issued codes made up on the spot: without --db (or
+    CAMPUSGATE_DB__URL) the default SQLite file must exist already; otherwise an operator
+    whose database is PostgreSQL would record codes, or count them, in an empty new file."""
+    if args.db or os.environ.get("CAMPUSGATE_DB__URL"):
+        return
+    if not os.path.exists(DEFAULT_DB.removeprefix("sqlite:///")):
+        raise ConfigError(f"{what} in the register of issued codes: give --db URL "
+                          "(or CAMPUSGATE_DB__URL)")  # fmt: skip
+
+
 def db_url(args: argparse.Namespace) -> str:
     return str(args.db or os.environ.get("CAMPUSGATE_DB__URL", DEFAULT_DB))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from services.cli.loop import add_log_format
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -20,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
     parser.add_argument("--rate", type=float, default=2.0, help="people per second (default 2)")
     parser.add_argument("--headless", action="store_true", help="no colours; print a summary")
+    add_log_format(parser)
     parser.set_defaults(handler=run)
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from services.cli.loop import add_log_format
+
+MAX_CHECK_SECONDS = 60.0
+
 # command-line option -> settings field
 OPTIONS: dict[str, str] = {
     "site": "site",
@@ -24,6 +28,7 @@ OPTIONS: dict[str, str] = {
     "outbox": "outbox_path",
     "snapshot": "snapshot_path",
     "site_keys": "site_keys_dir",
+    "kiosk": "kiosk",
 }
 
 
@@ -64,11 +69,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--site-keys", type=Path, help="the site's public keys (campusgate keys export)"
     )
     parser.add_argument(
+        "--kiosk",
+        metavar="HOST:PORT",
+        help="serve the guard's kiosk on this gate (e.g. 0.0.0.0:8080; a bare PORT: 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="serve /healthz, /readyz and /metrics here (e.g. 127.0.0.1:9101)",
+    )
+    _add_guard_and_check_options(parser)
+    add_log_format(parser)
+    parser.set_defaults(handler=run)
+
+
+def _add_guard_and_check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--console",
         action="store_true",
         help="read guard commands on stdin: nomask | recheck EVENT_ID CELSIUS | vehicle PLATE N",
     )
-    parser.set_defaults(handler=run)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="open every device, read a few seconds, print what came; exit 1 on a problem",
+    )
+    parser.add_argument(
+        "--check-seconds", type=float, default=3.0, help="how long --check reads each device"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,4 +115,15 @@ def run(args: argparse.Namespace) -> int:
 
         raise ConfigError("--console and --scanner stdin both want standard input")
     settings = load_gate_settings(args.config, **overrides)
-    return run_until_signalled(settings, console=args.console)
+    if args.check:
+        import sys
+
+        from kernel.errors import ConfigError
+
+        if not 0 < args.check_seconds <= MAX_CHECK_SECONDS:
+            raise ConfigError(f"--check-seconds must be within 0..{MAX_CHECK_SECONDS}")
+
+        from gateway.agent.check import check_devices
+
+        return 1 if check_devices(settings, out=sys.stdout, seconds=args.check_seconds) else 0
+    return run_until_signalled(settings, console=args.console, http=args.http)

@@ -12,6 +12,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from services.cli.common import add_actor, add_db, register_in_reach
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("keys", help="code-signing keys (Ed25519)")
@@ -32,6 +34,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     when.add_argument("--at", help="ISO time it stops verifying, e.g. 2026-12-31T00:00+08:00")
     when.add_argument("--in", dest="after", help="or after this long: 30m, 12h, 7d")
     retire.add_argument("--export", type=Path, metavar="DIR", help="then export the public keys")
+    retire.add_argument(
+        "--force",
+        action="store_true",
+        help="retire though live codes were "
+        "signed by it: it verifies until the last of them expires (grace)",
+    )
+    retire.add_argument(
+        "--no-grace",
+        action="store_true",
+        help="with --force: cut its live codes now (a leaked key)",
+    )
+    add_db(retire)
+    add_actor(retire)
     retire.set_defaults(handler=run_retire)
     export = actions.add_parser(
         "export", help="copy the public keys in force to a gate's site_keys_dir"
@@ -103,14 +118,31 @@ def _retire_time(args: argparse.Namespace) -> datetime | None:
 
 
 def run_retire(args: argparse.Namespace) -> int:
-    from kernel.codes import retire_key
+    """Asks the register of issued codes first: refuses to cut live codes without --force."""
+    from datetime import UTC
 
+    from kernel.errors import ConfigError
+    from services.cli.common import actor, session_scope
+    from services.enrolment.retire import retire
+
+    if args.no_grace and not args.force:
+        raise ConfigError("--no-grace goes with --force")
+    if not args.force:
+        register_in_reach(args, "keys retire counts the key's live codes")
     at = _retire_time(args)
-    retire_key(args.dir, args.kid, at=at)
-    if at is None:
-        print(f"retired {args.kid}: its codes stop verifying within seconds")
+    with session_scope(args) as session:
+        done = retire(session, directory=args.dir, kid=args.kid, now=datetime.now(UTC),
+                      actor=actor(args), at=at, force=args.force,
+                      no_grace=args.no_grace)  # fmt: skip
+    if done.grace:
+        print(f"retired {args.kid} for signing; {done.live.count} live code(s) keep verifying "
+              f"until {done.at} (grace), then it stops")  # fmt: skip
+    elif done.at is None:
+        print(f"retired {args.kid}: its codes stop verifying within seconds"
+              + (f" ({done.live.count} live code(s) cut: --force --no-grace)"
+                 if done.forced else ""))  # fmt: skip
     else:
-        print(f"retiring {args.kid}: its codes verify until {at}")
+        print(f"retiring {args.kid}: its codes verify until {done.at}")
     _export(args)
     return 0
 

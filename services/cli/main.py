@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
-from kernel.errors import CampusgateError
+from kernel.errors import CampusgateError, ConfigError
+from kernel.logjson import FORMATS, formatter
+from services.cli.loop import LOG_FORMAT_ENV, add_log_format
 
 # command name -> module under services.cli that registers it
 COMMAND_MODULES: dict[str, str] = {
@@ -32,37 +35,53 @@ COMMAND_MODULES: dict[str, str] = {
     "simulate": "simulate",
     "gate": "gate",
     "broker": "broker",
+    "deploy": "deploy",
+    "health": "health",
+    "backup": "backup",
+    "restore": "restore",
     "web": "web",
     "user": "user",
+    "case": "case",
+    "checkin": "checkin",
 }
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or only the command ``only`` (``campusgate health``, which a
+    container runs every few seconds, then imports nothing else)."""
     parser = argparse.ArgumentParser(
         prog="campusgate", description="Campus gate access and fever screening."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_log_format(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMAND_MODULES.values():
+    names = [COMMAND_MODULES[only]] if only in COMMAND_MODULES else COMMAND_MODULES.values()
+    for module_name in names:
         module = importlib.import_module(f"services.cli.{module_name}")
         module.register(commands)
     return parser
 
 
-def configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(verbose: bool, log_format: str | None = None) -> None:
+    kind = log_format or os.environ.get(LOG_FORMAT_ENV) or "text"
+    if kind not in FORMATS:
+        raise ConfigError(f"{LOG_FORMAT_ENV}={kind!r}: text or json")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(kind))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    configure_logging(args.verbose)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only="health" if words[:1] == ["health"] else None)
+    args = parser.parse_args(words)
+    try:
+        configure_logging(args.verbose, getattr(args, "log_format", None))
+    except CampusgateError as exc:
+        print(f"campusgate: error: {exc}", file=sys.stderr)
+        return 2
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from services.cli.common import add_db
+from services.cli.loop import add_heartbeat
 
 FORMATS = ["csv", "xlsx", "pdf"]
 
@@ -24,6 +25,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_db(daily)
     daily.set_defaults(handler=run_daily)
 
+    clinic = actions.add_parser("clinic", help="the clinic's report to send upward (text)")
+    clinic.add_argument("--date", help="local day, YYYY-MM-DD (default: yesterday)")
+    clinic.add_argument("--site", default="main")
+    clinic.add_argument("--tz", help="the campus's time zone (env CAMPUSGATE_TZ)")
+    add_db(clinic)
+    clinic.set_defaults(handler=run_clinic)
+
     schedule = actions.add_parser("schedule", help="produce each day's report at a set time")
     schedule.add_argument("--at", default="07:00", help="local time of day (default 07:00)")
     schedule.add_argument("--out-dir", type=Path, default=Path("var/reports"))
@@ -39,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     schedule.add_argument("--retention-mode", choices=["anonymise", "purge"], default="anonymise")
     schedule.add_argument("--once", action="store_true", help="do what is due, then exit")
+    schedule.add_argument("--poll-s", type=float, default=30.0, help="how often to look")
+    add_heartbeat(schedule)
     add_db(schedule)
     schedule.set_defaults(handler=run_schedule)
 
@@ -79,15 +89,34 @@ def run_daily(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_schedule(args: argparse.Namespace) -> int:
-    import signal
-    import threading
+def run_clinic(args: argparse.Namespace) -> int:
+    from datetime import date, timedelta
 
+    from kernel.localtime import site_zone
+    from services.cli.common import now, session_scope
+    from services.reports.census_render import clinic_report
+    from services.reports.daily import daily_report
+
+    tz = site_zone(args.tz)
+    current = now()
+    day = (
+        date.fromisoformat(args.date)
+        if args.date
+        else current.astimezone(tz).date() - timedelta(days=1)
+    )
+    with session_scope(args, write=True) as session:
+        report = daily_report(session=session, site=args.site, day=day, tz=tz, now=current)
+    print(clinic_report(report), end="")
+    return 0
+
+
+def run_schedule(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
     from kernel.clock import SystemClock
     from kernel.localtime import site_zone
     from services.cli.common import db_url
+    from services.cli.loop import run_every
     from services.reports.scheduler import DailyScheduler, parse_at
     from services.storage.engine import make_engine, upgrade
 
@@ -123,14 +152,11 @@ def run_schedule(args: argparse.Namespace) -> int:
             for path in scheduler.run_pending():
                 print(f"written: {path}")
             return 0
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
         print(
             f"daily reports for {args.site} at {args.at} ({scheduler.tz}) into {args.out_dir}",
             flush=True,
         )
-        scheduler.run_forever(stop)
+        run_every(args.poll_s, scheduler.run_pending, what="daily report", heartbeat=args.heartbeat)
     finally:
         engine.dispose()
     return 0

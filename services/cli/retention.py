@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from services.cli.common import add_actor, add_db
+from services.cli.loop import add_heartbeat
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,6 +20,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     run.add_argument("--days", type=int, required=True, help="keep this many days")
     run.add_argument("--mode", choices=["anonymise", "purge"], default="anonymise")
+    run.add_argument(
+        "--at",
+        help="keep running: once a day at this local time (HH:MM), also after a restart "
+        "(a day's run is recorded and not repeated)",
+    )
+    run.add_argument("--tz", help="the campus's time zone for --at (env CAMPUSGATE_TZ)")
+    run.add_argument("--poll-s", type=float, default=30.0, help="with --at: how often to look")
+    add_heartbeat(run)
     add_db(run)
     add_actor(run)
     run.set_defaults(handler=run_retention)
@@ -28,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_retention(args: argparse.Namespace) -> int:
+    if args.at:
+        return run_daily(args)
     from sqlalchemy.orm import Session
 
     from services.audit.chain import seal_all
@@ -55,6 +66,36 @@ def run_retention(args: argparse.Namespace) -> int:
         f"message(s); {result.grants_anonymised} ended appointment(s)/pass(es) anonymised"
     )
     return 0
+
+
+def run_daily(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from kernel.localtime import site_zone
+    from services.cli.common import db_url, now
+    from services.cli.loop import run_every
+    from services.privacy.schedule import DailyRetention
+    from services.reports.scheduler import parse_at
+    from services.storage.engine import make_engine, upgrade
+
+    url = db_url(args)
+    upgrade(url)
+    engine = make_engine(url)
+    job = DailyRetention(
+        sessions=lambda: Session(engine, expire_on_commit=False),
+        now=now,
+        tz=site_zone(args.tz),
+        at=parse_at(args.at),
+        days=args.days,
+        mode=args.mode,
+    )
+    job.due(now())  # fail at start on a bad database, not in the loop
+    print(f"retention daily at {args.at} ({job.tz}): {args.mode} after {args.days} days",
+          flush=True)  # fmt: skip
+    try:
+        return run_every(args.poll_s, job.run_pending, what="retention", heartbeat=args.heartbeat)
+    finally:
+        engine.dispose()
 
 
 def run_list(args: argparse.Namespace) -> int:

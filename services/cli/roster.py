@@ -1,4 +1,5 @@
-"""``campusgate roster``: import (CSV/XLSX, dry run, sync), export, return approval, show."""
+"""``campusgate roster``: import (CSV/XLSX, dry run, sync, photos), export, return approval,
+show, and one person at a time (``roster person add|edit|deactivate|reactivate``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from services.cli.common import add_actor, add_db
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("roster", help="whitelist of people (白名单)")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _register_import(actions)
+    _register_others(actions)
 
+    from services.cli.roster_person import register_person
+
+    register_person(actions)
+
+
+def _register_import(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp = actions.add_parser(
         "import",
         help="import a roster CSV or XLSX (upsert by person id)",
@@ -29,12 +38,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                      help="deactivate active people the file does not name")  # fmt: skip
     imp.add_argument("--sync-kind", action="append", metavar="KIND",
                      help="with --sync: deactivate only people of this kind")  # fmt: skip
+    imp.add_argument(
+        "--force",
+        action="store_true",
+        help="with --sync: deactivate even more than 10%% of the active roster",
+    )
+    imp.add_argument(
+        "--photos",
+        type=Path,
+        metavar="ZIP",
+        help="photos named by person id (S00001.jpg), JPEG or PNG <= 5 MB each",
+    )
     imp.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     imp.add_argument("--progress", action="store_true",
                      help="show progress on stderr even when it is not a terminal")  # fmt: skip
     imp.add_argument("--tz", help="time zone of the dates in the file (env CAMPUSGATE_TZ)")
     imp.add_argument("--demo-key", action="store_true", help="allow the demo ID-hash key")
     imp.set_defaults(handler=run_import)
+
+
+def _register_others(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     export = actions.add_parser("export", help="export the roster (ID numbers masked)")
     export.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
@@ -67,8 +90,11 @@ def run_import(args: argparse.Namespace) -> int:
     from services.cli.common import ProgressBar, actor, session_scope, wants_progress
     from services.identity import IdHasher, load_id_hash_key
     from services.roster import import_file
+    from services.roster.photo_zip import PhotoSource
 
     hasher = IdHasher(load_id_hash_key(allow_demo_key=args.demo_key))
+    # Read and checked whole before the database is touched; row paths from the file's folder.
+    photos = PhotoSource.open(zip_path=args.photos, folder=args.file.parent)
     bar = ProgressBar(f"importing {args.file.name}") if wants_progress(args.progress) else None
     with session_scope(args, write=True) as session:
         try:
@@ -76,6 +102,7 @@ def run_import(args: argparse.Namespace) -> int:
                 args.file, session=session, hasher=hasher, sheet_name=args.sheet,
                 tz=site_zone(args.tz), actor=actor(args), strict=args.strict,
                 dry_run=args.dry_run, sync=args.sync, sync_kinds=args.sync_kind, progress=bar,
+                force=args.force, photos=photos,
             )  # fmt: skip
         finally:
             if bar is not None:
@@ -88,6 +115,8 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"nothing imported: {len(report.bad_lines)} bad row(s) (--strict)")
         return 1
     print(report.summary() + (" (dry run)" if args.dry_run else ""))
+    if report.photos:
+        print(f"{report.photos} photo(s) stored")
     return 1 if report.errors else 0
 
 

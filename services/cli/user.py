@@ -8,7 +8,7 @@ import sys
 
 from services.cli.db import DEFAULT_DB, default_db
 
-ROLES = ("admin", "security", "guard", "clinic", "auditor")
+ROLES = ("admin", "security", "guard", "clinic", "auditor", "approver", "unit_officer")
 LANGS = ("zh-CN", "en")
 
 

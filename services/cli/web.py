@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from services.cli.loop import add_log_format
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -18,6 +20,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
     parser.add_argument("--no-upgrade", action="store_true", help="do not migrate the database")
+    parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="also serve /metrics (and /healthz, /readyz with reasons) here: a monitoring address",
+    )
+    add_log_format(parser)
     parser.set_defaults(handler=run)
 
 
@@ -63,5 +71,16 @@ def run(args: argparse.Namespace) -> int:
         log_config=None,  # keep the logging configured by the CLI
         timeout_graceful_shutdown=3,
     )
-    uvicorn.Server(config).run()
+    server = None
+    if args.http:
+        from kernel.observe import ObserveServer
+        from services.web.observe import readiness_checks, web_registry
+
+        ctx = app.state.ctx
+        server = ObserveServer(args.http, web_registry(ctx), readiness_checks(ctx)).start()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if server is not None:
+            server.stop()
     return 0

@@ -214,9 +214,12 @@ def _lockdown(bus: MqttBus, db_url: str, *, locked: bool) -> None:
 
 def _start_central(stack: contextlib.ExitStack, broker_url: str, db_url: str, keys: Path) -> None:
     """The decision worker and the snapshot publisher, stopped when ``stack`` closes."""
+    # The roster's own ID hash key, so a number typed or read at a demo lane is found.
+    id_key = SecretStr(load_id_hash_key(allow_demo_key=True).hex())
     settings = CentralSettings(
-        site=SITE, mqtt=MqttSettings(url=broker_url), db=DbSettings(url=db_url), keys_dir=keys
-    )
+        site=SITE, mqtt=MqttSettings(url=broker_url), db=DbSettings(url=db_url), keys_dir=keys,
+        id_hash_key=id_key, demo_id_key=True,
+    )  # fmt: skip
     worker = build_worker(settings)
     worker.start()
     stack.callback(worker.stop)

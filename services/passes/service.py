@@ -34,6 +34,7 @@ from services.grants import (
 )
 from services.identity import IdHasher
 from services.storage.audit_log import log_action
+from services.storage.issued_codes import record_grant
 from services.storage.models import (
     HouseholdExitRow,
     PassCategoryRow,
@@ -232,7 +233,7 @@ def issue_pass(
         raise NotFound(f"no person {request.person_id!r} in the roster")
     id_hash, last4 = hashed_id_number(request.id_number.get_secret_value(), hasher)
     pass_id = new_grant_id("P", now)
-    code, jti, _expires = issue_grant_code(
+    code, jti, expires = issue_grant_code(
         key, site=request.site, subject=pass_id, typ="pass", valid_until=request.valid_until,
         now=now, once=request.once,
     )  # fmt: skip
@@ -246,6 +247,8 @@ def issue_pass(
         uses=0, once=request.once, issued_by=by, issued_at=now, code_jti=jti,
     )  # fmt: skip
     session.add(row)
+    record_grant(session, jti=jti, subject=pass_id, kid=key.kid, kind="pass", issued_at=now,
+                 valid_until=expires, issued_by=by)  # fmt: skip
     _log(session, at=now, by=by, action="pass.issue", target=pass_id, category=row.category,
          gates=gates, valid_from=row.valid_from, valid_until=row.valid_until)  # fmt: skip
     session.flush()

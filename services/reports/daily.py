@@ -4,8 +4,9 @@ All the entry figures come from a single aggregate query over the day's
 entries (grouped by gate, direction, kind, decision, reasons, appointment/pass
 and local hour), so the report costs one scan of the day plus a few small
 queries (cases, appointments, passes, exits, rejected messages, the chain
-head).  A day with nothing in it still gives a report, marked ``zero``: "a
-daily report every day even when it is all zeros".
+head) and the health census (services/reports/census.py).  A day without a new
+case is a zero report (零报告), marked ``zero``; a report is made every day, even
+when it is all zeros.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kernel.decision.reasons import Reason
 from kernel.localtime import day_bounds
 from schemas.policy import DEFAULT_THRESHOLD
 from services.audit.chain import chain_head
+from services.reports.census import Census, census
 from services.storage.models import (
     AppointmentRow,
     EntryRow,
@@ -112,7 +114,8 @@ class DailyReport(BaseModel):
     policy_versions: list[int]
     chain_anchor: str
     chain_unsealed: int
-    zero: bool
+    zero: bool  # 零报告: no new case this day (the census says which figures)
+    census: Census | None = None
 
     def gate_totals(self) -> dict[str, dict[str, int]]:
         """gate -> decision -> count (both directions, every kind)."""
@@ -353,7 +356,9 @@ def daily_report(
     # Ids are dense, so the newest id less the head's is the unsealed tail (one index probe).
     unsealed = max(0, (session.scalar(select(func.max(ENTRIES.c.id))) or 0) - head.entry_id)
     total = sum(tally.by_decision.values())
-    zero = total == 0 and cases.opened == 0 and visitors.requested == 0 and rejected == 0
+    versions = _thresholds(session, site)
+    threshold = versions[max(versions)] if versions else DEFAULT_THRESHOLD
+    health = census(session, site, day, start, end, aggregate, tally.fevers, threshold)
     return DailyReport(
         site=site,
         day=day,
@@ -378,5 +383,6 @@ def daily_report(
         policy_versions=sorted(tally.versions),
         chain_anchor=head.anchor(),
         chain_unsealed=unsealed,
-        zero=zero,
+        zero=health.zero,
+        census=health,
     )

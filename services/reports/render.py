@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 
 from kernel.decision.reasons import label
 from services.exports import safe_cell
+from services.reports.census_render import CHECKIN_HEADER, census_figures, checkin_rows, origin_rows
 from services.reports.daily import DECISIONS, DailyReport
 
 ReportFormat = Literal["csv", "xlsx", "pdf"]
@@ -73,6 +74,7 @@ def key_figures(report: DailyReport) -> list[tuple[str, object]]:
         ("household exits", report.household_exits),
         ("rejected messages", report.rejected_messages),
         ("policy versions", ", ".join(map(str, report.policy_versions)) or "-"),
+        *([] if report.census is None else census_figures(report.census)),
     ]
 
 
@@ -217,6 +219,10 @@ def write_csv(report: DailyReport, path: Path) -> None:
             ["outcome", "count"],
             list(report.cases.outcomes.items()),
         )
+        if report.census is not None:
+            section(writer, "check-ins per unit", CHECKIN_HEADER, checkin_rows(report.census))
+            section(writer, "new cases and incidents", ["what", "count"],
+                    origin_rows(report.census))  # fmt: skip
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
@@ -266,6 +272,9 @@ def write_xlsx(report: DailyReport, path: Path, *, chart: bytes | None = None) -
         thermometer_rows(report),
     )
     sheet("cases", ["outcome", "count"], list(report.cases.outcomes.items()))
+    if report.census is not None:
+        sheet("check-ins", CHECKIN_HEADER, checkin_rows(report.census))
+        sheet("new cases", ["what", "count"], origin_rows(report.census))
     workbook.save(path)
 
 
@@ -351,8 +360,7 @@ def write_pdf(report: DailyReport, path: Path) -> None:
         )
         if report.zero:
             flow.text(
-                "Nothing happened this day: no passages, no fevers, no cases, no visitors"
-                + (" (零报告)." if has_cjk_font() else "."),
+                "No new case this day: a zero report" + (" (零报告)." if has_cjk_font() else "."),
                 size=10,
                 colour="#2e7d32",
             )
@@ -365,6 +373,8 @@ def write_pdf(report: DailyReport, path: Path) -> None:
             ["outcome", "count"],
             [list(i) for i in report.cases.outcomes.items()],
         )
+        if report.census is not None:
+            flow.table("Daily check-ins per unit", CHECKIN_HEADER, checkin_rows(report.census))
         flow.table(
             "Thermometers: fever cases the clinic re-measured below the threshold",
             ["sensor", "fever cases", "re-measured", "below threshold", "false-fever rate"],

@@ -7,6 +7,8 @@ from services.roster.importer import (
     import_roster,
     import_sheet,
 )
+from services.roster.person import PersonInvalid, add_person, edit_person, set_active
+from services.roster.photos import PhotoInvalid, person_photo
 from services.roster.service import (
     RosterEntry,
     export_roster,
@@ -17,13 +19,19 @@ from services.roster.service import (
 
 __all__ = [
     "ImportReport",
+    "PersonInvalid",
+    "PhotoInvalid",
     "RosterEntry",
     "RowError",
+    "add_person",
+    "edit_person",
     "export_roster",
     "get_person",
     "import_file",
     "import_roster",
     "import_sheet",
     "list_roster",
+    "person_photo",
+    "set_active",
     "set_return_approval",
 ]

@@ -22,16 +22,25 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "validity": ("validity", "有效期起止", "有效期"),
     "gates": ("gates", "可通行校门", "通行校门", "校门"),
     "return_approved": ("return_approved", "返校审批", "返校审批状态", "返校批准"),
+    "doc_type": ("doc_type", "证件类型", "证件种类"),
+    "card_no": ("card_no", "校园卡号", "一卡通号", "一卡通卡号", "ic卡号", "卡号"),
+    "phone": ("phone", "手机", "手机号", "手机号码", "联系电话", "电话"),
+    "class_name": ("class_name", "class", "班级", "班级/科室", "科室", "班级/部门"),
+    "dormitory": ("dormitory", "宿舍", "宿舍号", "宿舍/住址"),
+    "photo": ("photo", "照片", "照片文件"),
 }
 REQUIRED = ("person_id", "name", "kind", "id_number")
 ENGLISH_HEADER = (
     "person_id", "name", "kind", "id_number", "unit", "household",
     "valid_from", "valid_until", "gates", "return_approved",
+    "doc_type", "card_no", "phone", "class_name", "dormitory",
 )  # fmt: skip
 CHINESE_HEADER = {
     "person_id": "学号/工号", "name": "姓名", "kind": "类别", "id_number": "身份证号",
     "unit": "学院/单位", "household": "户号", "valid_from": "有效期起",
     "valid_until": "有效期止", "gates": "可通行校门", "return_approved": "返校审批",
+    "doc_type": "证件类型", "card_no": "校园卡号", "phone": "手机号", "class_name": "班级",
+    "dormitory": "宿舍", "photo": "照片",
 }  # fmt: skip
 
 KINDS = ("student", "staff", "family", "visitor", "contractor")

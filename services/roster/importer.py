@@ -8,7 +8,11 @@ any row is bad; ``dry_run`` reports what would change and writes nothing.
 The upsert is idempotent: a row equal to what is stored changes nothing (not
 even ``updated_at``), so importing the same file twice reports it unchanged.
 ``sync`` deactivates the active people (optionally of some kinds) that the file
-does not name: the roster file becomes the whitelist.  The raw ID number is
+does not name: the roster file becomes the whitelist; more than
+:data:`SYNC_MAX_SHARE` of the active roster is refused without ``force`` (an empty
+or cut-off file must not lock the campus out).  Photos come from a ZIP named by
+person id or a row's path (:class:`~services.roster.photo_zip.PhotoSource`); a
+row whose photo is bad is a bad row.  The raw ID number is
 never stored or logged: only its keyed hash and last four digits.
 """
 
@@ -25,21 +29,29 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from kernel.errors import Refused
 from kernel.localtime import site_zone
 from services.identity import IdHasher
 from services.roster.parse import PersonValues, RowInvalid, parse_row
+from services.roster.photo_zip import PhotoSource
+from services.roster.photos import Photo, PhotoInvalid, process_photo, store_photo
 from services.roster.source import Sheet, csv_sheet, open_roster
 from services.storage.models import AuditLogRow, PersonRow
 
 CHUNK = 500
 PROGRESS_EVERY = 1000
+SYNC_MAX_SHARE = 0.10  # --sync deactivates at most this share of the active roster unforced
 # Columns an import compares and writes (return approval is handled apart).
 COMPARED = (
     "name", "kind", "id_hash", "id_last4", "unit", "household", "valid_from", "valid_until",
-    "gates",
+    "gates", "doc_type", "card_no", "phone", "class_name", "dormitory",
 )  # fmt: skip
 
 Progress = Callable[[int, int | None], None]
+
+
+class SyncRefused(Refused):
+    """``--sync`` would deactivate more than :data:`SYNC_MAX_SHARE` of the active roster."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,7 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
+    photos: int = 0  # photos stored (new or changed)
 
     @property
     def bad_lines(self) -> list[int]:
@@ -115,6 +128,7 @@ def _validate(
     good: dict[str, tuple[int, PersonValues]] = {}
     seen_ids: dict[str, int] = {}  # every person id named on any row, good or bad
     by_hash: dict[str, tuple[int, str]] = {}
+    by_card: dict[str, tuple[int, str]] = {}
     for line, cells in sheet.rows:
         report.rows += 1
         if progress is not None and report.rows % PROGRESS_EVERY == 0:
@@ -139,6 +153,15 @@ def _validate(
             ))  # fmt: skip
             continue
         seen_ids[values.person_id] = line
+        if values.card_no is not None:
+            holder = by_card.setdefault(values.card_no, (line, values.person_id))
+            if holder[0] != line:
+                report.errors.append(RowError(
+                    line, sheet.column_of("card_no"),
+                    f"duplicate card number {values.card_no} (also {holder[1]!r} on line "
+                    f"{holder[0]})",
+                ))  # fmt: skip
+                continue
         twin = by_hash.get(values.id_hash)
         if twin is not None:
             report.warnings.append(
@@ -150,6 +173,54 @@ def _validate(
     if progress is not None:
         progress(report.rows, report.rows)
     return good, seen_ids
+
+
+def _card_conflicts(
+    session: Session, good: dict[str, tuple[int, PersonValues]], report: ImportReport, column: str
+) -> None:
+    """Drop the rows whose card number a stored person keeps (one not giving it up here)."""
+    wanted = {v.card_no: pid for pid, (_line, v) in good.items() if v.card_no is not None}
+    table = PERSONS
+    stored: dict[str, str] = {}
+    cards = sorted(wanted)
+    for start in range(0, len(cards), CHUNK):
+        query = select(table.c.card_no, table.c.person_id).where(
+            table.c.card_no.in_(cards[start : start + CHUNK])
+        )
+        stored.update((card, pid) for card, pid in session.connection().execute(query))
+    for card, holder in stored.items():
+        person_id = wanted[card]
+        moving = holder in good and good[holder][1].card_no != card
+        if holder != person_id and not moving:
+            line = good.pop(person_id)[0]
+            report.errors.append(RowError(
+                line, column, f"card number {card} already belongs to {holder!r}",
+            ))  # fmt: skip
+
+
+def _photos(
+    good: dict[str, tuple[int, PersonValues]], source: PhotoSource, report: ImportReport,
+    column: str,
+) -> dict[str, Photo]:  # fmt: skip
+    """Each good row's photo, checked and re-encoded; a row with a bad one is a bad row."""
+    found: dict[str, Photo] = {}
+    refused: set[str] = set()
+    for person_id, (line, values) in list(good.items()):
+        try:
+            given = source.for_row(person_id, values.photo)
+            if given is not None:
+                found[person_id] = process_photo(given[1], name=given[0])
+        except PhotoInvalid as exc:
+            good.pop(person_id)
+            refused.add(person_id)
+            report.errors.append(RowError(line, column, str(exc)))
+    strays = sorted(set(source.by_person) - set(good) - refused)
+    if strays:
+        report.warnings.append(
+            f"{len(strays)} photo(s) in the ZIP name nobody imported here: "
+            + ", ".join(source.by_person[p][0] for p in strays[:10])
+        )
+    return found
 
 
 def _plan(
@@ -194,19 +265,34 @@ def _plan(
 
 def _missing(
     session: Session, report: ImportReport, seen_ids: dict[str, int], kinds: Collection[str] | None
-) -> list[str]:
-    """``--sync``: the active people (of ``kinds``) the file does not name, to deactivate."""
+) -> tuple[list[str], int]:
+    """``--sync``: the active people (of ``kinds``) the file does not name, to deactivate;
+    and how many people are active (of ``kinds``)."""
     if report.errors:
         report.warnings.append(
             "--sync deactivated nobody: the file has bad rows, so who is missing is not certain"
         )
-        return []
+        return [], 0
     table = PERSONS
     query = select(table.c.person_id).where(table.c.active)
     if kinds:
         query = query.where(table.c.kind.in_(list(kinds)))
-    active = session.connection().execute(query).scalars()
-    return sorted(set(active) - seen_ids.keys())
+    active = set(session.connection().execute(query).scalars())
+    return sorted(active - seen_ids.keys()), len(active)
+
+
+def _sync_guard(report: ImportReport, missing: int, active: int, *, force: bool) -> None:
+    """An empty or cut-off file must not lock the campus out: past SYNC_MAX_SHARE, ask --force."""
+    if force or missing == 0 or missing <= SYNC_MAX_SHARE * active:
+        return
+    message = (
+        f"--sync would deactivate {missing} of {active} active people, more than "
+        f"{SYNC_MAX_SHARE:.0%}: is the file complete? (--force to do it anyway)"
+    )
+    if report.dry_run:
+        report.warnings.append(message)
+        return
+    raise SyncRefused(message)
 
 
 def import_sheet(
@@ -221,8 +307,10 @@ def import_sheet(
     dry_run: bool = False,
     sync: bool = False,
     sync_kinds: Collection[str] | None = None,
+    force: bool = False,
     progress: Progress | None = None,
     source_name: str = "",
+    photos: PhotoSource | None = None,
 ) -> ImportReport:
     """Validate the sheet's rows and upsert the good ones (in the caller's transaction)."""
     tz = tz or site_zone()
@@ -233,15 +321,22 @@ def import_sheet(
             f"line {sheet.header_line}: ignored column(s) {', '.join(sheet.unknown_headers)}"
         )
     good, seen_ids = _validate(sheet, report, hasher=hasher, tz=tz, progress=progress)
+    _card_conflicts(session, good, report, sheet.column_of("card_no"))
+    found = _photos(good, photos, report, sheet.column_of("photo")) if photos else {}
     inserts, updates = _plan(session, good, report, actor=actor, now=now)
-    to_deactivate = _missing(session, report, seen_ids, sync_kinds) if sync else []
+    to_deactivate, active = _missing(session, report, seen_ids, sync_kinds) if sync else ([], 0)
     report.deactivated = len(to_deactivate)
+    _sync_guard(report, len(to_deactivate), active, force=force)
     if dry_run:
         return report
     if strict and report.errors:
         report.inserted = report.updated = report.unchanged = report.deactivated = 0
         return report
     _write(session, inserts, updates, to_deactivate, now)
+    report.photos = sum(
+        store_photo(session=session, person_id=pid, photo=photo, now=now)
+        for pid, photo in found.items()
+    )
     session.add(AuditLogRow(
         at=now, actor=actor[:64], role="admin", action="roster.import", target=source_name[:500],
         params_json=json.dumps({
@@ -265,6 +360,12 @@ def _write(
 ) -> None:
     table = PERSONS
     connection = session.connection()
+    # A card passed from one person to another: free every changing card first, so the
+    # unique card number holds after each statement whatever the order.
+    moving = [row["person_id"] for row in updates if "card_no" in row]
+    for start in range(0, len(moving), CHUNK):
+        chunk = moving[start : start + CHUNK]
+        connection.execute(update(table).where(table.c.person_id.in_(chunk)).values(card_no=None))
     if inserts:
         connection.execute(insert(table), inserts)
     # One executemany per distinct set of changed columns (usually one or two).

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from kernel.localtime import end_of, start_of
 from schemas.names import is_valid_name
-from services.identity import IdHasher, validate_cn_id
+from services.identity import IdHasher, doc_type_for, validate_document
+from services.identity.documents import DOC_TYPES
 from services.roster.columns import (
     ALL_GATES,
     GATE_SEPARATORS,
@@ -27,8 +28,16 @@ from services.roster.columns import (
 )
 
 MAX_FIELD = 200
+MAX_NAME = 100  # a name longer than this is a pasted paragraph, not a name
 MAX_PERSON_ID = 64
 MAX_HOUSEHOLD = 64
+MAX_DORMITORY = 100
+MAX_PHOTO_PATH = 255
+# A person id names a photo file and appears in URLs: no separators, no spaces.
+PERSON_ID_RE = re.compile(r"[^\s/\\]+")
+CARD_RE = re.compile(r"[0-9A-Z]{4,32}")
+PHONE_RE = re.compile(r"\+?[0-9]{5,20}")
+PHONE_NOISE = re.compile(r"[\s()-]")
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 DATE_RE = re.compile(rf"^{_DATE}$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -51,6 +60,12 @@ class PersonValues:
     valid_until: datetime | None
     gates: str
     return_approved: bool | None  # None: the file does not say
+    doc_type: str = "cn_id"
+    card_no: str | None = None
+    phone: str | None = None
+    class_name: str = ""
+    dormitory: str = ""
+    photo: str | None = None  # as the row names it: a path, resolved by the importer
 
 
 class RowInvalid(Exception):
@@ -135,16 +150,51 @@ def parse_yes_no(value: object) -> bool | None:
     raise ValueError(f"{text!r} is not yes/no (是/否)")
 
 
-def _id_number(value: object) -> str:
+def parse_doc_type(value: object) -> str:
+    text = cell_text(value)
+    found = doc_type_for(text)
+    if found is None:
+        raise ValueError(f"unknown document type {text!r} (one of {', '.join(DOC_TYPES)}, "
+                         "or 身份证/护照/回乡证/台胞证/永居证)")  # fmt: skip
+    return found
+
+
+def parse_document(value: object, doc_type: str) -> str:
+    """The document number, checked by the format of its own type."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         # Excel keeps 15 significant digits: an 18-digit number stored as a
         # number has already lost its last digits.
         raise ValueError("ID number is stored as a number in the sheet (digits lost); "
                          "format the column as text")  # fmt: skip
     text = cell_text(value).replace(" ", "").upper()
-    problem = validate_cn_id(text)
+    problem = validate_document(doc_type, text)
     if problem:
         raise ValueError(problem)
+    return text
+
+
+def parse_person_id(value: object) -> str:
+    text = _text(value, limit=MAX_PERSON_ID, what="person id", required=True)
+    if not PERSON_ID_RE.fullmatch(text):
+        raise ValueError(f"person id {text[:20]!r} has a space, / or \\ in it")
+    return text
+
+
+def parse_card_no(value: object) -> str | None:
+    text = cell_text(value).replace(" ", "").upper()
+    if not text:
+        return None
+    if not CARD_RE.fullmatch(text):
+        raise ValueError("card number must be 4-32 letters and digits")
+    return text
+
+
+def parse_phone(value: object) -> str | None:
+    text = PHONE_NOISE.sub("", cell_text(value))
+    if not text:
+        return None
+    if not PHONE_RE.fullmatch(text):
+        raise ValueError("phone must be 5-20 digits (a leading + allowed)")
     return text
 
 
@@ -199,10 +249,24 @@ def _validity(
     return start, end
 
 
-def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> PersonValues:
-    """Validate one row (field -> raw cell); raise RowInvalid listing every problem."""
+# Long on purpose: one check per column, in the file's order, so every problem is reported.
+def parse_row(
+    cells: Mapping[str, Any],
+    *,
+    hasher: IdHasher,
+    tz: ZoneInfo,
+    kept_document: tuple[str, str, str] | None = None,
+) -> PersonValues:
+    """Validate one row (field -> raw cell); raise RowInvalid listing every problem.
+
+    ``kept_document`` (doc type, hash, last four) is what an edit keeps when it gives no
+    new document number: the number itself was never stored, so it cannot be re-checked.
+    """
     problems: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
+    keep = kept_document is not None and not cell_text(cells.get("id_number"))
+    if keep and cell_text(cells.get("doc_type")):
+        problems.append(("id_number", "a new document type needs its number"))
 
     def check(field: str, parse: Any) -> None:
         try:
@@ -210,11 +274,19 @@ def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> Pe
         except ValueError as exc:
             problems.append((field, str(exc)))
 
-    check("person_id", lambda v: _text(v, limit=MAX_PERSON_ID, what="person id", required=True))
-    check("name", lambda v: _text(v, limit=MAX_FIELD, what="name", required=True))
-
+    check("person_id", parse_person_id)
+    check("name", lambda v: _text(v, limit=MAX_NAME, what="name", required=True))
     check("kind", _kind)
-    check("id_number", _id_number)
+    if not keep:
+        check("doc_type", parse_doc_type)
+        doc_type = values.get("doc_type")
+        if doc_type is not None:  # an unknown type is the problem; its number is not judged
+            check("id_number", lambda v: parse_document(v, doc_type))
+    check("card_no", parse_card_no)
+    check("phone", parse_phone)
+    check("class_name", lambda v: _text(v, limit=MAX_FIELD, what="class", required=False))
+    check("dormitory", lambda v: _text(v, limit=MAX_DORMITORY, what="dormitory", required=False))
+    check("photo", lambda v: _text(v, limit=MAX_PHOTO_PATH, what="photo", required=False))
     check("unit", lambda v: _text(v, limit=MAX_FIELD, what="unit", required=False))
     check("household", lambda v: _text(v, limit=MAX_HOUSEHOLD, what="household", required=False))
     check("gates", parse_gates)
@@ -223,17 +295,27 @@ def parse_row(cells: Mapping[str, Any], *, hasher: IdHasher, tz: ZoneInfo) -> Pe
     start, end = _validity(cells, problems)
     if problems:
         raise RowInvalid(problems)
-    number = values["id_number"]
+    if kept_document is not None and keep:
+        doc_type, id_hash, id_last4 = kept_document
+    else:
+        number = values["id_number"]
+        doc_type, id_hash, id_last4 = values["doc_type"], hasher.hash(number), hasher.last4(number)
     return PersonValues(
         person_id=values["person_id"],
         name=values["name"],
         kind=values["kind"],
-        id_hash=hasher.hash(number),
-        id_last4=IdHasher.last4(number),
+        id_hash=id_hash,
+        id_last4=id_last4,
         unit=values["unit"],
         household=values["household"] or None,
         valid_from=start_of(start, tz) if start else None,
         valid_until=end_of(end, tz) if end else None,
         gates=values["gates"],
         return_approved=values["return_approved"],
+        doc_type=doc_type,
+        card_no=values["card_no"],
+        phone=values["phone"],
+        class_name=values["class_name"],
+        dormitory=values["dormitory"],
+        photo=values["photo"] or None,
     )

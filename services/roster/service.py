@@ -23,6 +23,7 @@ from kernel.masking import Masker, Role, mask_id_number
 from services.exports import TableFormat, write_table
 from services.roster.columns import CHINESE_HEADER, ENGLISH_HEADER, KIND_LABELS_ZH
 from services.storage.models import AuditLogRow, PersonRow
+from services.storage.photo_models import PersonPhotoRow
 
 
 class RosterEntry(BaseModel):
@@ -43,9 +44,15 @@ class RosterEntry(BaseModel):
     return_approved: bool
     return_approved_by: str | None
     return_approved_at: datetime | None
+    doc_type: str = "cn_id"
+    card_no: str | None = None
+    phone: str | None = None  # masked unless the role sees phone numbers
+    class_name: str = ""
+    dormitory: str = ""
+    has_photo: bool = False
 
 
-def _entry(row: PersonRow, masker: Masker, tz: ZoneInfo) -> RosterEntry:
+def _entry(row: PersonRow, masker: Masker, tz: ZoneInfo, photo: bool = False) -> RosterEntry:
     return RosterEntry(
         person_id=masker.person_id(row.person_id) or "",
         name=masker.name(row.name) or "",
@@ -60,6 +67,12 @@ def _entry(row: PersonRow, masker: Masker, tz: ZoneInfo) -> RosterEntry:
         return_approved=row.return_approved,
         return_approved_by=row.return_approved_by,
         return_approved_at=row.return_approved_at,
+        doc_type=row.doc_type,
+        card_no=row.card_no,
+        phone=masker.phone(row.phone),
+        class_name=row.class_name,
+        dormitory=row.dormitory,
+        has_photo=photo,
     )
 
 
@@ -88,7 +101,8 @@ def get_person(
     row = session.get(PersonRow, person_id)
     if row is None:
         raise NotFound(f"no person {person_id!r} in the roster")
-    return _entry(row, Masker(role), tz or site_zone())
+    photo = session.get(PersonPhotoRow, person_id) is not None
+    return _entry(row, Masker(role), tz or site_zone(), photo)
 
 
 def set_return_approval(
@@ -140,7 +154,8 @@ def export_roster(
                 e.person_id, e.name, kind, e.masked_id, e.unit, e.household or "",
                 e.valid_from.isoformat() if e.valid_from else "",
                 e.valid_until.isoformat() if e.valid_until else "",
-                e.gates, yes_no(e.return_approved), yes_no(e.active),
+                e.gates, yes_no(e.return_approved), e.doc_type, e.card_no or "", e.phone or "",
+                e.class_name, e.dormitory, yes_no(e.active),
             ]  # fmt: skip
 
     return write_table(path, headers, rows(), fmt=fmt, sheet="roster")

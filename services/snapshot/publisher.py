@@ -191,9 +191,12 @@ class SnapshotPublisher:
         self.rounds += 1
         now = self.clock.now()
         with self.sessions() as session:
-            data = read_site(session=session, site=self.site, now=now)
             # The policy in force is the newest stored version (campusgate policy).
             self.policy = stored_policy(session=session, site=self.site) or self.policy
+            data = read_site(
+                session=session, site=self.site, now=now,
+                plain_ids=self.policy.accept_plain_ids,
+            )  # fmt: skip
         sent = 0
         checksums: list[str] = []
         keyring = self.keys.current()

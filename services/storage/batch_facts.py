@@ -1,7 +1,7 @@
 """The facts of a whole batch of passages, loaded at once: one query per kind, never per passage.
 
-:func:`load_batch_facts` takes what a batch names (persons, ID-number hashes,
-appointments, passes, one-time codes, how far back household exits count) and
+:func:`load_batch_facts` takes what a batch names (persons, ID-number hashes, card numbers,
+appointments, passes, one-time codes, how far back household exits count, plates) and
 returns a :class:`BatchFacts`: the :class:`~kernel.decision.gather.FactSource`
 the batch's decisions are gathered from.  Each look-up runs only when the batch
 needs it, in chunks of :data:`~services.storage.hotpath.CHUNK` values; persons,
@@ -15,7 +15,7 @@ batch cannot both take the last use, the last exit or a one-time code.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,10 +29,14 @@ from kernel.decision.facts import AppointmentFacts, PassFacts, PersonFacts
 from kernel.masking import mask_id_number
 from services.storage.hotpath import chunked, gate_set, hot_path
 from services.storage.models import AppointmentRow, HouseholdExitRow, TempPassRow
+from services.storage.visitor_models import PlateRow, VisitorRequestRow
 
 APPOINTMENTS: Table = AppointmentRow.__table__  # type: ignore[assignment]
 PASSES: Table = TempPassRow.__table__  # type: ignore[assignment]
 EXITS: Table = HouseholdExitRow.__table__  # type: ignore[assignment]
+PLATES: Table = PlateRow.__table__  # type: ignore[assignment]
+VISITS: Table = VisitorRequestRow.__table__  # type: ignore[assignment]
+Window = tuple[datetime | None, datetime | None]  # when a plate may enter (None: open end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +46,12 @@ class FactQuery:
     site: str
     person_ids: frozenset[str] = frozenset()
     id_hashes: frozenset[str] = frozenset()
+    card_nos: frozenset[str] = frozenset()  # campus IC-card numbers read or typed
     appointment_ids: frozenset[str] = frozenset()
     pass_ids: frozenset[str] = frozenset()
     jtis: frozenset[str] = frozenset()  # one-time codes: which were spent already
     exits_after: datetime | None = None  # household exits after this count; None: none do
+    plates: frozenset[str] = frozenset()  # vehicles at a vehicle lane
 
 
 class BatchFacts:
@@ -56,15 +62,18 @@ class BatchFacts:
         *,
         persons: dict[str, PersonFacts],
         by_hash: dict[str, PersonFacts] | None = None,
+        by_card: dict[str, PersonFacts] | None = None,
         locked: set[str] | None = None,
         appointments: dict[str, AppointmentFacts] | None = None,
         passes: dict[str, PassFacts] | None = None,
         exits: dict[str, list[datetime]] | None = None,
         used: set[str] | None = None,
         hash_plain_id: Callable[[str], str] | None = None,
+        plates: dict[str, list[Window]] | None = None,
     ) -> None:
         self._persons = persons
         self._by_hash = by_hash or {}
+        self._by_card = by_card or {}
         self._locked = locked or set()
         self._appointments = appointments or {}
         self._passes = passes or {}
@@ -72,6 +81,7 @@ class BatchFacts:
         self._used = used or set()
         self._hash = hash_plain_id
         self._uses_in_batch: Counter[str] = Counter()
+        self._plates = plates or {}
 
     # -- FactSource ----------------------------------------------------------------
 
@@ -79,7 +89,8 @@ class BatchFacts:
         return self._persons.get(person_id)
 
     def person_by_plain_id(self, value: str) -> PersonFacts | None:
-        found = self._persons.get(value)
+        """A person id, then a campus card number, then an ID-document number's keyed hash."""
+        found = self._persons.get(value) or self._by_card.get(value)
         if found is None and self._hash is not None:
             found = self._by_hash.get(self._hash(value))
         return found
@@ -96,6 +107,9 @@ class BatchFacts:
 
     def gate_locked(self, site: str, gate: str) -> bool:
         return gate in self._locked
+
+    def plate_allowed(self, plate: str, now: datetime) -> bool:
+        return plate_in_windows(self._plates.get(plate, ()), now)
 
     # -- the rest a decision reads -------------------------------------------------
 
@@ -123,8 +137,10 @@ def load_batch_facts(
     with closing(cursor):
         persons, locked = statements.persons_and_locked_gates(cursor, query.person_ids, query.site)
         by_hash = statements.persons(cursor, "id_hash", query.id_hashes) if query.id_hashes else {}
+        by_card = statements.persons(cursor, "card_no", query.card_nos) if query.card_nos else {}
         used = statements.used_jtis(cursor, query.jtis) if query.jtis else set()
-    households = {p.household for p in [*persons.values(), *by_hash.values()] if p.household}
+    found = [*persons.values(), *by_hash.values(), *by_card.values()]
+    households = {p.household for p in found if p.household}
     exits = (
         _recent_exits(session, households, query.exits_after)
         if query.exits_after is not None and households
@@ -133,12 +149,14 @@ def load_batch_facts(
     return BatchFacts(
         persons=persons,
         by_hash=by_hash,
+        by_card=by_card,
         locked=locked,
         appointments=_appointments(session, query.site, query.appointment_ids),
         passes=_passes(session, query.site, query.pass_ids),
         exits=exits,
         used=used,
         hash_plain_id=hash_plain_id,
+        plates=plate_windows(session, query.site, query.plates) if query.plates else {},
     )
 
 
@@ -205,4 +223,23 @@ def _recent_exits(
     found: dict[str, list[datetime]] = {}
     for household, exited_at in rows:
         found.setdefault(household, []).append(exited_at)
+    return found
+
+
+def plate_in_windows(windows: Iterable[Window], now: datetime) -> bool:
+    return any((start is None or start <= now) and (end is None or now <= end)
+               for start, end in windows)  # fmt: skip
+
+
+def plate_windows(session: Session, site: str, plates: Collection[str]) -> dict[str, list[Window]]:
+    """When each plate may enter: its whitelist validity, and approved visits that bring it."""
+    found: dict[str, list[Window]] = {}
+    p, v, a = PLATES.c, VISITS.c, APPOINTMENTS.c
+    whitelisted = _rows(session, plates, lambda chunk: select(p.plate, p.valid_from, p.valid_until)
+                        .where(p.site == site, p.plate.in_(chunk)))  # fmt: skip
+    booked = _rows(session, plates, lambda chunk: select(v.plate, a.valid_from, a.valid_until)
+                   .join(APPOINTMENTS, a.appointment_id == v.appointment_id)
+                   .where(a.site == site, a.status == "approved", v.plate.in_(chunk)))  # fmt: skip
+    for plate, start, end in [*whitelisted, *booked]:
+        found.setdefault(plate, []).append((start, end))
     return found

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from kernel.decision.facts import PersonFacts
 from kernel.masking import mask_id_number
 from services.storage.models import (
+    CASE_RELEASED,
     EntryRow,
     GateStateRow,
     IsolationCaseRow,
@@ -65,8 +66,9 @@ class HotPath:
 
     PERSON_COLUMNS = (
         "person_id", "name", "kind", "id_last4", "active", "valid_from", "valid_until",
-        "gates", "return_approved", "household", "id_hash",
+        "gates", "return_approved", "household", "id_hash", "card_no",
     )  # fmt: skip
+    LOOKUP_COLUMNS = ("person_id", "id_hash", "card_no")
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -83,8 +85,10 @@ class HotPath:
         # Only the models' identifiers are spliced into the text; values are always bound.
         self._persons_sql = (
             f"SELECT {select_list}, (SELECT c.case_id FROM {cases} c "  # noqa: S608
-            "WHERE c.person_id = p.person_id AND c.status <> 'closed' "
-            f"ORDER BY c.opened_at DESC LIMIT 1) FROM {persons.name} p WHERE p.{{column}} "
+            f"WHERE c.person_id = p.person_id AND c.status <> '{CASE_RELEASED}' "
+            f"ORDER BY c.opened_at DESC LIMIT 1), (SELECT c.case_id FROM {cases} c "
+            "WHERE c.person_id = p.person_id AND c.confirmed_at IS NOT NULL "
+            f"AND c.returned_at IS NULL LIMIT 1) FROM {persons.name} p WHERE p.{{column}} "
         )
         gates = _table(GateStateRow).name
         self._locked_sql = f"SELECT gate FROM {gates} WHERE site = {self.mark} AND locked"  # noqa: S608
@@ -125,9 +129,9 @@ class HotPath:
     def persons(
         self, cursor: Cursor, column: str, values: Collection[str]
     ) -> dict[str, PersonFacts]:
-        """PersonFacts keyed by ``column`` (person_id or id_hash), with the open case if any."""
-        if column not in ("person_id", "id_hash"):
-            raise ValueError(f"persons are looked up by person_id or id_hash, not {column!r}")
+        """PersonFacts keyed by ``column`` (person_id, id_hash or card_no), with the open case."""
+        if column not in self.LOOKUP_COLUMNS:
+            raise ValueError(f"persons are looked up by {self.LOOKUP_COLUMNS}, not {column!r}")
         found: dict[str, PersonFacts] = {}
         for chunk in chunked(sorted(values)):
             member, params = self._member_of(chunk)
@@ -140,13 +144,13 @@ class HotPath:
         found: dict[str, PersonFacts] = {}
         for raw in rows:
             row = [f(v) if f else v for f, v in zip(self._person_readers, raw, strict=False)]
-            found[row[key]] = self._person_facts(row, raw[-1])
+            found[row[key]] = self._person_facts(row, raw[-2], suspended=raw[-1] is not None)
         return found
 
     @staticmethod
-    def _person_facts(row: list[Any], open_case: str | None) -> PersonFacts:
+    def _person_facts(row: list[Any], open_case: str | None, *, suspended: bool) -> PersonFacts:
         (person_id, name, kind, last4, active, valid_from, valid_until, gates,
-         return_approved, household, _id_hash) = row  # fmt: skip
+         return_approved, household, _id_hash, _card_no) = row  # fmt: skip
         return PersonFacts(
             person_id=person_id,
             name=name,
@@ -159,6 +163,7 @@ class HotPath:
             return_approved=bool(return_approved),
             household=household,
             open_case_id=open_case,
+            suspended=suspended,
         )
 
     def persons_and_locked_gates(

@@ -19,14 +19,25 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-# The web's sign-in tables live in web_models; importing it registers them on Base.
+# The web's sign-in tables live in web_models, the enrolment tables in enrol_models, the
+# roster's photos in photo_models, the visitor work's (unit officers, visitor requests,
+# risk areas, plates) in visitor_models, the clinic's (incidents, check-ins, census) in
+# health_models, the gates' passage numbering in stream_models; importing them registers
+# them on Base.
+import services.storage.enrol_models
+import services.storage.health_models
+import services.storage.photo_models
+import services.storage.stream_models
+import services.storage.visitor_models
 import services.storage.web_models  # noqa: F401
+from kernel.decision.reasons import Reason
 from services.storage.base import Base, BigId
 from services.storage.types import UtcDateTime
 
 
 class PersonRow(Base):
     __tablename__ = "persons"
+    __table_args__ = (UniqueConstraint("card_no", name="uq_persons_card_no"),)
 
     person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -44,6 +55,13 @@ class PersonRow(Base):
     return_approved_by: Mapped[str | None] = mapped_column(String(64))
     return_approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The document behind id_hash (services/identity/documents.py), the campus IC card,
+    # and the contact details an administrator keeps (issue 15).
+    doc_type: Mapped[str] = mapped_column(String(16), default="cn_id", server_default="cn_id")
+    card_no: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    class_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    dormitory: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 _NUMBERED_ONLY: dict[str, Any] = {"sqlite_where": text("seq_n IS NOT NULL"),
@@ -93,33 +111,6 @@ class EntryRow(Base):
     seq_n: Mapped[int | None] = mapped_column(BigInteger)  # the gate's numbering
 
 
-class PassageStreamRow(Base):
-    """How far a gate's numbering is checked: each n <= checked_to arrived or is a gap."""
-
-    __tablename__ = "passage_streams"
-
-    site: Mapped[str] = mapped_column(String(32), primary_key=True)
-    gate: Mapped[str] = mapped_column(String(32), primary_key=True)
-    stream: Mapped[str] = mapped_column(String(32), primary_key=True)
-    checked_to: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class PassageGapRow(Base):
-    """A passage the centre never received (its number is missing), until it arrives."""
-
-    __tablename__ = "passage_gaps"
-    __table_args__ = (UniqueConstraint("site", "gate", "stream", "n"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    site: Mapped[str] = mapped_column(String(32))
-    gate: Mapped[str] = mapped_column(String(32))
-    stream: Mapped[str] = mapped_column(String(32))
-    n: Mapped[int] = mapped_column(BigInteger)
-    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-
-
 class RejectedMessageRow(Base):
     __tablename__ = "rejected_messages"
 
@@ -140,11 +131,16 @@ class UsedCodeRow(Base):
     used_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+_GATE = Reason.FEVER.value  # a case a gate opened (the origin of services/cases)
+CASE_RELEASED = "released"
+"""The one case status that no longer isolates (services/cases/lifecycle.py says the rest)."""
+
+
 class IsolationCaseRow(Base):
     __tablename__ = "isolation_cases"
 
     case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_id: Mapped[str | None] = mapped_column(String(36), unique=True)  # None: opened by hand
     site: Mapped[str] = mapped_column(String(32))
     gate: Mapped[str] = mapped_column(String(32))
     person_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -161,6 +157,26 @@ class IsolationCaseRow(Base):
     clinic_measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(64))
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The lifecycle (services/cases/lifecycle.py): what opened it, where the person is
+    # observed or referred, the confirmed diagnosis and the return (复学) that ends a
+    # suspension.  ``closed_at``/``closed_by`` are the release; ``updated_at`` the last step.
+    origin: Mapped[str] = mapped_column(String(16), default=_GATE, server_default=_GATE)
+    opened_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    observation_place: Mapped[str | None] = mapped_column(String(8))
+    observation_room: Mapped[str | None] = mapped_column(String(64))
+    observation_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    observation_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hospital: Mapped[str | None] = mapped_column(String(200))
+    transfer_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    suspected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    release_reason: Mapped[str | None] = mapped_column(Text)
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    return_date: Mapped[str | None] = mapped_column(String(10))
+    return_certificate: Mapped[str | None] = mapped_column(String(200))
+    returned_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class GateStateRow(Base):

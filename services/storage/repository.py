@@ -23,6 +23,7 @@ from kernel.decision.facts import PersonFacts
 from services.storage.hotpath import hot_path
 from services.storage.models import (
     EntryRow,
+    GateCommandRow,
     GateStateRow,
     HouseholdExitRow,
     IsolationCaseRow,
@@ -58,6 +59,16 @@ def record_local_decisions(*, session: Session, decided: Sequence[tuple[uuid.UUI
     )
     values = [{"eid": str(event_id), "local": local} for event_id, local in decided]
     return session.connection().execute(statement, values).rowcount or 0
+
+
+def record_overrides(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Guards' overrides made at a gate's own kiosk, as the command log keeps the central
+    kiosk's: one row per passage (``command_id`` is its event id, so once only)."""
+    if rows:
+        statement = _insert(session, GateCommandRow).on_conflict_do_nothing(
+            index_elements=["command_id"]
+        )
+        session.execute(statement, list(rows))
 
 
 def insert_entries(*, session: Session, records: Sequence[EntryRecord]) -> set[uuid.UUID]:

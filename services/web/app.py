@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -25,25 +24,34 @@ from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import Clock, SystemClock
 from kernel.errors import BusError
 from services.storage.engine import make_engine
+from services.web import health
 from services.web.admin import pages as admin_pages
 from services.web.api import (
     appointments,
     audit,
     cases,
+    checkins,
     dashboard,
+    events,
+    everyday,
     gates,
+    lane_health,
     live,
     passes,
     policy,
     reports,
     roster,
     session,
+    units,
     users,
+    vehicles,
+    visitors,
 )
 from services.web.api.errors import install_error_handlers
 from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
 from services.web.auth.slots import HashSlots
+from services.web.checkins import pages as checkin_pages
 from services.web.clinic import pages as clinic_pages
 from services.web.clinic.workflow import CaseWorkflow
 from services.web.context import WebContext
@@ -51,10 +59,16 @@ from services.web.dashboard import pages as dashboard_pages
 from services.web.kiosk import pages as kiosk_pages
 from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub
+from services.web.me import checkin as me_checkin
+from services.web.me import pages as me_pages
 from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, WebhookChannel
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
 from services.web.reports import pages as report_pages
 from services.web.settings import WebSettings
+from services.web.visitors import pages as visitor_pages
+from services.web.visitors import public as visitor_public
+from services.web.visitors import sweeper as visitor_sweeper
+from ui import STATIC as UI_STATIC
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +76,9 @@ log = logging.getLogger(__name__)
 ROUTERS = (
     session.router,
     gates.router,
+    lane_health.router,
     cases.router,
+    checkins.router,
     dashboard.router,
     users.router,
     live.router,
@@ -76,11 +92,22 @@ ROUTERS = (
     kiosk_pages.router,
     dashboard_pages.router,
     clinic_pages.router,
+    checkin_pages.router,
     audit_pages.router,
     admin_pages.router,
     report_pages.router,
+    health.router,
+    me_pages.router,
+    me_checkin.router,
+    visitors.router,
+    units.router,
+    vehicles.router,
+    everyday.router,
+    events.router,
+    visitor_public.router,
+    visitor_pages.router,
 )
-STATIC = Path(__file__).parent / "static"
+STATIC = UI_STATIC  # shared with the gate's local kiosk
 BROKER_RETRY_S = 5.0
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -163,10 +190,11 @@ def _lifespan(
         workflow.bind(loop)
         connecting = asyncio.create_task(_connect_feed(ctx.feed))
         timer = asyncio.create_task(workflow.run())
+        walkins = asyncio.create_task(visitor_sweeper.run(ctx))
         try:
             yield
         finally:
-            for task in (connecting, timer):
+            for task in (connecting, timer, walkins):
                 task.cancel()
             ctx.hub.close_all()
             await asyncio.to_thread(ctx.feed.close)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from services.web.auth import store
 from services.web.auth.roles import Role
 from services.web.auth.service import create_user
-from services.web.i18n import Lang
+from ui.i18n import Lang
 
 DEMO_PASSWORD = "campusgate-demo"  # noqa: S105 (printed by the demo on purpose)
 

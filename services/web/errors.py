@@ -13,7 +13,7 @@ statuses are in the one table of :mod:`services.web.api.errors`.
 
 Each carries a stable ``code`` (shown to programs; the class's own unless raised
 with a more specific one) and ``error.<code>`` names its message in the catalogue
-of :mod:`services.web.i18n` (shown to people).
+of :mod:`ui.i18n` (shown to people).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ or the ``csrf_token`` field of a form), so no POST reaches a handler without it.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -25,28 +24,20 @@ from services.web.auth import service as auth
 from services.web.auth.roles import Permission, Principal, Role
 from services.web.context import context
 from services.web.errors import Forbidden, NotAuthenticated
-from services.web.i18n import Lang, catalogue, lang_from_header, t
 from services.web.peer import Peer, peer_of
+from ui import TEMPLATES
+from ui.i18n import Lang, catalogue, lang_from_header, t
+from ui.pages import script_json
 
 SESSION_COOKIE = "cg_session"
 LOGIN_COOKIE = "cg_login"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_COOKIE_MAX_AGE_S = 3600
-# What may not appear raw inside a <script> block: "<" starts "</script" and "<!--<script"
-# (which swallows the rest of the page), ">" and "&" for good measure, and U+2028/U+2029,
-# which end a line in older JavaScript parsers.  JSON reads the escapes back unchanged.
-_SCRIPT_UNSAFE = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
 
 
-def script_json(value: Any) -> str:
-    """``value`` as JSON that is safe inside any ``<script>`` element of a page."""
-    return json.dumps(value, ensure_ascii=False, default=str).translate(_SCRIPT_UNSAFE)
-
-
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The central's own pages, then those it shares with the gate's local kiosk (ui/).
+templates = Jinja2Templates(directory=[str(Path(__file__).parent / "templates"), str(TEMPLATES)])
 # Every template embeds JSON through this filter (already safe for the page: no ``| safe``).
 templates.env.filters["script_json"] = lambda value: Markup(script_json(value))  # noqa: S704
 
@@ -154,6 +145,8 @@ def home_path(principal: Principal) -> str:
         return f"/kiosk/{gates[0]}" if len(gates) == 1 else "/kiosk"
     if principal.role is Role.CLINIC:
         return "/clinic"
+    if principal.role in (Role.APPROVER, Role.UNIT_OFFICER):
+        return "/unit"
     return "/dashboard"
 
 

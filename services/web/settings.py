@@ -6,6 +6,7 @@ CSRF token; the built-in default is refused unless ``CAMPUSGATE_WEB__DEMO=true``
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,20 @@ from services.central.settings import DbSettings, MqttSettings
 
 DEMO_SESSION_SECRET = "campusgate-demo-session-secret-not-for-production"  # noqa: S105
 MIN_SECRET_CHARS = 32
+
+
+class VisitorSettings(BaseModel):
+    """Bounds of visitors' own requests and walk-ins (``CAMPUSGATE_WEB__VISITORS__...``)."""
+
+    max_window_h: Annotated[int, Field(ge=1, le=72)] = 12  # longest visit one request asks
+    max_ahead_days: Annotated[int, Field(ge=1, le=90)] = 14  # how far ahead it may start
+    # The public page's limits: requests from one address per window (good or bad), and
+    # accepted requests per phone number per day.
+    per_address: Annotated[int, Field(ge=1, le=100_000)] = 20
+    address_window_s: Annotated[int, Field(ge=10, le=24 * 3600)] = 600
+    per_phone: Annotated[int, Field(ge=1, le=100)] = 3
+    # A walk-in nobody of the host unit answered within this is refused (and logged).
+    walkin_answer_s: Annotated[int, Field(ge=10, le=24 * 3600)] = 600
 
 
 class WebServerSettings(BaseModel):
@@ -54,6 +69,9 @@ class WebServerSettings(BaseModel):
     # An alert nobody acknowledges within this delay escalates to the security office.
     escalation_delay_s: Annotated[float, Field(ge=1, le=24 * 3600)] = 300.0
     escalation_tick_s: Annotated[float, Field(gt=0, le=600)] = 5.0
+    # The daily check-in (晨午检): a slot's missing reports are late after its deadline.
+    checkin_morning_deadline: time = time(10, 0)
+    checkin_noon_deadline: time = time(14, 30)
     # Per-browser bound of queued live events; past it the browser is told to reload.
     live_queue_max: Annotated[int, Field(ge=10, le=100_000)] = 2000
     timezone: str = "Asia/Shanghai"
@@ -63,6 +81,9 @@ class WebServerSettings(BaseModel):
     # appointment issues a signed visitor code.  The ID-number hash key comes from
     # the same environment variable the CLI reads (the demo key only in demo mode).
     keys_dir: Path = Path("var/keys")
+    # The my-code page re-signs a person's code this often (its codes live 90 s).
+    mycode_refresh_s: Annotated[float, Field(ge=1, le=60)] = 30.0
+    visitors: VisitorSettings = Field(default_factory=VisitorSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("schemas", "kernel", "devices", "gateway", "services")
+PACKAGES = ("schemas", "kernel", "devices", "gateway", "services", "ui")
 
 _CENTRAL_BASE = {"schemas", "kernel", "services.storage"}
 _DELIVERY = {
+    "ui",
     "schemas",
     "kernel",
     "devices",
@@ -31,14 +32,19 @@ _DELIVERY = {
             "grants",
             "passes",
             "appointments",
+            "visitors",
             "policy",
             "audit",
             "privacy",
             "roster",
+            "cases",
             "snapshot",
             "reports",
+            "enrolment",
             "central",
             "broker_admin",
+            "deploy",
+            "backup",
         ]
     ),
 }
@@ -48,7 +54,10 @@ ALLOWED: dict[str, set[str]] = {
     "schemas": set(),
     "kernel": {"schemas"},
     "devices": {"kernel"},
-    "gateway": {"schemas", "kernel", "devices"},
+    "gateway": {"schemas", "kernel", "devices", "ui"},
+    # The kiosk both sides serve: its words (zh-CN, English), templates, scripts, sound
+    # and the shape of its live events; the gate's local kiosk must not import services.
+    "ui": {"schemas", "kernel"},
     # The central side: storage first, then features in the order they may build on.
     "services.storage": {"kernel"},
     "services.identity": {"kernel"},
@@ -57,22 +66,38 @@ ALLOWED: dict[str, set[str]] = {
     "services.passes": _CENTRAL_BASE | {"services.grants", "services.identity"},
     "services.appointments": _CENTRAL_BASE | {"services.grants", "services.identity"},
     "services.policy": _CENTRAL_BASE,
+    # Visitors' own requests, walk-ins, host units and plates: appointments underneath.
+    "services.visitors": _CENTRAL_BASE
+    | {"services.appointments", "services.grants", "services.identity", "services.roster"},
     "services.audit": _CENTRAL_BASE | {"services.exports", "services.passes", "services.policy"},
     "services.privacy": _CENTRAL_BASE | {"services.audit"},
     "services.roster": _CENTRAL_BASE | {"services.exports", "services.identity"},
     "services.snapshot": _CENTRAL_BASE | {"services.policy"},
+    # The clinic's isolation cases; ID numbers of uploaded lists are matched by their hash.
+    "services.cases": _CENTRAL_BASE | {"services.identity", "services.policy"},
     "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
+    # backup: the database, keys and policy in force, with the chain head in its manifest.
+    "services.backup": _CENTRAL_BASE | {"services.audit", "services.policy"},
+    # Issued-code register, cards, enrolment links, my code: over storage and the roster's
+    # rows; the web (roster page, my-code page) and the CLI deliver it.
+    # The roster's photos go on the cards and the my-code page.
+    "services.enrolment": _CENTRAL_BASE | {"services.roster"},
     "services.central": _CENTRAL_BASE
     | {
         "services.appointments",
         "services.audit",
+        # The roster's ID hash key and its placeholder check: plain IDs at the lanes.
+        "services.identity",
         "services.passes",
         "services.policy",
         "services.snapshot",
     },
     # Tooling and delivery sit on top.
     "services.broker_admin": {"schemas", "kernel"},
-    "services.web": _DELIVERY - {"devices", "gateway", "services.broker_admin"},
+    # deploy init: the broker's accounts, keys and secrets of a fresh deployment.
+    "services.deploy": {"schemas", "kernel", "services.broker_admin"},
+    "services.web": _DELIVERY
+    - {"devices", "gateway", "services.broker_admin", "services.deploy", "services.backup"},
     "services.demo": _DELIVERY | {"services.web"},
     "services.cli": _DELIVERY | {"services.web", "services.demo"},
 }

@@ -19,9 +19,12 @@ def test_keys_and_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     kid = capsys.readouterr().out.strip()
     assert (keys / f"{kid}.key").stat().st_mode & 0o077 == 0
     png = tmp_path / "code.png"
+    db = f"sqlite:///{tmp_path}/cg.db"
     args = [
         "code",
         "issue",
+        "--db",
+        db,
         "--keys",
         str(keys),
         "--person",
@@ -40,13 +43,13 @@ def test_keys_and_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     claims = Verifier(KeyRing.load(keys)).verify(code, datetime.now(UTC))
     assert (claims.sub, claims.typ, claims.hs) == ("S1", "health", "green")
     assert png.read_bytes().startswith(b"\x89PNG")
-    issue_id = ["code", "issue", "--keys", str(keys), "--person", "S1", "--type", "id"]
+    issue_id = ["code", "issue", "--db", db, "--keys", str(keys), "--person", "S1", "--type", "id"]
     assert main([*issue_id, "--ttl", "ten minutes"]) == 2
     assert "bad TTL" in capsys.readouterr().err
     assert main([*issue_id, "--health", "red"]) == 2
     assert main(["keys", "list", "--dir", str(keys)]) == 0
     assert f"* {kid}" in capsys.readouterr().out
-    assert main(["keys", "retire", "--dir", str(keys), "--kid", kid]) == 2
+    assert main(["keys", "retire", "--db", db, "--dir", str(keys), "--kid", kid]) == 2
 
 
 def test_db_upgrade(tmp_path: Path) -> None:

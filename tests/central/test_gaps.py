@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.central.gaps import MAX_JUMP, GapTracker, describe, holes_in
 from services.storage import repository as repo
 from services.storage.engine import make_engine
-from services.storage.models import PassageGapRow
 from services.storage.records import EntryRecord
+from services.storage.stream_models import PassageGapRow
 
 SITE = "main"
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)

@@ -99,13 +99,13 @@ def test_a_key_made_while_the_central_runs_verifies_within_the_reload_interval(
 
 
 def test_a_retired_key_stops_verifying_within_the_reload_interval(
-    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str
+    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str, sqlite_url: str
 ) -> None:
     bob = campus.people[1].person_id
     old_code = campus.code(bob, ttl=timedelta(days=30))
     assert decide(gate, site, old_code).decision == "admit"  # remembered by the checker too
     keys("new", "--dir", str(campus.keys_dir))
-    keys("retire", "--dir", str(campus.keys_dir), "--kid", campus.key.kid)
+    keys("retire", "--db", sqlite_url, "--dir", str(campus.keys_dir), "--kid", campus.key.kid)
     decision, waited = answer_within(gate, site, old_code, "deny", IN_FORCE_WITHIN_S)
     assert (decision.decision, decision.reasons) == ("deny", ["invalid_code", "not_whitelisted"]), (
         f"a retired key's code still admitted {waited:.1f} s after keys retire"
@@ -116,12 +116,13 @@ def test_a_retired_key_stops_verifying_within_the_reload_interval(
 
 
 def test_a_scheduled_retirement_ends_the_keys_codes_at_its_time(
-    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str
+    worker: CentralWorker, gate: DecisionClient, campus: Campus, site: str, sqlite_url: str
 ) -> None:
     carol = campus.people[2].person_id
     old_code = campus.code(carol, ttl=timedelta(days=30))
     keys("new", "--dir", str(campus.keys_dir))
-    keys("retire", "--dir", str(campus.keys_dir), "--kid", campus.key.kid, "--in", "3s")
+    keys("retire", "--db", sqlite_url, "--dir", str(campus.keys_dir), "--kid", campus.key.kid,
+         "--in", "3s")  # fmt: skip
     retires_at = time.monotonic() + 3
     assert decide(gate, site, old_code).decision == "admit"  # not yet
     decision, _ = answer_within(gate, site, old_code, "deny", 3 + IN_FORCE_WITHIN_S)

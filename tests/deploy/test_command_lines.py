@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.fixtures.deploy import ROOT, interpolate_tree, read_unit, variables
+from tests.fixtures.deploy import ROOT, interpolate_tree, read_env_file, read_unit, variables
 
 COMPOSE = ROOT / "docker-compose.yml"
 UNITS = sorted((ROOT / "deploy/systemd").glob("*.service"))
@@ -59,26 +59,51 @@ def test_the_check_sees_a_password_in_a_command() -> None:
     assert is_secret("CAMPUSGATE_DB__URL")
 
 
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], list[str]]:
+    """compose.env of a fresh `deploy init`, and every secret value it wrote."""
+    from services.deploy.init import init_deployment
+
+    directory = tmp_path_factory.mktemp("deploy") / "site"
+    init_deployment(directory)
+    values: list[str] = []
+    for path in [*directory.glob("env/*.env"), directory / "broker/secrets.env"]:
+        values += [v for k, v in read_env_file(path).items() if is_secret(k)]
+    values.append((directory / "secrets/db_password").read_text().strip())
+    return read_env_file(directory / "compose.env"), values
+
+
 @pytest.mark.parametrize("name", sorted(compose()["services"]))
-def test_compose_command_lines_carry_no_secret(name: str) -> None:
+def test_compose_command_lines_carry_no_secret(
+    name: str, deployment: tuple[dict[str, str], list[str]]
+) -> None:
     service = compose()["services"][name]
-    secrets = {
-        v: f"secret-value-{i}-{v.lower()}" for i, v in enumerate(variables(COMPOSE.read_text()))
-    }
-    resolved: dict[str, Any] = interpolate_tree(service, secrets)  # type: ignore[assignment]
+    env, secret_values = deployment
+    # Any secret-looking variable gets a recognisable value; the rest their real one.
+    used = variables(COMPOSE.read_text())
+    secrets = {v: f"secret-value-{i}-{v.lower()}" for i, v in enumerate(used) if is_secret(v)}
+    resolved: dict[str, Any] = interpolate_tree(service, {**env, **secrets})  # type: ignore[assignment]
+    assert len(secret_values) >= 5
     for line in command_lines(service):
         assert not [v for v in variables(line) if is_secret(v)], (name, line)
         assert not URL_WITH_PASSWORD.search(line), (name, line)
     for line in command_lines(resolved):
-        assert not any(value in line for value in secrets.values()), (name, line)
+        assert not any(value in line for value in [*secrets.values(), *secret_values]), name
         assert not URL_WITH_PASSWORD.search(line), (name, line)
 
 
-def test_compose_hands_the_secrets_over_in_the_environment() -> None:
+def test_compose_hands_the_secrets_over_in_env_files_or_secrets() -> None:
+    """The campusgate services read their URLs from env files `deploy init` wrote (0600,
+    read by compose, never shown in the file); none is spelled out in `environment`."""
     services = compose()["services"]
-    for name in ("central", "web"):
-        assert set(services[name]["environment"]) >= {"CAMPUSGATE_MQTT__URL", "CAMPUSGATE_DB__URL"}
-    assert "CAMPUSGATE_DB__URL" in services["migrate"]["environment"]
+    for name in ("central", "web", "migrate", "report", "sealer", "retention"):
+        files = " ".join(services[name]["env_file"])
+        assert "/env/db.env" in files, name
+        assert not set(services[name].get("environment") or {}) & {
+            "CAMPUSGATE_MQTT__URL", "CAMPUSGATE_DB__URL"
+        }, name  # fmt: skip
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD_FILE"].startswith("/run/secrets")
+    assert services["gate"]["secrets"]
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda path: path.name)

@@ -1,19 +1,20 @@
-"""docker-compose.yml and the Dockerfile: every command parses, names and secrets line up.
+"""docker-compose.yml and the Dockerfile: every command parses, names and secrets line up
+with what ``campusgate deploy init`` writes.
 
 The file is validated against the Compose Specification's JSON Schema
 (tests/deploy/compose-spec.json, Apache-2.0, from github.com/compose-spec/compose-spec
 schema/compose-spec.json at 170098ba07d9f53c383a41bfd4c5166b0a4529a6), and by
-``docker compose config`` where a docker CLI with the compose plugin exists.
+``docker compose config`` where a docker CLI with the compose plugin exists.  Running it
+is tests/deploy/test_compose_run.py.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import tomllib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -21,45 +22,35 @@ import pytest
 import yaml
 
 from kernel.bus.mqtt import parse_broker_url
-from services.broker_admin import Role, load_inventory, write_broker_files
-from services.broker_admin.generate import BROKER_SUBDIR, BrokerFiles, BrokerOptions
+from services.broker_admin import Role, load_inventory
 from services.broker_admin.mosquitto_conf import IMAGE_PLUGIN
-from services.broker_admin.secrets_file import read_secrets
+from services.deploy import layout
+from services.deploy.init import init_deployment
 from tests.fixtures.deploy import (
     ROOT,
     MissingVariable,
     interpolate_tree,
     parse_command,
+    read_env_file,
     variables,
 )
 
 COMPOSE = ROOT / "docker-compose.yml"
-GATES = ROOT / "deploy/gates.example.toml"
-COMPOSE_ENV = ROOT / "deploy/compose.env.example"
 COMPOSE_SCHEMA = Path(__file__).with_name("compose-spec.json")
-BROKER_CONFIG_DIR = PurePosixPath("/mosquitto/config")
-BROKER_DATA_DIR = PurePosixPath("/mosquitto/data")
-CAMPUSGATE_SERVICES = ("migrate", "keys", "central", "web", "gate")
-
-
-def env_file(path: Path) -> dict[str, str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    pairs = (line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
-    return {key: value for key, value in pairs}  # noqa: C416 (pairs of a split, typed as lists)
+ONE_SHOTS = {"migrate", "keys", "backup"}
+IMAGES = {"mosquitto", "postgres", "prometheus"}
 
 
 @pytest.fixture(scope="module")
-def broker_files(tmp_path_factory: pytest.TempPathFactory) -> BrokerFiles:
-    """What the README's `campusgate broker config` line writes for the compose file."""
-    options = BrokerOptions(
-        config_dir=BROKER_CONFIG_DIR, data_dir=BROKER_DATA_DIR, plugin=IMAGE_PLUGIN
-    )
-    return write_broker_files(load_inventory(GATES), tmp_path_factory.mktemp("b"), options)
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("deploy") / "site"
+    init_deployment(directory)
+    return directory
 
 
 @pytest.fixture(scope="module")
-def env(broker_files: BrokerFiles) -> dict[str, str]:
-    return {**env_file(COMPOSE_ENV), **read_secrets(broker_files.secrets)}
+def env(deployment: Path) -> dict[str, str]:
+    return read_env_file(deployment / layout.COMPOSE_ENV)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +70,19 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return result
 
 
+def campusgate_services(compose: dict[str, Any]) -> list[str]:
+    return sorted(set(services(compose)) - IMAGES)
+
+
+def env_of(service: dict[str, Any]) -> dict[str, str]:
+    """What a service's process sees: its env files, then its environment."""
+    values: dict[str, str] = {}
+    for path in service.get("env_file", []):
+        values.update(read_env_file(Path(path)))
+    values.update({k: str(v) for k, v in service.get("environment", {}).items()})
+    return values
+
+
 def test_compose_file_follows_the_compose_specification(compose: dict[str, Any]) -> None:
     schema = json.loads(COMPOSE_SCHEMA.read_text(encoding="utf-8"))
     errors = [
@@ -88,36 +92,62 @@ def test_compose_file_follows_the_compose_specification(compose: dict[str, Any])
     assert not errors, errors
 
 
-def test_every_variable_comes_from_the_env_files(env: dict[str, str]) -> None:
+def test_every_variable_comes_from_compose_env_and_none_is_secret(env: dict[str, str]) -> None:
     used = variables(COMPOSE.read_text(encoding="utf-8"))
-    assert used, "the compose file interpolates its secrets"
     assert used <= set(env), f"no source for {sorted(used - set(env))}"
+    assert not [name for name in env if "PASSWORD" in name or "SECRET" in name or "KEY" in name]
 
 
-def test_secrets_are_required_not_defaulted(raw: dict[str, Any], env: dict[str, str]) -> None:
-    for name in ("CAMPUSGATE_BROKER_PASSWORD_CENTRAL", "CAMPUSGATE_DB_PASSWORD"):
-        partial = {k: v for k, v in env.items() if k != name}
-        with pytest.raises(MissingVariable, match=name):
-            interpolate_tree(raw, partial)
+def test_the_deployment_directory_is_required(raw: dict[str, Any], env: dict[str, str]) -> None:
+    partial = {k: v for k, v in env.items() if k != "CAMPUSGATE_DEPLOY"}
+    with pytest.raises(MissingVariable, match="deploy init"):
+        interpolate_tree(raw, partial)
 
 
-@pytest.mark.parametrize("name", CAMPUSGATE_SERVICES)
+def test_every_service_restarts_and_has_a_healthcheck(compose: dict[str, Any]) -> None:
+    for name, service in services(compose).items():
+        assert service["restart"] in (("no",) if name in ONE_SHOTS else ("unless-stopped",)), name
+        check = service["healthcheck"]
+        if name in ONE_SHOTS:
+            assert check == {"disable": True}, name
+            continue
+        assert check["test"][0] in ("CMD", "CMD-SHELL"), name
+        assert check["interval"], name
+        assert check["retries"] >= 3, name
+
+
+@pytest.mark.parametrize("name", ["migrate", "keys", "central", "web", "gate", "report",
+                                  "sealer", "retention", "backup"])  # fmt: skip
 def test_service_command_parses_with_the_cli(compose: dict[str, Any], name: str) -> None:
     service = services(compose)[name]
     assert service["image"] == services(compose)["central"]["image"]  # one image for all
     assert service["build"] == "."
     parse_command([str(part) for part in service["command"]])
+    test = service["healthcheck"].get("test")
+    if test is not None:
+        parse_command(test[1:])
 
 
-def test_broker_accounts_match_the_gates_file(
-    compose: dict[str, Any], broker_files: BrokerFiles
-) -> None:
-    roles = {a.user: a for a in load_inventory(GATES)}
-    urls = {
-        name: services(compose)[name]["environment"]["CAMPUSGATE_MQTT__URL"]
-        for name in ("central", "web")
-    }
-    gate_toml = tomllib.loads(compose["configs"]["gate-north-1"]["content"])
+def test_scheduled_jobs_run_for_good_and_beat(compose: dict[str, Any]) -> None:
+    jobs = {"report": "report", "sealer": "audit", "retention": "retention"}
+    for name, command in jobs.items():
+        args = parse_command(services(compose)[name]["command"])
+        assert args.command == command
+        assert args.heartbeat is not None, name
+        health = parse_command(services(compose)[name]["healthcheck"]["test"][1:])
+        assert health.heartbeat == args.heartbeat, name
+    assert parse_command(services(compose)["sealer"]["command"]).every
+    assert parse_command(services(compose)["retention"]["command"]).at
+    assert not parse_command(services(compose)["report"]["command"]).once
+
+
+def test_broker_accounts_match_the_deployment(compose: dict[str, Any], deployment: Path) -> None:
+    roles = {a.user: a for a in load_inventory(deployment / layout.GATES_FILE)}
+    secrets = read_env_file(deployment / layout.BROKER_DIR / "secrets.env")
+    urls = {name: env_of(services(compose)[name])["CAMPUSGATE_MQTT__URL"]
+            for name in ("central", "web")}  # fmt: skip
+    gate_secret = compose["secrets"][services(compose)["gate"]["secrets"][0]["source"]]
+    gate_toml = tomllib.loads(Path(gate_secret["file"]).read_text(encoding="utf-8"))
     urls["gate"] = gate_toml["mqtt"]["url"]
     expected_roles = {"central": Role.CENTRAL, "web": Role.WEB, "gate": Role.GATE}
     for name, url in urls.items():
@@ -126,30 +156,57 @@ def test_broker_accounts_match_the_gates_file(
         assert address.username is not None
         account = roles[address.username]
         assert account.role is expected_roles[name], name
-        assert address.password == broker_files.passwords[address.username]
+        key = "CAMPUSGATE_BROKER_PASSWORD_" + address.username.upper().replace("-", "_")
+        assert address.password == secrets[key]
         assert "main" in account.sites
     assert (gate_toml["site"], gate_toml["gate"]) == ("main", roles["north-1"].gate)
 
 
 def test_database_urls_match_postgres(compose: dict[str, Any]) -> None:
-    postgres = services(compose)["postgres"]["environment"]
-    for name in ("migrate", "central", "web"):
-        url = services(compose)[name]["environment"]["CAMPUSGATE_DB__URL"]
-        prefix = f"postgresql+psycopg://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}"
-        assert url == f"{prefix}@postgres:5432/{postgres['POSTGRES_DB']}", name
+    postgres = services(compose)["postgres"]
+    password_file = compose["secrets"][postgres["secrets"][0]]["file"]
+    assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    password = Path(password_file).read_text(encoding="utf-8").strip()
+    user, db = postgres["environment"]["POSTGRES_USER"], postgres["environment"]["POSTGRES_DB"]
+    for name in ("migrate", "central", "web", "report", "sealer", "retention"):
+        url = env_of(services(compose)[name])["CAMPUSGATE_DB__URL"]
+        assert url == f"postgresql+psycopg://{user}:{password}@postgres:5432/{db}", name
 
 
-def test_broker_mounts_what_the_generator_wrote(
-    compose: dict[str, Any], broker_files: BrokerFiles
-) -> None:
+def test_web_has_its_session_secret_and_id_hash_key(compose: dict[str, Any]) -> None:
+    from services.web.settings import WebSettings
+
+    env = env_of(services(compose)["web"])
+    assert len(env["CAMPUSGATE_WEB__SESSION_SECRET"]) >= 32
+    assert len(bytes.fromhex(env["CAMPUSGATE_ID_HASH_KEY"])) == 32
+    # The central workers hash a number read at a lane with the very same key.
+    central = env_of(services(compose)["central"])
+    assert central["CAMPUSGATE_ID_HASH_KEY"] == env["CAMPUSGATE_ID_HASH_KEY"]
+    settings = WebSettings.model_validate({
+        "web": {"session_secret": env["CAMPUSGATE_WEB__SESSION_SECRET"], "keys_dir": "/keys"}
+    })  # fmt: skip
+    assert not settings.web.demo
+
+
+def test_keys_are_read_only_where_only_used(compose: dict[str, Any], deployment: Path) -> None:
+    writable = {"keys"}  # the rotation one-shot
+    for name, service in services(compose).items():
+        for volume in service.get("volumes", []):
+            source, _, rest = volume.partition(":")
+            if source.startswith(str(deployment / layout.KEYS_DIR)) or "site-keys" in source:
+                assert rest.endswith(":ro") == (name not in writable), (name, volume)
+    assert "/keys:ro" in " ".join(services(compose)["central"]["volumes"])
+    assert "/site-keys:ro" in " ".join(services(compose)["gate"]["volumes"])
+
+
+def test_broker_mounts_what_deploy_init_wrote(compose: dict[str, Any], deployment: Path) -> None:
     mounts = dict(v.rsplit(":", 1) for v in services(compose)["mosquitto"]["volumes"])
-    assert mounts[f"./deploy/broker/{BROKER_SUBDIR}"] == str(BROKER_CONFIG_DIR)
-    assert mounts["mosquitto-data"] == str(BROKER_DATA_DIR)
-    config = broker_files.config.read_text(encoding="utf-8").splitlines()
-    assert f"password_file {BROKER_CONFIG_DIR}/passwd" in config
+    assert mounts[str(deployment / "broker/mosquitto")] == layout.BROKER_CONFIG_DIR
+    assert mounts["mosquitto-data"] == layout.BROKER_DATA_DIR
+    config = (deployment / "broker/mosquitto/mosquitto.conf").read_text().splitlines()
+    assert f"password_file {layout.BROKER_CONFIG_DIR}/passwd" in config
     assert f"plugin {IMAGE_PLUGIN}" in config
-    assert f"plugin_opt_config_file {BROKER_CONFIG_DIR}/dynamic-security.json" in config
-    assert f"persistence_location {BROKER_DATA_DIR}/" in config
+    assert f"persistence_location {layout.BROKER_DATA_DIR}/" in config
     assert "listener 1883" in config
     assert services(compose)["mosquitto"]["image"].startswith("eclipse-mosquitto:2.")
 
@@ -161,22 +218,28 @@ def test_central_workers_scale_out_safely(compose: dict[str, Any]) -> None:
     assert args.worker_id == "auto"  # distinct MQTT client ids per replica
     assert args.no_upgrade  # migrations run once, in `migrate`, not in every replica
     assert central["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert services(compose)["migrate"]["restart"] == "no"
+    assert parse_command(services(compose)["web"]["command"]).no_upgrade
 
 
-def test_volumes_and_dependencies_are_declared(compose: dict[str, Any]) -> None:
+def test_volumes_secrets_and_dependencies_are_declared(
+    compose: dict[str, Any], deployment: Path
+) -> None:
     declared = set(compose["volumes"])
     for name, service in services(compose).items():
         for volume in service.get("volumes", []):
             source = volume.split(":", 1)[0]
-            if source.startswith("."):
-                assert source.startswith("./deploy/"), (name, source)
+            if source.startswith(("/", ".")):
+                assert source.startswith((str(deployment), "./deploy/")), (name, source)
+                assert Path(source if source.startswith("/") else ROOT / source).exists(), source
             else:
                 assert source in declared, (name, source)
         for dependency in service.get("depends_on", {}):
             assert dependency in services(compose), (name, dependency)
-        for config in service.get("configs", []):
-            assert config["source"] in compose["configs"], (name, config)
+        for secret in service.get("secrets", []):
+            source = secret["source"] if isinstance(secret, dict) else secret
+            assert Path(compose["secrets"][source]["file"]).is_file(), (name, source)
+        for path in service.get("env_file", []):
+            assert Path(path).is_file(), (name, path)
 
 
 def test_dockerfile_builds_a_non_root_image() -> None:
@@ -186,11 +249,20 @@ def test_dockerfile_builds_a_non_root_image() -> None:
     text = "\n".join(lines)
     assert "libzbar0" in text
     assert 'pip install ".[vision]"' in text
+    assert "--uid 10001" in text  # what `deploy init --owner 10001` hands the keys to
+    # Named volumes take the owner of their mount point: the image's user must own it.
+    compose = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    for name, service in compose["services"].items():
+        if service.get("image", "").startswith("campusgate"):
+            for volume in service.get("volumes", []):
+                source, target = volume.split(":")[:2]
+                if not source.startswith(("/", ".", "$")):
+                    assert target == "/var/lib/campusgate" or f" {target}" in text, (name, volume)
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users
     assert users[-1] not in ("root", "0")
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
-    assert {".git", ".venv", "deploy/broker"} <= set(ignored)  # no secrets in the image
+    assert {".git", ".venv", "deploy/broker", "deploy/site"} <= set(ignored)  # no secrets
 
 
 def _compose_cli() -> list[str] | None:
@@ -201,28 +273,21 @@ def _compose_cli() -> list[str] | None:
     return [docker, "compose"] if probe.returncode == 0 else None
 
 
-def test_docker_compose_config(broker_files: BrokerFiles, tmp_path: Path) -> None:
+def test_docker_compose_config(deployment: Path) -> None:
     cli = _compose_cli()
     if cli is None:
         pytest.skip("no docker CLI with the compose plugin on this machine (`docker compose`)")
-    compose_env = tmp_path / "compose.env"
-    compose_env.write_text(COMPOSE_ENV.read_text(encoding="utf-8"), encoding="utf-8")
     result = subprocess.run(
-        [*cli, "--env-file", str(compose_env), "--env-file", str(broker_files.secrets),
-         "-f", str(COMPOSE), "config", "--quiet"],
+        [*cli, "--env-file", str(deployment / layout.COMPOSE_ENV), "-f", str(COMPOSE),
+         "config", "--quiet"],
         capture_output=True, text=True, check=False, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
 
 
-def test_the_compose_gate_configuration_is_valid_gate_settings(tmp_path: Path) -> None:
+def test_the_gate_configuration_is_valid_gate_settings(deployment: Path) -> None:
     from gateway.agent.settings import load_gate_settings
 
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    content = compose["configs"]["gate-north-1"]["content"]
-    # Compose interpolates ${VAR:?message} before the file reaches the container.
-    config = tmp_path / "gate.toml"
-    config.write_text(re.sub(r"\$\{[A-Z0-9_]+:\?[^}]*\}", "secret", content))
-    settings = load_gate_settings(config)
+    settings = load_gate_settings(deployment / layout.SECRETS_DIR / "gate-north-1.toml")
     assert (settings.site, settings.gate) == ("main", "north-1")
-    assert settings.mqtt.url == "mqtt://north-1:secret@mosquitto:1883"
+    assert settings.mqtt.url.startswith("mqtt://north-1:")

@@ -22,7 +22,7 @@ from schemas.messages import Passage
 from schemas.topics import GateChannel, gate_filter, shared
 from services.broker_admin.local_broker import LocalBroker
 from services.storage.engine import make_engine
-from services.storage.models import PassageGapRow
+from services.storage.stream_models import PassageGapRow
 from tests.fixtures.campus import Campus, long_lived
 from tests.fixtures.lanes import StartLane
 from tests.fixtures.processes import Processes

@@ -84,6 +84,7 @@ def test_keys_reach_the_gate_with_its_snapshot_and_decide_offline(
     own_broker: LocalBroker,
     campus: Campus,
     site: str,
+    sqlite_url: str,
 ) -> None:
     first = campus.key.kid
     lane.wait_snapshot()
@@ -97,7 +98,12 @@ def test_keys_reach_the_gate_with_its_snapshot_and_decide_offline(
     assert store.current.snapshot.keys_version == 2
     # The first key is retired: the snapshot now carries (and is signed by) the second
     # only, which the gate trusts because the snapshot it held carried it.
-    assert campusgate(["keys", "retire", "--dir", str(campus.keys_dir), "--kid", first]) == 0
+    assert (
+        campusgate(
+            ["keys", "retire", "--db", sqlite_url, "--dir", str(campus.keys_dir), "--kid", first]
+        )
+        == 0
+    )
     lane.wait_for(lambda: held_keys(lane) == {second.kid})
     assert store.rejected == 0
     person = campus.people[4].person_id

@@ -61,3 +61,35 @@ def test_foreign_decisions_are_not_recorded() -> None:
 def test_occupant_count_is_bounded(count: int) -> None:
     with pytest.raises(ValueError, match="occupants"):
         VehicleGroup("京A12345", occupants=count)
+
+
+@pytest.mark.parametrize(("lane", "announced"), [("vehicle", True), ("person", False)])
+def test_a_vehicle_command_from_a_kiosk_begins_a_vehicle_only_at_a_vehicle_lane(
+    lane: str, announced: bool
+) -> None:
+    from datetime import UTC, datetime
+
+    from gateway.agent.barrier import Barrier
+    from gateway.agent.commands import carry_out
+    from gateway.agent.config import AgentStats, LaneConfig
+    from gateway.agent.vehicles import VehicleLane
+    from schemas.messages import Command, VehicleAnnouncement
+    from tests.fixtures.gate_fakes import RecordingTurnstile
+
+    stats = AgentStats()
+    vehicles = VehicleLane(LaneConfig(site="main", gate="v-1", lane=lane))  # type: ignore[arg-type]
+    command = Command(
+        command_id=uuid.uuid4(),
+        site="main",
+        gate="v-1",
+        command="vehicle",
+        issued_by="guard-v1",
+        ts=datetime.now(UTC),
+        vehicle=VehicleAnnouncement(plate="京A12345", occupants=3),
+    )
+    barrier = Barrier(RecordingTurnstile(), pulse_s=0.1, stats=stats)
+    carry_out(command, gate="v-1", barrier=barrier, vehicles=vehicles, stats=stats, on_sync=[])
+    assert (vehicles.current is not None) is announced
+    if vehicles.current is not None:
+        assert (vehicles.current.plate, vehicles.current.occupants) == ("京A12345", 3)
+    assert stats.pulses == 0  # announcing never opens the barrier

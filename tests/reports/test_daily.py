@@ -105,7 +105,7 @@ def build_day(engine: Engine, campus: Campus, processor: BatchProcessor) -> None
             if number % 3 == 0:
                 case.closed_at, case.status, case.outcome = (
                     case.opened_at + timedelta(hours=1),
-                    "closed",
+                    "released",
                     "released",
                 )
 
@@ -223,6 +223,8 @@ def test_csv_xlsx_and_pdf(
         "denials",
         "thermometers",
         "cases",
+        "check-ins",
+        "new cases",
     ]
     assert len(workbook["summary"]._images) == 1  # the chart
     gates = list(workbook["gates"].iter_rows(values_only=True))
@@ -287,7 +289,8 @@ def test_scheduler_produces_each_day_once_at_the_configured_time(
     with Session(engine) as session:
         runs = {(r.day, r.format): r.zero for r in session.scalars(select(ReportRunRow))}
     assert runs[str(DAY), "pdf"] is False
-    assert runs[str(DAY + timedelta(days=1)), "pdf"] is False  # one passage just after midnight
+    # One passage just after midnight, but no new case: a zero report (零报告, issue 17).
+    assert runs[str(DAY + timedelta(days=1)), "pdf"] is True
     assert runs[str(DAY + timedelta(days=2)), "pdf"] is True  # nothing happened that day
 
 

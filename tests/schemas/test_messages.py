@@ -112,3 +112,54 @@ def test_exported_json_schemas_are_in_sync_with_the_models() -> None:
         assert path.read_text(encoding="utf-8") == text, f"{file_name} stale: run `make schemas`"
     committed = {p.name for p in export.JSON_DIR.glob("*.json")}
     assert committed == set(export.render_all())
+
+
+def test_a_vehicle_command_and_only_it_carries_a_vehicle() -> None:
+    from schemas.messages import Command
+
+    base = {
+        "command_id": "0193f3c2-7b1e-7c4a-9d1e-2f9a8b7c6d5e",
+        "site": "main",
+        "gate": "north-1",
+        "issued_by": "guard-n1",
+        "ts": "2026-11-22T08:00:00Z",
+    }
+    car = {"plate": "京A12345", "occupants": 3}
+    announced = Command.model_validate({**base, "command": "vehicle", "vehicle": car})
+    assert announced.vehicle is not None
+    assert announced.vehicle.occupants == 3
+    assert "vehicle" not in Command.model_validate({**base, "command": "sync"}).model_dump()
+    for bad in (
+        {**base, "command": "vehicle"},
+        {**base, "command": "open", "vehicle": car},
+        {**base, "command": "vehicle", "vehicle": {**car, "occupants": 0}},
+        {**base, "command": "vehicle", "vehicle": {**car, "plate": "A\nB"}},
+    ):
+        with pytest.raises(ValidationError):
+            Command.model_validate(bad)
+
+
+def test_an_override_reopens_a_passage_admitted_at_the_gate() -> None:
+    from schemas.messages import Passage
+
+    base = {
+        "event_id": "0193f3c2-7b1e-7c4a-9d1e-2f9a8b7c6d5e",
+        "site": "main",
+        "gate": "north-1",
+        "direction": "in",
+        "ts": "2026-11-22T08:00:00Z",
+        "credentials": [{"kind": "qr", "data": "CG1.x"}],
+    }
+    override = {"by": "guard-n1", "reason": "ambulance crew"}
+    recheck = {"recheck_of": "0193f3c2-7b1e-7c4a-9d1e-2f9a8b7c6d5f", "local_decision": "admit"}
+    passage = Passage.model_validate({**base, **recheck, "override": override})
+    assert passage.override is not None
+    assert "override" not in Passage.model_validate(base).model_dump()
+    for bad in (
+        {**base, "override": override},  # overrides nothing
+        {**base, **recheck, "local_decision": "deny", "override": override},
+        {**base, **recheck, "override": {**override, "reason": "ok"}},  # too short
+        {**base, **recheck, "override": {**override, "reason": "line\nbreak"}},
+    ):
+        with pytest.raises(ValidationError):
+            Passage.model_validate(bad)

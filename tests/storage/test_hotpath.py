@@ -115,8 +115,11 @@ def test_persons_are_read_as_the_orm_stored_them_with_their_open_case(db_url: st
                                  gate="north-1", person_id="S1", status="acknowledged",
                                  opened_at=NOW - timedelta(hours=1)),
                 IsolationCaseRow(case_id="C-closed", event_id=str(uuid.uuid4()), site="main",
-                                 gate="north-1", person_id="S2", status="closed",
-                                 opened_at=NOW),
+                                 gate="north-1", person_id="S2", status="released",
+                                 opened_at=NOW, confirmed_at=NOW),
+                # Observation, referral, suspicion: still isolating (only a release ends it).
+                IsolationCaseRow(case_id="C-obs", event_id=None, site="main", gate="",
+                                 person_id="B0001", status="observation", opened_at=NOW),
             ])  # fmt: skip
         with Session(engine) as session, session.begin():
             wanted = {"S1", "S2", "nobody", *(f"B{i:04d}" for i in range(CHUNK + 10))}
@@ -133,6 +136,8 @@ def test_persons_are_read_as_the_orm_stored_them_with_their_open_case(db_url: st
     assert s1.valid_until.tzinfo is not None
     assert (s1.active, s1.return_approved) == (True, True)
     assert (s2.active, s2.return_approved, s2.open_case_id) == (False, False, None)
+    assert (s2.suspended, s1.suspended) == (True, False)  # confirmed, released, not returned
+    assert found["B0001"].open_case_id == "C-obs"
     assert s2.masked_id == "*" * 17 + "9"
     assert found["B0000"].gates is None
     assert list(by_hash) == ["hash-S2"]

@@ -37,8 +37,10 @@ MAX_EXAMPLES = 40
 def user_for(method: str, path: str) -> str:
     if path.startswith("/api/v1/gates/{gate}/") and not path.endswith("/commands"):
         return "guard-n1"
-    if path.startswith("/api/v1/cases/{case_id}/"):
+    if path.startswith(("/api/v1/cases", "/api/v1/checkins")) and method == "POST":
         return "nurse"
+    if path.startswith("/api/v1/unit/"):
+        return "approver-cs"
     return "admin"
 
 
@@ -62,7 +64,7 @@ def fuzz_server(
     # A generous limit: the fuzzer fails to sign in on purpose, often.
     web = WebServer(web_settings(broker, url, SITE, login_max_failures_remote=10_000)).start()
     sessions: dict[str, dict[str, str]] = {}
-    for name in ("admin", "guard-n1", "nurse"):
+    for name in ("admin", "guard-n1", "nurse", "approver-cs"):
         response = httpx.post(
             f"{web.url}/api/v1/session", json={"username": name, "password": PASSWORD}
         )

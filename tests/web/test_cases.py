@@ -1,4 +1,5 @@
-"""Case rules on SQLite and PostgreSQL: the workflow, conflicts, escalation once."""
+"""Case rules through the web service on SQLite and PostgreSQL: the lifecycle, refusals,
+escalation once."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from schemas.ids import uuid7
 from schemas.messages import FeverAlert
+from services.cases.lifecycle import Acknowledge, Measure, Observe, Release
 from services.storage import repository as repo
 from services.storage.engine import make_engine
 from services.storage.records import CaseRecord
 from services.web.auth.roles import Principal, Role
 from services.web.clinic import service
-from services.web.errors import Conflict, Forbidden, NotFound
+from services.web.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 OPENED = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 NURSE = Principal(1, "nurse", Role.CLINIC, frozenset(), "en", "csrf")
@@ -49,50 +51,62 @@ def test_the_case_workflow_and_its_conflicts(db_url: str) -> None:
     later = OPENED + timedelta(minutes=2)
     with Session(engine) as session, session.begin():
         with pytest.raises(Forbidden):
-            service.acknowledge(session, "main", OFFICER, "C-1", later)
+            service.act(session, "main", OFFICER, "C-1", Acknowledge(), now=later)
         with pytest.raises(NotFound):
-            service.acknowledge(session, "main", NURSE, "C-404", later)
+            service.act(session, "main", NURSE, "C-404", Acknowledge(), now=later)
         with pytest.raises(NotFound):
-            service.acknowledge(session, "other-site", NURSE, "C-1", later)
-        acked = service.acknowledge(session, "main", NURSE, "C-1", later)
+            service.act(session, "other-site", NURSE, "C-1", Acknowledge(), now=later)
+        acked = service.act(session, "main", NURSE, "C-1", Acknowledge(), now=later)
         assert (acked.status, acked.acknowledged_by) == ("acknowledged", "nurse")
         with pytest.raises(Conflict, match="already_acknowledged"):
-            service.acknowledge(session, "main", NURSE, "C-1", later)
-        measured = service.record_measurement(
-            session, "main", NURSE, "C-1", celsius=Decimal("36.9"), now=later
-        )
-        assert (measured.status, measured.clinic_celsius) == ("acknowledged", 36.9)
-        closed = service.close_case(
-            session, "main", NURSE, "C-1", outcome="released", note="normal", now=later
-        )
-        assert (closed.status, closed.outcome, closed.closed_by) == ("closed", "released", "nurse")
-        for act in (
-            lambda: service.record_measurement(
-                session, "main", NURSE, "C-1", celsius=Decimal("37"), now=later
-            ),
-            lambda: service.close_case(
-                session, "main", NURSE, "C-1", outcome="released", note="", now=later
-            ),
-            lambda: service.acknowledge(session, "main", NURSE, "C-1", later),
-        ):
-            with pytest.raises(Conflict, match="case_closed"):
-                act()
+            service.act(session, "main", NURSE, "C-1", Acknowledge(), now=later)
+        with pytest.raises(InvalidInput, match="implausible_reading"):
+            service.act(session, "main", NURSE, "C-1", Measure(Decimal("150")), now=later)
+        measured = service.act(session, "main", NURSE, "C-1", Measure(Decimal("36.9")), now=later)
+        assert (measured.status, measured.clinic_celsius) == ("remeasured", 36.9)
+        assert measured.isolating  # a reading below the threshold never closes a case
+        with pytest.raises(InvalidInput, match="observation_ends_before_start"):
+            service.act(session, "main", NURSE, "C-1",
+                        Observe("home", later, later - timedelta(days=1)), now=later)  # fmt: skip
+        watched = service.act(session, "main", NURSE, "C-1",
+                              Observe("room", later, later + timedelta(days=14), "R2"),
+                              now=later)  # fmt: skip
+        assert (watched.status, watched.observation_room) == ("observation", "R2")
+        assert watched.observation_until == later + timedelta(days=14)
+        released = service.act(session, "main", NURSE, "C-1", Release("normal"), now=later)
+        assert (released.status, released.closed_by, released.release_reason) == (
+            "released", "nurse", "normal"
+        )  # fmt: skip
+        assert not released.isolating
+        for action in (Measure(Decimal("37")), Release("again"), Acknowledge()):
+            with pytest.raises(Conflict, match="case_released"):
+                service.act(session, "main", NURSE, "C-1", action, now=later)
         timeline = service.case_detail(session, "main", OFFICER, "C-1").timeline
-        assert [e.kind for e in timeline] == ["opened", "acknowledged", "remeasured", "closed"]
-        assert timeline[-1].detail == "released: normal"
-        # Once closed, the person is no longer under a case for the decision core.
-        assert repo.persons_by_id(session=session, person_ids=[]) == {}
+        assert [e.kind for e in timeline] == [
+            "opened", "acknowledged", "remeasured", "observation", "released"
+        ]  # fmt: skip
+        assert timeline[-1].detail == "normal"
+        assert all(e.actor == "nurse" for e in timeline[1:])
     engine.dispose()
 
 
-def test_closing_an_open_case_acknowledges_it_on_the_way(db_url: str) -> None:
+def test_a_guard_cannot_release_a_case(db_url: str) -> None:
+    open_case(db_url, "C-g")
+    engine = make_engine(db_url)
+    guard = Principal(3, "guard-n1", Role.GUARD, frozenset({"north-1"}), "en", "csrf")
+    with Session(engine) as session, session.begin():
+        with pytest.raises(Forbidden):
+            service.act(session, "main", guard, "C-g", Release("let me through"), now=OPENED)
+        assert service.case_detail(session, "main", NURSE, "C-g").case.status == "open"
+    engine.dispose()
+
+
+def test_releasing_an_open_case_acknowledges_it_on_the_way(db_url: str) -> None:
     open_case(db_url, "C-2")
     engine = make_engine(db_url)
     with Session(engine) as session, session.begin():
-        closed = service.close_case(
-            session, "main", NURSE, "C-2", outcome="referred_hospital", note="", now=OPENED
-        )
-        assert (closed.acknowledged_by, closed.status) == ("nurse", "closed")
+        released = service.act(session, "main", NURSE, "C-2", Release("false alarm"), now=OPENED)
+        assert (released.acknowledged_by, released.status) == ("nurse", "released")
     engine.dispose()
 
 
@@ -104,7 +118,8 @@ def test_escalation_happens_once_after_the_delay_and_never_for_acknowledged_case
     open_case(db_url, "C-new", OPENED + timedelta(minutes=4))
     engine = make_engine(db_url)
     with Session(engine) as session, session.begin():
-        service.acknowledge(session, "main", NURSE, "C-seen", OPENED + timedelta(minutes=1))
+        service.act(session, "main", NURSE, "C-seen", Acknowledge(),
+                    now=OPENED + timedelta(minutes=1))  # fmt: skip
         assert service.escalate_due(session, "main", OPENED + timedelta(minutes=4), DELAY) == []
         due = service.escalate_due(session, "main", OPENED + timedelta(minutes=5), DELAY)
         assert [c.case_id for c in due] == ["C-late"]

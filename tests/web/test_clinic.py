@@ -1,4 +1,4 @@
-"""The clinic in Chromium: a fever sounds, the case is worked and closed there."""
+"""The clinic in Chromium: a fever sounds, the case is worked to observation and release."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def case_row(db_url: str, case_id: str) -> IsolationCaseRow:
         engine.dispose()
 
 
-def test_a_fever_sounds_on_the_clinic_page_and_is_closed_there(
+def test_a_fever_sounds_on_the_clinic_page_and_is_worked_to_release_there(
     web: WebServer,
     central: CentralWorker,
     gate: DecisionClient,
@@ -59,37 +59,51 @@ def test_a_fever_sounds_on_the_clinic_page_and_is_closed_there(
     page.wait_for_function("Number(document.body.dataset.sounds || 0) >= 1")
     # play() resolves before the first moment of sound is in `played`: wait for it.
     page.wait_for_function("document.getElementById('alarm').played.length >= 1")
-    # Acknowledge, record the clinic's own reading, close with an outcome.
+    # Acknowledge, record the clinic's own reading, send to observation, then release.
     row.locator("button.ack").click()
     expect(row).to_contain_text("已确认 · nurse")
     row.locator("input.measure-input").fill("37.1")
     row.locator("button.measure").click()
     expect(row).to_contain_text("→ 37.1 °C")
-    assert case_row(users, fever.case_id).status == "acknowledged"  # a reading never closes it
-    row.locator("select.outcome-select").select_option("isolation_room")
-    row.locator("input.note").fill("observation room 2")
-    row.locator("button.close").click()
-    expect(row).to_contain_text("已结案: 转隔离观察室")
-    expect(row.locator("button.close")).to_have_count(0)
+    assert case_row(users, fever.case_id).status == "remeasured"  # a reading never closes it
+    row.locator("input.measure-input").fill("150")  # typed wrong: refused, nothing changes
+    row.locator("button.measure").click()
+    expect(page.locator("#live-banner")).to_be_visible()
+    assert str(case_row(users, fever.case_id).clinic_celsius) == "37.10"
+    row.locator("select.step-select").select_option("observe")
+    row.locator("select.place").select_option("room")
+    row.locator("input.room").fill("observation room 2")
+    row.locator("input.until").fill("2099-12-20T08:00")
+    row.locator("button.apply").click()
+    expect(row).to_contain_text("隔离观察中")
+    expect(row).to_contain_text("observation room 2")
     stored = case_row(users, fever.case_id)
-    assert (stored.status, stored.outcome, stored.closed_by) == (
-        "closed",
-        "isolation_room",
-        "nurse",
-    )
+    assert (stored.status, stored.observation_place) == ("observation", "room")
     assert (stored.acknowledged_by, str(stored.clinic_celsius)) == ("nurse", "37.10")
+    row.locator("select.step-select").select_option("release")
+    row.locator("input.reason").fill("14 days without fever")
+    row.locator("button.apply").click()
+    expect(row).to_contain_text("已解除隔离 · nurse")
+    expect(row.locator("button.apply")).to_have_count(0)
+    stored = case_row(users, fever.case_id)
+    assert (stored.status, stored.closed_by, stored.release_reason) == (
+        "released",
+        "nurse",
+        "14 days without fever",
+    )
     # The timeline tells the story in order.
     row.click()
     kinds = page.locator("#timeline li")
-    expect(kinds).to_have_count(5)
-    assert [kinds.nth(i).get_attribute("data-kind") for i in range(5)] == [
+    expect(kinds).to_have_count(6)
+    assert [kinds.nth(i).get_attribute("data-kind") for i in range(6)] == [
         "opened",
         "alerted",
         "acknowledged",
         "remeasured",
-        "closed",
+        "observation",
+        "released",
     ]
-    expect(kinds.nth(4)).to_contain_text("observation room 2")
+    expect(kinds.nth(5)).to_contain_text("14 days without fever")
 
 
 def test_an_unacknowledged_alert_escalates_to_the_dashboard(

@@ -71,8 +71,12 @@ def test_the_cookies_are_secure_when_served_over_tls(
     with httpx.Client(base_url=web.url, verify=trust, timeout=30) as client:
         signed = client.post("/api/v1/session", json={"username": "admin", "password": PASSWORD})
         form = client.get("/login")
+        phone = client.get("/me")  # the my-code sign-in form's nonce (path /me)
     assert signed.status_code == 200
+    assert "cg_login" in cookies_set(phone)
     for name, header in {**cookies_set(signed), **cookies_set(form)}.items():
+        assert "secure" in header.lower(), f"{name} is not Secure over TLS: {header}"
+    for name, header in cookies_set(phone).items():
         assert "secure" in header.lower(), f"{name} is not Secure over TLS: {header}"
 
 

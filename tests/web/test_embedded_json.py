@@ -16,13 +16,13 @@ import pytest
 from playwright.sync_api import expect
 
 from services.central.worker import CentralWorker
-from services.web.http import script_json
 from tests.fixtures.browser import sign_in
 from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 from tests.fixtures.web_helpers import gate_status, publish_status
 from tests.fixtures.web_server import WebServer
+from ui.pages import script_json
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 

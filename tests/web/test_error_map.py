@@ -22,8 +22,8 @@ from services.roster.xlsx_limits import RosterTooLarge
 from services.web.api.errors import HTTP_ERRORS, STATUS_MESSAGE, HttpError, full_name
 from services.web.app import create_app
 from services.web.errors import InvalidInput, NotAuthenticated, RateLimited, WebError
-from services.web.i18n import MESSAGES, t
 from services.web.settings import WebSettings
+from ui.i18n import MESSAGES, t
 
 DETAIL = "value 42 is not a date"
 RETRY_AFTER_S = 30

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kernel.decision.reasons import REASONS, Reason
 from services.web.auth.roles import Role
-from services.web.i18n import MESSAGES, catalogue, lang_from_header, lang_or_default, t
+from ui.i18n import MESSAGES, catalogue, lang_from_header, lang_or_default, t
 
 ROOT = Path(__file__).resolve().parents[2]
 

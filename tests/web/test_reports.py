@@ -60,7 +60,8 @@ def test_the_figures_are_those_of_the_entries(web: WebServer, day: str, users: s
     assert report["entries"] == 4
     assert report["by_decision"]["admit"] == 3
     assert report["denials"] == 1
-    assert report["zero"] is False
+    assert report["zero"] is True  # passages, but no new case: a zero report (零报告)
+    assert (report["census"]["on_campus"], report["census"]["new_cases"]) == (3, 0)
     [(actor, target, _params)] = logged(users)
     assert actor == "officer"
     assert target.endswith(day)

@@ -34,6 +34,8 @@ CASE_VIEWERS = frozenset({"admin", "officer", "nurse", "auditor"})
 CLINIC = frozenset({"nurse"})
 ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"admin", "auditor"})
+UNIT = frozenset({"approver-cs", "infoofficer-cs"})  # of Computer Science
+DECIDE = frozenset({"approver-cs"})
 SITE = "roles"
 
 
@@ -56,10 +58,117 @@ def new_pass() -> dict[str, Any]:
     }
 
 
+def new_person() -> dict[str, Any]:
+    body = new_appointment()
+    values = {"person_id": "W00001", "name": "王新", "kind": "staff",
+              "id_number": body["id_number"]}  # fmt: skip
+    return {"values": values, "reason": "joined today"}
+
+
+def new_walkin() -> dict[str, Any]:
+    body = new_appointment()
+    return {
+        "visitor_name": body["visitor_name"],
+        "phone": body["phone"],
+        "document_number": body["id_number"],
+        "host_unit": body["host_unit"],
+        "gate": "north-1",
+    }
+
+
+def visitor_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
+    """Issue 16: the unit page and its calls, walk-ins, officers, risk areas, decisions."""
+    u, w = "/api/v1/unit/appointments", "/api/v1/gates/{gate}/walkins"
+    officer, area = {"unit": "Physics", "officer": "x1"}, {"name": "Chaoyang <b>District</b>"}
+    return [
+        ("GET", u, u, None, UNIT),
+        ("POST", u + "/{appointment_id}/approve", u + "/A-unknown/approve", {}, DECIDE),
+        (
+            "POST",
+            u + "/{appointment_id}/refuse",
+            u + "/A-unknown/refuse",
+            {"reason": "no room"},
+            DECIDE,
+        ),
+        ("GET", "/api/v1/unit/people", "/api/v1/unit/people", None, UNIT),
+        ("GET", "/api/v1/unit/entries", "/api/v1/unit/entries", None, UNIT),
+        ("GET", "/api/v1/units/officers", "/api/v1/units/officers", None, ADMIN),
+        ("POST", "/api/v1/units/officers", "/api/v1/units/officers", officer, ADMIN),
+        ("POST", "/api/v1/units/officers/remove", "/api/v1/units/officers/remove", officer, ADMIN),
+        ("GET", "/api/v1/visitors/risk-areas", "/api/v1/visitors/risk-areas", None, ADMIN),
+        ("POST", "/api/v1/visitors/risk-areas", "/api/v1/visitors/risk-areas", area, ADMIN),
+        (
+            "POST",
+            "/api/v1/visitors/risk-areas/remove",
+            "/api/v1/visitors/risk-areas/remove",
+            {"name": "Chaoyang District"},
+            ADMIN,
+        ),
+        ("GET", "/api/v1/appointments/decisions", "/api/v1/appointments/decisions", None, OFFICE),
+        ("POST", w, "/api/v1/gates/north-1/walkins", new_walkin(), LANE),
+        ("GET", w + "/{appointment_id}", "/api/v1/gates/north-1/walkins/A-unknown", None, LANE),
+        ("GET", "/unit", "/unit", None, UNIT),
+        ("GET", "/kiosk/{gate}/walkin", "/kiosk/north-1/walkin", None, LANE),
+        ("GET", "/office/decisions", "/office/decisions", None, OFFICE),
+        ("GET", "/admin/units", "/admin/units", None, ADMIN),
+        ("GET", "/api/v1/vehicles/plates", "/api/v1/vehicles/plates", None, ADMIN),
+        (
+            "POST",
+            "/api/v1/vehicles/plates",
+            "/api/v1/vehicles/plates",
+            {"plate": "京A12345"},
+            ADMIN,
+        ),
+        (
+            "POST",
+            "/api/v1/vehicles/plates/remove",
+            "/api/v1/vehicles/plates/remove",
+            {"plate": "京A12345"},
+            ADMIN,
+        ),
+        (
+            "GET",
+            "/api/v1/gates/{gate}/plates/{plate}",
+            "/api/v1/gates/north-1/plates/京A12345",
+            None,
+            LANE,
+        ),
+        *everyday_endpoints(),
+    ]
+
+
+def everyday_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
+    """Issue 16, build 5: cancel, expected today, pass categories, the exit quota."""
+    reason = {"reason": "visit called off"}
+    quota = {"exits": 1, "window_hours": 48, "reason": "back to the usual quota"}
+    u, a = "/api/v1/unit/appointments", "/api/v1/appointments"
+    return [
+        ("POST", u + "/{appointment_id}/cancel", u + "/A-unknown/cancel", reason, DECIDE),
+        ("POST", a + "/{appointment_id}/cancel", a + "/A-unknown/cancel", reason, ADMIN),
+        ("GET", "/api/v1/gates/{gate}/expected", "/api/v1/gates/north-1/expected", None,
+         GATE_VIEWERS),
+        ("POST", "/api/v1/passes/categories", "/api/v1/passes/categories",
+         {"name": "visiting", "label": "Visiting scholars"}, ADMIN),
+        ("GET", "/api/v1/households/{household}/quota", "/api/v1/households/H1/quota", None,
+         ADMIN),
+        ("PUT", "/api/v1/policy/exit-quota", "/api/v1/policy/exit-quota", quota, ADMIN),
+        ("GET", "/admin/everyday", "/admin/everyday", None, ADMIN),
+        ("POST", "/api/v1/unit/events", "/api/v1/unit/events", None, UNIT),
+        ("POST", "/api/v1/unit/events/{batch}/approve",
+         "/api/v1/unit/events/E-0000000000000000/approve", None, DECIDE),
+    ]  # fmt: skip
+
+
+def observe() -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {"place": "room", "room": "R1", "until": (now + timedelta(days=14)).isoformat()}
+
+
 def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
     """(route method, route path, concrete URL, JSON body, roles allowed)."""
     g, c = "/api/v1/gates", f"/api/v1/cases/{s.case_id}"
     a, p, v = "/api/v1/audit", s.person_id, "/api/v1/appointments"
+    r = "/api/v1/roster/persons"
     return [
         ("GET", "/api/v1/me", "/api/v1/me", None, ALL),
         ("PUT", "/api/v1/me/lang", "/api/v1/me/lang", {"lang": "en"}, ALL),
@@ -87,6 +196,37 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"event_id": str(s.north_event), "reason": "checked by hand"},
             LANE,
         ),
+        (
+            "POST",
+            g + "/{gate}/vehicle",
+            g + "/north-1/vehicle",
+            {"plate": "京A12345", "occupants": 3},
+            LANE,
+        ),
+        ("GET", g + "/{gate}/lookup", g + "/north-1/lookup?q=2021", None, LANE),
+        ("GET", g + "/{gate}/lookup/photo", g + "/north-1/lookup/photo?ref=x", None, LANE),
+        (
+            "POST",
+            g + "/{gate}/manual-passage",
+            g + "/north-1/manual-passage",
+            {"ref": "not-a-ref", "celsius": "36.5"},
+            LANE,
+        ),
+        (
+            "POST",
+            g + "/{gate}/symptoms",
+            g + "/north-1/symptoms",
+            {"event_id": str(s.north_event), "symptoms": ["cough"]},
+            LANE,
+        ),
+        (
+            "POST",
+            g + "/{gate}/incidents",
+            g + "/north-1/incidents",
+            {"kind": "forced_entry", "note": "ran past"},
+            LANE,
+        ),
+        ("GET", "/api/v1/incidents", "/api/v1/incidents", None, OFFICE),
         ("GET", "/api/v1/cases", "/api/v1/cases", None, CASE_VIEWERS),
         ("GET", "/api/v1/cases/{case_id}", c, None, CASE_VIEWERS),
         ("POST", "/api/v1/cases/{case_id}/acknowledge", c + "/acknowledge", None, CLINIC),
@@ -97,7 +237,46 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"celsius": "37.0"},
             CLINIC,
         ),
-        ("POST", "/api/v1/cases/{case_id}/close", c + "/close", {"outcome": "released"}, CLINIC),
+        ("POST", "/api/v1/cases", "/api/v1/cases", {"person_id": s.person_id}, CLINIC),
+        ("POST", "/api/v1/cases/many", "/api/v1/cases/many", {"person_ids": [p]}, CLINIC),
+        ("POST", "/api/v1/cases/list", "/api/v1/cases/list", None, CLINIC),
+        ("GET", "/api/v1/cases/{case_id}/contacts", c + "/contacts", None, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/observe", c + "/observe", observe(), CLINIC),
+        (
+            "POST",
+            "/api/v1/cases/{case_id}/refer",
+            c + "/refer",
+            {"hospital": "City Hospital", "transfer_at": datetime.now(UTC).isoformat()},
+            CLINIC,
+        ),
+        ("POST", "/api/v1/cases/{case_id}/suspect", c + "/suspect", {}, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/confirm", c + "/confirm", {}, CLINIC),
+        ("POST", "/api/v1/cases/{case_id}/release", c + "/release", {"reason": "fine"}, CLINIC),
+        (
+            "POST",
+            "/api/v1/cases/{case_id}/return",
+            c + "/return",
+            {"returned_on": "2026-12-31", "certificate": "CERT-1"},
+            CLINIC,
+        ),
+        ("GET", "/api/v1/checkins", "/api/v1/checkins", None, CASE_VIEWERS),
+        ("GET", "/api/v1/checkins/missing", "/api/v1/checkins/missing", None, CASE_VIEWERS),
+        (
+            "POST",
+            "/api/v1/checkins",
+            "/api/v1/checkins",
+            {"person_id": p, "slot": "morning", "celsius": "36.5"},
+            CLINIC,
+        ),
+        (
+            "POST",
+            "/api/v1/checkins/class",
+            "/api/v1/checkins/class",
+            {"slot": "noon", "entries": [{"person_id": p, "celsius": "36.6"}]},
+            CLINIC,
+        ),
+        ("POST", "/api/v1/checkins/remind", "/api/v1/checkins/remind", None, CLINIC),
+        ("GET", "/checkins", "/checkins", None, CASE_VIEWERS),
         ("GET", "/api/v1/dashboard", "/api/v1/dashboard", None, OFFICE),
         ("GET", "/api/v1/users", "/api/v1/users", None, ADMIN),
         (
@@ -173,6 +352,20 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/admin/passes", "/admin/passes", None, ADMIN),
         ("POST", "/api/v1/roster/import", "/api/v1/roster/import", None, ADMIN),
         ("GET", "/admin/roster", "/admin/roster", None, ADMIN),
+        ("POST", f"{r}", f"{r}", new_person(), ADMIN),
+        ("GET", f"{r}/{{person_id}}", f"{r}/{p}", None, ADMIN),
+        (
+            "PATCH",
+            f"{r}/{{person_id}}",
+            f"{r}/{p}",
+            {"values": {"dormitory": "7-203"}, "reason": "moved"},
+            ADMIN,
+        ),
+        ("POST", f"{r}/{{person_id}}/deactivate", f"{r}/{p}/deactivate", {"reason": "t"}, ADMIN),
+        ("POST", f"{r}/{{person_id}}/reactivate", f"{r}/{p}/reactivate", {"reason": "t"}, ADMIN),
+        ("PUT", f"{r}/{{person_id}}/photo", f"{r}/{p}/photo", None, ADMIN),
+        ("GET", f"{r}/{{person_id}}/photo", f"{r}/{p}/photo", None, ADMIN),
+        ("POST", "/api/v1/roster/cards", "/api/v1/roster/cards", {"unit": "Physics"}, ADMIN),
         ("GET", "/api/v1/policy", "/api/v1/policy", None, ADMIN),
         (
             "POST",
@@ -184,6 +377,7 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/admin/appointments", "/admin/appointments", None, ADMIN),
         ("GET", "/admin/policy", "/admin/policy", None, ADMIN),
         ("GET", "/api/v1/reports/daily", "/api/v1/reports/daily", None, OFFICE),
+        ("GET", "/api/v1/reports/clinic", "/api/v1/reports/clinic", None, OFFICE),
         ("GET", "/reports", "/reports", None, OFFICE),
         ("GET", f"{a}/log", f"{a}/log", None, AUDIT),
         ("GET", "/audit/log", "/audit/log", None, AUDIT),
@@ -192,17 +386,37 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/audit/gate", "/audit/gate?gate=north-1", None, AUDIT),
         ("GET", "/audit/trace", f"/audit/trace?person_id={p}", None, AUDIT),
         ("GET", "/audit/events/{event_id}", f"/audit/events/{s.north_event}", None, AUDIT),
+        *visitor_endpoints(),
     ]
 
 
 # Routes open to everyone (signing in and out), tested in test_auth.py.
 PUBLIC = {
+    # A person's own pages (no staff login: a link, a PIN, a cookie of their own), tested
+    # in test_mycode.py, staff sessions and forged cookies included.
+    ("GET", "/me"),
+    ("POST", "/me/login"),
+    ("POST", "/me/logout"),
+    ("GET", "/me/enrol/{token}"),
+    ("POST", "/me/enrol/{token}"),
+    ("GET", "/me/code"),
+    ("POST", "/me/checkin"),  # tests/web/test_mycode_checkin.py
     ("POST", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
     ("GET", "/"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),
+    # Probes for a load balancer (tests/ops/test_health.py): terse, nobody's data.
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    # A visitor's own request and its status link (tests/web/test_visitors.py).
+    ("GET", "/visit"),
+    ("POST", "/visit"),
+    ("GET", "/visit/status/{token}"),
+    ("GET", "/api/v1/visit/units"),
+    ("POST", "/api/v1/visit"),
+    ("GET", "/api/v1/visit/{token}"),
 }
 
 
@@ -278,9 +492,12 @@ def test_anonymous_gets_401_from_the_api_and_the_sign_in_page_from_pages(server:
 
 GATE_URLS = [
     ("GET", "/api/v1/gates/{gate}", None),
+    ("POST", "/api/v1/gates/{gate}/symptoms", "symptoms"),
+    ("POST", "/api/v1/gates/{gate}/incidents", "incidents"),
     ("POST", "/api/v1/gates/{gate}/remeasure", "remeasure"),
     ("POST", "/api/v1/gates/{gate}/no-mask", "no-mask"),
     ("POST", "/api/v1/gates/{gate}/override", "override"),
+    ("POST", "/api/v1/gates/{gate}/vehicle", "vehicle"),
     ("GET", "/api/v1/live?view=kiosk&gate={gate}", None),
     ("GET", "/kiosk/{gate}", None),
 ]
@@ -304,6 +521,12 @@ def test_a_guard_of_north_1_cannot_see_or_command_south_2(
             body["celsius"] = "36.5"
         if action == "override":
             body["reason"] = "checked by hand"
+        if action == "vehicle":
+            body = {"plate": "京A12345", "occupants": 2}
+        if action == "symptoms":
+            body["symptoms"] = ["cough", "sore_throat"]
+        if action == "incidents":
+            body = {"kind": "refused_instructions", "note": "would not stop"}
         client = clients[guard]
         refused = (
             client.request(method, template.format(gate=other), json=body)

@@ -52,6 +52,7 @@ PAGES: dict[str, tuple[str | None, str, tuple[str, ...]]] = {
         ),
     ),
     "clinic": ("nurse", "/clinic", ("#case-rows tr", "button.ack", "#sound-toggle")),
+    "checkins": ("nurse", "/checkins", ("#unit", "#save-class", "#sheet")),
     "users": ("admin", "/admin/users", ("#users", "#user-form")),
     "audit": ("auditor", "/audit", ("#person-form", "#trace-form", "#gate-form")),
     "reports": ("officer", "/reports", ("#report-form", "#report-pdf")),

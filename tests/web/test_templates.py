@@ -16,17 +16,22 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from kernel.codes import new_key
 from services.broker_admin.local_broker import LocalBroker
-from services.storage.engine import upgrade
+from services.enrolment.links import make_links
+from services.storage.engine import make_engine, upgrade
+from services.storage.models import PersonRow
 from tests.fixtures.web import add_users, web_settings
 from tests.fixtures.web_seed import PERSON_ID, Seeded, appointment_request, seed
 from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "web" / "templates"
+ROOT = Path(__file__).resolve().parents[2]
+# The central's own pages, and those it shares with the gate's local kiosk (ui/).
+TEMPLATE_DIRS = (ROOT / "services" / "web" / "templates", ROOT / "ui" / "templates")
 SITE = "pages"
 # Elements that never have an end tag.
 VOID = frozenset(
@@ -43,6 +48,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "kiosk.html": ("guard-n1", "/kiosk/north-1"),
     "dashboard.html": ("officer", "/dashboard"),
     "clinic.html": ("nurse", "/clinic"),
+    "checkins.html": ("nurse", "/checkins"),
     "reports.html": ("officer", "/reports"),
     "audit.html": ("auditor", f"/audit/person?person_id={PERSON_ID}"),
     "audit_event.html": ("auditor", "/audit/events/{event}"),
@@ -53,9 +59,19 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "roster.html": ("admin", "/admin/roster"),
     "users.html": ("admin", "/admin/users"),
     "error.html": ("guard-n1", "/admin/users"),  # a page this role may not see
+    "me_login.html": (None, "/me"),
+    "me_enrol.html": (None, "/me/enrol/{enrol}"),
+    "me.html": ("person", "/me"),  # a person who enrolled with a link of their own
+    "visit.html": (None, "/visit"),
+    "visit_status.html": (None, "/visit/status/{visit}"),
+    "unit.html": ("approver-cs", "/unit"),
+    "walkin.html": ("guard-n1", "/kiosk/north-1/walkin"),
+    "decisions.html": ("officer", "/office/decisions"),
+    "units_admin.html": ("admin", "/admin/units"),
+    "everyday.html": ("admin", "/admin/everyday"),
 }
 # Included by the pages above, never rendered alone.
-PARTS = frozenset({"base.html", "_entries.html", "_user.html"})
+PARTS = frozenset({"base.html", "_entries.html", "_user.html", "_checkin.html", "_me_checkin.html"})
 
 
 class PageShape(HTMLParser):
@@ -148,7 +164,7 @@ def test_the_checker_sees_the_faults_it_names() -> None:
 
 
 def test_the_table_names_every_page_template() -> None:
-    templates = {path.name for path in TEMPLATES.glob("*.html")}
+    templates = {path.name for folder in TEMPLATE_DIRS for path in folder.glob("*.html")}
     assert templates - PARTS == set(PAGES)
 
 
@@ -161,6 +177,7 @@ def server(broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> Ite
     new_key(folder / "keys")
     web = WebServer(web_settings(broker, url, SITE, keys_dir=str(folder / "keys"))).start()
     web.seeded = seed(url, SITE)  # type: ignore[attr-defined]
+    web.enrol_tokens = enrol_tokens(url)  # type: ignore[attr-defined]
     with web.client("admin") as admin:  # a pass, so the passes page lists a row
         now = datetime.now(UTC)
         request = appointment_request(SITE, now)
@@ -179,13 +196,45 @@ def server(broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> Ite
     web.stop()
 
 
+def enrol_tokens(url: str) -> tuple[str, str]:
+    """Enrolment links of two people: one whose page is shown, one spent to sign in."""
+    engine = make_engine(url)
+    tokens = []
+    try:
+        with Session(engine) as session, session.begin():
+            for person_id in ("me-1", "me-2"):
+                person = PersonRow(
+                    person_id=person_id, name="王小明 <b>", kind="student", unit="Physics",
+                    id_hash="0" * 64, id_last4="1234", household=None, gates="*",
+                    active=True, return_approved=True, updated_at=datetime.now(UTC),
+                )  # fmt: skip
+                session.add(person)
+                session.flush()
+                tokens.append(make_links(session, [person], now=datetime.now(UTC))[0].token)
+    finally:
+        engine.dispose()
+    return tokens[0], tokens[1]
+
+
+def client_for(server: WebServer, user: str | None) -> httpx.Client:
+    if user != "person":
+        return server.client(user) if user else server.client()
+    client = server.client()
+    _shown, spent = server.enrol_tokens  # type: ignore[attr-defined]
+    client.post(f"/me/enrol/{spent}", data={"pin": "123456", "pin2": "123456"})
+    return client
+
+
 @pytest.mark.parametrize("template", sorted(PAGES))
 def test_each_page_is_well_formed(server: WebServer, template: str) -> None:
     user, url = PAGES[template]
     seeded: Seeded = server.seeded  # type: ignore[attr-defined]
-    client: httpx.Client = server.client(user) if user else server.client()
-    with client:
-        page = client.get(url.format(event=seeded.north_event))
+    client = client_for(server, user)
+    try:
+        page = client.get(url.format(event=seeded.north_event, visit=seeded.visit_token,
+                                     enrol=server.enrol_tokens[0]))  # type: ignore[attr-defined]  # fmt: skip
+    finally:
+        client.close()
     assert page.headers["content-type"].startswith("text/html"), page.text[:200]
     assert page.status_code == (403 if template == "error.html" else 200)
     faults = shape_faults(page.text)

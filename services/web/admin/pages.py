@@ -10,8 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.identity.documents import DOC_LABELS_ZH, DOC_TYPES
 from services.passes.service import list_categories
-from services.web.admin import service
+from services.web.admin import cards, service
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
 from services.web.http import render, require
@@ -65,4 +66,9 @@ def passes_page(request: Request, principal: Admin) -> Response:
 
 @router.get("/admin/roster")
 def roster_page(request: Request, principal: Admin) -> Response:
-    return render(request, "roster.html", principal=principal)
+    labels = DOC_LABELS_ZH if principal.lang == "zh-CN" else {d: d for d in DOC_TYPES}
+    ctx = context(request)
+    with ctx.transaction() as session:
+        units = cards.units(session)
+    return render(request, "roster.html", principal=principal, units=units,
+                  doc_types=[(d, labels[d]) for d in DOC_TYPES])  # fmt: skip

@@ -16,6 +16,7 @@ from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from services.roster.importer import ImportReport, import_file
+from services.roster.photo_zip import PhotoSource
 from services.roster.xlsx_limits import RosterTooLarge
 from services.web.admin.service import id_hasher
 from services.web.auth.roles import Principal
@@ -23,6 +24,7 @@ from services.web.context import WebContext
 from services.web.errors import InvalidInput
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # a 100,000-row XLSX is about 6 MB
+MAX_PHOTOS_BYTES = 2 * 1024**3  # a ZIP of 20,000 phone photos of ~100 KB
 CHUNK_BYTES = 1024 * 1024
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
 MAX_ERRORS_SHOWN = 1000
@@ -79,8 +81,9 @@ def _suffix(filename: str | None) -> str:
 
 
 def run_import(
-    ctx: WebContext, principal: Principal, path: Path, *, dry_run: bool, sync: bool
-) -> RosterReportView:
+    ctx: WebContext, principal: Principal, path: Path, *, dry_run: bool, sync: bool,
+    force: bool = False, photos: Path | None = None,
+) -> RosterReportView:  # fmt: skip
     """One import (or dry run) in one transaction, logged under the signed-in user."""
     with ctx.transaction() as session:
         report = import_file(
@@ -92,28 +95,42 @@ def run_import(
             actor=principal.username,
             dry_run=dry_run,
             sync=sync,
+            force=force,
+            photos=PhotoSource.open(zip_path=photos),  # row paths: refused (folder None)
         )
     return _view(report)
 
 
+async def _copy(upload: UploadFile, path: Path, limit: int) -> None:
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await upload.read(CHUNK_BYTES):
+            size += len(chunk)
+            if size > limit:
+                raise InvalidInput("upload_too_large", f"at most {limit} bytes")
+            out.write(chunk)
+
+
 async def import_upload(
-    ctx: WebContext, principal: Principal, upload: UploadFile, *, dry_run: bool, sync: bool
-) -> RosterReportView:
-    """Copy the upload to a temporary file (bounded), then import it in a worker thread."""
+    ctx: WebContext, principal: Principal, upload: UploadFile, *, dry_run: bool, sync: bool,
+    force: bool = False, photos: UploadFile | None = None,
+) -> RosterReportView:  # fmt: skip
+    """Copy the uploads to temporary files (bounded), then import in a worker thread.
+
+    ``photos`` is a ZIP named by person id; a row's own photo path is refused here (a
+    server reads no file of its own for an upload)."""
     suffix = _suffix(upload.filename)
     with tempfile.TemporaryDirectory(prefix="cg-roster-") as folder:
         path = Path(folder) / f"roster{suffix}"
-        size = 0
-        with path.open("wb") as out:
-            while chunk := await upload.read(CHUNK_BYTES):
-                size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
-                    raise InvalidInput("upload_too_large", f"at most {MAX_UPLOAD_BYTES} bytes")
-                out.write(chunk)
+        await _copy(upload, path, MAX_UPLOAD_BYTES)
+        zipped = Path(folder) / "photos.zip" if photos is not None else None
+        if photos is not None and zipped is not None:
+            await _copy(photos, zipped, MAX_PHOTOS_BYTES)
         try:
             return await asyncio.to_thread(
-                run_import, ctx, principal, path, dry_run=dry_run, sync=sync
-            )
+                run_import, ctx, principal, path, dry_run=dry_run, sync=sync, force=force,
+                photos=zipped,
+            )  # fmt: skip
         except RosterTooLarge as exc:
             # Refused before it was read: say what was too large in the user's language.
             raise InvalidInput("roster_too_large", exc.text(principal.lang)) from exc

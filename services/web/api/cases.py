@@ -1,15 +1,43 @@
-"""Isolation cases: list, timeline, acknowledge, clinical reading, outcome."""
+"""Isolation cases: list, timeline, open by hand, and every step of the lifecycle."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
+from services.audit.trace import TraceReport
+from services.cases.bulk import MAX_BYTES
+from services.cases.lifecycle import (
+    Acknowledge,
+    Action,
+    Confirm,
+    Measure,
+    Observe,
+    Origin,
+    Refer,
+    Release,
+    Return,
+    Suspect,
+)
+from services.web.admin.service import id_hasher
+from services.web.api.case_models import (
+    NoteRequest,
+    ObserveRequest,
+    OpenManyRequest,
+    OpenManyResult,
+    OpenOrigin,
+    OpenRequest,
+    ReferRequest,
+    ReleaseRequest,
+    ReturnRequest,
+)
 from services.web.api.common import PROBLEMS, CasePath
-from services.web.api.models import CaseDetail, CaseView, CloseRequest, MeasureRequest
+from services.web.api.models import PLAIN, CaseDetail, CaseView, MeasureRequest
 from services.web.auth.roles import Permission, Principal
-from services.web.clinic import service
+from services.web.clinic import manual, service
+from services.web.clinic.manual import ListReportView
 from services.web.context import WebContext, context
 from services.web.http import require
 
@@ -24,14 +52,77 @@ def _announce(ctx: WebContext, view: CaseView) -> CaseView:
     return view
 
 
+def _act(request: Request, principal: Principal, case_id: str, action: Action) -> CaseView:
+    ctx = context(request)
+    with ctx.transaction() as session:
+        view = service.act(session, ctx.site, principal, case_id, action, now=ctx.now())
+    return _announce(ctx, view)
+
+
 @router.get("", response_model=list[CaseView])
 def list_cases(
     principal: Viewer, request: Request, closed: Annotated[bool, Query()] = False
 ) -> list[CaseView]:
-    """Open cases, newest first (``closed=true``: closed ones too)."""
+    """Cases still isolating, newest first (``closed=true``: released ones too)."""
     ctx = context(request)
     with ctx.transaction() as session:
         return service.list_cases(session, ctx.site, principal, include_closed=closed)
+
+
+@router.post("", response_model=CaseView)
+def open_case(body: OpenRequest, principal: Clinician, request: Request) -> CaseView:
+    """Isolate one person by hand (close contact, an authority's list); joins an open case."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        view = manual.open_one(session, ctx.site, principal, body, now=ctx.now())
+    return _announce(ctx, view)
+
+
+@router.post("/many", response_model=OpenManyResult)
+def open_many(body: OpenManyRequest, principal: Clinician, request: Request) -> OpenManyResult:
+    """Isolate the people of a contact trace's result: one case each (or the open one)."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        return manual.open_many(session, ctx.site, principal, body, now=ctx.now())
+
+
+@router.post("/list", response_model=ListReportView)
+async def isolate_list(
+    principal: Clinician,
+    request: Request,
+    *,
+    file: Annotated[UploadFile, File(description="person ids or ID numbers, one a line")],
+    origin: Annotated[OpenOrigin, Query()] = OpenOrigin.AUTHORITY,
+    note: Annotated[str, Query(max_length=500, pattern=PLAIN)] = "",
+    dry_run: Annotated[bool, Query(description="check only, write nothing")] = False,
+) -> ListReportView:
+    """Isolate everyone a list names; any bad or unknown row and nothing is stored."""
+    data = await file.read(MAX_BYTES + 1)
+    await file.close()
+    ctx = context(request)
+
+    def work() -> ListReportView:
+        with ctx.transaction() as session:
+            return manual.isolate_upload(session, ctx.site, principal, data,
+                                         hasher=id_hasher(ctx), origin=Origin(origin), note=note,
+                                         now=ctx.now(), dry_run=dry_run)  # fmt: skip
+
+    return await asyncio.to_thread(work)
+
+
+@router.get("/{case_id}/contacts", response_model=TraceReport)
+def contacts(
+    case_id: CasePath,
+    principal: Clinician,
+    request: Request,
+    window_minutes: Annotated[int, Query(ge=1, le=240)] = manual.TRACE_WINDOW_MINUTES,
+    days: Annotated[int, Query(ge=1, le=30)] = manual.TRACE_DAYS,
+) -> TraceReport:
+    """Who passed the case's gates close to the person (logged as an audit query)."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        return manual.contacts(session, ctx.site, principal, case_id,
+                               window_minutes=window_minutes, days=days, now=ctx.now())  # fmt: skip
 
 
 @router.get("/{case_id}", response_model=CaseDetail)
@@ -43,39 +134,59 @@ def case_detail(case_id: CasePath, principal: Viewer, request: Request) -> CaseD
 
 @router.post("/{case_id}/acknowledge", response_model=CaseView)
 def acknowledge(case_id: CasePath, principal: Clinician, request: Request) -> CaseView:
-    ctx = context(request)
-    with ctx.transaction() as session:
-        view = service.acknowledge(session, ctx.site, principal, case_id, ctx.now())
-    return _announce(ctx, view)
+    return _act(request, principal, case_id, Acknowledge())
 
 
 @router.post("/{case_id}/measurement", response_model=CaseView)
 def measurement(
     case_id: CasePath, body: MeasureRequest, principal: Clinician, request: Request
 ) -> CaseView:
-    """The clinic's own reading; it never closes the case by itself."""
-    ctx = context(request)
-    with ctx.transaction() as session:
-        view = service.record_measurement(
-            session, ctx.site, principal, case_id, celsius=body.celsius, now=ctx.now()
-        )
-    return _announce(ctx, view)
+    """The clinic's own reading (also the twice-daily ones under observation); never closes."""
+    return _act(request, principal, case_id, Measure(body.celsius))
 
 
-@router.post("/{case_id}/close", response_model=CaseView)
-def close(
-    case_id: CasePath, body: CloseRequest, principal: Clinician, request: Request
+@router.post("/{case_id}/observe", response_model=CaseView)
+def observe(
+    case_id: CasePath, body: ObserveRequest, principal: Clinician, request: Request
 ) -> CaseView:
-    """Close with an outcome: released, isolation room, or referred to hospital."""
-    ctx = context(request)
-    with ctx.transaction() as session:
-        view = service.close_case(
-            session,
-            ctx.site,
-            principal,
-            case_id,
-            outcome=body.outcome,
-            note=body.note,
-            now=ctx.now(),
-        )
-    return _announce(ctx, view)
+    """Observation in a room or at home until a planned end; the person stays isolated."""
+    start = body.start or context(request).now()
+    return _act(request, principal, case_id, Observe(body.place, start, body.until, body.room))
+
+
+@router.post("/{case_id}/refer", response_model=CaseView)
+def refer(
+    case_id: CasePath, body: ReferRequest, principal: Clinician, request: Request
+) -> CaseView:
+    return _act(request, principal, case_id, Refer(body.hospital, body.transfer_at))
+
+
+@router.post("/{case_id}/suspect", response_model=CaseView)
+def suspect(
+    case_id: CasePath, body: NoteRequest, principal: Clinician, request: Request
+) -> CaseView:
+    return _act(request, principal, case_id, Suspect(body.note))
+
+
+@router.post("/{case_id}/confirm", response_model=CaseView)
+def confirm(
+    case_id: CasePath, body: NoteRequest, principal: Clinician, request: Request
+) -> CaseView:
+    """A confirmed case suspends the person (休学) until a return is recorded."""
+    return _act(request, principal, case_id, Confirm(body.note))
+
+
+@router.post("/{case_id}/release", response_model=CaseView)
+def release(
+    case_id: CasePath, body: ReleaseRequest, principal: Clinician, request: Request
+) -> CaseView:
+    """The only end of an isolation: a clinician's release, with the reason."""
+    return _act(request, principal, case_id, Release(body.reason))
+
+
+@router.post("/{case_id}/return", response_model=CaseView)
+def return_(
+    case_id: CasePath, body: ReturnRequest, principal: Clinician, request: Request
+) -> CaseView:
+    """The return (复学) of a confirmed case's person: date and certificate reference."""
+    return _act(request, principal, case_id, Return(body.returned_on, body.certificate))

@@ -31,7 +31,7 @@ from kernel.errors import CampusgateError, StorageError
 from services.web.auth.roles import Principal
 from services.web.errors import NotAuthenticated, RateLimited, WebError
 from services.web.http import render
-from services.web.i18n import MESSAGES, Lang, lang_from_header, t
+from ui.i18n import MESSAGES, Lang, lang_from_header, t
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,16 @@ HTTP_ERRORS: dict[str, HttpError] = {
     "kernel.errors.NotYetValidCode": HttpError(422, Reason.INVALID_CODE),
     "kernel.errors.RosterError": HttpError(422, "invalid_input", detail=True),
     "services.roster.xlsx_limits.RosterTooLarge": HttpError(422, "roster_too_large"),
+    "services.roster.photos.PhotoInvalid": HttpError(422, "invalid_input", detail=True),
+    "services.roster.person.PersonInvalid": HttpError(422, "invalid_input", detail=True),
+    # An empty or cut-off roster file would lock the campus out: the text says how many.
+    "services.roster.importer.SyncRefused": HttpError(409, "sync_refused", detail=True),
     "kernel.errors.NotFound": HttpError(404, "not_found"),
     # The rules say no, e.g. an approval by someone who is not an approver of the host unit.
     "kernel.errors.Refused": HttpError(403, "refused"),
+    "services.visitors.requests.TooManyRequests": HttpError(429, "rate_limited"),
+    "services.cases.service.CaseNotFound": HttpError(404, "case_not_found"),
+    "services.cases.lifecycle.CaseRefused": HttpError(409, "case_refused", detail=True),
     "kernel.errors.StorageError": _BACKEND_DOWN,
     "kernel.errors.BusError": _BACKEND_DOWN,
     "services.web.errors.WebError": HttpError(400, "bad_request"),

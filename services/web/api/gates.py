@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from services.web.api.common import PROBLEMS, GatePath, run_and_publish
 from services.web.api.models import (
@@ -12,14 +13,18 @@ from services.web.api.models import (
     CommandSent,
     GateDetail,
     GateView,
+    ManualPassageRequest,
     NoMaskRequest,
     OverrideRequest,
     PassageSent,
     RemeasureRequest,
+    VehicleRequest,
 )
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
+from services.web.gates import lookup as lookups
 from services.web.gates import service
+from services.web.gates.lookup import LookupResult
 from services.web.http import require
 
 router = APIRouter(prefix="/api/v1/gates", tags=["gates"], responses=PROBLEMS)
@@ -84,6 +89,19 @@ def no_mask(gate: GatePath, body: NoMaskRequest, principal: Lane, request: Reque
     )
 
 
+@router.post("/{gate}/vehicle", response_model=CommandSent)
+def vehicle(gate: GatePath, body: VehicleRequest, principal: Lane, request: Request) -> CommandSent:
+    """Announce a vehicle at this vehicle lane: every occupant screened before the barrier opens."""
+    ctx = context(request)
+    view = run_and_publish(
+        ctx,
+        lambda s: service.announce_vehicle(
+            s, ctx, principal, gate, plate=body.plate, occupants=body.occupants, now=ctx.now()
+        ),
+    )
+    return CommandSent(command=view, published=ctx.feed.connected)
+
+
 @router.post("/{gate}/override", response_model=CommandSent)
 def override(
     gate: GatePath, body: OverrideRequest, principal: Lane, request: Request
@@ -97,3 +115,44 @@ def override(
         ),
     )
     return CommandSent(command=view, published=ctx.feed.connected)
+
+
+@router.get("/{gate}/lookup", response_model=list[LookupResult])
+def lookup(
+    gate: GatePath,
+    principal: Lane,
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=64, description="学号/工号 or name")],
+) -> list[LookupResult]:
+    """People allowed at this gate by number or name (a few; logged; rate-limited)."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        return lookups.lookup(session, ctx, principal, gate, q)
+
+
+@router.get("/{gate}/lookup/photo", response_class=Response)
+def lookup_photo(
+    gate: GatePath,
+    principal: Lane,
+    request: Request,
+    ref: Annotated[str, Query(min_length=1, max_length=400)],
+) -> Response:
+    """The thumbnail of a person a look-up found here."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        data = lookups.lookup_photo(session, ctx, principal, gate, ref)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/{gate}/manual-passage", response_model=PassageSent)
+def manual_passage(
+    gate: GatePath, body: ManualPassageRequest, principal: Lane, request: Request
+) -> PassageSent:
+    """A passage for a person looked up: ``manual`` credential, the guard's reading."""
+    ctx = context(request)
+    return run_and_publish(
+        ctx,
+        lambda s: lookups.manual_passage(
+            s, ctx, principal, gate, ref=body.ref, celsius=body.celsius, mask=body.mask
+        ),
+    )

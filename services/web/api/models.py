@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kernel.decision.reasons import Reason as DecisionReason
 from schemas.names import GateName
 from services.web.auth.roles import Role
-from services.web.i18n import Lang
+from ui.i18n import Lang
 
 Outcome = Literal["admit", "recheck", "deny", "isolate"]
-CaseOutcome = Literal["released", "isolation_room", "referred_hospital"]
 CommandName = Literal["lockdown", "release", "open", "sync"]
 # What a person may type: the clinical and handheld readings of a human body.
 EnteredCelsius = Annotated[Decimal, Field(ge=Decimal("30"), le=Decimal("45"), decimal_places=2)]
@@ -103,6 +103,9 @@ class GateView(Model):
     gate: str
     online: bool | None  # None: the gate never reported
     mode: str | None
+    # "handheld" while the guard measures by hand (issue 20); None: the gate never reported.
+    screening: str | None = None
+    lane: str | None = None  # "vehicle" at a vehicle lane
     status_at: datetime | None
     devices: list[DeviceView]
     snapshot: SnapshotView | None
@@ -169,6 +172,15 @@ class CommandRequest(Model):
     ] = ""
 
 
+class VehicleRequest(Model):
+    """A vehicle at the guard's vehicle lane: its plate and how many people are in it."""
+
+    plate: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16, pattern=PLAIN)
+    ]
+    occupants: Annotated[int, Field(ge=1, le=64)]
+
+
 class CommandSent(Model):
     command: CommandView
     published: bool
@@ -177,6 +189,14 @@ class CommandSent(Model):
 class RemeasureRequest(Model):
     event_id: uuid.UUID
     celsius: EnteredCelsius
+
+
+class ManualPassageRequest(Model):
+    """A person found by the kiosk's look-up, and the guard's handheld reading."""
+
+    ref: Annotated[str, Field(min_length=1, max_length=400)]
+    celsius: EnteredCelsius
+    mask: bool | None = True
 
 
 class NoMaskRequest(Model):
@@ -211,6 +231,25 @@ class CaseView(Model):
     closed_by: str | None
     outcome: str | None
     escalated_at: datetime | None
+    # The lifecycle (services/cases/lifecycle.py); closed_* above are the release.
+    origin: str = DecisionReason.FEVER.value
+    opened_by: str | None = None
+    note: str = ""
+    isolating: bool = True  # held at every gate until a clinician releases
+    suspended: bool = False  # confirmed, no return (复学) recorded yet
+    observation_place: str | None = None
+    observation_room: str | None = None
+    observation_start: datetime | None = None
+    observation_until: datetime | None = None
+    hospital: str | None = None
+    transfer_at: datetime | None = None
+    suspected_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    release_reason: str | None = None
+    returned_at: datetime | None = None
+    return_date: str | None = None
+    return_certificate: str | None = None
+    returned_by: str | None = None
 
 
 class CaseEventView(Model):
@@ -227,13 +266,6 @@ class CaseDetail(Model):
 
 class MeasureRequest(Model):
     celsius: EnteredCelsius
-
-
-class CloseRequest(Model):
-    outcome: CaseOutcome
-    note: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=500, pattern=PLAIN)
-    ] = ""
 
 
 # -- dashboard --------------------------------------------------------------------------

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
+from services.reports.census_render import clinic_report
 from services.reports.daily import DailyReport
 from services.web.api.audit import as_attachment
 from services.web.api.common import PROBLEMS
@@ -41,3 +42,19 @@ def daily(
     if format == "json":
         return report
     return as_attachment(service.download(report, format))
+
+
+@router.get("/clinic", response_class=PlainTextResponse)
+def clinic(
+    principal: Reader,
+    request: Request,
+    day: Annotated[
+        date | None, Query(alias="date", description="local day; default yesterday")
+    ] = None,
+) -> PlainTextResponse:
+    """The clinic's report to send upward (上报): the day's health census as text (zh-CN)."""
+    ctx = context(request)
+    chosen = service.report_day(ctx, day)
+    with ctx.transaction() as session:
+        report = service.build(session, ctx, principal, chosen, "clinic")
+    return PlainTextResponse(clinic_report(report))

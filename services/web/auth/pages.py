@@ -28,8 +28,8 @@ from services.web.http import (
     set_device_cookie,
     set_session_cookie,
 )
-from services.web.i18n import LANGS, lang_from_header, t
 from services.web.notify import store as letters
+from ui.i18n import LANGS, lang_from_header, t
 
 router = APIRouter(include_in_schema=False)
 

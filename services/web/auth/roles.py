@@ -6,6 +6,10 @@ security  the dashboard, every gate read-only, gate commands, cases read-only, r
 guard     the kiosk of its own gates: view, re-measure, no mask, override
 clinic    the clinic page: cases, acknowledge, re-measure, close
 auditor   every page read-only (dashboard, gates, cases), audit queries and exports, reports
+approver  the unit page: decide the visitors and walk-ins of the units it approves for
+          (which units: ``unit_approvers``, kept by administrators; 谁审核谁负责)
+unit_officer  a unit's 信息员: its unit's people, appointments and today's entries, read-only
+          (which unit: ``unit_officers``)
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from enum import StrEnum
 
 from kernel.masking import Masker
 from services.web.errors import Forbidden
-from services.web.i18n import Lang
+from ui.i18n import Lang
 
 
 class Role(StrEnum):
@@ -24,6 +28,8 @@ class Role(StrEnum):
     GUARD = "guard"
     CLINIC = "clinic"
     AUDITOR = "auditor"
+    APPROVER = "approver"
+    UNIT_OFFICER = "unit_officer"
 
 
 class Permission(StrEnum):
@@ -37,6 +43,8 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"  # histories, explanations, contact traces, exports (all logged)
     ADMINISTER = "admin.manage"  # appointments (approving: approvers only), policy levels
     REPORT_VIEW = "report.view"  # the daily report (counts only, no names)
+    UNIT_VIEW = "unit.view"  # one's own units' people, appointments, today's entries (scoped)
+    UNIT_DECIDE = "unit.decide"  # approve or refuse one's own units' visitors (scoped)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -72,6 +80,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORT_VIEW,
         }
     ),
+    Role.APPROVER: frozenset({Permission.UNIT_VIEW, Permission.UNIT_DECIDE}),
+    Role.UNIT_OFFICER: frozenset({Permission.UNIT_VIEW}),
 }
 GATE_SCOPED = frozenset({Permission.GATE_VIEW, Permission.GATE_LANE})
 

@@ -28,7 +28,7 @@ from services.web.auth.passwords import hash_password, needs_rehash, verify_pass
 from services.web.auth.roles import Principal, Role
 from services.web.auth.slots import HashSlots
 from services.web.errors import InvalidInput, RateLimited
-from services.web.i18n import Lang
+from ui.i18n import Lang
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 TOKEN_BYTES = 32

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.storage.web_models import LoginAttemptRow, WebSessionRow, WebUserRow
 from services.web.auth.roles import Role
 from services.web.errors import Conflict
-from services.web.i18n import Lang, lang_or_default
+from ui.i18n import Lang, lang_or_default
 
 
 @dataclass(frozen=True, slots=True)

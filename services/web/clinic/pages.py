@@ -27,5 +27,6 @@ def clinic(
         request,
         "clinic.html",
         principal=principal,
+        can_act=can_act,
         page_data={"cases": [c.model_dump(mode="json") for c in cases], "can_act": can_act},
     )

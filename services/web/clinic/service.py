@@ -1,31 +1,40 @@
-"""Case rules: acknowledge, record the clinical reading, close with an outcome, escalate.
+"""The clinic's cases for the web: views, the lifecycle's actions, alerts, escalation.
 
-A case is ``open`` until a clinician acknowledges it, then ``acknowledged``,
-then ``closed`` with an outcome.  Recording a reading or closing an open case
-acknowledges it on the way (the timeline shows both).  A re-measurement below
-the threshold never closes a case by itself: only the outcome does.
+The rules are the lifecycle's (services/cases/lifecycle.py), applied by
+services/cases; this module checks the signed-in user's permission, turns the
+stored case into its view, and the lifecycle's refusals into the web's errors
+(a guard is refused 403, releasing twice 409, 150 °C 422).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from kernel.masking import mask_id_number
 from schemas.messages import FeverAlert
+from services.cases import service as cases
+from services.cases.lifecycle import Action, Actor, CaseRefused, Origin, Status
 from services.storage.models import IsolationCaseRow, PersonRow
-from services.web.api.models import CaseDetail, CaseEventView, CaseOutcome, CaseView, PersonView
+from services.web.api.models import CaseDetail, CaseEventView, CaseView, PersonView
 from services.web.auth.roles import Permission, Principal
 from services.web.clinic import store
-from services.web.errors import Conflict, NotFound
+from services.web.errors import Conflict, Forbidden, InvalidInput, NotFound, WebError
 from services.web.live import events
 
 LIST_LIMIT = 200
+_REFUSALS: dict[str, type[WebError]] = {
+    "conflict": Conflict,
+    "forbidden": Forbidden,
+    "invalid": InvalidInput,
+}
 
 
 def case_view(row: IsolationCaseRow, person: PersonRow | None) -> CaseView:
+    def number(value: object) -> float | None:
+        return None if value is None else float(str(value))
+
     return CaseView(
         case_id=row.case_id,
         status=row.status,
@@ -39,15 +48,33 @@ def case_view(row: IsolationCaseRow, person: PersonRow | None) -> CaseView:
             kind=person.kind,
             masked_id=mask_id_number(person.id_last4),
         ),
-        celsius=None if row.celsius is None else float(row.celsius),
+        celsius=number(row.celsius),
         acknowledged_at=row.acknowledged_at,
         acknowledged_by=row.acknowledged_by,
-        clinic_celsius=None if row.clinic_celsius is None else float(row.clinic_celsius),
+        clinic_celsius=number(row.clinic_celsius),
         clinic_measured_at=row.clinic_measured_at,
         closed_at=row.closed_at,
         closed_by=row.closed_by,
         outcome=row.outcome,
         escalated_at=row.escalated_at,
+        origin=row.origin or Origin.FEVER.value,
+        opened_by=row.opened_by,
+        note=row.note or "",
+        isolating=row.status != Status.RELEASED,
+        suspended=row.confirmed_at is not None and row.returned_at is None,
+        observation_place=row.observation_place,
+        observation_room=row.observation_room,
+        observation_start=row.observation_start,
+        observation_until=row.observation_until,
+        hospital=row.hospital,
+        transfer_at=row.transfer_at,
+        suspected_at=row.suspected_at,
+        confirmed_at=row.confirmed_at,
+        release_reason=row.release_reason,
+        returned_at=row.returned_at,
+        return_date=row.return_date,
+        return_certificate=row.return_certificate,
+        returned_by=row.returned_by,
     )
 
 
@@ -82,12 +109,14 @@ def _load(session: Session, site: str, case_id: str) -> CaseView:
 def case_detail(session: Session, site: str, principal: Principal, case_id: str) -> CaseDetail:
     principal.require(Permission.CASE_VIEW)
     case = _load(session, site, case_id)
-    opened = CaseEventView(
-        at=case.opened_at,
-        kind="opened",
-        actor=case.gate,
-        detail="" if case.celsius is None else f"{case.celsius:.1f} °C",
-    )
+    if case.origin == Origin.FEVER:
+        what = "" if case.celsius is None else f"{case.celsius:.1f} °C"
+        opened = CaseEventView(at=case.opened_at, kind="opened", actor=case.gate, detail=what)
+    else:
+        what = case.origin if not case.note else f"{case.origin}: {case.note}"
+        opened = CaseEventView(
+            at=case.opened_at, kind="opened", actor=case.opened_by or case.gate, detail=what
+        )
     timeline = [opened] + [
         CaseEventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
         for e in store.events(session=session, case_id=case_id)
@@ -95,80 +124,30 @@ def case_detail(session: Session, site: str, principal: Principal, case_id: str)
     return CaseDetail(case=case, timeline=timeline)
 
 
-def _refuse(session: Session, site: str, case_id: str) -> Conflict:
-    case = _load(session, site, case_id)
-    if case.status == store.CLOSED:
-        return Conflict("case_closed", f"case {case_id} is closed")
-    return Conflict("already_acknowledged", f"acknowledged by {case.acknowledged_by}")
+def actor_of(principal: Principal) -> Actor:
+    return Actor(principal.username, principal.role.value)
 
 
-def _acknowledge(session: Session, site: str, case_id: str, by: str, now: datetime) -> bool:
-    if store.acknowledge(session=session, site=site, case_id=case_id, by=by, now=now):
-        store.add_event(session=session, case_id=case_id, at=now, kind="acknowledged", actor=by)
-        return True
-    return False
+def refusal(exc: CaseRefused) -> WebError:
+    return _REFUSALS[exc.kind](exc.code, exc.detail)
 
 
-def acknowledge(
-    session: Session, site: str, principal: Principal, case_id: str, now: datetime
-) -> CaseView:
-    principal.require(Permission.CASE_ACT)
-    if not _acknowledge(session, site, case_id, principal.username, now):
-        raise _refuse(session, site, case_id)
-    return _load(session, site, case_id)
-
-
-def record_measurement(
+def act(
     session: Session,
     site: str,
     principal: Principal,
     case_id: str,
+    action: Action,
     *,
-    celsius: Decimal,
     now: datetime,
 ) -> CaseView:
+    """One lifecycle action on a case by the signed-in clinician; the case after it."""
     principal.require(Permission.CASE_ACT)
-    _acknowledge(session, site, case_id, principal.username, now)
-    if not store.record_measurement(
-        session=session, site=site, case_id=case_id, celsius=celsius, now=now
-    ):
-        raise _refuse(session, site, case_id)
-    store.add_event(
-        session=session,
-        case_id=case_id,
-        at=now,
-        kind="remeasured",
-        actor=principal.username,
-        detail=f"{celsius:.1f} °C",
-    )
-    return _load(session, site, case_id)
-
-
-def close_case(
-    session: Session,
-    site: str,
-    principal: Principal,
-    case_id: str,
-    *,
-    outcome: CaseOutcome,
-    note: str,
-    now: datetime,
-) -> CaseView:
-    principal.require(Permission.CASE_ACT)
-    _acknowledge(session, site, case_id, principal.username, now)
-    if not store.close(
-        session=session, site=site, case_id=case_id, outcome=outcome, by=principal.username, now=now
-    ):
-        raise _refuse(session, site, case_id)
-    detail = outcome if not note else f"{outcome}: {note}"
-    store.add_event(
-        session=session,
-        case_id=case_id,
-        at=now,
-        kind="closed",
-        actor=principal.username,
-        detail=detail,
-    )
+    _load(session, site, case_id)  # 404 before anything else
+    try:
+        cases.act(session, site, case_id, action, actor=actor_of(principal), now=now)
+    except CaseRefused as exc:
+        raise refusal(exc) from exc
     return _load(session, site, case_id)
 
 

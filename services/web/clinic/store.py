@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.storage.models import CaseEventRow, IsolationCaseRow, PersonRow
+from services.storage.models import CASE_RELEASED, CaseEventRow, IsolationCaseRow, PersonRow
 
 OPEN = "open"
-ACKNOWLEDGED = "acknowledged"
-CLOSED = "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +33,16 @@ def cases(
 ) -> Sequence[tuple[IsolationCaseRow, PersonRow | None]]:
     query = _with_person(select(IsolationCaseRow, PersonRow)).where(IsolationCaseRow.site == site)
     if not include_closed:
-        query = query.where(IsolationCaseRow.status != CLOSED)
+        # Still isolating, or released but suspended until the return (复学) is recorded.
+        query = query.where(
+            or_(
+                IsolationCaseRow.status != CASE_RELEASED,
+                and_(
+                    IsolationCaseRow.confirmed_at.is_not(None),
+                    IsolationCaseRow.returned_at.is_(None),
+                ),
+            )
+        )
     if escalated_only:
         query = query.where(
             IsolationCaseRow.escalated_at.is_not(None), IsolationCaseRow.acknowledged_at.is_(None)
@@ -53,48 +59,6 @@ def case(
     )
     row = session.execute(query).first()
     return None if row is None else (row[0], row[1])
-
-
-def _update_open(session: Session, site: str, case_id: str, **values: object) -> bool:
-    """Update a case that is not closed; False when there is none such."""
-    result = session.execute(
-        update(IsolationCaseRow)
-        .where(
-            IsolationCaseRow.site == site,
-            IsolationCaseRow.case_id == case_id,
-            IsolationCaseRow.status != CLOSED,
-        )
-        .values(**values)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def acknowledge(*, session: Session, site: str, case_id: str, by: str, now: datetime) -> bool:
-    result = session.execute(
-        update(IsolationCaseRow)
-        .where(
-            IsolationCaseRow.site == site,
-            IsolationCaseRow.case_id == case_id,
-            IsolationCaseRow.status == OPEN,
-            IsolationCaseRow.acknowledged_at.is_(None),
-        )
-        .values(status=ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=by)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def record_measurement(
-    *, session: Session, site: str, case_id: str, celsius: Decimal, now: datetime
-) -> bool:
-    return _update_open(session, site, case_id, clinic_celsius=celsius, clinic_measured_at=now)
-
-
-def close(
-    *, session: Session, site: str, case_id: str, outcome: str, by: str, now: datetime
-) -> bool:
-    return _update_open(
-        session, site, case_id, status=CLOSED, outcome=outcome, closed_at=now, closed_by=by
-    )
 
 
 def due_for_escalation(*, session: Session, site: str, opened_before: datetime) -> list[str]:

@@ -17,7 +17,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from schemas.ids import uuid7
-from schemas.messages import Command, Decision, Passage, Temperature
+from schemas.messages import Command, Decision, Passage, Temperature, VehicleAnnouncement
+from schemas.messages import CommandName as WireCommand
 from schemas.topics import GateChannel, gate_topic
 from services.storage import repository
 from services.storage.audit_log import log_action
@@ -78,6 +79,8 @@ def _gate_view(
         gate=gate,
         online=status.online if status else None,
         mode=status.mode if status else None,
+        screening=status.screening if status else None,
+        lane=status.lane if status else None,
         status_at=status.ts if status else None,
         devices=[
             DeviceView(name=name, state=health.state, detail=health.detail)
@@ -162,10 +165,11 @@ def _command(
     principal: Principal,
     gate: str,
     *,
-    name: CommandName,
+    name: WireCommand,
     reason: str,
     now: datetime,
     override_of: uuid.UUID | None = None,
+    vehicle: VehicleAnnouncement | None = None,
 ) -> tuple[CommandView, list[Outbound]]:
     if name in ("lockdown", "release"):
         # The central service reads lock state from here: a lockdown denies at once.
@@ -185,6 +189,7 @@ def _command(
         issued_by=principal.username,
         reason=reason,
         ts=now,
+        vehicle=vehicle,
     )
     log = store.CommandLog(
         command_id=str(command.command_id),
@@ -239,6 +244,20 @@ def _recent(
             f"passage {event_id} was not decided in the last {OVERRIDE_WINDOW.seconds // 60} min",
         )
     return original
+
+
+def recent_passage(
+    session: Session, ctx: WebContext, gate: str, event_id: uuid.UUID, now: datetime
+) -> store.StoredEntry:
+    """The passage on screen at ``gate`` (decided in the last minutes), for lane actions."""
+    return _recent(session, ctx, gate, event_id, now)
+
+
+def gate_passage(
+    session: Session, ctx: WebContext, gate: str, event_id: uuid.UUID
+) -> store.StoredEntry:
+    """A passage of ``gate`` (any age), or NotFound."""
+    return _original(session, ctx, gate, event_id)
 
 
 def _recheck(original: Passage, now: datetime, **changes: object) -> Passage:
@@ -341,6 +360,32 @@ def override(
         raise Conflict("isolate_not_overridable", "fever and isolation go to the clinic")
     return _command(
         session, ctx, principal, gate, name="open", reason=reason, now=now, override_of=event_id
+    )
+
+
+def announce_vehicle(
+    session: Session,
+    ctx: WebContext,
+    principal: Principal,
+    gate: str,
+    *,
+    plate: str,
+    occupants: int,
+    now: datetime,
+) -> tuple[CommandView, list[Outbound]]:
+    """The guard announces a vehicle at their vehicle lane: each occupant is screened and
+    the barrier opens once all are admitted (the gate keeps that rule)."""
+    principal.require_gate(Permission.GATE_LANE, gate)
+    vehicle = VehicleAnnouncement(plate=plate, occupants=occupants)
+    return _command(
+        session,
+        ctx,
+        principal,
+        gate,
+        name="vehicle",
+        reason=f"{plate} x{occupants}",
+        now=now,
+        vehicle=vehicle,
     )
 
 

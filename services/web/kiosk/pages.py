@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kernel.decision.reasons import Incident, Symptom
 from services.web.api.common import GatePath
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
@@ -40,6 +41,8 @@ def kiosk(gate: GatePath, request: Request, principal: Viewer) -> Response:
         gate=gate,
         detail=detail,
         can_act=principal.can_gate(Permission.GATE_LANE, gate),
+        symptoms=[s.value for s in Symptom],
+        incidents=[i.value for i in Incident],
         page_data={"gate": gate, "detail": detail.model_dump(mode="json"),
                    "can_act": principal.can_gate(Permission.GATE_LANE, gate)},
     )  # fmt: skip

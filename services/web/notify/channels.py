@@ -151,10 +151,17 @@ class EmailChannel:
         self._target = target
 
     def target(self, notice: Notice) -> str:
-        return ", ".join(self._target.recipients.get(notice.audience, []))
+        return ", ".join(self._recipients(notice))
+
+    def _recipients(self, notice: Notice) -> list[str]:
+        """The notice's own addressees (a visitor's code: ``data["to"]``), else its audience's."""
+        own = notice.data.get("to")
+        if isinstance(own, list) and own and all(isinstance(a, str) for a in own):
+            return list(own)
+        return self._target.recipients.get(notice.audience, [])
 
     async def send(self, notice: Notice, body: str) -> None:
-        recipients = self._target.recipients.get(notice.audience, [])
+        recipients = self._recipients(notice)
         if not recipients:
             return
         message = EmailMessage()

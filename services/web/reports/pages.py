@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from services.reports.census_render import checkin_rows, clinic_report
 from services.reports.render import key_figures
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
@@ -41,6 +42,8 @@ def reports_page(
         principal=principal,
         report=report,
         figures=key_figures(report),
+        checkins=[] if report.census is None else checkin_rows(report.census),
+        clinic_text=clinic_report(report),
         gate_totals=report.gate_totals(),
         day=chosen.isoformat(),
         exports={fmt: f"{base}&format={fmt}" for fmt in ("csv", "xlsx", "pdf")},

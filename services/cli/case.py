@@ -1,0 +1,186 @@
+"""``campusgate case``: isolation cases from the console, as the clinic works them.
+
+Every action is recorded with ``--by`` (default: your login name) as a clinician:
+whoever runs this command has the database in hand, and the timeline says who.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from services.cases.lifecycle import OPENED_BY_HAND
+from services.cli.common import add_actor, add_db
+
+if TYPE_CHECKING:
+    from services.cases.lifecycle import Action
+
+ACTIONS = ("ack", "measure", "observe", "refer", "suspect", "confirm", "release", "return")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("case", help="isolation cases: open, work, release, return")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def verb(name: str, text: str, *, case: bool = True) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=text)
+        if case:
+            sub.add_argument("case_id")
+        sub.add_argument("--site", default="main")
+        add_db(sub)
+        add_actor(sub)
+        return sub
+
+    listing = verb("list", "cases still isolating (--all: released ones too)", case=False)
+    listing.add_argument("--all", action="store_true")
+    listing.set_defaults(handler=run_list)
+    verb("show", "a case and its timeline").set_defaults(handler=run_show)
+    opening = verb("open", "isolate a person by hand, or everyone a list names", case=False)
+    who = opening.add_mutually_exclusive_group(required=True)
+    who.add_argument("--person", help="roster person id")
+    who.add_argument("--file", type=Path, help="a list: person ids or ID numbers, one a line")
+    opening.add_argument("--reason", default="close_contact",
+                         choices=[o.value for o in OPENED_BY_HAND])  # fmt: skip
+    opening.add_argument("--note", default="")
+    opening.add_argument("--dry-run", action="store_true", help="check the list, write nothing")
+    opening.add_argument("--demo-key", action="store_true", help="allow the demo ID-hash key")
+    opening.set_defaults(handler=run_open)
+    verb("ack", "acknowledge").set_defaults(handler=run_action)
+    verb("measure", "record a clinical reading").add_argument("celsius")
+    observe = verb("observe", "observation in a room or at home until a planned end")
+    observe.add_argument("--until", required=True, help="planned end (date or date-time)")
+    observe.add_argument("--from", dest="start", help="start (default: now)")
+    observe.add_argument("--room", default="", help="the observation room (else: at home)")
+    refer = verb("refer", "referred to a hospital")
+    refer.add_argument("--hospital", required=True)
+    refer.add_argument("--at", dest="transfer_at", help="transfer time (default: now)")
+    for name in ("suspect", "confirm"):
+        verb(name, f"{name}ed case (the clinic's word)").add_argument("--note", default="")
+    verb("release", "release: the only end of an isolation").add_argument("--reason", required=True)
+    back = verb("return", "the return (复学) of a confirmed case's person")
+    back.add_argument("--date", required=True, help="the day they return")
+    back.add_argument("--certificate", required=True, help="the certificate's reference")
+    for name in ACTIONS:
+        actions.choices[name].set_defaults(handler=run_action)
+
+
+def _line(view: object) -> str:
+    from services.web.api.models import CaseView
+
+    assert isinstance(view, CaseView)
+    who = "?" if view.person is None else f"{view.person.id} {view.person.name}"
+    flags = " suspended" if view.suspended else ""
+    return f"{view.case_id}  {view.status:<12} {who}  opened {view.opened_at.isoformat()}{flags}"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from services.cli.common import session_scope
+    from services.web.clinic import store
+    from services.web.clinic.service import case_view
+
+    with session_scope(args, write=False) as session:
+        rows = store.cases(session=session, site=args.site, include_closed=args.all, limit=10_000)
+        views = [case_view(c, p) for c, p in rows]
+    for view in views:
+        print(_line(view))
+    print(f"{len(views)} case(s)")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from services.cases.service import CaseNotFound
+    from services.cli.common import session_scope
+    from services.web.clinic import store
+    from services.web.clinic.service import case_view
+
+    with session_scope(args, write=False) as session:
+        found = store.case(session=session, site=args.site, case_id=args.case_id)
+        if found is None:
+            raise CaseNotFound(f"no case {args.case_id}")
+        view, timeline = case_view(*found), store.events(session=session, case_id=args.case_id)
+    print(_line(view))
+    print(f"  origin {view.origin}  gate {view.gate or '-'}  note {view.note or '-'}")
+    for event in timeline:
+        print(f"  {event.at.isoformat()}  {event.kind:<13} {event.actor:<12} {event.detail}")
+    return 0
+
+
+def run_open(args: argparse.Namespace) -> int:
+    from services.cases.bulk import isolate_list
+    from services.cases.lifecycle import Actor, Origin
+    from services.cases.service import open_case
+    from services.cases.store import persons
+    from services.cli.common import actor, now, session_scope
+    from services.identity import IdHasher, load_id_hash_key
+
+    who, origin = Actor(actor(args), "clinic"), Origin(args.reason)
+    if args.person:
+        with session_scope(args) as session:
+            person = persons(session=session, person_ids=[args.person]).get(args.person)
+            if person is None:
+                from services.cases.service import CaseNotFound
+
+                raise CaseNotFound(f"no person {args.person} in the roster")
+            row, new = open_case(session, args.site, person, origin=origin, note=args.note,
+                                 actor=who, now=now())  # fmt: skip
+        print(f"{row.case_id} {'opened' if new else 'joined'} for {args.person}")
+        return 0
+    hasher = IdHasher(load_id_hash_key(allow_demo_key=args.demo_key))
+    with session_scope(args) as session:
+        report = isolate_list(session, args.site, args.file.read_bytes(), hasher=hasher,
+                              origin=origin, note=args.note, actor=who, now=now(),
+                              dry_run=args.dry_run)  # fmt: skip
+    for problem in report.problems:
+        print(f"line {problem.line}: {problem.value}: {problem.reason}")
+    written = "written" if report.written else "nothing written"
+    print(f"{report.rows} row(s), {report.matched} person(s) matched, "
+          f"{report.problem_count} problem(s); {len(report.opened)} case(s) opened, "
+          f"{len(report.joined)} joined; {written}")  # fmt: skip
+    return 0 if report.problem_count == 0 else 1
+
+
+def _action(args: argparse.Namespace) -> Action:
+    from decimal import Decimal, InvalidOperation
+
+    from kernel.errors import ConfigError
+    from services.cases import lifecycle as lc
+    from services.cli.common import now, parse_when
+
+    match args.action:
+        case "ack":
+            return lc.Acknowledge()
+        case "measure":
+            try:
+                return lc.Measure(Decimal(args.celsius))
+            except InvalidOperation as exc:
+                raise ConfigError(f"not a temperature: {args.celsius!r}") from exc
+        case "observe":
+            start = parse_when(args.start) if args.start else now()
+            return lc.Observe(
+                "room" if args.room else "home", start, parse_when(args.until, end=True), args.room
+            )
+        case "refer":
+            at = parse_when(args.transfer_at) if args.transfer_at else now()
+            return lc.Refer(args.hospital, at)
+        case "suspect":
+            return lc.Suspect(args.note)
+        case "confirm":
+            return lc.Confirm(args.note)
+        case "release":
+            return lc.Release(args.reason)
+    return lc.Return(parse_when(args.date).date(), args.certificate)
+
+
+def run_action(args: argparse.Namespace) -> int:
+    from services.cases.lifecycle import Actor
+    from services.cases.service import act
+    from services.cli.common import actor, now, session_scope
+
+    action = _action(args)
+    with session_scope(args) as session:
+        row = act(session, args.site, args.case_id, action, actor=Actor(actor(args), "clinic"),
+                  now=now())  # fmt: skip
+        status = row.status
+    print(f"{args.case_id} {status}")
+    return 0

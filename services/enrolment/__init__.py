@@ -1,0 +1,1 @@
+"""Enrolment at scale: the register of issued codes, printed cards, enrolment links, my code."""

@@ -1,0 +1,91 @@
+"""The daily check-in (晨午检): enter one report or a class's, the class sheet, who is missing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import StringConstraints
+
+from services.cases.checkins import Slot
+from services.web.api.common import PROBLEMS
+from services.web.api.models import PLAIN
+from services.web.auth.roles import Permission, Principal
+from services.web.checkins import service
+from services.web.checkins.service import (
+    CheckinRequest,
+    CheckinView,
+    ClassRequest,
+    MissingView,
+    RemindResult,
+    SheetView,
+)
+from services.web.context import context
+from services.web.http import require
+
+router = APIRouter(prefix="/api/v1/checkins", tags=["check-ins"], responses=PROBLEMS)
+
+Viewer = Annotated[Principal, Depends(require(Permission.CASE_VIEW))]
+Clinician = Annotated[Principal, Depends(require(Permission.CASE_ACT))]
+Unit = Annotated[str, StringConstraints(max_length=200, pattern=PLAIN)]
+
+
+@router.post("", response_model=CheckinView)
+def record(body: CheckinRequest, principal: Clinician, request: Request) -> CheckinView:
+    """One report; over the threshold or with symptoms it opens (or joins) a case."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        return service.record(session, ctx, principal, body, now=ctx.now())
+
+
+@router.post("/class", response_model=list[CheckinView])
+def record_class(body: ClassRequest, principal: Clinician, request: Request) -> list[CheckinView]:
+    """A whole class's slot at once: one bad line and nothing is stored."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        return service.record_class(session, ctx, principal, body, now=ctx.now())
+
+
+@router.get("", response_model=SheetView)
+def sheet(
+    principal: Viewer,
+    request: Request,
+    unit: Annotated[Unit | None, Query()] = None,
+    day: Annotated[date | None, Query()] = None,
+) -> SheetView:
+    """A unit's people with their morning and noon reports (default: today, the first unit)."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        when = day or ctx.now().astimezone(ctx.tz).date()
+        return service.sheet(session, ctx, principal, unit=unit, day=when)
+
+
+@router.get("/missing", response_model=MissingView)
+def missing(
+    principal: Viewer,
+    request: Request,
+    slot: Annotated[Slot, Query()] = Slot.MORNING,
+    day: Annotated[date | None, Query()] = None,
+) -> MissingView:
+    """Who has not reported, per unit; ``overdue`` once the slot's deadline has passed."""
+    ctx = context(request)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        when = day or now.astimezone(ctx.tz).date()
+        return service.missing(session, ctx, principal, day=when, slot=slot, now=now)
+
+
+@router.post("/remind", response_model=RemindResult)
+def remind(
+    principal: Clinician, request: Request, slot: Annotated[Slot, Query()] = Slot.MORNING
+) -> RemindResult:
+    """Tell the clinic's channels who is missing today for ``slot`` (per unit)."""
+    ctx = context(request)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        view = service.missing(session, ctx, principal, day=now.astimezone(ctx.tz).date(),
+                               slot=slot, now=now)  # fmt: skip
+    if view.total:
+        ctx.notifier.submit(service.reminder(view))
+    return RemindResult(missing=view.total, units=len(view.units), notified=view.total > 0)

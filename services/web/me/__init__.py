@@ -1,0 +1,1 @@
+"""My code: the phone-sized pages where a person enrols with a link and shows a fresh code."""
