@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kernel.masking import mask_id_number
 from schemas.messages import FeverAlert
 from services.cases import service as cases
+from services.cases import store as case_store  # the one timeline writer
 from services.cases.lifecycle import Action, Actor, CaseRefused, Origin, Status
 from services.storage.models import IsolationCaseRow, PersonRow
 from services.web.api.models import CaseDetail, CaseEventView, CaseView, PersonView
@@ -153,7 +154,7 @@ def act(
 
 def note_alert(session: Session, alert: FeverAlert, now: datetime) -> bool:
     """Record that the alert reached the web service; True for the first process only."""
-    return store.add_event(
+    return case_store.add_event(
         session=session, case_id=alert.case_id, at=now, kind="alerted", actor="", once=True
     )
 
@@ -163,7 +164,7 @@ def escalate_due(session: Session, site: str, now: datetime, delay: timedelta) -
     escalated: list[CaseView] = []
     for case_id in store.due_for_escalation(session=session, site=site, opened_before=now - delay):
         if store.mark_escalated(session=session, site=site, case_id=case_id, now=now):
-            store.add_event(
+            case_store.add_event(
                 session=session,
                 case_id=case_id,
                 at=now,

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.storage.models import CASE_RELEASED, CaseEventRow, IsolationCaseRow, PersonRow
@@ -88,37 +87,6 @@ def mark_escalated(*, session: Session, site: str, case_id: str, now: datetime) 
         .values(escalated_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
-
-
-def add_event(
-    *,
-    session: Session,
-    case_id: str,
-    at: datetime,
-    kind: str,
-    actor: str = "",
-    detail: str = "",
-    once: bool = False,
-) -> bool:
-    """Add a timeline event; with ``once``, only the first of its kind per case (True if added)."""
-    values = {
-        "case_id": case_id,
-        "at": at,
-        "kind": kind,
-        "actor": actor,
-        "detail": detail,
-        "dedup_key": f"{case_id}:{kind}" if once else None,
-    }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = CaseEventRow.__table__
-    assert isinstance(table, Table)
-    statement = (
-        insert(table)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(table.c.id)
-    )
-    return session.execute(statement).first() is not None
 
 
 def events(*, session: Session, case_id: str) -> list[CaseEvent]:
