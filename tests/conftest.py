@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.fixtures.admin",
     "tests.fixtures.central",
     "tests.fixtures.lanes",
+    "tests.fixtures.thermometers",
     "tests.fixtures.local_kiosk",
     "tests.fixtures.snapshots",
     "tests.fixtures.web",

@@ -59,21 +59,6 @@ def stream() -> Iterator[Callable[[Callable[[], object]], Streaming]]:
         streaming.close()
 
 
-@pytest.fixture
-def thermo(tmp_path: Path) -> Iterator[Callable[[str], ThermometerSimulator]]:
-    made: list[ThermometerSimulator] = []
-
-    def make(protocol: str) -> ThermometerSimulator:
-        sim = ThermometerSimulator(protocol, tmp_path / f"tty-{protocol}", corrupt_rate=0.0)
-        sim.plug()
-        made.append(sim)
-        return sim
-
-    yield make
-    for sim in made:
-        sim.close()
-
-
 def run_check(**settings: str) -> tuple[int, str]:
     out = io.StringIO()
     problems = check_devices(GateSettings(gate="north-1", **settings), out=out, seconds=SECONDS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -96,21 +95,6 @@ def lanes() -> Iterator[Callable[..., RealLane]]:
     yield start
     for lane in started:
         lane.agent.stop()
-
-
-@pytest.fixture
-def thermo(tmp_path: Path) -> Iterator[Callable[[str], ThermometerSimulator]]:
-    made: list[ThermometerSimulator] = []
-
-    def make(protocol: str) -> ThermometerSimulator:
-        sim = ThermometerSimulator(protocol, tmp_path / f"tty-{protocol}", corrupt_rate=0.0)
-        sim.plug()
-        made.append(sim)
-        return sim
-
-    yield make
-    for sim in made:
-        sim.close()
 
 
 def thermometer_is(state: str, screening: str) -> Callable[[GateStatus], bool]:
