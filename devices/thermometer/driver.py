@@ -96,6 +96,7 @@ class SerialThermometer:
                 delay = min(delay * 2, RECONNECT_MAX_S)
                 continue
             self._state, delay = ("ok", ""), RECONNECT_MIN_S
+            self.parser.restart()
             try:
                 while not self._stop.is_set():
                     data = port.read(READ_CHUNK)

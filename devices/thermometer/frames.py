@@ -48,6 +48,10 @@ class FrameParser(Protocol):
 
     def feed(self, data: bytes, now: datetime) -> list[Event]: ...
 
+    def restart(self) -> None:
+        """The port was (re)opened: the stream resumes at an unknown point of a frame."""
+        ...
+
 
 def checksum(frame: bytes) -> int:
     """The low byte of the sum of the bytes (DESIGN section 2)."""
@@ -76,6 +80,11 @@ class BinaryFrameParser:
     def decode(self, frame: bytes, now: datetime) -> list[Event] | None:
         """Events of a checksummed frame, or None when its layout is not valid."""
         raise NotImplementedError
+
+    def restart(self) -> None:
+        # A header search finds the next whole frame; only the old half-frame must go.
+        self._buffer.clear()
+        self._junk = 0
 
     def _flush_junk(self, events: list[Event], now: datetime) -> None:
         if self._junk:

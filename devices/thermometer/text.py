@@ -24,6 +24,14 @@ class _Delimited:
     def __init__(self, sensor: str) -> None:
         self.sensor = sensor
         self._buffer = bytearray()
+        self._mid_line = False
+
+    def restart(self) -> None:
+        # Opened while the module was sending: the first bytes may be the tail of a line
+        # ("74\r\n" of "BODY:36.74\r\n" reads as 74 C). Framings with an opener find the
+        # next frame by it; plain lines are trusted only after the first terminator.
+        self._buffer.clear()
+        self._mid_line = self.opener is None
 
     def parse(self, text: str, now: datetime) -> Event:
         raise NotImplementedError
@@ -31,6 +39,15 @@ class _Delimited:
     def feed(self, data: bytes, now: datetime) -> list[Event]:
         self._buffer += data
         events: list[Event] = []
+        if self._mid_line:
+            end = self._buffer.find(self.terminator)
+            if end < 0:
+                if len(self._buffer) > MAX_LINE:
+                    self._buffer.clear()  # no terminator in sight: the next bytes start afresh
+                    self._mid_line = False
+                return events
+            del self._buffer[: end + len(self.terminator)]
+            self._mid_line = False
         while True:
             if self.opener is not None:
                 start = self._buffer.find(self.opener)
@@ -47,6 +64,7 @@ class _Delimited:
                 if len(self._buffer) > MAX_LINE:
                     events.append(Fault("overlong", f"{len(self._buffer)} bytes unterminated", now))
                     self._buffer.clear()
+                    self._mid_line = self.opener is None  # the rest of that line is no reading
                 break
             raw = bytes(self._buffer[:end])
             del self._buffer[: end + len(self.terminator)]

@@ -144,3 +144,38 @@ def test_any_split_gives_the_same_readings(parts: list[bytes], cuts: list[int]) 
 @given(st.sampled_from(["ascii", "idc50-ascii"]), st.binary(max_size=300))
 def test_text_parsers_never_raise(name: str, data: bytes) -> None:
     feed_all(name, data)
+
+
+STREAMS: dict[str, object] = {
+    "ascii": lambda c: f"BODY:{c}\r\n".encode(),
+    "idc50-ascii": lambda c: f"{{T:{c}}}".encode(),
+    "gy-mcu90614": lambda c: GyMcu90614.build(c, D("20.00")),
+    "idc50": lambda c: Idc50.build(c.quantize(D("0.1"))),  # it carries tenths
+}
+
+
+@given(
+    st.sampled_from(sorted(STREAMS)),
+    st.lists(st.decimals(D("30.0"), D("39.9"), places=1), min_size=3, max_size=8),
+    st.data(),
+)
+def test_a_port_opened_mid_stream_never_reads_a_half_frame(
+    name: str, values: list[Decimal], data: st.DataObject
+) -> None:
+    """The driver opens the port while the module sends: the stream starts at any byte."""
+    build = STREAMS[name]
+    stream = b"".join(build(v) for v in values)  # type: ignore[operator]
+    last = len(build(values[-1]))  # type: ignore[operator]
+    start = data.draw(st.integers(0, len(stream) - last - 1))  # the last frame comes whole
+    parser = make_parser(name, "ir-0")
+    parser.feed(b"BODY:3", NOW)  # the half line of the connection before
+    parser.restart()
+    got = [c for kind, c in readings(parser.feed(stream[start:], NOW)) if kind != "ambient"]
+    assert got, "no whole frame after the cut"
+    assert got == values[len(values) - len(got) :]  # only whole frames: a suffix of what was sent
+
+
+def test_the_tail_of_a_line_is_not_a_reading_after_a_restart() -> None:
+    parser = make_parser("ascii", "ir-0")
+    parser.restart()
+    assert readings(parser.feed(b"74\r\nBODY:36.70\r\n", NOW)) == [("body", D("36.70"))]

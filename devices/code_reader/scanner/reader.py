@@ -143,6 +143,8 @@ class _LineReader:
                 except PortError as exc:
                     self._core.set_health("fault", str(exc))
                     self._core.count("read_failures")
+                    # Half a code must not join the first bytes after the re-open.
+                    self._handle(self._parser.expire(float("inf")))
                     self._close()
                     opened = False
                     if self._stop.wait(delay):
