@@ -22,26 +22,32 @@ from services.web.checkins.service import (
     SheetView,
 )
 from services.web.context import context
-from services.web.http import require
+from services.web.http import require, require_any
 
 router = APIRouter(prefix="/api/v1/checkins", tags=["check-ins"], responses=PROBLEMS)
 
-Viewer = Annotated[Principal, Depends(require(Permission.CASE_VIEW))]
+# The clinic, and a unit's 信息员 for their own units (scoped in the service).
+Viewer = Annotated[Principal, Depends(require_any(Permission.CASE_VIEW, Permission.CHECKIN_UNIT))]
+Enterer = Annotated[Principal, Depends(require_any(Permission.CASE_ACT, Permission.CHECKIN_UNIT))]
 Clinician = Annotated[Principal, Depends(require(Permission.CASE_ACT))]
 Unit = Annotated[str, StringConstraints(max_length=200, pattern=PLAIN)]
 
 
 @router.post("", response_model=CheckinView)
-def record(body: CheckinRequest, principal: Clinician, request: Request) -> CheckinView:
-    """One report; over the threshold or with symptoms it opens (or joins) a case."""
+def record(body: CheckinRequest, principal: Enterer, request: Request) -> CheckinView:
+    """One report; over the threshold or with symptoms it opens (or joins) a case.
+
+    A unit officer enters for the people of their own units only (403 ``forbidden_unit``).
+    """
     ctx = context(request)
     with ctx.transaction() as session:
         return service.record(session, ctx, principal, body, now=ctx.now())
 
 
 @router.post("/class", response_model=list[CheckinView])
-def record_class(body: ClassRequest, principal: Clinician, request: Request) -> list[CheckinView]:
-    """A whole class's slot at once: one bad line and nothing is stored."""
+def record_class(body: ClassRequest, principal: Enterer, request: Request) -> list[CheckinView]:
+    """A whole class's slot at once: one bad line (or another unit's person) and nothing is
+    stored; the refusal names the line."""
     ctx = context(request)
     with ctx.transaction() as session:
         return service.record_class(session, ctx, principal, body, now=ctx.now())
