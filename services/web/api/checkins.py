@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import StringConstraints
 
 from services.cases.checkins import Slot
+from services.storage.audit_log import log_action
 from services.web.api.common import PROBLEMS
 from services.web.api.models import PLAIN
 from services.web.auth.roles import Permission, Principal
-from services.web.checkins import service
+from services.web.checkins import reminders, service
 from services.web.checkins.service import (
     CheckinRequest,
     CheckinView,
@@ -86,12 +87,17 @@ def missing(
 def remind(
     principal: Clinician, request: Request, slot: Annotated[Slot, Query()] = Slot.MORNING
 ) -> RemindResult:
-    """Tell the clinic's channels who is missing today for ``slot`` (per unit)."""
+    """Tell the clinic's channels who is missing today for ``slot`` (per unit), and each
+    unit's 信息员 their own unit's list (audience ``officers``)."""
     ctx = context(request)
     now = ctx.now()
     with ctx.transaction() as session:
         view = service.missing(session, ctx, principal, day=now.astimezone(ctx.tz).date(),
                                slot=slot, now=now)  # fmt: skip
-    if view.total:
-        ctx.notifier.submit(service.reminder(view))
-    return RemindResult(missing=view.total, units=len(view.units), notified=view.total > 0)
+        sent = reminders.notices(session, view)
+        log_action(session, at=now, actor=principal.username, role=principal.role.value,
+                   action="checkin.remind", target=f"{ctx.site}/{view.day}/{slot.value}",
+                   count=view.total)  # fmt: skip
+    for notice in sent:
+        ctx.notifier.submit(notice)
+    return reminders.result(view, sent)

@@ -10,7 +10,6 @@ who entered it (``by``).
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time
 from typing import Annotated
 
@@ -30,7 +29,6 @@ from services.web.auth.roles import Permission, Principal
 from services.web.clinic.service import refusal
 from services.web.context import WebContext
 from services.web.errors import InvalidInput, NotFound, OtherUnit
-from services.web.notify.channels import Notice
 from services.web.visitors.service import my_units
 
 Scope = frozenset[str] | None
@@ -106,7 +104,10 @@ class MissingView(Model):
 class RemindResult(Model):
     missing: int
     units: int
-    notified: bool
+    notified: bool  # the clinic's channels were told
+    officer_units: list[str] = Field(
+        default_factory=list
+    )  # the units whose 信息员 were sent their own list
 
 
 def deadlines(ctx: WebContext) -> dict[str, time]:
@@ -227,6 +228,13 @@ def missing(
 ) -> MissingView:
     """Who has not reported ``slot`` on ``day``, per unit (an officer: their units only)."""
     scope = view_scope(session, principal)
+    return missing_view(session, ctx, day=day, slot=slot, now=now, scope=scope)
+
+
+def missing_view(
+    session: Session, ctx: WebContext, *, day: date, slot: Slot, now: datetime, scope: Scope
+) -> MissingView:
+    """:func:`missing` for ``scope`` (None: every unit, as the clinic and the reminders see it)."""
     found = checkins.missing(session, ctx.site, day=day, slot=slot)
     if scope is not None:
         found = {u: people for u, people in found.items() if u in scope}
@@ -240,15 +248,3 @@ def missing(
         units=[MissingUnit(unit=u, people=[MissingPerson(person_id=p.person_id, name=p.name)
                                            for p in people]) for u, people in found.items()],
     )  # fmt: skip
-
-
-def reminder(view: MissingView) -> Notice:
-    lines = [f"{u.unit}: {len(u.people)}" for u in view.units]
-    return Notice(
-        notice_id=f"checkin-{view.day}-{view.slot}-{uuid.uuid4().hex[:8]}",
-        kind="checkin_reminder",
-        audience="clinic",
-        subject=f"[campusgate] 晨午检未报 {view.total} 人 Check-ins missing: {view.total}",
-        text=(f"{view.day} {view.slot}: {view.total} 人未报 / missing\n" + "\n".join(lines)),
-        data={"type": "checkin_reminder", **view.model_dump(mode="json")},
-    )
