@@ -336,6 +336,7 @@ class _Tally:
                 self.reasons[reason] += n
 
 
+# Long on purpose: one section of the report after another, in the report's own order.
 def daily_report(
     *,
     session: Session,
