@@ -21,6 +21,7 @@
     ├── WebError             (services.web.errors) what a page or API call cannot do
     │   ├── NotAuthenticated (services.web.errors) no session, or it expired
     │   ├── Forbidden        (services.web.errors) the role or gate binding says no
+    │   │   └── OtherUnit    (services.web.errors) a person or unit not of one's own units
     │   ├── NotFound         (services.web.errors) a case, user or gate asked for
     │   ├── Conflict         (services.web.errors) the case is closed, already acknowledged
     │   ├── InvalidInput     (services.web.errors) a value the domain refuses

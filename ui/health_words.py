@@ -115,5 +115,14 @@ HEALTH_MESSAGES.update(
         "report.expected": ("应报", "Expected"),
         "report.complete": ("完成率", "Complete"),
         "report.clinic": ("校医院上报（疫情日报）", "Clinic report to send upward"),
+        # The follow-up of cases under observation (services/cases/followup.py).
+        "flag.missed_reading": ("漏测体温", "reading missed"),
+        "flag.end_passed": ("观察期满未解除", "observation end passed"),
+        "clinic.missed": ("缺测", "Missing"),
+        "clinic.report": ("上报报告", "Clinic report"),
+        "error.bad_flag": ("未知的跟进标记", "Unknown follow-up flag"),
+        "report.followup": ("隔离观察跟进", "Observation follow-up"),
+        "report.missed_cases": ("漏测体温病例", "Cases with a missed reading"),
+        "report.overdue_cases": ("观察期满未解除病例", "Cases past their planned end"),
     }
 )

@@ -408,6 +408,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.not_authenticated": ("请先登录", "Please sign in"),
     "error.forbidden": ("无权访问", "You may not do this"),
     "error.forbidden_gate": ("无权访问此校门", "You may not see or command this gate"),
+    "error.forbidden_unit": ("非本单位人员或单位，无权操作", "Not of a unit you answer for"),
     "error.bad_csrf": ("页面已过期，请刷新", "The page expired; reload it"),
     "error.not_found": ("未找到", "Not found"),
     "error.conflict": ("操作冲突", "Conflict"),

@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     listing = verb("list", "cases still isolating (--all: released ones too)", case=False)
     listing.add_argument("--all", action="store_true")
+    listing.add_argument("--flag", choices=["missed_reading", "end_passed"],
+                         help="only cases under observation with this follow-up flag")  # fmt: skip
     listing.set_defaults(handler=run_list)
     verb("show", "a case and its timeline").set_defaults(handler=run_show)
     opening = verb("open", "isolate a person by hand, or everyone a list names", case=False)
@@ -71,20 +73,37 @@ def _line(view: object) -> str:
     assert isinstance(view, CaseView)
     who = "?" if view.person is None else f"{view.person.id} {view.person.name}"
     flags = " suspended" if view.suspended else ""
+    for flag in view.flags:  # under observation: a twice-daily reading missed, the end passed
+        missed = ", ".join(view.missed_readings)
+        flags += f" {flag}({missed})" if flag == "missed_reading" else f" {flag}"
+    if view.observation_until is not None and view.status == "observation":
+        flags += f" until {view.observation_until.isoformat()}"
     return f"{view.case_id}  {view.status:<12} {who}  opened {view.opened_at.isoformat()}{flags}"
+
+
+def _as_of() -> object:
+    from kernel.localtime import site_zone
+    from services.cases.checkins import DEADLINES
+    from services.cli.common import now
+    from services.web.clinic.service import AsOf
+
+    return AsOf(now(), site_zone(), DEADLINES)
 
 
 def run_list(args: argparse.Namespace) -> int:
     from services.cli.common import session_scope
     from services.web.clinic import store
-    from services.web.clinic.service import case_view
+    from services.web.clinic.service import AsOf, views
 
+    as_of = _as_of()
+    assert isinstance(as_of, AsOf)
     with session_scope(args, write=False) as session:
         rows = store.cases(session=session, site=args.site, include_closed=args.all, limit=10_000)
-        views = [case_view(c, p) for c, p in rows]
-    for view in views:
+        found = views(session, rows, as_of)
+    found = [v for v in found if args.flag is None or args.flag in v.flags]
+    for view in found:
         print(_line(view))
-    print(f"{len(views)} case(s)")
+    print(f"{len(found)} case(s)")
     return 0
 
 
@@ -92,13 +111,18 @@ def run_show(args: argparse.Namespace) -> int:
     from services.cases.service import CaseNotFound
     from services.cli.common import session_scope
     from services.web.clinic import store
-    from services.web.clinic.service import case_view
+    from services.web.clinic.service import AsOf, views
 
+    as_of = _as_of()
+    assert isinstance(as_of, AsOf)
     with session_scope(args, write=False) as session:
         found = store.case(session=session, site=args.site, case_id=args.case_id)
         if found is None:
             raise CaseNotFound(f"no case {args.case_id}")
-        view, timeline = case_view(*found), store.events(session=session, case_id=args.case_id)
+        view, timeline = (
+            views(session, [found], as_of)[0],
+            store.events(session=session, case_id=args.case_id),
+        )
     print(_line(view))
     print(f"  origin {view.origin}  gate {view.gate or '-'}  note {view.note or '-'}")
     for event in timeline:

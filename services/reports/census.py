@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -51,6 +51,17 @@ class UnitCheckins(BaseModel):
     noon: int
 
 
+class FollowUpLine(BaseModel):
+    """One case under observation with a follow-up flag (case id only: reports hold no names)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    until: datetime
+    flags: list[str]
+    missed: list[str]  # "2026-12-03 noon", oldest first
+
+
 class Census(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +83,17 @@ class Census(BaseModel):
     suspended: int  # confirmed and not returned at the end of the day
     incidents: dict[str, int]
     zero: bool  # 零报告: no new case this day
+    # Cases under observation at the end of the day that need the clinic's eye
+    # (services/reports/followup.py): a twice-daily reading missed, the planned end passed.
+    followup: list[FollowUpLine] = Field(default_factory=list)
+
+    @property
+    def missed_reading_cases(self) -> int:
+        return sum("missed_reading" in f.flags for f in self.followup)
+
+    @property
+    def end_passed_cases(self) -> int:
+        return sum("end_passed" in f.flags for f in self.followup)
 
     def checkin_totals(self) -> tuple[int, int, int]:
         """(expected, morning, noon) over every unit."""
@@ -164,7 +186,16 @@ def _checkins(
 
 
 def _held_at(session: Session, site: str, end: datetime) -> Counter[str]:
-    """Where each case not released by ``end`` stood then (its last step before ``end``)."""
+    """How many cases not released by ``end`` stood where then (their last step before it)."""
+    alive, last = held_steps(session, site, end)
+    held = Counter(last.values())
+    held["pending"] = alive - len(last)
+    return held
+
+
+def held_steps(session: Session, site: str, end: datetime) -> tuple[int, dict[str, str]]:
+    """The cases not released by ``end``: how many, and the last held step (observation,
+    referred, ...) of each that had one before ``end``."""
     cases = IsolationCaseRow
     alive = set(
         session.scalars(
@@ -184,9 +215,7 @@ def _held_at(session: Session, site: str, end: datetime) -> Counter[str]:
     for case_id, at, kind in steps:
         if case_id in alive and (case_id not in last or at >= last[case_id][0]):
             last[case_id] = (at, kind)
-    held = Counter(kind for _at, kind in last.values())
-    held["pending"] = len(alive) - len(last)
-    return held
+    return len(alive), {case_id: kind for case_id, (_at, kind) in last.items()}
 
 
 def _count(session: Session, *where: Any) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from kernel.decision.reasons import Reason
 from services.reports.census import Census
 from services.reports.daily import DailyReport
@@ -34,7 +36,9 @@ def census_figures(census: Census) -> list[tuple[str, object]]:
         ("suspended (confirmed, not returned)", census.suspended),
         ("returned (back to school) this day", census.returned),
         ("incidents at the lanes", sum(census.incidents.values())),
-    ]
+        ("under observation: a reading missed / end passed",
+         f"{census.missed_reading_cases} / {census.end_passed_cases}"),
+    ]  # fmt: skip
 
 
 def checkin_rows(census: Census) -> list[list[object]]:
@@ -46,6 +50,18 @@ def checkin_rows(census: Census) -> list[list[object]]:
 
 
 CHECKIN_HEADER = ["unit", "expected", "morning", "noon", "complete"]
+
+
+FOLLOWUP_HEADER = ["case", "planned end", "flags", "missed readings"]
+
+
+def followup_rows(census: Census, zone: ZoneInfo) -> list[list[object]]:
+    """The cases under observation that need the clinic's eye (local times)."""
+    return [
+        [f.case_id, f.until.astimezone(zone).strftime("%Y-%m-%d %H:%M"), " ".join(f.flags),
+         ", ".join(f.missed)]
+        for f in census.followup
+    ]  # fmt: skip
 
 
 def origin_rows(census: Census) -> list[list[object]]:
@@ -72,7 +88,23 @@ def clinic_report(report: DailyReport) -> str:
         f"确诊 {census.confirmed}，待处置 {census.pending}",
         f"当日解除隔离 {census.released}，休学 {census.suspended}，复学 {census.returned}",
         f"门岗事件 {sum(census.incidents.values())}",
+        f"隔离观察跟进：漏测体温 {census.missed_reading_cases} 例，"
+        f"观察期满未解除 {census.end_passed_cases} 例",
     ]
+    zone = ZoneInfo(report.timezone)
+    slots = {"morning": "晨检", "noon": "午检"}
+    for f in census.followup:
+        parts = []
+        if f.missed:
+            missed = "、".join(
+                f"{d} {slots.get(s, s)}" for d, _sp, s in (m.partition(" ") for m in f.missed)
+            )
+            parts.append(f"漏测 {missed}")
+        if "end_passed" in f.flags:
+            parts.append(
+                f"观察期满（计划 {f.until.astimezone(zone).strftime('%Y-%m-%d %H:%M')}）未解除"
+            )
+        lines.append(f"  病例 {f.case_id}：{'；'.join(parts)}")
     for unit in census.checkins:
         if unit.expected and min(unit.morning, unit.noon) < unit.expected:
             lines.append(f"  {unit.unit}：晨检 {unit.morning}/{unit.expected}，"

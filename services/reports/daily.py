@@ -12,8 +12,9 @@ when it is all zeros.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,7 +27,9 @@ from kernel.decision.reasons import Reason
 from kernel.localtime import day_bounds
 from schemas.policy import DEFAULT_THRESHOLD
 from services.audit.chain import chain_head
+from services.cases.checkins import DEADLINES
 from services.reports.census import Census, census
+from services.reports.followup import observation_followup
 from services.storage.models import (
     AppointmentRow,
     EntryRow,
@@ -333,9 +336,17 @@ class _Tally:
                 self.reasons[reason] += n
 
 
+# Long on purpose: one section of the report after another, in the report's own order.
 def daily_report(
-    *, session: Session, site: str, day: date, tz: ZoneInfo, now: datetime
+    *,
+    session: Session,
+    site: str,
+    day: date,
+    tz: ZoneInfo,
+    now: datetime,
+    deadlines: Mapping[str, time] = DEADLINES,
 ) -> DailyReport:
+    """The report of ``day``; ``deadlines`` (the check-in's) judge the observation follow-up."""
     start, end = day_bounds(day, tz)
     aggregate = entry_aggregate(session, site, start, end)
     tally = _Tally()
@@ -359,6 +370,8 @@ def daily_report(
     versions = _thresholds(session, site)
     threshold = versions[max(versions)] if versions else DEFAULT_THRESHOLD
     health = census(session, site, day, start, end, aggregate, tally.fevers, threshold)
+    followup = observation_followup(session, site, end=end, now=now, zone=tz, deadlines=deadlines)
+    health = health.model_copy(update={"followup": followup})
     return DailyReport(
         site=site,
         day=day,

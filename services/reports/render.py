@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_pdf import PdfPages
@@ -24,7 +25,14 @@ from openpyxl.styles import Font
 
 from kernel.decision.reasons import label
 from services.exports import safe_cell
-from services.reports.census_render import CHECKIN_HEADER, census_figures, checkin_rows, origin_rows
+from services.reports.census_render import (
+    CHECKIN_HEADER,
+    FOLLOWUP_HEADER,
+    census_figures,
+    checkin_rows,
+    followup_rows,
+    origin_rows,
+)
 from services.reports.daily import DECISIONS, DailyReport
 
 ReportFormat = Literal["csv", "xlsx", "pdf"]
@@ -142,14 +150,14 @@ def draw_hours(figure: Figure, report: DailyReport, rect: Rect | None = None) ->
 
 def chart_png(report: DailyReport, *, dpi: int = 110) -> bytes:
     figure = Figure(figsize=(8, 3.4), dpi=dpi)
-    with _fonts():
+    with fonts():
         draw_hours(figure, report)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-class _fonts:  # noqa: N801 - used as a context manager
+class fonts:  # noqa: N801 - used as a context manager
     """Temporarily the report fonts (matplotlib's rcParams are global)."""
 
     def __enter__(self) -> None:
@@ -223,6 +231,8 @@ def write_csv(report: DailyReport, path: Path) -> None:
             section(writer, "check-ins per unit", CHECKIN_HEADER, checkin_rows(report.census))
             section(writer, "new cases and incidents", ["what", "count"],
                     origin_rows(report.census))  # fmt: skip
+            section(writer, "observation follow-up", FOLLOWUP_HEADER,
+                    followup_rows(report.census, ZoneInfo(report.timezone)))  # fmt: skip
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
@@ -275,6 +285,7 @@ def write_xlsx(report: DailyReport, path: Path, *, chart: bytes | None = None) -
     if report.census is not None:
         sheet("check-ins", CHECKIN_HEADER, checkin_rows(report.census))
         sheet("new cases", ["what", "count"], origin_rows(report.census))
+        sheet("follow-up", FOLLOWUP_HEADER, followup_rows(report.census, ZoneInfo(report.timezone)))
     workbook.save(path)
 
 
@@ -285,12 +296,13 @@ ROW_H = 0.019  # one table row, as a fraction of the page height
 TOP, BOTTOM, LEFT, WIDTH = 0.93, 0.05, 0.06, 0.88
 
 
-class _Flow:
+class Flow:
     """Blocks placed top to bottom on A4 pages, a new page when one does not fit."""
 
-    def __init__(self, pdf: PdfPages, report: DailyReport) -> None:
+    def __init__(self, pdf: PdfPages, report: DailyReport, heading: str | None = None) -> None:
         self.pdf = pdf
         self.report = report
+        self.heading_text = heading or title(report, cjk=has_cjk_font())
         self.page: Figure | None = None
         self.y = TOP
 
@@ -298,9 +310,7 @@ class _Flow:
         if self.page is not None:
             self.pdf.savefig(self.page)  # type: ignore[no-untyped-call]
         self.page = Figure(figsize=PAGE)
-        self.page.text(
-            LEFT, 0.955, title(self.report, cjk=has_cjk_font()), fontsize=15, fontweight="bold"
-        )
+        self.page.text(LEFT, 0.955, self.heading_text, fontsize=15, fontweight="bold")
         self.y = TOP
         return self.page
 
@@ -352,8 +362,8 @@ class _Flow:
 
 def write_pdf(report: DailyReport, path: Path) -> None:
     metadata = {"Title": title(report), "Creator": "campusgate"}
-    with _fonts(), PdfPages(path, metadata=metadata) as pdf:
-        flow = _Flow(pdf, report)
+    with fonts(), PdfPages(path, metadata=metadata) as pdf:
+        flow = Flow(pdf, report)
         flow.text(
             f"generated {report.generated_at.isoformat(timespec='seconds')}; "
             f"times in {report.timezone}"
@@ -375,6 +385,9 @@ def write_pdf(report: DailyReport, path: Path) -> None:
         )
         if report.census is not None:
             flow.table("Daily check-ins per unit", CHECKIN_HEADER, checkin_rows(report.census))
+            followup = followup_rows(report.census, ZoneInfo(report.timezone))
+            flow.table("Under observation: a reading missed, the planned end passed",
+                       FOLLOWUP_HEADER, followup)  # fmt: skip
         flow.table(
             "Thermometers: fever cases the clinic re-measured below the threshold",
             ["sensor", "fever cases", "re-measured", "below threshold", "false-fever rate"],

@@ -52,6 +52,7 @@ from services.web.audit import pages as audit_pages
 from services.web.auth import pages as auth_pages
 from services.web.auth.slots import HashSlots
 from services.web.checkins import pages as checkin_pages
+from services.web.checkins import reminders as checkin_reminders
 from services.web.clinic import pages as clinic_pages
 from services.web.clinic.workflow import CaseWorkflow
 from services.web.context import WebContext
@@ -191,10 +192,13 @@ def _lifespan(
         connecting = asyncio.create_task(_connect_feed(ctx.feed))
         timer = asyncio.create_task(workflow.run())
         walkins = asyncio.create_task(visitor_sweeper.run(ctx))
+        tasks = [connecting, timer, walkins]
+        if ctx.settings.web.checkin_auto_remind:
+            tasks.append(asyncio.create_task(checkin_reminders.run(ctx)))
         try:
             yield
         finally:
-            for task in (connecting, timer, walkins):
+            for task in tasks:
                 task.cancel()
             ctx.hub.close_all()
             await asyncio.to_thread(ctx.feed.close)

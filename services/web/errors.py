@@ -5,6 +5,7 @@ statuses are in the one table of :mod:`services.web.api.errors`.
 
 - ``NotAuthenticated``  no session, or it expired
 - ``Forbidden``         the role or the gate binding does not allow it; bad CSRF token
+  - ``OtherUnit``       a person or unit of another unit than the user's own (detail: which)
 - ``NotFound``          a case, user or gate the page asked for does not exist
 - ``Conflict``          the case is closed, already acknowledged, ...
 - ``InvalidInput``      a value the domain refuses (beyond what the schema checks)
@@ -36,6 +37,12 @@ class NotAuthenticated(WebError):
 
 class Forbidden(WebError):
     code = "forbidden"
+
+
+class OtherUnit(Forbidden):
+    """A person or unit the signed-in 信息员 does not answer for (the detail says which)."""
+
+    code = "forbidden_unit"
 
 
 class NotFound(WebError):

@@ -82,6 +82,20 @@ def require(permission: Permission | None) -> Callable[[Request], Principal]:
     return dependency
 
 
+def require_any(*permissions: Permission) -> Callable[[Request], Principal]:
+    """A dependency: the principal, if it may use at least one of ``permissions``."""
+
+    def dependency(request: Request) -> Principal:
+        principal, _expires = session_of(request)
+        if not any(principal.can(p) for p in permissions):
+            principal.require(permissions[0])  # the refusal names the first
+        check_csrf(request, principal)
+        return principal
+
+    dependency.__name__ = "require_" + "_or_".join(p.value.replace(".", "_") for p in permissions)
+    return dependency
+
+
 def client_peer(request: Request) -> Peer:
     """The client's address and scheme, through the configured trusted proxies only."""
     return peer_of(

@@ -72,6 +72,9 @@ class WebServerSettings(BaseModel):
     # The daily check-in (晨午检): a slot's missing reports are late after its deadline.
     checkin_morning_deadline: time = time(10, 0)
     checkin_noon_deadline: time = time(14, 30)
+    # Send the missing check-ins to the clinic and each unit's officers once a slot's
+    # deadline has passed (services/web/checkins/reminders.py); off: only when asked.
+    checkin_auto_remind: bool = False
     # Per-browser bound of queued live events; past it the browser is told to reload.
     live_queue_max: Annotated[int, Field(ge=10, le=100_000)] = 2000
     timezone: str = "Asia/Shanghai"

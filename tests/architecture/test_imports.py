@@ -75,7 +75,8 @@ ALLOWED: dict[str, set[str]] = {
     "services.snapshot": _CENTRAL_BASE | {"services.policy"},
     # The clinic's isolation cases; ID numbers of uploaded lists are matched by their hash.
     "services.cases": _CENTRAL_BASE | {"services.identity", "services.policy"},
-    "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports"},
+    # reports: the clinic report's follow-up of cases under observation (services.cases).
+    "services.reports": _CENTRAL_BASE | {"services.audit", "services.exports", "services.cases"},
     # backup: the database, keys and policy in force, with the chain head in its manifest.
     "services.backup": _CENTRAL_BASE | {"services.audit", "services.policy"},
     # Issued-code register, cards, enrolment links, my code: over storage and the roster's

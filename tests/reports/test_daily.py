@@ -225,6 +225,7 @@ def test_csv_xlsx_and_pdf(
         "cases",
         "check-ins",
         "new cases",
+        "follow-up",
     ]
     assert len(workbook["summary"]._images) == 1  # the chart
     gates = list(workbook["gates"].iter_rows(values_only=True))

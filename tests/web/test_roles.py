@@ -36,6 +36,8 @@ ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"admin", "auditor"})
 UNIT = frozenset({"approver-cs", "infoofficer-cs"})  # of Computer Science
 DECIDE = frozenset({"approver-cs"})
+CHECKIN_VIEWERS = CASE_VIEWERS | {"infoofficer-cs"}  # an officer: their own units only
+CHECKIN_ENTRY = CLINIC | {"infoofficer-cs"}
 SITE = "roles"
 
 
@@ -259,24 +261,24 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
             {"returned_on": "2026-12-31", "certificate": "CERT-1"},
             CLINIC,
         ),
-        ("GET", "/api/v1/checkins", "/api/v1/checkins", None, CASE_VIEWERS),
-        ("GET", "/api/v1/checkins/missing", "/api/v1/checkins/missing", None, CASE_VIEWERS),
+        ("GET", "/api/v1/checkins", "/api/v1/checkins", None, CHECKIN_VIEWERS),
+        ("GET", "/api/v1/checkins/missing", "/api/v1/checkins/missing", None, CHECKIN_VIEWERS),
         (
             "POST",
             "/api/v1/checkins",
             "/api/v1/checkins",
-            {"person_id": p, "slot": "morning", "celsius": "36.5"},
-            CLINIC,
+            {"person_id": s.unit_person, "slot": "morning", "celsius": "36.5"},
+            CHECKIN_ENTRY,
         ),
         (
             "POST",
             "/api/v1/checkins/class",
             "/api/v1/checkins/class",
-            {"slot": "noon", "entries": [{"person_id": p, "celsius": "36.6"}]},
-            CLINIC,
+            {"slot": "noon", "entries": [{"person_id": s.unit_person, "celsius": "36.6"}]},
+            CHECKIN_ENTRY,
         ),
         ("POST", "/api/v1/checkins/remind", "/api/v1/checkins/remind", None, CLINIC),
-        ("GET", "/checkins", "/checkins", None, CASE_VIEWERS),
+        ("GET", "/checkins", "/checkins", None, CHECKIN_VIEWERS),
         ("GET", "/api/v1/dashboard", "/api/v1/dashboard", None, OFFICE),
         ("GET", "/api/v1/users", "/api/v1/users", None, ADMIN),
         (
@@ -377,7 +379,8 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ("GET", "/admin/appointments", "/admin/appointments", None, ADMIN),
         ("GET", "/admin/policy", "/admin/policy", None, ADMIN),
         ("GET", "/api/v1/reports/daily", "/api/v1/reports/daily", None, OFFICE),
-        ("GET", "/api/v1/reports/clinic", "/api/v1/reports/clinic", None, OFFICE),
+        ("GET", "/api/v1/reports/clinic", "/api/v1/reports/clinic", None, OFFICE | CLINIC),
+        ("GET", "/clinic/report", "/clinic/report", None, OFFICE | CLINIC),
         ("GET", "/reports", "/reports", None, OFFICE),
         ("GET", f"{a}/log", f"{a}/log", None, AUDIT),
         ("GET", "/audit/log", "/audit/log", None, AUDIT),

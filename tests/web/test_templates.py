@@ -50,6 +50,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "clinic.html": ("nurse", "/clinic"),
     "checkins.html": ("nurse", "/checkins"),
     "reports.html": ("officer", "/reports"),
+    "clinic_report.html": ("nurse", "/clinic/report"),
     "audit.html": ("auditor", f"/audit/person?person_id={PERSON_ID}"),
     "audit_event.html": ("auditor", "/audit/events/{event}"),
     "audit_log.html": ("auditor", "/audit/log"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
@@ -55,18 +55,24 @@ def _announce(ctx: WebContext, view: CaseView) -> CaseView:
 def _act(request: Request, principal: Principal, case_id: str, action: Action) -> CaseView:
     ctx = context(request)
     with ctx.transaction() as session:
-        view = service.act(session, ctx.site, principal, case_id, action, now=ctx.now())
+        view = service.act(session, ctx.site, principal, case_id, action, now=ctx.now(),
+                           as_of=service.as_of(ctx))  # fmt: skip
     return _announce(ctx, view)
 
 
 @router.get("", response_model=list[CaseView])
 def list_cases(
-    principal: Viewer, request: Request, closed: Annotated[bool, Query()] = False
+    principal: Viewer,
+    request: Request,
+    closed: Annotated[bool, Query()] = False,
+    flag: Annotated[Literal["missed_reading", "end_passed"] | None, Query()] = None,
 ) -> list[CaseView]:
-    """Cases still isolating, newest first (``closed=true``: released ones too)."""
+    """Cases still isolating, newest first (``closed=true``: released ones too); each under
+    observation with its follow-up ``flags``; ``flag`` keeps only the cases carrying it."""
     ctx = context(request)
     with ctx.transaction() as session:
-        return service.list_cases(session, ctx.site, principal, include_closed=closed)
+        return service.list_cases(session, ctx.site, principal, include_closed=closed,
+                                  as_of=service.as_of(ctx), flag=flag)  # fmt: skip
 
 
 @router.post("", response_model=CaseView)
@@ -129,7 +135,7 @@ def contacts(
 def case_detail(case_id: CasePath, principal: Viewer, request: Request) -> CaseDetail:
     ctx = context(request)
     with ctx.transaction() as session:
-        return service.case_detail(session, ctx.site, principal, case_id)
+        return service.case_detail(session, ctx.site, principal, case_id, service.as_of(ctx))
 
 
 @router.post("/{case_id}/acknowledge", response_model=CaseView)

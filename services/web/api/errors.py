@@ -87,6 +87,8 @@ HTTP_ERRORS: dict[str, HttpError] = {
     "services.web.errors.WebError": HttpError(400, "bad_request"),
     "services.web.errors.NotAuthenticated": HttpError(401, "not_authenticated"),
     "services.web.errors.Forbidden": HttpError(403, "forbidden"),
+    # Says which line of a class batch, or which unit: only what the caller sent.
+    "services.web.errors.OtherUnit": HttpError(403, "forbidden_unit", detail=True),
     "services.web.errors.NotFound": HttpError(404, "not_found"),
     "services.web.errors.Conflict": HttpError(409, "conflict"),
     "services.web.errors.InvalidInput": HttpError(422, "invalid_input", detail=True),

@@ -250,6 +250,10 @@ class CaseView(Model):
     return_date: str | None = None
     return_certificate: str | None = None
     returned_by: str | None = None
+    # Under observation (services/cases/followup.py): missed_reading, end_passed; and
+    # which twice-daily readings are missing ("2026-12-03 morning"), oldest first.
+    flags: list[str] = Field(default_factory=list)
+    missed_readings: list[str] = Field(default_factory=list)
 
 
 class CaseEventView(Model):

@@ -8,8 +8,8 @@ clinic    the clinic page: cases, acknowledge, re-measure, close
 auditor   every page read-only (dashboard, gates, cases), audit queries and exports, reports
 approver  the unit page: decide the visitors and walk-ins of the units it approves for
           (which units: ``unit_approvers``, kept by administrators; 谁审核谁负责)
-unit_officer  a unit's 信息员: its unit's people, appointments and today's entries, read-only
-          (which unit: ``unit_officers``)
+unit_officer  a unit's 信息员: its unit's people, appointments and today's entries, read-only;
+          enters its unit's daily check-ins (晨午检) (which unit: ``unit_officers``)
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Permission(StrEnum):
     REPORT_VIEW = "report.view"  # the daily report (counts only, no names)
     UNIT_VIEW = "unit.view"  # one's own units' people, appointments, today's entries (scoped)
     UNIT_DECIDE = "unit.decide"  # approve or refuse one's own units' visitors (scoped)
+    CHECKIN_UNIT = "checkin.unit"  # enter and read one's own units' daily check-ins (scoped)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -81,7 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.APPROVER: frozenset({Permission.UNIT_VIEW, Permission.UNIT_DECIDE}),
-    Role.UNIT_OFFICER: frozenset({Permission.UNIT_VIEW}),
+    Role.UNIT_OFFICER: frozenset({Permission.UNIT_VIEW, Permission.CHECKIN_UNIT}),
 }
 GATE_SCOPED = frozenset({Permission.GATE_VIEW, Permission.GATE_LANE})
 

@@ -1,8 +1,15 @@
-"""Check-ins for the web: permissions, views, the class sheet, missing reports, reminders."""
+"""Check-ins for the web: permissions, views, the class sheet, missing reports, reminders.
+
+The clinic enters and reads every unit's check-ins; a unit's 信息员 (``unit_officer``,
+Permission.CHECKIN_UNIT) only their own units' (``unit_officers``, read per request):
+their unit picker lists only those, their missing list only those, and a unit or a
+person of another unit is refused 403 ``forbidden_unit`` (as another unit's visitor
+is), a class batch naming one such person wholly, with its line.  Every report keeps
+who entered it (``by``).
+"""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time
 from typing import Annotated
 
@@ -15,13 +22,17 @@ from services.cases.checkins import Slot
 from services.cases.lifecycle import CaseRefused
 from services.cases.service import CaseNotFound
 from services.storage.health_models import CheckinRow
+from services.storage.models import PersonRow
 from services.web.api.case_models import PersonId
 from services.web.api.models import EnteredCelsius, Model
 from services.web.auth.roles import Permission, Principal
 from services.web.clinic.service import refusal
 from services.web.context import WebContext
-from services.web.errors import InvalidInput, NotFound
-from services.web.notify.channels import Notice
+from services.web.errors import InvalidInput, NotFound, OtherUnit
+from services.web.visitors.service import my_units
+
+Scope = frozenset[str] | None
+"""The units a user may work on: None is every unit (the clinic)."""
 
 Symptoms = Annotated[list[Symptom], Field(default_factory=list, max_length=len(Symptom))]
 
@@ -93,7 +104,10 @@ class MissingView(Model):
 class RemindResult(Model):
     missing: int
     units: int
-    notified: bool
+    notified: bool  # the clinic's channels were told
+    officer_units: list[str] = Field(
+        default_factory=list
+    )  # the units whose 信息员 were sent their own list
 
 
 def deadlines(ctx: WebContext) -> dict[str, time]:
@@ -110,10 +124,57 @@ def _stored(row: CheckinRow | None) -> CheckinView | None:
                        by=row.by, at=row.at)  # fmt: skip
 
 
+def view_scope(session: Session, principal: Principal) -> Scope:
+    """Whose check-ins ``principal`` may read: every unit (case viewers) or their own units."""
+    if principal.can(Permission.CASE_VIEW):
+        return None
+    principal.require(Permission.CHECKIN_UNIT)
+    return _own(session, principal)
+
+
+def entry_scope(session: Session, principal: Principal) -> Scope:
+    """For whom ``principal`` may enter check-ins: everyone (the clinic) or their units' people."""
+    if principal.can(Permission.CASE_ACT):
+        return None
+    principal.require(Permission.CHECKIN_UNIT)
+    return _own(session, principal)
+
+
+def _own(session: Session, principal: Principal) -> frozenset[str]:
+    # "-" and "" name the people of no unit on the sheet: nobody's unit to answer for.
+    return frozenset(u for u in my_units(session, principal) if u.strip() not in ("", "-"))
+
+
+def _check_person(session: Session, person_id: str, scope: Scope) -> None:
+    if scope is None:
+        return
+    person = session.get(PersonRow, person_id)
+    if (
+        person is None
+        or not person.active
+        or person.kind not in checkins.REPORTING_KINDS
+        or person.unit not in scope
+    ):
+        raise OtherUnit(detail=f"{person_id[:64]} is not a person of your units")
+
+
 def record(
     session: Session, ctx: WebContext, principal: Principal, body: CheckinRequest, *, now: datetime
 ) -> CheckinView:
-    principal.require(Permission.CASE_ACT)
+    """One report, entered by ``principal`` (a unit officer: for their units' people only)."""
+    return _record(session, ctx, principal, body, now=now, scope=entry_scope(session, principal))
+
+
+def _record(
+    session: Session,
+    ctx: WebContext,
+    principal: Principal,
+    body: CheckinRequest,
+    *,
+    now: datetime,
+    scope: Scope,
+) -> CheckinView:
+    _check_person(session, body.person_id, scope)
     try:
         done = checkins.record_checkin(session, body.person_id, body.slot, body.celsius,
                                        body.symptoms, by=principal.username, site=ctx.site,
@@ -132,23 +193,30 @@ def record_class(
     session: Session, ctx: WebContext, principal: Principal, body: ClassRequest, *, now: datetime
 ) -> list[CheckinView]:
     """A whole class's slot in one transaction: one bad line and nothing is stored."""
+    scope = entry_scope(session, principal)
     done = []
     for line, entry in enumerate(body.entries, start=1):
         request = CheckinRequest(person_id=entry.person_id, slot=body.slot,
                                  celsius=entry.celsius, symptoms=entry.symptoms)  # fmt: skip
         try:
-            done.append(record(session, ctx, principal, request, now=now))
-        except (InvalidInput, NotFound) as exc:
-            raise InvalidInput(exc.code, f"line {line} ({entry.person_id}): {exc.detail}") from exc
+            done.append(_record(session, ctx, principal, request, now=now, scope=scope))
+        except (InvalidInput, NotFound, OtherUnit) as exc:
+            what = f"line {line} ({entry.person_id}): {exc.detail}"
+            kind = OtherUnit if isinstance(exc, OtherUnit) else InvalidInput
+            raise kind(exc.code, what) from exc
     return done
 
 
 def sheet(
     session: Session, ctx: WebContext, principal: Principal, *, unit: str | None, day: date
 ) -> SheetView:
-    principal.require(Permission.CASE_VIEW)
-    known = checkins.units(session)
+    scope = view_scope(session, principal)
+    known = checkins.units(session) if scope is None else sorted(scope)
+    if unit is not None and scope is not None and unit not in scope:
+        raise OtherUnit(detail=f"{principal.username} does not answer for {unit[:200]}")
     chosen = unit if unit is not None else (known[0] if known else "")
+    if scope is not None and not chosen:
+        return SheetView(unit="", day=day, units=[], rows=[])  # an officer of no unit yet
     rows = checkins.sheet(session, ctx.site, unit=chosen, day=day)
     lines = [SheetLine(person_id=r.person_id, name=r.name, unit=r.unit, morning=_stored(r.morning),
                        noon=_stored(r.noon)) for r in rows]  # fmt: skip
@@ -158,8 +226,18 @@ def sheet(
 def missing(
     session: Session, ctx: WebContext, principal: Principal, *, day: date, slot: Slot, now: datetime
 ) -> MissingView:
-    principal.require(Permission.CASE_VIEW)
+    """Who has not reported ``slot`` on ``day``, per unit (an officer: their units only)."""
+    scope = view_scope(session, principal)
+    return missing_view(session, ctx, day=day, slot=slot, now=now, scope=scope)
+
+
+def missing_view(
+    session: Session, ctx: WebContext, *, day: date, slot: Slot, now: datetime, scope: Scope
+) -> MissingView:
+    """:func:`missing` for ``scope`` (None: every unit, as the clinic and the reminders see it)."""
     found = checkins.missing(session, ctx.site, day=day, slot=slot)
+    if scope is not None:
+        found = {u: people for u, people in found.items() if u in scope}
     limits = deadlines(ctx)
     return MissingView(
         day=day,
@@ -170,15 +248,3 @@ def missing(
         units=[MissingUnit(unit=u, people=[MissingPerson(person_id=p.person_id, name=p.name)
                                            for p in people]) for u, people in found.items()],
     )  # fmt: skip
-
-
-def reminder(view: MissingView) -> Notice:
-    lines = [f"{u.unit}: {len(u.people)}" for u in view.units]
-    return Notice(
-        notice_id=f"checkin-{view.day}-{view.slot}-{uuid.uuid4().hex[:8]}",
-        kind="checkin_reminder",
-        audience="clinic",
-        subject=f"[campusgate] 晨午检未报 {view.total} 人 Check-ins missing: {view.total}",
-        text=(f"{view.day} {view.slot}: {view.total} 人未报 / missing\n" + "\n".join(lines)),
-        data={"type": "checkin_reminder", **view.model_dump(mode="json")},
-    )

@@ -21,7 +21,8 @@ def clinic(
 ) -> Response:
     ctx = context(request)
     with ctx.transaction() as session:
-        cases = service.list_cases(session, ctx.site, principal, include_closed=False)
+        cases = service.list_cases(session, ctx.site, principal, include_closed=False,
+                                   as_of=service.as_of(ctx))  # fmt: skip
     can_act = principal.can(Permission.CASE_ACT)
     return render(
         request,

@@ -8,7 +8,10 @@ stored case into its view, and the lifecycle's refusals into the web's errors
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -16,11 +19,14 @@ from kernel.masking import mask_id_number
 from schemas.messages import FeverAlert
 from services.cases import service as cases
 from services.cases import store as case_store  # the one timeline writer
+from services.cases.followup import FLAGS, FollowUp
 from services.cases.lifecycle import Action, Actor, CaseRefused, Origin, Status
+from services.cases.observed import follow_ups
 from services.storage.models import IsolationCaseRow, PersonRow
 from services.web.api.models import CaseDetail, CaseEventView, CaseView, PersonView
 from services.web.auth.roles import Permission, Principal
 from services.web.clinic import store
+from services.web.context import WebContext
 from services.web.errors import Conflict, Forbidden, InvalidInput, NotFound, WebError
 from services.web.live import events
 
@@ -32,7 +38,25 @@ _REFUSALS: dict[str, type[WebError]] = {
 }
 
 
-def case_view(row: IsolationCaseRow, person: PersonRow | None) -> CaseView:
+@dataclass(frozen=True, slots=True)
+class AsOf:
+    """When and where the follow-up flags of cases under observation are judged."""
+
+    now: datetime
+    zone: ZoneInfo
+    deadlines: Mapping[str, time]
+
+
+def as_of(ctx: WebContext) -> AsOf:
+    """Now, at the site, with the check-in deadlines the web is configured with."""
+    web = ctx.settings.web
+    limits = {"morning": web.checkin_morning_deadline, "noon": web.checkin_noon_deadline}
+    return AsOf(ctx.now(), ctx.tz, limits)
+
+
+def case_view(
+    row: IsolationCaseRow, person: PersonRow | None, follow: FollowUp | None = None
+) -> CaseView:
     def number(value: object) -> float | None:
         return None if value is None else float(str(value))
 
@@ -76,7 +100,22 @@ def case_view(row: IsolationCaseRow, person: PersonRow | None) -> CaseView:
         return_date=row.return_date,
         return_certificate=row.return_certificate,
         returned_by=row.returned_by,
+        flags=[] if follow is None else list(follow.flags),
+        missed_readings=[] if follow is None else follow.missed_text(),
     )
+
+
+def views(
+    session: Session,
+    rows: Sequence[tuple[IsolationCaseRow, PersonRow | None]],
+    as_of: AsOf | None,
+) -> list[CaseView]:
+    """The cases as views, with their follow-up flags when ``as_of`` says when to judge them."""
+    follow = {} if as_of is None else follow_ups(
+        session=session, rows=[c for c, _p in rows], now=as_of.now, zone=as_of.zone,
+        deadlines=as_of.deadlines,
+    )  # fmt: skip
+    return [case_view(c, p, follow.get(c.case_id)) for c, p in rows]
 
 
 def case_event(view: CaseView, kind: str = events.CASE) -> events.LiveEvent:
@@ -85,11 +124,21 @@ def case_event(view: CaseView, kind: str = events.CASE) -> events.LiveEvent:
 
 
 def list_cases(
-    session: Session, site: str, principal: Principal, *, include_closed: bool
+    session: Session,
+    site: str,
+    principal: Principal,
+    *,
+    include_closed: bool,
+    as_of: AsOf | None = None,
+    flag: str | None = None,
 ) -> list[CaseView]:
+    """Newest first; ``flag`` keeps the cases that carry it (judged ``as_of``)."""
     principal.require(Permission.CASE_VIEW)
+    if flag is not None and flag not in FLAGS:
+        raise InvalidInput("bad_flag", f"{flag[:40]!r} is none of {', '.join(FLAGS)}")
     rows = store.cases(session=session, site=site, include_closed=include_closed, limit=LIST_LIMIT)
-    return [case_view(c, p) for c, p in rows]
+    found = views(session, rows, as_of)
+    return found if flag is None else [v for v in found if flag in v.flags]
 
 
 def escalated_cases(session: Session, site: str, principal: Principal) -> list[CaseView]:
@@ -100,16 +149,18 @@ def escalated_cases(session: Session, site: str, principal: Principal) -> list[C
     return [case_view(c, p) for c, p in rows]
 
 
-def _load(session: Session, site: str, case_id: str) -> CaseView:
+def _load(session: Session, site: str, case_id: str, as_of: AsOf | None = None) -> CaseView:
     found = store.case(session=session, site=site, case_id=case_id)
     if found is None:
         raise NotFound("case_not_found", f"no case {case_id}")
-    return case_view(*found)
+    return views(session, [found], as_of)[0]
 
 
-def case_detail(session: Session, site: str, principal: Principal, case_id: str) -> CaseDetail:
+def case_detail(
+    session: Session, site: str, principal: Principal, case_id: str, as_of: AsOf | None = None
+) -> CaseDetail:
     principal.require(Permission.CASE_VIEW)
-    case = _load(session, site, case_id)
+    case = _load(session, site, case_id, as_of)
     if case.origin == Origin.FEVER:
         what = "" if case.celsius is None else f"{case.celsius:.1f} °C"
         opened = CaseEventView(at=case.opened_at, kind="opened", actor=case.gate, detail=what)
@@ -141,6 +192,7 @@ def act(
     action: Action,
     *,
     now: datetime,
+    as_of: AsOf | None = None,
 ) -> CaseView:
     """One lifecycle action on a case by the signed-in clinician; the case after it."""
     principal.require(Permission.CASE_ACT)
@@ -149,7 +201,7 @@ def act(
         cases.act(session, site, case_id, action, actor=actor_of(principal), now=now)
     except CaseRefused as exc:
         raise refusal(exc) from exc
-    return _load(session, site, case_id)
+    return _load(session, site, case_id, as_of)
 
 
 def note_alert(session: Session, alert: FeverAlert, now: datetime) -> bool:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from services.reports.clinic_render import MEDIA_TYPES as CLINIC_MEDIA_TYPES
+from services.reports.clinic_render import ClinicFormat, write_clinic_report
 from services.reports.daily import DailyReport, daily_report
 from services.reports.render import ReportFormat, write_report
 from services.storage.audit_log import log_action
@@ -40,7 +42,10 @@ def report_day(ctx: WebContext, day: date | None) -> date:
 def build(
     session: Session, ctx: WebContext, principal: Principal, day: date, fmt: str
 ) -> DailyReport:
-    report = daily_report(session=session, site=ctx.site, day=day, tz=ctx.tz, now=ctx.now())
+    web = ctx.settings.web
+    limits = {"morning": web.checkin_morning_deadline, "noon": web.checkin_noon_deadline}
+    report = daily_report(session=session, site=ctx.site, day=day, tz=ctx.tz, now=ctx.now(),
+                          deadlines=limits)  # fmt: skip
     log_action(
         session,
         at=ctx.now(),
@@ -52,6 +57,16 @@ def build(
         params={"format": fmt},
     )
     return report
+
+
+def clinic_download(report: DailyReport, fmt: ClinicFormat) -> Download:
+    """The clinic report (上报) as a file, named for its site and day."""
+    with tempfile.TemporaryDirectory(prefix="cg-clinic-") as folder:
+        path = Path(folder) / f"clinic.{fmt}"
+        write_clinic_report(report, path, fmt)
+        content = path.read_bytes()
+    name = f"clinic-{report.site}-{report.day.isoformat()}.{fmt}"
+    return Download(name, CLINIC_MEDIA_TYPES[fmt], content)
 
 
 def download(report: DailyReport, fmt: ReportFormat) -> Download:

@@ -57,7 +57,7 @@ CG.onReady(() => {
         $("checkin-result").className = "muted";
         await load();
       } catch (error) {
-        $("checkin-result").textContent = error.message;
+        $("checkin-result").textContent = [error.message, error.detail].filter(Boolean).join(": ");
         $("checkin-result").className = "error";
       }
     });

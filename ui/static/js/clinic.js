@@ -21,9 +21,20 @@ CG.onReady(() => {
       chips.push(el("div", { class: "muted" }, `${c.observation_room || t("clinic.place_home")} → ${when(c.observation_until)}`));
     }
     if (c.status === "referred" && c.hospital) chips.push(el("div", { class: "muted" }, c.hospital));
+    chips.push(...flagChips(c));
     if (c.suspended) chips.push(el("span", { class: "chip bad suspended" }, t("status.suspended")));
     if (c.origin && c.origin !== "fever") chips.push(el("div", { class: "muted origin" }, t(`origin.${c.origin}`)));
     return el("div", {}, ...chips);
+  }
+
+  // Under observation: a twice-daily reading missed, the planned end passed (the server judges).
+  const missedText = (m) => { const [day, slot] = m.split(" "); return `${day} ${t(`checkin.${slot}`)}`; };
+  function flagChips(c) {
+    const chips = (c.flags || []).map((flag) => el("span", { class: "chip bad flag", dataset: { flag } }, t(`flag.${flag}`)));
+    if ((c.missed_readings || []).length) {
+      chips.push(el("div", { class: "muted missed" }, `${t("clinic.missed")}: ${c.missed_readings.map(missedText).join("、")}`));
+    }
+    return chips;
   }
 
   async function act(caseId, path, body) {
@@ -128,6 +139,7 @@ CG.onReady(() => {
     $("timeline-case").textContent = caseId;
     try {
       const detail = await api("GET", `/api/v1/cases/${encodeURIComponent(caseId)}`);
+      $("case-flags").replaceChildren(...flagChips(detail.case));
       $("timeline").replaceChildren(...detail.timeline.map((e) =>
         el("li", { dataset: { kind: e.kind } },
           el("span", { class: "time" }, CG.time(e.at)),

@@ -44,6 +44,7 @@ const CG = (() => {
       const error = new Error(message);
       error.status = response.status;
       error.code = data.error;
+      error.detail = data.detail || "";
       throw error;
     }
     return data;
