@@ -194,3 +194,17 @@ def test_a_ref_expires_and_is_sent_once_per_call() -> None:
         desk.send("guard-n1", found["ref"], Decimal("36.5"), True)
     assert expired.value.error == "lookup_expired"
     assert lane.calls == [("manual", ("S00001", Decimal("36.5"), "guard-n1", True))]
+
+
+def test_a_person_gone_from_the_snapshot_since_the_look_up_is_not_sent() -> None:
+    lane = RecordingLane()
+    person = SnapshotPerson(id="S00001", name="张三", kind="student", masked_id="****1234")
+    held = [kiosk_snapshot([person])]
+    desk = LookupDesk(gate=GATE, snapshot=lambda: held[0], lane=lane, monotonic=FakeClock())
+    [found] = desk.lookup("guard-n1", "S00001")
+    moved = person.model_copy(update={"gates": ["south-2"]})
+    held[0] = kiosk_snapshot([moved])  # the next snapshot: this gate is no longer theirs
+    with pytest.raises(LookupRefused) as gone:
+        desk.send("guard-n1", found["ref"], Decimal("36.5"), True)
+    assert (gone.value.status, gone.value.error) == (404, "person_not_found")
+    assert lane.calls == []
