@@ -49,6 +49,8 @@ Celsius = Annotated[
     PlainSerializer(_to_json_number, return_type=float, when_used="json"),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+GuardName = Annotated[str, Field(min_length=1, max_length=64)]
+"""A guard's user name (who overrode, or entered a passage, at the gate's own kiosk)."""
 
 
 def utc_isoformat(value: datetime) -> str:
@@ -145,6 +147,9 @@ class Passage(WireModel):
     seq: PassageSeq | None = Field(default=None, exclude_if=lambda value: value is None)
     # The guard overrode the decision on ``recheck_of`` at the gate's kiosk (issue 20).
     override: Override | None = Field(default=None, exclude_if=lambda value: value is None)
+    # The guard who looked this person up at the gate's own kiosk and sent the passage
+    # (a ``manual`` credential; issue 20): the centre logs it under their name.
+    entered_by: GuardName | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @model_validator(mode="after")
     def _override_reopens_a_passage(self) -> Passage:
@@ -152,6 +157,8 @@ class Passage(WireModel):
             self.recheck_of is None or self.local_decision != "admit"
         ):
             raise ValueError("an override re-checks a passage and was admitted at the gate")
+        if self.entered_by is not None and not any(c.kind == "manual" for c in self.credentials):
+            raise ValueError("a guard enters a passage by a manual credential")
         return self
 
 
@@ -160,7 +167,7 @@ class Override(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    by: Annotated[str, Field(min_length=1, max_length=64)]
+    by: GuardName
     reason: Annotated[str, Field(min_length=4, max_length=MAX_TEXT, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 

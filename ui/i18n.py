@@ -332,6 +332,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "person.active": ("在册", "Active"),
     "kiosk.lookup": ("查找人员（学号/工号或姓名）", "Find a person (number or name)"),
     "kiosk.lookup_hint": ("如 2021001 或 张三", "e.g. 2021001 or a name"),
+    "kiosk.lookup_local": (
+        "查找人员（学号/工号、校园卡号、身份证号或姓名）",
+        "Find a person (number, card, ID number or name)",
+    ),
     "kiosk.lookup_none": ("本校门未找到此人", "Nobody found for this gate"),
     "kiosk.manual_send": ("测温并放行判定", "Send with this reading"),
     "error.lookup_limit": ("查找过于频繁，请稍后", "Too many look-ups; wait a while"),

@@ -34,12 +34,7 @@ from devices.thermometer.frames import Fault
 from devices.thermometer.frames import Reading as RawReading
 from gateway.agent.barrier import Barrier
 from gateway.agent.commands import carry_out
-from gateway.agent.config import (
-    DECISION_TIMEOUT_S,
-    STATUS_INTERVAL_S,
-    AgentStats,
-    LaneConfig,
-)
+from gateway.agent.config import AgentStats, LaneConfig
 from gateway.agent.decisions import DecisionListener, Decisions, Fallback
 from gateway.agent.events import (
     AgentEvent,
@@ -65,16 +60,10 @@ from gateway.snapshot.store import SnapshotStore
 from gateway.vehicle import VehicleGroup
 from kernel.clock import Clock, Monotonic
 from kernel.errors import BusError
+from schemas.ids import uuid7
 from schemas.messages import Decision, DeviceHealth, GateStatus, Override
 
-__all__ = [
-    "DECISION_TIMEOUT_S",
-    "STATUS_INTERVAL_S",
-    "AgentStats",
-    "Fallback",
-    "GateAgent",
-    "LaneConfig",
-]
+__all__ = ["AgentStats", "Fallback", "GateAgent", "LaneConfig"]
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +302,16 @@ class GateAgent:
         """
         value = handheld_celsius(celsius)
         self.inbox.put(GuardAction(lambda: self._typed(value)))
+
+    def manual_passage(
+        self, person_id: str, celsius: Decimal, by: str, mask: bool | None = True
+    ) -> uuid.UUID:
+        """A person guard ``by`` looked up at the local kiosk: a passage by their id (a
+        ``manual`` credential) and the typed reading, through the outbox; its event id."""
+        event_id = uuid7(int(self.clock.now().timestamp() * 1000))
+        send = self.passages.manual
+        self.inbox.put(GuardAction(lambda: send(event_id, person_id, celsius, by, mask)))
+        return event_id
 
     def choose_screening(self, choice: Choice) -> None:
         """The guard's choice: ``handheld``, ``thermometer``, or ``auto`` (by its health)."""

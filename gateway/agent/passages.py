@@ -129,16 +129,29 @@ class Passages:
             override=override,
         )
 
+    def manual(
+        self, event_id: uuid.UUID, person_id: str, celsius: Decimal, by: str, mask: bool | None
+    ) -> None:
+        """A person the guard looked up at the gate's own kiosk: a ``manual`` credential
+        with their id and the guard's handheld reading, entered by ``by``."""
+        self.mask_next = mask
+        reading = Temperature(celsius=celsius, sensor=HANDHELD_SENSOR, measured_at=self.clock.now())
+        credential = Credential(kind="manual", data=person_id)
+        self.send([credential], reading, entered_by=by, event_id=event_id)
+
     def send(
         self,
         credentials: list[Credential],
         temperature: Temperature | None,
         recheck_of: uuid.UUID | None = None,
         override: Override | None = None,
+        *,
+        entered_by: str | None = None,
+        event_id: uuid.UUID | None = None,
     ) -> Passage:
         now = self.clock.now()
         passage = Passage(
-            event_id=uuid7(int(now.timestamp() * 1000)),
+            event_id=event_id or uuid7(int(now.timestamp() * 1000)),
             site=self.config.site,
             gate=self.config.gate,
             direction=self.config.direction,
@@ -150,6 +163,7 @@ class Passages:
             recheck_of=recheck_of,
             local_decision="admit" if override is not None else None,
             override=override,
+            entered_by=entered_by,
         )
         self.mask_next = None
         passage = self.vehicles.attach(passage)

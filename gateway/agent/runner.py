@@ -33,7 +33,7 @@ from kernel.clock import SystemClock
 from kernel.codes.keys import KeyRing
 from kernel.observe import ObserveServer
 from schemas.messages import Decision, Passage
-from schemas.snapshot import SnapshotGuard
+from schemas.snapshot import GateSnapshot, SnapshotGuard
 
 if TYPE_CHECKING:
     from gateway.kiosk.server import KioskServer
@@ -131,13 +131,26 @@ def start_kiosk(settings: GateSettings, agent: GateAgent, feed: KioskFeed) -> Ki
     # Only a gate with --kiosk pays for the web parts (jinja2, argon2).
     from gateway.kiosk.actions import Actions  # noqa: PLC0415
     from gateway.kiosk.guards import GuardBook  # noqa: PLC0415
+    from gateway.kiosk.lookup import LookupDesk  # noqa: PLC0415
     from gateway.kiosk.server import KioskServer  # noqa: PLC0415
 
     snapshots = agent.snapshots
 
-    def guards() -> list[SnapshotGuard]:
+    def snapshot() -> GateSnapshot | None:
         held = snapshots.current if snapshots is not None else None
-        return list(held.snapshot.guards) if held is not None else []
+        return held.snapshot if held is not None else None
+
+    def guards() -> list[SnapshotGuard]:
+        held = snapshot()
+        return list(held.guards) if held is not None else []
+
+    desk = LookupDesk(
+        gate=settings.gate,
+        snapshot=snapshot,
+        lane=agent,
+        monotonic=agent.monotonic,
+        hash_plain_id=settings.plain_id_hash(),
+    )
 
     assert settings.kiosk is not None
     server = KioskServer(
@@ -145,7 +158,7 @@ def start_kiosk(settings: GateSettings, agent: GateAgent, feed: KioskFeed) -> Ki
         gate=settings.gate,
         feed=feed,
         book=GuardBook(guards, agent.monotonic),
-        actions=Actions(agent),
+        actions=Actions(agent, desk),
     )
     server.start()
     return server

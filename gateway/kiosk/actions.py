@@ -1,10 +1,11 @@
 """The guard's hand at the local kiosk, through the agent: each one a passage or a mode.
 
-Re-measure, no mask and a handheld reading become passages the lane publishes and
-keeps in its outbox until the centre has answered them, so what a guard does during
-an outage reaches the central log once it is back, exactly once (the centre is
-idempotent on ``event_id``).  Choosing the screening mode and announcing a vehicle
-change the lane itself.  Every body is validated here; nothing else is accepted.
+Re-measure, no mask, a handheld reading and a person looked up (:mod:`.lookup`) become
+passages the lane publishes and keeps in its outbox until the centre has answered them,
+so what a guard does during an outage reaches the central log once it is back, exactly
+once (the centre is idempotent on ``event_id``).  Choosing the screening mode and
+announcing a vehicle change the lane itself.  Every body is validated here; nothing
+else is accepted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Protocol, get_args
 from pydantic import ValidationError
 
 from gateway.agent.handheld import Choice, handheld_celsius
+from gateway.kiosk.lookup import LookupDesk, LookupRefused
 from schemas.messages import MAX_TEXT, Override, VehicleAnnouncement
 
 
@@ -23,6 +25,7 @@ class ActionRefused(Exception):
     def __init__(self, status: int, error: str, message: str) -> None:
         super().__init__(message)
         self.status, self.error = status, error
+        self.retry_after = 0  # seconds, for a 429
 
 
 class Lane(Protocol):
@@ -39,6 +42,12 @@ class Lane(Protocol):
     def begin_vehicle(self, plate: str, occupants: int) -> None: ...
 
     def override(self, event_id: uuid.UUID, reason: str, by: str) -> None: ...
+
+
+def _refused(exc: LookupRefused) -> ActionRefused:
+    refused = ActionRefused(exc.status, exc.error, str(exc))
+    refused.retry_after = exc.retry_after
+    return refused
 
 
 def _invalid(message: str) -> ActionRefused:
@@ -63,11 +72,22 @@ def _celsius(body: dict[str, Any]) -> Any:
 
 
 class Actions:
-    def __init__(self, lane: Lane) -> None:
-        self.lane = lane
+    def __init__(self, lane: Lane, desk: LookupDesk | None = None) -> None:
+        self.lane, self.desk = lane, desk
 
-    def run(self, action: str, body: dict[str, Any], *, by: str) -> None:
+    def lookup(self, query: object, *, by: str) -> list[dict[str, Any]]:
+        """What guard ``by`` finds here (GET .../lookup?q=); ActionRefused otherwise."""
+        if self.desk is None:
+            raise ActionRefused(HTTPStatus.NOT_FOUND, "not_found", "no look-up at this gate")
+        try:
+            return self.desk.lookup(by, query)
+        except LookupRefused as exc:
+            raise _refused(exc) from None
+
+    def run(self, action: str, body: dict[str, Any], *, by: str) -> dict[str, str]:
         """Carry out ``action`` of guard ``by`` with ``body``; ActionRefused otherwise."""
+        if action == "manual-passage" and self.desk is not None:
+            return self._manual(body, by, self.desk)
         match action:
             case "override":
                 self._override(body, by)
@@ -93,6 +113,18 @@ class Actions:
                 self.lane.begin_vehicle(vehicle.plate, vehicle.occupants)
             case _:
                 raise ActionRefused(HTTPStatus.NOT_FOUND, "not_found", "no such action here")
+        return {}
+
+    def _manual(self, body: dict[str, Any], by: str, desk: LookupDesk) -> dict[str, str]:
+        """A person looked up here: a passage by their id with the typed reading."""
+        mask = body.get("mask", True)
+        if mask is not None and not isinstance(mask, bool):
+            raise _invalid("mask is true, false or null")
+        try:
+            event_id = desk.send(by, body.get("ref"), _celsius(body), mask)
+        except LookupRefused as exc:
+            raise _refused(exc) from None
+        return {"event_id": str(event_id), "recheck_of": ""}
 
     def _override(self, body: dict[str, Any], by: str) -> None:
         event_id = _event_id(body)

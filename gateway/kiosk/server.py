@@ -7,7 +7,9 @@ Routes (the same paths the shared page script uses on the central web):
 * ``GET /`` and ``GET /kiosk[/<gate>]``: the kiosk page (signed in)
 * ``GET /api/v1/live``: server-sent events, ``hello`` then ``batch`` (signed in)
 * ``POST /api/v1/gates/<gate>/<action>`` (JSON, ``X-CSRF-Token``): ``remeasure``,
-  ``no-mask``, ``handheld``, ``screening``, ``vehicle``; ``PUT /api/v1/me/lang``
+  ``no-mask``, ``handheld``, ``screening``, ``vehicle``, ``override``,
+  ``manual-passage``; ``GET /api/v1/gates/<gate>/lookup?q=`` (``X-CSRF-Token``);
+  ``PUT /api/v1/me/lang``
 * ``GET /static/...``: the page's scripts, style sheet and alarm, nothing else
 
 Cookies are ``HttpOnly; SameSite=Strict``; every page says ``no-store`` and may not
@@ -183,11 +185,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _json(self, status: int, data: dict[str, Any]) -> None:
-        self._send(status, json.dumps(data).encode(), "application/json")
+    def _json(self, status: int, data: object, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(data).encode(), "application/json", headers)
 
-    def _problem(self, status: int, error: str, message: str) -> None:
-        self._json(status, {"error": error, "message": message})
+    def _problem(self, status: int, error: str, message: str, retry_after: int = 0) -> None:
+        wait = {"Retry-After": str(retry_after)} if retry_after else None
+        self._json(status, {"error": error, "message": message}, wait)
 
     def _redirect(self, to: str, headers: dict[str, str] | None = None) -> None:
         self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": to, **(headers or {})})
@@ -222,6 +225,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._problem(HTTPStatus.UNAUTHORIZED, "not_authenticated", "sign in first")
             else:
                 self._live()
+        elif path.startswith("/api/v1/gates/") and path.endswith("/lookup"):
+            self._lookup(path.removeprefix("/api/v1/gates/").removesuffix("/lookup"))
         else:
             self._problem(HTTPStatus.NOT_FOUND, "not_found", "no such page")
 
@@ -397,12 +402,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._problem(HTTPStatus.UNAUTHORIZED, "not_authenticated", "sign in first")
             return
         try:
-            self.kiosk.actions.run(action, body, by=session.username)
+            sent = self.kiosk.actions.run(action, body, by=session.username)
         except ActionRefused as exc:
-            message = t(lang_or_default(session.lang), f"error.{exc.error}")
-            self._problem(
-                exc.status, exc.error, str(exc) if message.startswith("error.") else message
-            )
+            self._refused(exc, session)
             return
         log.info(
             "gate %s: %s by %s at the local kiosk",
@@ -410,4 +412,34 @@ class _Handler(BaseHTTPRequestHandler):
             action,
             session.username if session else "?",
         )
-        self._json(HTTPStatus.OK, {"ok": True, "at": datetime.now().astimezone().isoformat()})
+        at = datetime.now().astimezone().isoformat()
+        self._json(HTTPStatus.OK, {"ok": True, "at": at, **sent})
+
+    def _refused(self, exc: ActionRefused, session: Session) -> None:
+        message = t(lang_or_default(session.lang), f"error.{exc.error}")
+        words = str(exc) if message.startswith("error.") else message
+        self._problem(exc.status, exc.error, words, exc.retry_after)
+
+    def _lookup(self, gate: str) -> None:
+        """``GET .../lookup?q=`` as the central kiosk's: signed in, with the CSRF header
+        (a look-up is counted and logged, so no other site may make one)."""
+        token, body = self._api_call()
+        if token is None or body is None:
+            return
+        if gate != self.kiosk.gate:
+            self._problem(HTTPStatus.FORBIDDEN, "forbidden_gate", "not this gate")
+            return
+        session = self.kiosk.book.session(token)
+        if session is None:
+            self._problem(HTTPStatus.UNAUTHORIZED, "not_authenticated", "sign in first")
+            return
+        try:
+            query = parse_qs(urlsplit(self.path).query, max_num_fields=4).get("q", [""])[0]
+            found = self.kiosk.actions.lookup(query, by=session.username)
+        except ValueError:
+            self._problem(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_input", "one q")
+            return
+        except ActionRefused as exc:
+            self._refused(exc, session)
+            return
+        self._json(HTTPStatus.OK, found)

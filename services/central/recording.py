@@ -25,6 +25,7 @@ from schemas.ids import uuid7
 from schemas.messages import Decision, FeverAlert, Passage
 from services.central.deciding import Decided
 from services.storage import repository as repo
+from services.storage.audit_log import log_action
 from services.storage.records import CaseRecord, EntryRecord, ExitRecord
 
 
@@ -78,6 +79,8 @@ def record_batch(
     repo.record_overrides(
         session=session, rows=[r for s in new if (r := _override(s.decided, now))]
     )
+    for s in new:
+        _log_entered(session, s.decided.passage, now)
     done.alerts = [s.alert for s in new if s.alert is not None]
     repo.record_exits(session=session, exits=[out for s in new if (out := _exit(s.decided))])
     repo.add_pass_uses(
@@ -147,6 +150,19 @@ def _override(decided: Decided, now: datetime) -> dict[str, object] | None:
         "override_of": str(passage.recheck_of),
         "at": now,
     }
+
+
+def _log_entered(session: Session, passage: Passage, now: datetime) -> None:
+    """A passage a guard entered at the gate's own kiosk after a look-up (issue 20): in
+    the audit log under their name, as the central kiosk logs its manual passages."""
+    if passage.entered_by is None:
+        return
+    manual = [c.data for c in passage.credentials if c.kind == "manual"]
+    celsius = passage.temperature.celsius if passage.temperature is not None else None
+    log_action(session, at=now, actor=passage.entered_by, role="guard",
+               action="gate.manual_passage", target=f"{passage.gate}/{passage.event_id}",
+               params={"person_id": manual[0] if manual else "", "celsius": str(celsius),
+                       "via": "gate_kiosk", "ts": passage.ts.isoformat()})  # fmt: skip
 
 
 def _exit(decided: Decided) -> ExitRecord | None:

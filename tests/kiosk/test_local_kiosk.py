@@ -3,7 +3,6 @@ guard, forged forms and hostile bodies, password guessing; and the guard's actio
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,11 +12,10 @@ import pytest
 from argon2 import PasswordHasher
 
 from gateway.kiosk.bind import parse_bind
-from gateway.kiosk.server import KioskServer
 from kernel.errors import ConfigError
 from schemas.messages import Decision, DecisionPerson
 from schemas.snapshot import SnapshotGuard
-from tests.fixtures.local_kiosk import RecordingLane, StartKiosk
+from tests.fixtures.local_kiosk import RecordingLane, StartKiosk, csrf_of, sign_in
 
 PASSWORD = "gate-guard-password-1"
 OTHER_GATES_PASSWORD = "south-guard-password-2"
@@ -27,24 +25,6 @@ OTHER_GATES_PASSWORD = "south-guard-password-2"
 def guards() -> list[SnapshotGuard]:
     hasher = PasswordHasher()
     return [SnapshotGuard(username="guard-n1", password_hash=hasher.hash(PASSWORD))]
-
-
-def sign_in(server: KioskServer, username: str, password: str) -> tuple[httpx.Client, int]:
-    client = httpx.Client(base_url=server.url, timeout=10.0)
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
-    assert token is not None
-    form = {"csrf_token": token.group(1), "username": username, "password": password}
-    answer = client.post("/login", data=form)
-    return client, answer.status_code
-
-
-def csrf_of(client: httpx.Client) -> str:
-    page = client.get("/kiosk/north-1")
-    assert page.status_code == 200
-    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page.text)
-    assert token is not None
-    return token.group(1)
 
 
 def test_a_guard_signs_in_and_the_actions_reach_the_lane(

@@ -139,6 +139,29 @@ def test_a_vehicle_command_and_only_it_carries_a_vehicle() -> None:
             Command.model_validate(bad)
 
 
+def test_a_passage_entered_by_a_guard_names_a_person_by_a_manual_credential() -> None:
+    from schemas.messages import Passage
+
+    base = {
+        "event_id": "0193f3c2-7b1e-7c4a-9d1e-2f9a8b7c6d5e",
+        "site": "main",
+        "gate": "north-1",
+        "direction": "in",
+        "ts": "2026-11-22T08:00:00Z",
+        "credentials": [{"kind": "manual", "data": "S00001"}],
+    }
+    passage = Passage.model_validate({**base, "entered_by": "guard-n1"})
+    assert passage.entered_by == "guard-n1"
+    assert "entered_by" not in Passage.model_validate(base).model_dump_json()
+    for bad in (
+        {**base, "credentials": [{"kind": "qr", "data": "CG1.x"}], "entered_by": "guard-n1"},
+        {**base, "entered_by": ""},
+        {**base, "entered_by": "g" * 65},
+    ):
+        with pytest.raises(ValidationError):
+            Passage.model_validate(bad)
+
+
 def test_an_override_reopens_a_passage_admitted_at_the_gate() -> None:
     from schemas.messages import Passage
 
