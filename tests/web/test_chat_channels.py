@@ -203,3 +203,17 @@ def test_a_wrong_sms_token_or_a_refusal_is_a_dead_letter_with_masked_numbers(
         ("HTTP 401", "+86*******1111", 1),
         ("sms gateway refused: quota", "+86*******1111", 1),
     ]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_every_card_speaks_the_channels_language_from_the_catalogue(lang: Any) -> None:
+    maker = CardMaker(lang, SHANGHAI)
+    for kind, notice in NOTICES.items():
+        card = maker.card(notice)
+        words = [card.title, card.action, *(label for label, _value in card.fields)]
+        assert card.kind == kind
+        assert card.title != maker.word("notify.other")  # drawn for its kind, not generically
+        assert not [w for w in words if w.startswith("notify.") or not w], kind
+        chinese = [w for w in words if any("\u4e00" <= ch <= "\u9fff" for ch in w)]
+        assert chinese == (words if lang == "zh-CN" else []), kind
+        assert all("+08:00" in v for label, v in card.fields if "时间" in label or "Time" in label)
