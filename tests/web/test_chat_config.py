@@ -13,8 +13,9 @@ from kernel.errors import ConfigError
 from services.cli.main import main
 from services.web.notify.build import chat_settings, extra_channels
 from services.web.notify.chat import ChatChannel
+from services.web.notify.limits import Limits
 from services.web.settings import NotifySettings, WebSettings
-from tests.fixtures.chat_notices import SHANGHAI
+from tests.fixtures.chat_notices import NOTICES, SHANGHAI
 
 KEY = "wecom-key-that-must-stay-secret"
 SECRET = "SECsigning-secret-that-must-stay-secret"
@@ -123,3 +124,21 @@ def test_campusgate_web_refuses_a_bad_bot_without_printing_its_url(
     with pytest.raises(ValueError, match="must be https") as raised:
         WebSettings()
     assert KEY not in str(raised.value)
+
+
+def test_an_approvers_group_gets_the_walk_ins_of_its_own_units_only() -> None:
+    bots = [
+        {"name": "cs", "kind": "wecom", "url": WECOM, "audiences": ["approvers"],
+         "units": ["计算机学院"]},
+        {"name": "physics", "kind": "feishu", "url": WECOM, "audiences": ["approvers"],
+         "units": ["物理学院"]},
+        {"name": "all-units", "kind": "dingtalk", "url": WECOM, "audiences": ["approvers"]},
+    ]  # fmt: skip
+    made = extra_channels(NotifySettings.model_validate({"channels": bots}), SHANGHAI, lambda: 0)
+    walkin = NOTICES["walkin"]  # for 计算机学院
+    assert [c.name for c, _policy in made if c.target(walkin)] == ["cs", "all-units"]
+    assert [c.name for c, _policy in made if c.target(NOTICES["fever_alert"])] == []
+    feishu = made[1][0]
+    assert isinstance(feishu, ChatChannel)
+    assert isinstance(feishu.limiter, Limits)  # Feishu: 5 a second and 100 a minute
+    assert [(w.limit, w.period_s) for w in feishu.limiter.windows] == [(5, 1.0), (100, 60.0)]

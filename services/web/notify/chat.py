@@ -29,7 +29,7 @@ from services.web.notify import formats
 from services.web.notify.cards import CARD_KINDS, CardMaker, inert
 from services.web.notify.channels import RETRYABLE_STATUS, DeliveryError, Notice
 from services.web.notify.formats import Format, Vendor
-from services.web.notify.limits import SlidingWindow
+from services.web.notify.limits import Limits, SlidingWindow
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ class Bot:
     fmt: Format | None = None
     secret: str | None = None
     brand: str = ""
+    # Only notices about these host units (a walk-in for one unit's approvers' group).
+    units: frozenset[str] | None = None
 
 
 class ChatChannel:
@@ -63,7 +65,7 @@ class ChatChannel:
         bot: Bot,
         maker: CardMaker,
         *,
-        limiter: SlidingWindow,
+        limiter: SlidingWindow | Limits,
         timeout_s: float,
         clock_unix: Callable[[], float],
         transport: httpx.AsyncBaseTransport | None = None,
@@ -81,6 +83,8 @@ class ChatChannel:
 
     def target(self, notice: Notice) -> str:
         wanted = notice.audience in self.bot.audiences and notice.kind in self.bot.kinds
+        if self.bot.units is not None:
+            wanted = wanted and notice.data.get("unit") in self.bot.units
         return self.shown_url if wanted else ""
 
     def body(self, notice: Notice, now_unix: float) -> tuple[str, bytes]:

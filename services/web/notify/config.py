@@ -52,6 +52,10 @@ class ChatSettings(BaseModel):
     format: Format | None = None  # wecom/dingtalk: markdown | text; feishu: post | text
     lang: Literal["zh-CN", "en"] = "zh-CN"
     brand: Annotated[str, Field(max_length=20)] = ""  # 【...】 before every title
+    # Only the notices about these host units (walk-ins): one approvers' group per unit.
+    units: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=500
+    )
     per_minute: Annotated[int, Field(ge=1, le=600)] | None = None
     attempts: Annotated[int, Field(ge=1, le=20)] = 5
     backoff_s: Annotated[float, Field(ge=0, le=60)] = 2.0

@@ -50,3 +50,18 @@ class SlidingWindow:
                 now = self._monotonic()
                 self._forget_old(now)
             self._sent.append(now)
+
+
+class Limits:
+    """Several windows at once (Feishu: 5 a second and 100 a minute): each in turn."""
+
+    def __init__(self, *windows: SlidingWindow) -> None:
+        self.windows = windows
+
+    @property
+    def waited_s(self) -> float:
+        return sum(w.waited_s for w in self.windows)
+
+    async def acquire(self) -> None:
+        for window in self.windows:
+            await window.acquire()
