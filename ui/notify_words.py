@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notify.lockdown": ("门岗封闭", "Gate locked down"),
     "notify.release": ("门岗解除封闭", "Gate released"),
     "notify.other": ("系统通知", "Notice"),
+    "notify.test": ("测试消息", "Test message"),
     # -- field labels
     "notify.field.gate": ("门岗", "Gate"),
     "notify.field.person": ("人员", "Person"),
@@ -44,6 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notify.field.operator": ("操作人", "By"),
     "notify.field.reason": ("原因", "Reason"),
     "notify.field.text": ("内容", "Text"),
+    "notify.field.channel": ("渠道", "Channel"),
     # -- values
     "notify.unknown_person": ("未识别人员", "unknown person"),
     "notify.celsius": (
@@ -72,4 +74,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notify.do.incident": ("请保卫处跟进。", "Security office: please follow up."),
     "notify.do.lockdown": ("该门岗已拒绝所有通行。", "The gate now denies every passage."),
     "notify.do.release": ("该门岗已恢复正常通行。", "The gate admits again as usual."),
+    "notify.do.test": (
+        "收到这条消息，说明该渠道配置正确，无需处理。",
+        "This channel is set up right; nothing to do.",
+    ),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from services.web.notify.chat import ChatChannel
 from services.web.notify.limits import Limits
 from services.web.settings import NotifySettings, WebSettings
 from tests.fixtures.chat_notices import NOTICES, SHANGHAI
+from tests.fixtures.chat_receivers import FakeSmsGateway, RecordingServer
 
 KEY = "wecom-key-that-must-stay-secret"
 SECRET = "SECsigning-secret-that-must-stay-secret"
@@ -142,3 +144,39 @@ def test_an_approvers_group_gets_the_walk_ins_of_its_own_units_only() -> None:
     assert isinstance(feishu, ChatChannel)
     assert isinstance(feishu.limiter, Limits)  # Feishu: 5 a second and 100 a minute
     assert [(w.limit, w.period_s) for w in feishu.limiter.windows] == [(5, 1.0), (100, 60.0)]
+
+
+def test_campusgate_notify_lists_the_channels_and_sends_each_a_test(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recording_server: Callable[..., RecordingServer],
+    sms_gateway: Callable[..., FakeSmsGateway],
+) -> None:
+    good = recording_server()
+    refusing = recording_server((200, b'{"errcode":93000,"errmsg":"invalid webhook url"}'))
+    sms = sms_gateway("sms-token-0123456789abcdef")
+    bots = [
+        {"name": "clinic-wecom", "kind": "wecom", "url": good.url(), "audiences": ["clinic"]},
+        {"name": "old-bot", "kind": "wecom", "url": refusing.url(), "audiences": ["security"]},
+    ]
+    monkeypatch.setenv("CAMPUSGATE_WEB__DEMO", "true")
+    monkeypatch.setenv("CAMPUSGATE_NOTIFY__CHANNELS", json.dumps(bots))
+    monkeypatch.setenv("CAMPUSGATE_NOTIFY__SMS__URL", f"http://127.0.0.1:{sms.port}/sms")
+    monkeypatch.setenv("CAMPUSGATE_NOTIFY__SMS__TOKEN", "sms-token-0123456789abcdef")
+    monkeypatch.setenv("CAMPUSGATE_NOTIFY__SMS__SECURITY_TO", '["13900002222"]')
+    assert main(["notify", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "clinic-wecom\twecom/markdown\tclinic\tunsigned\thttp://127.0.0.1:" in listed
+    assert "test-key-123" not in listed
+    assert "sms\tsecurity\t139****2222" in listed
+    assert main(["notify", "test"]) == 1  # one bot refuses
+    said = capsys.readouterr().out.splitlines()
+    assert said == ["clinic-wecom: sent",
+                    "old-bot: FAILED: wecom errcode 93000: invalid webhook url",
+                    "sms: sent (security)"]  # fmt: skip
+    content = json.loads(good.get().body)["markdown"]["content"]
+    assert content.startswith("**【校园门禁】测试消息**\n>渠道：clinic-wecom\n>时间：")
+    assert json.loads(sms.get().body)["kind"] == "test"
+    assert main(["notify", "test", "--channel", "clinic-wecom"]) == 0
+    assert capsys.readouterr().out == "clinic-wecom: sent\n"
+    assert main(["notify", "test", "--channel", "nobody"]) == 1

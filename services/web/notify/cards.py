@@ -232,6 +232,14 @@ def _lock(kind: str) -> Maker:
     return make
 
 
+def _test(maker: CardMaker, data: dict[str, Any]) -> Card:
+    fields = (
+        maker.field("channel", inert(data["channel"])),
+        maker.field("time", maker.when(data["at"])),
+    )
+    return Card("test", maker.word("notify.test"), fields, maker.word("notify.do.test"))
+
+
 _MAKERS: dict[str, Maker] = {
     "fever_alert": _fever,
     "escalation": _escalation,
@@ -241,6 +249,7 @@ _MAKERS: dict[str, Maker] = {
     "incident": _incident,
     "lockdown": _lock("lockdown"),
     "release": _lock("release"),
+    "test": _test,  # campusgate notify test
 }
 # Every kind of notice a chat group or phone may get; ``visitor_code`` is not one of
 # them: a visitor's code is theirs alone (e-mail to the address they gave).
