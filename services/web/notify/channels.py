@@ -52,8 +52,10 @@ class Notice:
     """One thing to tell people: a fever alert for the clinic, an escalation for security."""
 
     notice_id: str
-    kind: str  # fever_alert | escalation
-    audience: str  # clinic | security
+    # fever_alert | escalation | symptoms | checkin_reminder | walkin | incident | lockdown |
+    # release | visitor_code (cards.py draws each for chat groups and SMS)
+    kind: str
+    audience: str  # clinic | security | approvers | visitor (a visitor's own address only)
     subject: str
     text: str
     data: dict[str, Any] = field(default_factory=dict)
