@@ -25,6 +25,8 @@ pytest_plugins = [
     "tests.fixtures.web",
     "tests.fixtures.browser",
     "tests.fixtures.secure_broker",
+    "tests.fixtures.chat_receivers",
+    "tests.fixtures.chat_notices",
 ]
 
 

@@ -43,6 +43,7 @@ COMMAND_MODULES: dict[str, str] = {
     "user": "user",
     "case": "case",
     "checkin": "checkin",
+    "notify": "notify",
 }
 
 Handler = Callable[[argparse.Namespace], int]

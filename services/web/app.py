@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kernel.bus.mqtt import parse_broker_url
 from kernel.clock import Clock, SystemClock
 from kernel.errors import BusError
+from kernel.localtime import site_zone
 from services.storage.engine import make_engine
 from services.web import health
 from services.web.admin import pages as admin_pages
@@ -62,6 +63,7 @@ from services.web.live.feed import LiveFeed
 from services.web.live.hub import Hub
 from services.web.me import checkin as me_checkin
 from services.web.me import pages as me_pages
+from services.web.notify.build import extra_channels
 from services.web.notify.channels import Channel, EmailChannel, SmtpTarget, WebhookChannel
 from services.web.notify.service import Notifier, RetryPolicy, Sleep
 from services.web.reports import pages as report_pages
@@ -164,6 +166,9 @@ def build_channels(settings: WebSettings, clock: Clock) -> list[tuple[Channel, R
             timeout_s=smtp.timeout_s,
         )
         channels.append((EmailChannel(target), RetryPolicy(smtp.attempts, smtp.backoff_s)))
+    # WeCom, DingTalk and Feishu group bots, and the SMS gateway (notify/build.py).
+    zone = site_zone(settings.web.timezone)
+    channels += extra_channels(settings.notify, zone, lambda: clock.now().timestamp())
     return channels
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     IPvAnyNetwork,
     SecretStr,
@@ -24,6 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.names import GateName, SiteName
 from services.central.settings import DbSettings, MqttSettings
+from services.web.notify.config import ChatSettings, SmsSettings
 
 DEMO_SESSION_SECRET = "campusgate-demo-session-secret-not-for-production"  # noqa: S105
 MIN_SECRET_CHARS = 32
@@ -141,14 +143,25 @@ class SmtpSettings(BaseModel):
 
 
 class NotifySettings(BaseModel):
+    """Where notices go: the signed webhook, e-mail, chat-group bots, SMS (notify/config.py)."""
+
+    # A bad URL or secret must not be echoed in the error that stops the service.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    # WeCom, DingTalk and Feishu group bots: here as JSON, or in a TOML file (0600).
+    channels: list[ChatSettings] = Field(default_factory=list, max_length=100)
+    channels_file: Path | None = None
+    sms: SmsSettings = Field(default_factory=SmsSettings)
 
 
 class WebSettings(BaseSettings):
     """``CAMPUSGATE_SITE``, ``CAMPUSGATE_DB__URL``, ``CAMPUSGATE_WEB__PORT``, ..."""
 
-    model_config = SettingsConfigDict(env_prefix="CAMPUSGATE_", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_prefix="CAMPUSGATE_", env_nested_delimiter="__", hide_input_in_errors=True
+    )
 
     site: SiteName = "main"
     mqtt: MqttSettings = Field(default_factory=MqttSettings)

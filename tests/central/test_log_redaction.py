@@ -73,3 +73,11 @@ def test_redaction_keeps_everything_but_the_secrets() -> None:
         "https://relay.example/hook?access_token=***&lang=zh"
     )
     assert redact_url("mqtt://127.0.0.1:1883") == "mqtt://127.0.0.1:1883"
+    # A chat bot's token in its path (Feishu) or query (WeCom): hidden, the rest kept.
+    assert redact_url("https://open.feishu.cn/open-apis/bot/v2/hook/5e3d-587e?x=1") == (
+        "https://open.feishu.cn/open-apis/bot/v2/hook/***?x=1"
+    )
+    assert redact_url("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a") == (
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***"
+    )
+    assert redact_url("http://127.0.0.1:8080/hook") == "http://127.0.0.1:8080/hook"

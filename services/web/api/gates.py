@@ -23,7 +23,7 @@ from services.web.api.models import (
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
 from services.web.gates import lookup as lookups
-from services.web.gates import service
+from services.web.gates import notices, service
 from services.web.gates.lookup import LookupResult
 from services.web.http import require
 
@@ -54,7 +54,8 @@ def gate_detail(gate: GatePath, principal: Viewer, request: Request) -> GateDeta
 def command(
     gate: GatePath, body: CommandRequest, principal: Commander, request: Request
 ) -> CommandSent:
-    """Lock down, release, open or sync a gate. Lock state is stored before the command goes out."""
+    """Lock down, release, open or sync a gate. Lock state is stored before the command goes out;
+    a lockdown or release is notified to the security office."""
     ctx = context(request)
     view = run_and_publish(
         ctx,
@@ -62,6 +63,8 @@ def command(
             s, ctx, principal, gate, name=body.command, reason=body.reason, now=ctx.now()
         ),
     )
+    if view.command in notices.LOCK_COMMANDS:
+        ctx.notifier.submit(notices.lock_notice(view))
     return CommandSent(command=view, published=ctx.feed.connected)
 
 

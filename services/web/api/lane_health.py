@@ -15,7 +15,7 @@ from services.web.api.models import CaseView, Model
 from services.web.auth.roles import Permission, Principal
 from services.web.clinic.service import case_event
 from services.web.context import context
-from services.web.gates import lane_health
+from services.web.gates import lane_health, notices
 from services.web.gates.lane_health import IncidentView
 from services.web.gates.service import day_start
 from services.web.http import require
@@ -63,13 +63,15 @@ def symptoms(
 def incident(
     gate: GatePath, body: IncidentRequest, principal: Lane, request: Request
 ) -> IncidentView:
-    """Refused instructions, forced entry, or another incident, with the guard's note."""
+    """Refused instructions, forced entry, or another incident, with the guard's note; the
+    security office is notified."""
     ctx = context(request)
     with ctx.transaction() as session:
         view = lane_health.record_incident(session, ctx, principal, gate, body.kind, body.note,
                                            body.event_id, now=ctx.now())  # fmt: skip
     data = {"type": events.INCIDENT, **view.model_dump(mode="json")}
     ctx.hub.publish_threadsafe(events.LiveEvent(events.INCIDENT, gate, events.encode(data)))
+    ctx.notifier.submit(notices.incident_notice(view))
     return view
 
 

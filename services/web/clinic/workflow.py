@@ -56,7 +56,7 @@ def escalation_notice(case: CaseView, delay: timedelta) -> Notice:
         audience="security",
         subject=f"[campusgate] 升级 Escalated fever alert at {case.gate}: {who}",
         text=text,
-        data={"type": "escalation", **case.model_dump(mode="json")},
+        data={"type": "escalation", "minutes": minutes, **case.model_dump(mode="json")},
     )
 
 

@@ -64,7 +64,12 @@ def symptoms_notice(view: CaseView, symptoms: list[Symptom], guard: str) -> Noti
             f"Symptoms recorded at gate {view.gate}: {who}, {listed} (by {guard}).\n"
             f"case {view.case_id}"
         ),
-        data={"type": Reason.SYMPTOMS.value, **view.model_dump(mode="json")},
+        data={
+            "type": Reason.SYMPTOMS.value,
+            **view.model_dump(mode="json"),
+            "symptoms": [s.value for s in dict.fromkeys(symptoms)],
+            "by": guard,
+        },
     )
 
 

@@ -1,1 +1,2 @@
-"""Outbound notifications: an HMAC-signed webhook and SMTP e-mail, with a dead-letter list."""
+"""Outbound notifications: an HMAC-signed webhook, SMTP e-mail, WeCom/DingTalk/Feishu
+group bots and an SMS gateway, with retries and a dead-letter list."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import smtplib
 import ssl
 import unicodedata
@@ -31,6 +32,9 @@ TIMESTAMP_HEADER = "X-Campusgate-Timestamp"
 DELIVERY_HEADER = "X-Campusgate-Delivery"
 SIGNATURE_TOLERANCE_S = 300
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+# httpx logs every request's URL at INFO, and a bot's URL holds its key (``?key=``,
+# ``?access_token=``, Feishu's path): its own logger says warnings only.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 # An e-mail subject longer than this is cut (RFC 5322 suggests 78 characters a line; the
 # header is folded, but a name pasted a thousand times is not news for the clinic).
 MAX_HEADER_CHARS = 200
@@ -48,8 +52,10 @@ class Notice:
     """One thing to tell people: a fever alert for the clinic, an escalation for security."""
 
     notice_id: str
-    kind: str  # fever_alert | escalation
-    audience: str  # clinic | security
+    # fever_alert | escalation | symptoms | checkin_reminder | walkin | incident | lockdown |
+    # release | visitor_code (cards.py draws each for chat groups and SMS)
+    kind: str
+    audience: str  # clinic | security | approvers | visitor (a visitor's own address only)
     subject: str
     text: str
     data: dict[str, Any] = field(default_factory=dict)

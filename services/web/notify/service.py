@@ -120,17 +120,19 @@ class Notifier:
     async def deliver(self, notice: Notice) -> dict[str, bool]:
         """Every channel that has a target for this notice; True per channel delivered."""
         body = notice_body(notice)
-        results: dict[str, bool] = {}
-        for channel, policy in self.channels:
-            if not channel.target(notice):
-                continue
+        wanted = [(c, p) for c, p in self.channels if c.target(notice)]
+
+        async def one(channel: Channel, policy: RetryPolicy) -> bool:
             try:
-                results[channel.name] = await self._deliver_one(channel, policy, notice, body)
+                return await self._deliver_one(channel, policy, notice, body)
             except Exception:  # never let one channel's trouble keep the notice from the next
                 log.exception("%s delivery of %s %s broke", channel.name, notice.kind,
                               notice.notice_id)  # fmt: skip
-                results[channel.name] = False
-        return results
+                return False
+
+        # Side by side: a bot waiting out its rate limit or retrying holds up no other channel.
+        done = await asyncio.gather(*(one(c, p) for c, p in wanted))
+        return {channel.name: ok for (channel, _policy), ok in zip(wanted, done, strict=True)}
 
     async def _deliver_one(
         self, channel: Channel, policy: RetryPolicy, notice: Notice, body: str

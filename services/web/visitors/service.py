@@ -133,6 +133,8 @@ def walkin_notice(made: WalkIn, form: WalkInForm, now: datetime) -> Notice:
             "appointment_id": made.appointment_id,
             "unit": made.unit,
             "gate": form.gate,
+            "visitor_name": form.visitor_name,
+            "host_person": form.host_person,
             "approvers": list(made.approvers),
             "answer_by": made.answer_by.isoformat(),
             "registered_at": now.isoformat(),
