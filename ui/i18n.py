@@ -12,6 +12,7 @@ from typing import Literal, get_args
 
 from kernel.decision.reasons import REASONS
 from ui.health_words import HEALTH_MESSAGES
+from ui.policy_words import MESSAGES as POLICY_MESSAGES
 from ui.visitor_words import MESSAGES as VISITOR_MESSAGES
 
 Lang = Literal["zh-CN", "en"]
@@ -455,6 +456,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **HEALTH_MESSAGES,
 }
 MESSAGES.update(VISITOR_MESSAGES)  # the visitor, unit and walk-in pages' words
+MESSAGES.update(POLICY_MESSAGES)  # the policy editor's and the levels' forms
 
 
 def lang_or_default(value: str | None) -> Lang:

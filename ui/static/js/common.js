@@ -44,6 +44,7 @@ const CG = (() => {
       const error = new Error(message);
       error.status = response.status;
       error.code = data.error;
+      error.fields = data.fields || [];
       throw error;
     }
     return data;
