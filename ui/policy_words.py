@@ -60,7 +60,8 @@ VALUES: dict[str, tuple[str, str]] = {
 }
 
 ERRORS: dict[str, tuple[str, str]] = {
-    "policy.error.out_of_range": ("须在 {ge} 到 {le} 之间", "must be between {ge} and {le}"),
+    "policy.error.too_low": ("不得低于 {limit}", "must not be below {limit}"),
+    "policy.error.too_high": ("不得高于 {limit}", "must not be above {limit}"),
     "policy.error.threshold_outside_range": (
         "发热阈值须在合理体温范围 {min}–{max} °C 之内",
         "the fever threshold must lie inside the plausible range {min}-{max} °C",
@@ -115,6 +116,7 @@ PAGE: dict[str, tuple[str, str]] = {
     "policy.section.gates": ("各门岗", "Gates"),
     "policy.section.zones": ("区域与开放时间", "Zones and hours"),
     "policy.gate": ("门岗", "Gate"),
+    "policy.screening_mode": ("筛查模式", "Screening mode"),
     "policy.kinds_limited": ("限定类别", "Only these kinds"),
     "policy.closed": ("封闭", "Closed"),
     "policy.test_required": ("要求核酸阴性证明", "Require a negative test"),

@@ -40,10 +40,10 @@ EDITABLE = frozenset(Policy.model_fields) - {"site", "version", "level"}
 LEVEL_FIELDS = frozenset(service.ResponseLevel.model_fields) - {"name"}
 # pydantic's error types -> our codes (the words are ``policy.error.<code>``).
 PYDANTIC_CODES = {
-    "greater_than_equal": "out_of_range",
-    "less_than_equal": "out_of_range",
-    "greater_than": "out_of_range",
-    "less_than": "out_of_range",
+    "greater_than_equal": "too_low",
+    "less_than_equal": "too_high",
+    "greater_than": "too_low",
+    "less_than": "too_high",
     "string_pattern_mismatch": "bad_name",
     "string_too_long": "too_long",
     "string_too_short": "required",
@@ -110,7 +110,8 @@ def problems_of(exc: ValidationError, prefix: str = "") -> list[Problem]:
     problems = []
     for error in exc.errors():
         code = PYDANTIC_CODES.get(error["type"], "invalid")
-        values = {k: str(v) for k, v in (error.get("ctx") or {}).items() if k in ("ge", "le")}
+        bounds = error.get("ctx") or {}
+        values = {"limit": str(v) for k, v in bounds.items() if k in ("ge", "le", "gt", "lt")}
         problems.append(Problem(prefix + _path(error["loc"]), code, values))
     return problems
 

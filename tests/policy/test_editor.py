@@ -42,7 +42,7 @@ NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 GATES = frozenset({"north-1", "north-2", "south-2"})
 KINDS = ("student", "staff", "family", "visitor", "contractor")
 CODES = {
-    "out_of_range", "threshold_outside_range", "range_order", "unknown_gate", "unknown_kind",
+    "too_low", "too_high", "threshold_outside_range", "range_order", "unknown_gate", "unknown_kind",
     "gate_in_two_zones", "zone_hours_overlap", "hours_paired", "hours_empty", "unknown_zone",
     "unknown_field", "bad_name", "bad_choice", "bad_time", "bad_number", "too_long", "too_many",
     "required", "invalid",
@@ -70,7 +70,7 @@ def test_each_problem_is_named_by_its_field() -> None:
     assert problems(form(plausible_min="40", plausible_max="36")) == {
         ("plausible_max", "range_order")
     }
-    assert ("threshold", "out_of_range") in problems(form(threshold="41", plausible_max="43"))
+    assert ("threshold", "too_high") in problems(form(threshold="41", plausible_max="43"))
     assert problems(form(screening={"north-9": "soft"})) == {("screening", "unknown_gate")}
     assert problems(form(screening={"north-1": "medium"})) == {("screening.north-1", "bad_choice")}
     assert problems(form(gate_kinds={"north-1": ["alien"]})) == {
@@ -79,7 +79,7 @@ def test_each_problem_is_named_by_its_field() -> None:
     assert problems(form(closed_gates=["south-9"])) == {("closed_gates", "unknown_gate")}
     assert problems(form(timezone="Mars/Olympus")) == {("timezone", "unknown_zone")}
     assert problems(form(fever=1)) == {("fever", "unknown_field")}
-    assert problems(form(test_max_age_hours=0)) == {("test_max_age_hours", "out_of_range")}
+    assert problems(form(test_max_age_hours=0)) == {("test_max_age_hours", "too_low")}
 
 
 def test_zone_hours_that_overlap_or_are_empty_are_named() -> None:

@@ -132,7 +132,8 @@ CG.onReady(() => {
   if (form) {
     document.getElementById("policy-preview").addEventListener("click", preview);
     save.addEventListener("click", store);
-    form.addEventListener("input", () => { save.disabled = true; });
+    // A changed setting needs a new preview; the reason does not.
+    form.addEventListener("input", (event) => { if (event.target.name !== "reason") save.disabled = true; });
     document.getElementById("zone-add").addEventListener("click", () => {
       const copy = document.getElementById("zone-template").content.cloneNode(true);
       document.getElementById("zones").append(copy);

@@ -43,7 +43,7 @@ CG.onReady(() => {
       errors.classList.add("hidden");
       out.textContent = "";
     }
-    form.addEventListener("input", () => { save.disabled = true; });
+    form.addEventListener("input", (event) => { if (event.target.name !== "reason") save.disabled = true; });
     form.querySelector(".level-preview").addEventListener("click", async () => {
       clear();
       if (!name()) { showErrors([{ field: "name", label: t("policy.level_name"), text: t("policy.error.required") }]); return; }
