@@ -111,7 +111,8 @@ def problems_of(exc: ValidationError, prefix: str = "") -> list[Problem]:
     for error in exc.errors():
         code = PYDANTIC_CODES.get(error["type"], "invalid")
         bounds = error.get("ctx") or {}
-        values = {"limit": str(v) for k, v in bounds.items() if k in ("ge", "le", "gt", "lt")}
+        limit = next((bounds[k] for k in ("ge", "le", "gt", "lt") if k in bounds), None)
+        values = {} if limit is None else {"limit": str(limit)}
         problems.append(Problem(prefix + _path(error["loc"]), code, values))
     return problems
 
