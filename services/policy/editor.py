@@ -13,7 +13,6 @@ overlapping hours and text that is not a name are problems of their own field.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -37,7 +36,6 @@ MAX_KINDS = 32
 MAX_TEXT = 64  # a name shown back in a problem is cut to this
 ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
 EDITABLE = frozenset(Policy.model_fields) - {"site", "version", "level"}
-LEVEL_FIELDS = frozenset(service.ResponseLevel.model_fields) - {"name"}
 # pydantic's error types -> our codes (the words are ``policy.error.<code>``).
 PYDANTIC_CODES = {
     "greater_than_equal": "too_low",
@@ -97,13 +95,13 @@ class Change:
     new: Any
 
 
-def _cut(text: object) -> str:
+def cut(text: object) -> str:
     value = str(text)
     return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + "…"
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(_cut(part) for part in loc if not isinstance(part, int) and part != "[key]")
+    return ".".join(cut(part) for part in loc if not isinstance(part, int) and part != "[key]")
 
 
 def problems_of(exc: ValidationError, prefix: str = "") -> list[Problem]:
@@ -117,7 +115,7 @@ def problems_of(exc: ValidationError, prefix: str = "") -> list[Problem]:
     return problems
 
 
-def _decimal(value: object) -> Decimal | None:
+def decimal(value: object) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -141,7 +139,7 @@ def _minutes(start: time, end: time) -> set[int]:
 
 
 @dataclass
-class _Checker:
+class Checker:
     """Collects the problems the schema alone does not name (or names without a field)."""
 
     gates: Collection[str] | None
@@ -150,7 +148,7 @@ class _Checker:
 
     def add(self, where: str, code: str, **values: object) -> None:
         where = where or "policy"  # a setting without a name
-        self.problems.append(Problem(where, code, {k: _cut(v) for k, v in values.items()}))
+        self.problems.append(Problem(where, code, {k: cut(v) for k, v in values.items()}))
 
     def gate_names(self, where: str, names: object) -> None:
         if not isinstance(names, (list, tuple, set, frozenset, dict)):
@@ -173,8 +171,8 @@ class _Checker:
                 self.add(where, "unknown_kind", kind=name)
 
     def temperatures(self, values: Mapping[str, Any]) -> None:
-        low, high = _decimal(values.get("plausible_min")), _decimal(values.get("plausible_max"))
-        threshold = _decimal(values.get("threshold"))
+        low, high = decimal(values.get("plausible_min")), decimal(values.get("plausible_max"))
+        threshold = decimal(values.get("threshold"))
         if low is not None and high is not None and low >= high:
             self.add("plausible_max", "range_order", min=low, max=high)
         elif (
@@ -195,7 +193,7 @@ class _Checker:
         for name, zone in zones.items():
             if not isinstance(zone, dict):
                 continue
-            where = f"zones.{_cut(name)}"
+            where = f"zones.{cut(name)}"
             self.gate_names(f"{where}.gates", zone.get("gates"))
             self.kind_names(f"{where}.kinds", zone.get("kinds"))
             minutes = self._hours(where, zone.get("open_from"), zone.get("open_until"))
@@ -236,7 +234,7 @@ def _known_zone(name: object) -> bool:
     return True
 
 
-def _unnamed(problem: Problem, named: list[Problem]) -> bool:
+def unnamed(problem: Problem, named: list[Problem]) -> bool:
     """A schema problem no problem of ours names already (nor one inside its field)."""
     if not problem.field:
         return False
@@ -270,17 +268,17 @@ def check_policy(
     problem found, one per field.
     """
     known = None if gates is None else {*gates, *gates_of(current)}
-    checker = _Checker(known, kinds)
+    checker = Checker(known, kinds)
     for name in values:
         if name not in EDITABLE:
-            checker.add(_cut(name), "unknown_field")
+            checker.add(cut(name), "unknown_field")
     checker.temperatures(values)
     for where in ("screening", "gate_kinds", "closed_gates"):
         checker.gate_names(where, values.get(where))
     gate_kinds = values.get("gate_kinds")
     if isinstance(gate_kinds, dict):
         for gate, names in list(gate_kinds.items())[:MAX_GATES]:
-            checker.kind_names(f"gate_kinds.{_cut(gate)}", names)
+            checker.kind_names(f"gate_kinds.{cut(gate)}", names)
     checker.zones(values.get("zones"))
     zone_name = values.get("timezone", current.timezone)
     if not _known_zone(zone_name):
@@ -291,7 +289,7 @@ def check_policy(
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        checker.problems.extend(p for p in problems_of(exc) if _unnamed(p, checker.problems))
+        checker.problems.extend(p for p in problems_of(exc) if unnamed(p, checker.problems))
         if not checker.problems:  # a model-wide rule the checks above did not name
             checker.add("policy", "invalid")
     if checker.problems:
@@ -379,87 +377,4 @@ def save_policy(
         now=now,
         action="policy.edit",
         base_version=base_version,
-    )
-
-
-# --- response levels ------------------------------------------------------------------------
-
-
-def level_token(level: service.ResponseLevel | None) -> str:
-    """What a level's form was read as: saving against another is refused (stale)."""
-    if level is None:
-        return "new"
-    return hashlib.sha256(level.model_dump_json().encode()).hexdigest()[:16]
-
-
-def check_level(
-    values: Mapping[str, Any],
-    *,
-    name: str,
-    current: Policy,
-    gates: Collection[str] | None = None,
-) -> service.ResponseLevel:
-    """``values`` (a level's form) as a level named ``name``; :class:`PolicyInvalid` if not."""
-    known = None if gates is None else {*gates, *gates_of(current)}
-    checker = _Checker(known, None)
-    for key in values:
-        if key not in LEVEL_FIELDS:
-            checker.add(_cut(key), "unknown_field")
-    checker.gate_names("closed_gates", values.get("closed_gates"))
-    threshold = _decimal(values.get("threshold"))
-    if threshold is not None and not current.plausible_min < threshold < current.plausible_max:
-        checker.add("threshold", "threshold_outside_range", min=current.plausible_min,
-                    max=current.plausible_max)  # fmt: skip
-    data = {k: v for k, v in values.items() if k in LEVEL_FIELDS}
-    try:
-        level = service.ResponseLevel.model_validate({**data, "name": name})
-    except ValidationError as exc:
-        checker.problems.extend(p for p in problems_of(exc) if _unnamed(p, checker.problems))
-    if checker.problems:
-        raise PolicyInvalid.of(checker.problems)
-    return level
-
-
-def _current_level(session: Session, site: str, name: str) -> service.ResponseLevel | None:
-    return next(
-        (lvl for lvl in service.list_levels(session=session, site=site) if lvl.name == name), None
-    )
-
-
-def preview_level(
-    session: Session, site: str, name: str, values: Mapping[str, Any], *,
-    gates: Collection[str] | None = None,
-) -> tuple[str, list[Change]]:  # fmt: skip
-    """The token the level's form must be saved against, and what saving would change."""
-    current = stored_policy(session=session, site=site) or Policy(site=site)
-    before = _current_level(session, site, name)
-    level = check_level(values, name=name, current=current, gates=gates)
-    base = before or service.ResponseLevel(name=name)
-    return level_token(before), changes(base, level, skip=("name",))
-
-
-def save_level(
-    session: Session,
-    site: str,
-    name: str,
-    values: Mapping[str, Any],
-    *,
-    base: str,
-    by: str,
-    reason: str,
-    now: datetime,
-    gates: Collection[str] | None = None,
-) -> service.ResponseLevel:
-    """Define (or change) a level from its form, if nobody changed it since ``base``."""
-    if not reason.strip():
-        raise ConfigError("say why: every level change records who and why")
-    current = stored_policy(session=session, site=site) or Policy(site=site)
-    before = _current_level(session, site, name)
-    if level_token(before) != base:
-        version = service.current_version(session=session, site=site)
-        latest = version.version if version else 0
-        raise service.PolicyStale.of(latest, latest, level=name)
-    level = check_level(values, name=name, current=current, gates=gates)
-    return service.define_level(
-        session=session, site=site, level=level, by=by, now=now, reason=reason.strip()
     )

@@ -16,16 +16,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from schemas.policy import Policy
-from services.policy.editor import (
-    PolicyInvalid,
-    changes,
-    check_level,
-    check_policy,
-    level_token,
-    preview_level,
-    save_level,
-    save_policy,
-)
+from services.policy.editor import PolicyInvalid, changes, check_policy, save_policy
+from services.policy.level_editor import check_level, level_token, preview_level, save_level
 from services.policy.service import (
     LevelOverrides,
     PolicyStale,

@@ -285,7 +285,7 @@ def test_a_change_made_on_the_page_reaches_the_gates_next_decision(
     lane = start_lane(broker.url, gate="north-1", site_keys=campus.keys_dir,
                       decision_timeout_s=15)  # fmt: skip
     lane.wait_snapshot(timeout=WAIT_S)
-    staff = next(p for p in campus.people if p.kind == "staff")
+    staff, other_staff = [p for p in campus.people if p.kind == "staff"][:2]
     student = next(p for p in campus.people if p.kind == "student")
     before = decided(lane, lane.person(campus.code(staff.person_id), celsius="37.1"))
     assert (before.decision, before.policy_version) == ("admit", 0)
@@ -321,13 +321,14 @@ def test_a_change_made_on_the_page_reaches_the_gates_next_decision(
     assert (kept_out.decision, kept_out.reasons) == ("deny", ["not_allowed_here"])
     assert lane.agent.stats.local_decisions == 0  # the centre decided them
 
-    # The gate's own decider gets version 1 in its snapshot, its threshold on the policy topic.
+    # The gate's own decider gets version 1 in its snapshot, its threshold on the policy topic
+    # (another person: the one isolated above is held at the gates until the clinic releases).
     lane.wait_for(lambda: policy_version_held(lane) == 1, WAIT_S)
     lane.wait_for(lambda: lane.agent.pairer.threshold == Decimal("37.0"), WAIT_S)
     assert lane.agent.fallback is not None
     site = lane.agent.config.site
     offline = lane.agent.fallback.decide(
-        passage(site, campus.code(staff.person_id), gate="north-1", celsius="37.1")
+        passage(site, campus.code(other_staff.person_id), gate="north-1", celsius="37.1")
     )
     assert (offline.decision, offline.reasons, offline.policy_version) == ("isolate", ["fever"], 1)
     offline_student = lane.agent.fallback.decide(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from schemas.policy import Policy
-from services.policy import editor
+from services.policy import editor, level_editor
 from services.policy import service as policy
 from services.roster.columns import KINDS
 from services.web.admin.models import LevelSwitch
@@ -137,7 +137,7 @@ def level_forms(session: Session, ctx: WebContext) -> list[LevelForm]:
     return [
         LevelForm(
             name=level.name,
-            base=editor.level_token(level),
+            base=level_editor.level_token(level),
             settings=json.loads(level.model_dump_json(exclude={"name"})),
         )
         for level in policy.list_levels(session=session, site=ctx.site)
@@ -212,7 +212,7 @@ def level_preview(
     session: Session, ctx: WebContext, lang: Lang, name: str, body: LevelEdit
 ) -> LevelEditPreview:
     try:
-        base, found = editor.preview_level(
+        base, found = level_editor.preview_level(
             session, ctx.site, name, body.level, gates=_gates(session, ctx)
         )
     except editor.PolicyInvalid as exc:
@@ -225,7 +225,7 @@ def save_level(
 ) -> LevelForm:
     reason = _reason(principal.lang, body.reason)
     try:
-        level = editor.save_level(
+        level = level_editor.save_level(
             session, ctx.site, name, body.level, base=body.base, by=principal.username,
             reason=reason, now=ctx.now(), gates=_gates(session, ctx),
         )  # fmt: skip
@@ -233,6 +233,6 @@ def save_level(
         raise _invalid(principal.lang, exc) from exc
     return LevelForm(
         name=level.name,
-        base=editor.level_token(level),
+        base=level_editor.level_token(level),
         settings=json.loads(level.model_dump_json(exclude={"name"})),
     )
