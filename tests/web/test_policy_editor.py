@@ -393,3 +393,21 @@ def test_a_level_is_edited_on_its_own_form(
     assert (levels["elevated"]["threshold"], levels["elevated"]["closed_gates"]) == (
         "37.0", ["south-2"],
     )  # fmt: skip
+
+
+def test_a_save_without_the_csrf_token_is_refused_and_hostile_reasons_stay_text(
+    office: tuple[WebServer, httpx.Client],
+) -> None:
+    web, admin = office
+    body = {"policy": form(threshold="37.4"), "base_version": 0, "reason": "<script>x()</script>"}
+    forged = httpx.Client(base_url=web.url, cookies=admin.cookies, timeout=10.0)
+    try:
+        answer = forged.put("/api/v1/policy", json=body)
+    finally:
+        forged.close()
+    assert (answer.status_code, answer.json()["error"]) == (403, "bad_csrf")
+    assert admin.get("/api/v1/policy").json()["current"] is None
+    assert admin.put("/api/v1/policy", json=body).status_code == 200
+    page = admin.get("/admin/policy").text
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page
+    assert "<script>x()</script>" not in page
