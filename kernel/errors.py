@@ -2,6 +2,7 @@
 
     CampusgateError
     ├── ConfigError          settings, key files, command-line values
+    │   └── PolicyInvalid    (services.policy.editor) a policy or level form, field by field
     ├── CodeError            a signed code that must not be honoured
     │   ├── InvalidCode      bad format, bad signature, unknown key
     │   ├── ExpiredCode      past ``exp``
@@ -16,6 +17,8 @@
     │   └── SyncRefused      (services.roster.importer) --sync would deactivate too many
     │   └── TooManyRequests  (services.visitors.requests) a public page's rate limit
     │   └── CaseRefused      (services.cases.lifecycle) a case action its rules do not allow
+    │   └── PolicyStale      (services.policy.service) saved against a version since replaced
+    │   └── LevelOverrides   (services.policy.service) a level would replace hand-set values
     ├── StorageError         the database refused or failed
     ├── BusError             the MQTT broker refused or failed (with its reason code)
     ├── WebError             (services.web.errors) what a page or API call cannot do

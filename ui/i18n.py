@@ -13,6 +13,7 @@ from typing import Literal, get_args
 from kernel.decision.reasons import REASONS
 from ui.health_words import HEALTH_MESSAGES
 from ui.notify_words import MESSAGES as NOTIFY_MESSAGES
+from ui.policy_words import MESSAGES as POLICY_MESSAGES
 from ui.visitor_words import MESSAGES as VISITOR_MESSAGES
 
 Lang = Literal["zh-CN", "en"]
@@ -462,6 +463,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 MESSAGES.update(VISITOR_MESSAGES)  # the visitor, unit and walk-in pages' words
 MESSAGES.update(NOTIFY_MESSAGES)  # the chat and SMS alerts' words
+MESSAGES.update(POLICY_MESSAGES)  # the policy editor's and the levels' forms
 
 
 def lang_or_default(value: str | None) -> Lang:

@@ -81,9 +81,19 @@ def _register_levels(actions: argparse._SubParsersAction[argparse.ArgumentParser
     _site(define)
     add_actor(define)
     define.set_defaults(handler=run_define)
-    switch = verbs.add_parser("switch", help="switch the site to a level in one action")
+    switch = verbs.add_parser(
+        "switch",
+        help="switch the site to a level in one action",
+        description="A level that would replace values set by hand (a hand-set 37.5 C "
+        "threshold) is refused, naming each; --replace-hand-set replaces them.",
+    )
     switch.add_argument("name")
     switch.add_argument("--reason", required=True)
+    switch.add_argument(
+        "--replace-hand-set",
+        action="store_true",
+        help="replace the hand-set values the level sets otherwise (named when refused)",
+    )
     _site(switch)
     add_actor(switch)
     switch.set_defaults(handler=run_switch)
@@ -282,6 +292,7 @@ def run_switch(args: argparse.Namespace) -> int:
             by=actor(args),
             reason=args.reason,
             now=now(),
+            replace_hand_set=args.replace_hand_set,
         )
     print(
         f"site {args.site} switched to level {v.level}: policy version {v.version} "

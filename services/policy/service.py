@@ -12,6 +12,7 @@ the gates; nothing needs restarting.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +31,60 @@ from services.policy.file import load_policy
 from services.policy.store import stored_policy
 from services.storage.audit_log import log_action
 from services.storage.models import PolicyVersionRow, ResponseLevelRow
+
+
+class PolicyStale(Refused):
+    """The policy (or a level) was saved by someone else since the editor read it."""
+
+    def __init__(self, message: str, latest: int = 0) -> None:
+        self.latest = latest
+        super().__init__(message)
+
+    @classmethod
+    def of(cls, latest: int, base: int, level: str | None = None) -> PolicyStale:
+        what = (
+            f"response level {level} changed meanwhile"
+            if level
+            else f"the policy changed meanwhile (now version {latest}, you edited version {base})"
+        )
+        return cls(f"{what}; look again: nothing was saved", latest)
+
+
+class Override(BaseModel):
+    """A hand-set value a response level would replace: the field, its value, the level's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    hand_set: Any
+    level_value: Any
+
+
+class LevelOverrides(Refused):
+    """Switching to a level would replace hand-set values; the switch needs a confirmation."""
+
+    def __init__(self, message: str, level: str = "", overrides: list[Override] | None = None):
+        self.level, self.overrides = level, overrides or []
+        super().__init__(message)
+
+    @classmethod
+    def of(cls, level: str, overrides: list[Override]) -> LevelOverrides:
+        named = "; ".join(
+            f"{o.field}: hand-set {_plain(o.hand_set)}, level {level} sets {_plain(o.level_value)}"
+            for o in overrides
+        )
+        ask = "confirm to replace them (campusgate policy level switch --replace-hand-set)"
+        return cls(f"level {level} would replace hand-set values: {named}; {ask}", level, overrides)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, (set, frozenset, list)):
+        return ",".join(sorted(map(str, value))) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
 
 
 class PolicyVersion(BaseModel):
@@ -117,7 +172,7 @@ def _latest_version(session: Session, site: str) -> int | None:
     )
 
 
-def _store(
+def store_version(
     session: Session,
     site: str,
     values: dict[str, Any],
@@ -127,12 +182,13 @@ def _store(
     now: datetime,
     action: str,
     base_version: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> PolicyVersion:
     if not reason.strip():
         raise ConfigError("say why: every policy change records who and why")
     latest = _latest_version(session, site)
-    if base_version is not None and latest is not None and base_version != latest:
-        raise Refused(f"the policy changed meanwhile (now version {latest}); look again")
+    if base_version is not None and base_version != (latest or 0):
+        raise PolicyStale.of(latest or 0, base_version)
     version = 1 if latest is None else latest + 1
     values = {**values, "site": site, "version": version}
     try:
@@ -163,7 +219,11 @@ def _store(
         actor=by,
         action=action,
         target=f"{site} v{version}",
-        params={"reason": reason, "changes": diff(previous, policy) if previous else {}},
+        params={
+            "reason": reason,
+            "changes": diff(previous, policy) if previous else {},
+            **(extra or {}),
+        },
     )
     return _version(row)
 
@@ -225,7 +285,7 @@ def change_policy(
         else:
             values[name] = value
     values["level"] = changes.get("level", current.level)
-    return _store(
+    return store_version(
         session,
         site,
         values,
@@ -242,7 +302,7 @@ def import_policy(
 ) -> PolicyVersion:
     """A new version from a JSON or TOML file (its version number is ignored)."""
     policy = load_policy(path, site=site)
-    return _store(
+    return store_version(
         session, site, policy.model_dump(), by=by, reason=reason, now=now, action="policy.import"
     )
 
@@ -277,7 +337,7 @@ def diff(old: Policy, new: Policy) -> dict[str, list[Any]]:
 
 
 def define_level(
-    *, session: Session, site: str, level: ResponseLevel, by: str, now: datetime
+    *, session: Session, site: str, level: ResponseLevel, by: str, now: datetime, reason: str = ""
 ) -> ResponseLevel:
     row = session.get(ResponseLevelRow, (site, level.name))
     if row is None:
@@ -292,7 +352,7 @@ def define_level(
         actor=by,
         action="policy.level_define",
         target=f"{site}/{level.name}",
-        params=json.loads(level.model_dump_json()),
+        params={**json.loads(level.model_dump_json()), **({"reason": reason} if reason else {})},
     )
     session.flush()
     return level
@@ -317,13 +377,64 @@ def get_level(*, session: Session, site: str, name: str) -> ResponseLevel:
     raise NotFound(f"no response level {name!r} for {site} (levels: {names})")
 
 
+def level_values(level: ResponseLevel) -> dict[str, Any]:
+    """The policy settings ``level`` sets when switched on (python values, as a Policy holds)."""
+    applied = Policy.model_validate({**level.apply(Policy(site="any")), "site": "any"})
+    values = applied.model_dump()
+    names = ["threshold", "exit_quota", "visitors_allowed", "closed_gates"]
+    if level.health_code_required is not None:
+        names.append("health_code_required")
+    if level.mask_required is not None:
+        names.append("mask_required")
+    return {name: values[name] for name in names}
+
+
+def hand_set_overrides(
+    *, session: Session, site: str, current: Policy, level: ResponseLevel
+) -> list[Override]:
+    """The values of ``current`` set by hand that switching to ``level`` would replace.
+
+    A value is hand-set when it is neither the default nor what the level in force (if
+    any) set: an administrator typed it.  It is overridden when the level sets another.
+    """
+    baseline = Policy(site=site).model_dump()
+    if current.level is not None:
+        # A level since removed: only the defaults count as not hand-set.
+        with contextlib.suppress(NotFound):
+            active = get_level(session=session, site=site, name=current.level)
+            baseline.update(level_values(active))
+    now_values = current.model_dump()
+    return [
+        Override(field=name, hand_set=now_values[name], level_value=value)
+        for name, value in level_values(level).items()
+        if now_values[name] != value and now_values[name] != baseline[name]
+    ]
+
+
 def switch_level(
-    *, session: Session, site: str, name: str, by: str, reason: str, now: datetime
+    *,
+    session: Session,
+    site: str,
+    name: str,
+    by: str,
+    reason: str,
+    now: datetime,
+    replace_hand_set: bool = False,
+    base_version: int | None = None,
 ) -> PolicyVersion:
-    """Switch the site to a response level in one action: one new policy version."""
+    """Switch the site to a response level in one action: one new policy version.
+
+    A level that would replace hand-set values is refused (:class:`LevelOverrides`, naming
+    each field, the hand-set value and the level's) unless ``replace_hand_set``; the
+    replaced values are then kept in the audit log with the change.
+    """
     level = get_level(session=session, site=site, name=name)
     current = stored_policy(session=session, site=site) or Policy(site=site)
-    return _store(
+    overrides = hand_set_overrides(session=session, site=site, current=current, level=level)
+    if overrides and not replace_hand_set:
+        raise LevelOverrides.of(level.name, overrides)
+    replaced = [json.loads(o.model_dump_json()) for o in overrides]
+    return store_version(
         session,
         site,
         level.apply(current),
@@ -331,4 +442,6 @@ def switch_level(
         reason=reason,
         now=now,
         action="policy.level_switch",
+        base_version=base_version,
+        extra={"replaced_hand_set": replaced} if replaced else None,
     )

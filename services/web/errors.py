@@ -12,6 +12,7 @@ statuses are in the one table of :mod:`services.web.api.errors`.
 - ``RateLimited``       too many failed logins
 - ``Unavailable``       the broker is not connected
 
+A form's errors may also carry ``fields``: one message per field, in the reader's words.
 Each carries a stable ``code`` (shown to programs; the class's own unless raised
 with a more specific one) and ``error.<code>`` names its message in the catalogue
 of :mod:`ui.i18n` (shown to people).
@@ -19,15 +20,21 @@ of :mod:`ui.i18n` (shown to people).
 
 from __future__ import annotations
 
+from typing import Any
+
 from kernel.errors import CampusgateError
 
 
 class WebError(CampusgateError):
     code = "bad_request"
 
-    def __init__(self, code: str | None = None, detail: str = "") -> None:
+    def __init__(
+        self, code: str | None = None, detail: str = "", fields: list[dict[str, Any]] | None = None
+    ) -> None:
         self.code = code or type(self).code
         self.detail = detail
+        # Per-field messages in the reader's words (the policy editor's form).
+        self.fields = fields or []
         super().__init__(f"{self.code}: {detail}" if detail else self.code)
 
 

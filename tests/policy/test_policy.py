@@ -289,7 +289,13 @@ def test_cli_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         == 0
     )
     capsys.readouterr()
-    assert main(["policy", "level", "switch", "level-2", "--reason", "二级响应", *db]) == 0
+    # The hand-set 37.5 C threshold is not replaced silently: refused, named, then confirmed.
+    assert main(["policy", "level", "switch", "level-2", "--reason", "二级响应", *db]) == 2
+    refused = capsys.readouterr().err
+    assert "threshold: hand-set 37.5, level level-2 sets 37.3" in refused
+    assert "--replace-hand-set" in refused
+    switch = ["policy", "level", "switch", "level-2", "--reason", "二级响应", "--replace-hand-set"]
+    assert main([*switch, *db]) == 0
     assert "switched to level level-2: policy version 2" in capsys.readouterr().out
     assert main(["policy", "level", "list", *db]) == 0
     assert "* level-2" in capsys.readouterr().out

@@ -267,7 +267,10 @@ def test_the_admin_approves_an_appointment_and_switches_the_level(
     page.goto(f"{office.web.url}/admin/policy")
     page.select_option("#level-select", "lockdown")
     page.fill("#level-reason", "two cases on campus")
-    page.click("#level-form button[type=submit]")
+    page.click("#level-preview")
+    page.wait_for_selector("#level-diff:not(.hidden)")
+    assert page.locator("#level-overrides").is_hidden()  # nothing was set by hand
+    page.click("#level-switch")
     page.wait_for_selector("#level-result.ok")
     page.locator("#policy-level", has_text=re.compile(r"^lockdown$")).wait_for()  # reloaded
     page.screenshot(path=str(SCREENSHOTS / "admin-policy.png"), full_page=True)

@@ -161,6 +161,22 @@ def everyday_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
     ]  # fmt: skip
 
 
+def policy_editor_endpoints() -> list[tuple[str, str, str, Any, frozenset[str]]]:
+    """Issue 18, build 4: the policy editor and the levels' forms (admins only)."""
+    edit = {"policy": {"threshold": "37.4"}, "base_version": 0, "reason": "roles test"}
+    level = {"level": {"threshold": "37.2"}, "base": "new", "reason": "roles test"}
+    switch = {"level": "normal", "reason": "roles test"}
+    lv = "/api/v1/policy/levels"
+    return [
+        ("POST", "/api/v1/policy/preview", "/api/v1/policy/preview", edit, ADMIN),
+        ("PUT", "/api/v1/policy", "/api/v1/policy", edit, ADMIN),
+        ("POST", "/api/v1/policy/level/preview", "/api/v1/policy/level/preview", switch, ADMIN),
+        ("POST", lv + "/{name}/preview", lv + "/roles-1/preview", level, ADMIN),
+        ("PUT", lv + "/{name}", lv + "/roles-1", level, ADMIN),
+        ("GET", "/admin/policy/levels", "/admin/policy/levels", None, ADMIN),
+    ]
+
+
 def observe() -> dict[str, Any]:
     now = datetime.now(UTC)
     return {"place": "room", "room": "R1", "until": (now + timedelta(days=14)).isoformat()}
@@ -378,6 +394,7 @@ def endpoints(s: Seeded) -> list[tuple[str, str, str, Any, frozenset[str]]]:
         ),
         ("GET", "/admin/appointments", "/admin/appointments", None, ADMIN),
         ("GET", "/admin/policy", "/admin/policy", None, ADMIN),
+        *policy_editor_endpoints(),
         ("GET", "/api/v1/reports/daily", "/api/v1/reports/daily", None, OFFICE),
         ("GET", "/api/v1/reports/clinic", "/api/v1/reports/clinic", None, OFFICE | CLINIC),
         ("GET", "/clinic/report", "/clinic/report", None, OFFICE | CLINIC),

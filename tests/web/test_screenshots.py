@@ -59,7 +59,12 @@ PAGES: dict[str, tuple[str | None, str, tuple[str, ...]]] = {
     "appointments": ("admin", "/admin/appointments", ("#appointments", "#appointment-form")),
     "passes": ("admin", "/admin/passes", ("#passes",)),
     "roster": ("admin", "/admin/roster", ("#roster-file", "#roster-check")),
-    "policy": ("admin", "/admin/policy", ("#level-select", "#level-reason")),
+    "policy": (
+        "admin",
+        "/admin/policy",
+        ("#level-select", "#level-reason", "#level-preview", "input[name=threshold]"),
+    ),
+    "policy-levels": ("admin", "/admin/policy/levels", ("form.level-edit input[name=threshold]",)),
 }
 LIVE_PAGES = frozenset({"kiosk", "dashboard", "clinic"})  # wait for their event stream
 

@@ -57,6 +57,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "appointments.html": ("admin", "/admin/appointments"),
     "passes.html": ("admin", "/admin/passes"),
     "policy.html": ("admin", "/admin/policy"),
+    "policy_levels.html": ("admin", "/admin/policy/levels"),
     "roster.html": ("admin", "/admin/roster"),
     "users.html": ("admin", "/admin/users"),
     "error.html": ("guard-n1", "/admin/users"),  # a page this role may not see

@@ -80,6 +80,10 @@ class PolicyView(Model):
 class LevelSwitch(Model):
     level: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
     reason: Reason
+    # The level would replace hand-set values: the admin saw them and confirms.
+    replace_hand_set: bool = False
+    # The version the admin looked at: refused (409) if another was saved since.
+    base_version: Annotated[int, Field(ge=0, le=2**31)] | None = None
 
 
 class PassForm(Model):

@@ -12,9 +12,10 @@ from fastapi.responses import Response
 
 from services.identity.documents import DOC_LABELS_ZH, DOC_TYPES
 from services.passes.service import list_categories
-from services.web.admin import cards, service
+from services.web.admin import cards, policy_editor, service
 from services.web.auth.roles import Permission, Principal
 from services.web.context import context
+from services.web.gates.service import known_gates
 from services.web.http import render, require
 
 router = APIRouter(include_in_schema=False)
@@ -41,10 +42,21 @@ def appointments_page(request: Request, principal: Admin) -> Response:
 
 @router.get("/admin/policy")
 def policy_page(request: Request, principal: Admin) -> Response:
+    """The policy editor: every setting as a form, the changes before saving, the level."""
     ctx = context(request)
     with ctx.transaction() as session:
-        view = service.policy_view(session, ctx)
+        view = policy_editor.editor_view(session, ctx, principal.lang)
     return render(request, "policy.html", principal=principal, view=view, tz=ctx.tz)
+
+
+@router.get("/admin/policy/levels")
+def policy_levels_page(request: Request, principal: Admin) -> Response:
+    """The response levels, a form each (and one for a new level)."""
+    ctx = context(request)
+    with ctx.transaction() as session:
+        levels = policy_editor.level_forms(session, ctx)
+        gates = sorted(known_gates(session, ctx))
+    return render(request, "policy_levels.html", principal=principal, levels=levels, gates=gates)
 
 
 @router.get("/admin/passes")

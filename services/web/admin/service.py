@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -26,7 +25,6 @@ from services.web.admin.models import (
     ApprovalView,
     ApproverView,
     IssuedPassView,
-    LevelSwitch,
     PassForm,
     PolicyView,
 )
@@ -108,15 +106,6 @@ def policy_view(session: Session, ctx: WebContext) -> PolicyView:
         current=policy.current_version(session=session, site=ctx.site),
         levels=policy.list_levels(session=session, site=ctx.site),
     )
-
-
-def switch_level(
-    session: Session, ctx: WebContext, principal: Principal, body: LevelSwitch, now: datetime
-) -> policy.PolicyVersion:
-    return policy.switch_level(
-        session=session, site=ctx.site, name=body.level, by=principal.username,
-        reason=body.reason, now=now,
-    )  # fmt: skip
 
 
 def list_passes(session: Session, ctx: WebContext) -> list[passes.TempPass]:

@@ -5,7 +5,8 @@
 (``tests/web/test_error_map.py`` walks the tree and fails on a class it lacks).
 The most specific class listed wins.
 
-An API caller gets ``{"error": code, "message": text}`` with the status of the
+An API caller gets ``{"error": code, "message": text}`` (and ``fields``, one message
+per field, where a web error carries them) with the status of the
 error (``Retry-After`` when rate limited, ``detail`` where the table says the
 error's text explains which value is wrong: it never holds a secret).  A browser
 asking for a page is sent to sign in when it has no session, and shown an error
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -79,6 +80,10 @@ HTTP_ERRORS: dict[str, HttpError] = {
     "kernel.errors.NotFound": HttpError(404, "not_found"),
     # The rules say no, e.g. an approval by someone who is not an approver of the host unit.
     "kernel.errors.Refused": HttpError(403, "refused"),
+    # The policy editor: saved against a stale version; a level over hand-set values.
+    "services.policy.service.PolicyStale": HttpError(409, "policy_stale", detail=True),
+    "services.policy.service.LevelOverrides": HttpError(409, "level_overrides", detail=True),
+    "services.policy.editor.PolicyInvalid": HttpError(422, "policy_invalid", detail=True),
     "services.visitors.requests.TooManyRequests": HttpError(429, "rate_limited"),
     "services.cases.service.CaseNotFound": HttpError(404, "case_not_found"),
     "services.cases.lifecycle.CaseRefused": HttpError(409, "case_refused", detail=True),
@@ -161,9 +166,11 @@ def error_response(request: Request, exc: CampusgateError) -> Response:
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after_s)
     if _is_api(request):
-        body = {"error": code, "message": message}
+        body: dict[str, Any] = {"error": code, "message": message}
         if detail:
             body["detail"] = detail
+        if isinstance(exc, WebError) and exc.fields:
+            body["fields"] = exc.fields
         return JSONResponse(body, status_code=entry.status, headers=headers)
     if isinstance(exc, NotAuthenticated) and request.method == "GET":
         target = quote(request.url.path, safe="/")

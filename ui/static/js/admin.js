@@ -1,5 +1,5 @@
 // Administration: visitor appointments (request, approve with the QR, refuse), temporary
-// passes (issue with the QR, revoke) and the epidemic response level. Every action is a
+// passes (issue with the QR, revoke). Every action is a
 // call to the JSON API.
 "use strict";
 
@@ -215,25 +215,6 @@ CG.onReady(() => {
     importButton.addEventListener("click", async () => {
       importButton.disabled = true;
       try { show(await upload(false)); } catch (error) { fail(error); }
-    });
-  }
-
-  const levelForm = document.getElementById("level-form");
-  if (levelForm) {
-    levelForm.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const data = new FormData(levelForm);
-      const out = document.getElementById("level-result");
-      try {
-        const version = await api("POST", "/api/v1/policy/level", {
-          level: data.get("level"), reason: data.get("reason"),
-        });
-        report(out, t("policy.switched", { level: version.level, version: version.version }), true);
-        document.getElementById("policy-current").dataset.version = String(version.version);
-        setTimeout(() => location.reload(), 600);
-      } catch (error) {
-        report(out, error.message, false);
-      }
     });
   }
 });

@@ -45,6 +45,7 @@ const CG = (() => {
       error.status = response.status;
       error.code = data.error;
       error.detail = data.detail || "";
+      error.fields = data.fields || [];
       throw error;
     }
     return data;
