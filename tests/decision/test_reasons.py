@@ -24,6 +24,9 @@ NOT_REASONS = {
     (Path("kernel/errors.py"), "expired_code"),
     # The demo's scenario name "fever" (a person with a fever walks in), not a reason.
     (Path("services/demo/flow.py"), "fever"),
+    # The symptoms notice: its kind, and the data field listing the symptoms a guard saw.
+    (Path("services/web/notify/cards.py"), "symptoms"),
+    (Path("services/web/gates/lane_health.py"), "symptoms"),
 }
 
 

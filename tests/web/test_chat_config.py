@@ -18,6 +18,7 @@ from services.web.notify.limits import Limits
 from services.web.settings import NotifySettings, WebSettings
 from tests.fixtures.chat_notices import NOTICES, SHANGHAI
 from tests.fixtures.chat_receivers import FakeSmsGateway, RecordingServer
+from tests.fixtures.web_helpers import on_a_thread
 
 KEY = "wecom-key-that-must-stay-secret"
 SECRET = "SECsigning-secret-that-must-stay-secret"
@@ -169,7 +170,7 @@ def test_campusgate_notify_lists_the_channels_and_sends_each_a_test(
     assert "clinic-wecom\twecom/markdown\tclinic\tunsigned\thttp://127.0.0.1:" in listed
     assert "test-key-123" not in listed
     assert "sms\tsecurity\t139****2222" in listed
-    assert main(["notify", "test"]) == 1  # one bot refuses
+    assert on_a_thread(main, ["notify", "test"]) == 1  # one bot refuses
     said = capsys.readouterr().out.splitlines()
     assert said == ["clinic-wecom: sent",
                     "old-bot: FAILED: wecom errcode 93000: invalid webhook url",
@@ -177,6 +178,6 @@ def test_campusgate_notify_lists_the_channels_and_sends_each_a_test(
     content = json.loads(good.get().body)["markdown"]["content"]
     assert content.startswith("**【校园门禁】测试消息**\n>渠道：clinic-wecom\n>时间：")
     assert json.loads(sms.get().body)["kind"] == "test"
-    assert main(["notify", "test", "--channel", "clinic-wecom"]) == 0
+    assert on_a_thread(main, ["notify", "test", "--channel", "clinic-wecom"]) == 0
     assert capsys.readouterr().out == "clinic-wecom: sent\n"
-    assert main(["notify", "test", "--channel", "nobody"]) == 1
+    assert on_a_thread(main, ["notify", "test", "--channel", "nobody"]) == 1
