@@ -22,10 +22,10 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlsxImage
 from openpyxl.styles import Font
 
-from kernel.decision.reasons import label
 from services.exports import safe_cell
 from services.reports.census_render import CHECKIN_HEADER, census_figures, checkin_rows, origin_rows
 from services.reports.daily import DECISIONS, DailyReport
+from ui.i18n import reason_words
 
 ReportFormat = Literal["csv", "xlsx", "pdf"]
 Rect = tuple[float, float, float, float]
@@ -99,7 +99,9 @@ def denial_rows(report: DailyReport, *, cjk: bool = True) -> list[list[object]]:
     return [
         [
             reason,
-            f"{label(reason, 'zh-CN')} / {label(reason, 'en')}" if cjk else label(reason, "en"),
+            f"{reason_words('zh-CN', reason)} / {reason_words('en', reason)}"
+            if cjk
+            else reason_words("en", reason),
             n,
         ]
         for reason, n in report.denial_reasons.items()
