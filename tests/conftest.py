@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.web",
     "tests.fixtures.browser",
     "tests.fixtures.secure_broker",
+    "tests.fixtures.site_lang",
 ]
 
 

@@ -506,7 +506,7 @@ def site_lang() -> Lang:
     return lang_arg(value) if value else DEFAULT_LANG
 
 
-def t(lang: Lang, key: str, **values: object) -> str:
+def t(lang: Lang, key: str, /, **values: object) -> str:
     """The message ``key`` in ``lang``, formatted with ``values``; the key if unknown."""
     pair = MESSAGES.get(key)
     if pair is None:

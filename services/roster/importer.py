@@ -37,6 +37,7 @@ from services.roster.photo_zip import PhotoSource
 from services.roster.photos import Photo, PhotoInvalid, process_photo, store_photo
 from services.roster.source import Sheet, csv_sheet, open_roster
 from services.storage.models import AuditLogRow, PersonRow
+from ui.i18n import Lang, t
 
 CHUNK = 500
 PROGRESS_EVERY = 1000
@@ -63,7 +64,13 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.reason}"
+        return self.text("en")
+
+    def text(self, lang: Lang) -> str:
+        """The problem as the validation report says it, in ``lang``."""
+        column = t(lang, "imp.row") if self.column == "(row)" else self.column
+        return t(lang, "imp.row_error", line=self.line, column=column,
+                 reason=self.reason)  # fmt: skip
 
 
 @dataclass
@@ -83,12 +90,11 @@ class ImportReport:
     def bad_lines(self) -> list[int]:
         return sorted({e.line for e in self.errors})
 
-    def summary(self) -> str:
-        verb = "would import" if self.dry_run or not self.written else "imported"
-        return (
-            f"{verb}: {self.inserted} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.deactivated} deactivated; {len(self.bad_lines)} bad row(s) of {self.rows}"
-        )
+    def summary(self, lang: Lang = "en") -> str:
+        verb = t(lang, "imp.would_import" if self.dry_run or not self.written else "imp.imported")
+        return t(lang, "imp.summary", verb=verb, inserted=self.inserted, updated=self.updated,
+                 unchanged=self.unchanged, deactivated=self.deactivated,
+                 bad=len(self.bad_lines), rows=self.rows)  # fmt: skip
 
 
 def _stored_values(row: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ writers), so a new member without words fails here, not in front of a person.
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import get_args
 
@@ -138,3 +139,20 @@ def test_the_site_language_and_the_lang_option(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CAMPUSGATE_LANG", "klingon")
     with pytest.raises(ConfigError):
         site_lang()
+
+
+def test_every_report_and_export_column_and_figure_has_words() -> None:
+    from services.audit import export as audit_export
+    from services.reports import render
+    from services.reports.census_render import census_figures
+    from services.roster.service import ROSTER_COLUMNS
+
+    columns = [key for table in (*render.COLUMNS, *audit_export.COLUMNS) for key in table]
+    columns += [f"roster.col.{name}" for name in ROSTER_COLUMNS]
+    assert len(columns) > 40
+    assert missing_words(columns) == []
+    source = (inspect.getsource(render.key_figures), inspect.getsource(census_figures))
+    # The summary's figures are named in these two as ("name", value) pairs.
+    names = {m for text in source for m in re.findall(r'^\s+\("(\w+)", ', text, re.M)}
+    assert {"passages", "on_campus", "suspended_cases"} <= names
+    assert missing_words([f"rpt.fig.{name}" for name in names]) == []

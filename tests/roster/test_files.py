@@ -25,6 +25,9 @@ from services.storage.engine import make_engine
 from services.storage.models import AuditLogRow, PersonRow
 from tests.fixtures.roster import GOOD, chinese_csv_rows, ids, wrong_check_digit
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 HASHER = IdHasher(DEMO_KEY)
