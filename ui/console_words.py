@@ -45,6 +45,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "con.device.camera": ("摄像头", "camera"),
     "con.device.scanner": ("扫码器", "scanner"),
     "con.device.relay": ("闸机继电器", "relay"),
+    "con.device.turnstile": ("闸机", "turnstile"),
+    "con.device.outbox": ("待上传队列", "outbox"),
+    "con.device.snapshot": ("白名单快照", "snapshot"),
     "con.device.plate_reader": ("车牌识别", "plate reader"),
     "con.mode": ("{at}  本门岗：{mode}", "{at}  this gate: {mode}"),
 }
