@@ -526,6 +526,28 @@ def catalogue(lang: Lang) -> dict[str, str]:
     return {key: t(lang, key) for key in MESSAGES}
 
 
+class Phrase(str):
+    """A sentence made for a person that can be said in every language: it *is* its English
+    text (so logs, exceptions and old callers see what they always saw) and it keeps its
+    catalogue key and values, so :func:`say` words it in another language later."""
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, /, **values: object) -> Phrase:
+        made = super().__new__(cls, t("en", key, **values))
+        made.key, made.values = key, values
+        return made
+
+
+def say(lang: Lang, text: str) -> str:
+    """``text`` in ``lang`` when it is a :class:`Phrase` (its values too); else as it is."""
+    if not isinstance(text, Phrase):
+        return text
+    values = {k: say(lang, v) if isinstance(v, str) else v for k, v in text.values.items()}
+    return t(lang, text.key, **values)
+
+
 def reason_words(lang: Lang, code: str) -> str:
     """The words of a reason code; a code nobody knows (from a newer gate) is shown as itself."""
     key = f"reason.{code}"

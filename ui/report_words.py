@@ -181,4 +181,107 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imp.photos": ("已保存照片 {n} 张", "{n} photo(s) stored"),
     "imp.exported": ("已导出 {n} 人到 {path}", "exported {n} people to {path}"),
     "imp.row": ("（整行）", "(row)"),
+    # -- the roster import's row problems (ui.i18n.Phrase: English as before, words per language)
+    "imp.p.bad_date": ("日期无法识别：{text}", "bad date {text}"),
+    "imp.p.impossible_date": ("不存在的日期：{text}", "impossible date {text}"),
+    "imp.p.bad_validity": (
+        "有效期无法识别：{text}；请写成 起~止，例如 2026-09-01~2027-07-01",
+        "bad validity {text}: write start~end, e.g. 2026-09-01~2027-07-01",
+    ),
+    "imp.p.bad_gate": (
+        "校门名称无效：{name}（只能用小写字母、数字和 -）",
+        "bad gate name {name} (lower-case letters, digits and -)",
+    ),
+    "imp.p.yes_no": ("{text} 不是 是/否", "{text} is not yes/no (是/否)"),
+    "imp.p.doc_type": (
+        "证件类型无法识别：{text}（可填 身份证/护照/回乡证/台胞证/永居证）",
+        "unknown document type {text} (one of {types}, or 身份证/护照/回乡证/台胞证/永居证)",
+    ),
+    "imp.p.id_as_number": (
+        "证件号码在表格中被存成了数字（末位已丢失）；请把该列设为文本",
+        "ID number is stored as a number in the sheet (digits lost); format the column as text",
+    ),
+    "imp.p.person_id": (
+        "学号/工号 {text} 含有空格、/ 或 \\",
+        "person id {text} has a space, / or \\ in it",
+    ),
+    "imp.p.card_no": (
+        "校园卡号须为 4-32 位字母和数字",
+        "card number must be 4-32 letters and digits",
+    ),
+    "imp.p.phone": (
+        "手机号须为 5-20 位数字（可带前导 +）",
+        "phone must be 5-20 digits (a leading + allowed)",
+    ),
+    "imp.p.empty": ("{what}为空", "{what} is empty"),
+    "imp.p.too_long": ("{what}超过 {limit} 个字符", "{what} is longer than {limit} characters"),
+    "imp.p.control": ("{what}含有控制字符", "{what} has control characters"),
+    "imp.p.kind": (
+        "类别无法识别：{text}（可填 学生/教职工/家属/访客/外包）",
+        "unknown kind {text} (one of {kinds} or 学生/教职工/家属/访客/外包)",
+    ),
+    "imp.p.until_before_from": (
+        "有效期止 {end} 早于有效期起 {start}",
+        "valid until {end} is before valid from {start}",
+    ),
+    "imp.p.doc_needs_number": (
+        "更换证件类型须同时填写证件号码",
+        "a new document type needs its number",
+    ),
+    "imp.p.duplicate_person": (
+        "学号/工号 {person} 重复（首次出现在第 {first} 行）",
+        "duplicate person {person} (first on line {first})",
+    ),
+    "imp.p.duplicate_card": (
+        "校园卡号 {card} 重复（第 {line} 行的 {holder} 也用此号）",
+        "duplicate card number {card} (also {holder} on line {line})",
+    ),
+    "imp.p.card_taken": (
+        "校园卡号 {card} 已属于 {holder}",
+        "card number {card} already belongs to {holder}",
+    ),
+    "imp.w.same_id": (
+        "第 {line} 行：证件号码与第 {twin} 行（{name}）相同；两行都已导入",
+        "line {line}: same ID number as line {twin} ({name}); both imported",
+    ),
+    "imp.w.ignored": (
+        "第 {line} 行：忽略了无法识别的列 {columns}",
+        "line {line}: ignored column(s) {columns}",
+    ),
+    "imp.what.person_id": ("学号/工号", "person id"),
+    "imp.what.name": ("姓名", "name"),
+    "imp.what.class": ("班级", "class"),
+    "imp.what.dormitory": ("宿舍", "dormitory"),
+    "imp.what.photo": ("照片", "photo"),
+    "imp.what.unit": ("单位", "unit"),
+    "imp.what.household": ("户号", "household"),
+    # -- document numbers (services.identity.documents)
+    "doc.p.cn_id_shape": (
+        "身份证号须为 17 位数字加 1 位数字或 X",
+        "ID number must be 17 digits and a digit or X",
+    ),
+    "doc.p.cn_id_birth": ("身份证号中的出生日期不存在", "ID number has an impossible birth date"),
+    "doc.p.cn_id_check": ("身份证号校验位错误", "ID number check digit is wrong"),
+    "doc.p.passport": (
+        "护照号须为 5-20 位字母和数字",
+        "passport number must be 5-20 letters and digits",
+    ),
+    "doc.p.hkmo": (
+        "港澳居民来往内地通行证号须为 H 或 M 加 8 或 10 位数字",
+        "港澳居民来往内地通行证 number must be H or M and 8 or 10 digits",
+    ),
+    "doc.p.tw": (
+        "台湾居民来往大陆通行证号须为 8（或 10）位数字",
+        "台湾居民来往大陆通行证 number must be 8 (or 10) digits",
+    ),
+    "doc.p.pr_shape": (
+        "外国人永久居留身份证号须为 9 开头的 18 位数字，或 3 个字母加 12 位数字",
+        "外国人永久居留身份证 number must be 18 digits beginning 9, or 3 letters and 12 digits",
+    ),
+    "doc.p.pr_check": (
+        "外国人永久居留身份证号校验位错误",
+        "外国人永久居留身份证 number check digit is wrong",
+    ),
+    "doc.p.unknown_type": ("证件类型未知：{type}", "unknown document type {type} (one of {types})"),
+    "doc.p.empty": ("证件号码为空", "document number is empty"),
 }

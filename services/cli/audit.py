@@ -134,6 +134,28 @@ def _print_entries(entries: list[EntryView], words: Say) -> None:
     print(words("cli.audit.count", n=len(entries)))
 
 
+def _params(text: str, words: Say) -> str:
+    """A logged action's parameters: their names and values worded, times local."""
+    import json
+
+    from services.cli.common import field_value, local_times
+
+    try:
+        params = json.loads(text)
+    except ValueError:
+        return local_times(text, words)
+    if not isinstance(params, dict):
+        return local_times(text, words)
+    return (
+        "{"
+        + ", ".join(
+            f"{words.word('field', key)}: {field_value(key, value, words)}"
+            for key, value in params.items()
+        )
+        + "}"
+    )
+
+
 def _export(args: argparse.Namespace, entries: list[EntryView]) -> None:
     from services.audit.export import export_entries
     from services.exports import format_from_path
@@ -295,8 +317,9 @@ def run_log(args: argparse.Namespace) -> int:
     words = say(args)
     for r in rows:
         print(words("cli.audit.record", at=words.time(r.at), actor=r.actor,
-                    role=words.word("role", r.role), action=r.action, target=r.target,
-                    params=r.params, count=r.result_count))  # fmt: skip
+                    role=words.word("role", r.role), action=words.word("action", r.action),
+                    target=r.target, params=_params(r.params, words),
+                    count=r.result_count))  # fmt: skip
     print(words("cli.audit.records", n=len(rows)))
     return 0
 

@@ -108,11 +108,13 @@ def run_import(args: argparse.Namespace) -> int:
         finally:
             if bar is not None:
                 bar.close()
+    from ui.i18n import say as say_in
+
     words = say(args)
     for error in report.errors:
         print(error.text(words.lang))
     for warning in report.warnings:
-        print(words("imp.warning", text=warning))
+        print(words("imp.warning", text=say_in(words.lang, warning)))
     if args.strict and report.errors:
         print(words("imp.strict", bad=len(report.bad_lines)))
         return 1

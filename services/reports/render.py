@@ -36,7 +36,7 @@ from services.reports.census_render import (
     checkin_rows,
     origin_rows,
 )
-from services.reports.daily import DECISIONS, DailyReport
+from services.reports.daily import DECISIONS, NO_SENSOR, DailyReport
 from ui.i18n import Lang, reason_words, site_lang, t, word
 
 ReportFormat = Literal["csv", "xlsx", "pdf"]
@@ -109,16 +109,17 @@ def key_figures(report: DailyReport, lang: Lang) -> list[tuple[str, object]]:
     return [(t(lang, f"rpt.fig.{name}"), value) for name, value in figures]
 
 
-def thermometer_rows(report: DailyReport) -> list[list[object]]:
+def thermometer_rows(report: DailyReport, lang: Lang) -> list[list[object]]:
+    """Per sensor; fevers no sensor measured (typed by hand) under the catalogue's "none"."""
     return [
         [
-            t.sensor,
-            t.fever_cases,
-            t.remeasured,
-            t.below_threshold,
-            "-" if t.rate is None else f"{t.rate:.0%}",
+            t(lang, "rpt.none") if s.sensor == NO_SENSOR else s.sensor,
+            s.fever_cases,
+            s.remeasured,
+            s.below_threshold,
+            "-" if s.rate is None else f"{s.rate:.0%}",
         ]
-        for t in report.thermometers
+        for s in report.thermometers
     ]
 
 
@@ -228,7 +229,7 @@ def _sections(report: DailyReport, lang: Lang) -> list[Section]:
         ("by_gate", BY_GATE_HEADER, by_gate_rows(report, lang)),
         ("hours", HOURS_HEADER, hour_rows(report)),
         ("denials", DENIAL_HEADER, denial_rows(report, lang)),
-        ("thermometers", THERMOMETER_HEADER, thermometer_rows(report)),
+        ("thermometers", THERMOMETER_HEADER, thermometer_rows(report, lang)),
         ("cases", OUTCOME_HEADER, outcome_rows(report, lang)),
     ]
     if report.census is not None:
@@ -380,7 +381,9 @@ def write_pdf(report: DailyReport, path: Path, lang: Lang) -> None:
         flow.table(t(lang, "rpt.sec.cases"), OUTCOME_HEADER, outcome_rows(report, lang))
         if report.census is not None:
             flow.table(t(lang, "rpt.sec.checkins"), CHECKIN_HEADER, checkin_rows(report.census))
-        flow.table(t(lang, "rpt.sec.thermometers"), THERMOMETER_HEADER, thermometer_rows(report))
+        flow.table(
+            t(lang, "rpt.sec.thermometers"), THERMOMETER_HEADER, thermometer_rows(report, lang)
+        )
         flow.text(t(lang, "rpt.chain_line"))
         flow.text(report.chain_anchor, size=7, colour="#000000")
         flow.close()

@@ -37,7 +37,7 @@ from services.roster.photo_zip import PhotoSource
 from services.roster.photos import Photo, PhotoInvalid, process_photo, store_photo
 from services.roster.source import Sheet, csv_sheet, open_roster
 from services.storage.models import AuditLogRow, PersonRow
-from ui.i18n import Lang, t
+from ui.i18n import Lang, Phrase, say, t
 
 CHUNK = 500
 PROGRESS_EVERY = 1000
@@ -70,7 +70,7 @@ class RowError:
         """The problem as the validation report says it, in ``lang``."""
         column = t(lang, "imp.row") if self.column == "(row)" else self.column
         return t(lang, "imp.row_error", line=self.line, column=column,
-                 reason=self.reason)  # fmt: skip
+                 reason=say(lang, self.reason))  # fmt: skip
 
 
 @dataclass
@@ -155,7 +155,7 @@ def _validate(
         if first is not None:
             report.errors.append(RowError(
                 line, sheet.column_of("person_id"),
-                f"duplicate person {values.person_id!r} (first on line {first})",
+                Phrase("imp.p.duplicate_person", person=repr(values.person_id), first=first),
             ))  # fmt: skip
             continue
         seen_ids[values.person_id] = line
@@ -164,15 +164,13 @@ def _validate(
             if holder[0] != line:
                 report.errors.append(RowError(
                     line, sheet.column_of("card_no"),
-                    f"duplicate card number {values.card_no} (also {holder[1]!r} on line "
-                    f"{holder[0]})",
+                    Phrase("imp.p.duplicate_card", card=values.card_no, holder=repr(holder[1]),
+                           line=holder[0]),
                 ))  # fmt: skip
                 continue
         twin = by_hash.get(values.id_hash)
         if twin is not None:
-            report.warnings.append(
-                f"line {line}: same ID number as line {twin[0]} ({twin[1]}); both imported"
-            )
+            report.warnings.append(Phrase("imp.w.same_id", line=line, twin=twin[0], name=twin[1]))
         else:
             by_hash[values.id_hash] = (line, values.person_id)
         good[values.person_id] = (line, values)
@@ -200,7 +198,7 @@ def _card_conflicts(
         if holder != person_id and not moving:
             line = good.pop(person_id)[0]
             report.errors.append(RowError(
-                line, column, f"card number {card} already belongs to {holder!r}",
+                line, column, Phrase("imp.p.card_taken", card=card, holder=repr(holder)),
             ))  # fmt: skip
 
 
@@ -324,7 +322,9 @@ def import_sheet(
     report = ImportReport(dry_run=dry_run)
     if sheet.unknown_headers:
         report.warnings.append(
-            f"line {sheet.header_line}: ignored column(s) {', '.join(sheet.unknown_headers)}"
+            Phrase(
+                "imp.w.ignored", line=sheet.header_line, columns=", ".join(sheet.unknown_headers)
+            )
         )
     good, seen_ids = _validate(sheet, report, hasher=hasher, tz=tz, progress=progress)
     _card_conflicts(session, good, report, sheet.column_of("card_no"))

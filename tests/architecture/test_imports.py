@@ -61,7 +61,8 @@ ALLOWED: dict[str, set[str]] = {
     "ui": {"schemas", "kernel"},
     # The central side: storage first, then features in the order they may build on.
     "services.storage": {"kernel"},
-    "services.identity": {"kernel"},
+    # ui: the words of its problems (ui.i18n.Phrase), in every language.
+    "services.identity": {"kernel", "ui"},
     "services.exports": {"kernel", "ui"},
     "services.grants": {"schemas", "kernel", "services.identity"},
     "services.passes": _CENTRAL_BASE | {"services.grants", "services.identity"},
