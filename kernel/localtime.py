@@ -12,6 +12,7 @@ zone really is UTC.
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -60,3 +61,21 @@ def local_iso(
     """
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return aware.astimezone(tz or site_zone()).isoformat(timespec=timespec)
+
+
+# An ISO 8601 time with its zone (``Z`` or an offset), as storage and the wire write them.
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def local_times(text: str, tz: ZoneInfo | None = None) -> str:
+    """``text`` with every ISO time in it (a logged parameter, a stored JSON) on the site's
+    clock with its offset; what does not read as a time stays as it is."""
+
+    def local(match: re.Match[str]) -> str:
+        try:
+            value = datetime.fromisoformat(match.group().replace("Z", "+00:00"))
+        except ValueError:
+            return match.group()
+        return local_iso(value, tz, timespec="seconds")
+
+    return ISO_TIME.sub(local, text)

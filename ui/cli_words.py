@@ -255,7 +255,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.role": ("角色", "role"),
     "field.count": ("数量", "count"),
     "field.zero": ("零报告", "zero"),
-    "field.sha256": ("SHA-256", "sha256"),
+    "field.sha256": ("SHA-256 摘要", "sha256"),
     "field.chain_anchor": ("审计链头", "chain_anchor"),
     "field.holder_name": ("持证人", "holder_name"),
     "field.max_uses": ("最多使用次数", "max_uses"),

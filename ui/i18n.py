@@ -25,6 +25,7 @@ from typing import Literal, get_args
 
 from kernel.decision.reasons import INCIDENTS, REASONS, SYMPTOMS
 from kernel.errors import ConfigError
+from ui.audit_words import MESSAGES as AUDIT_MESSAGES
 from ui.cli_words import MESSAGES as CLI_MESSAGES
 from ui.console_words import MESSAGES as CONSOLE_MESSAGES
 from ui.health_words import HEALTH_MESSAGES
@@ -479,6 +480,7 @@ MESSAGES.update(VISITOR_MESSAGES)  # the visitor, unit and walk-in pages' words
 MESSAGES.update(REPORT_MESSAGES)  # report files, exports, the roster import's report
 MESSAGES.update(CLI_MESSAGES)  # the campusgate command's listings
 MESSAGES.update(CONSOLE_MESSAGES)  # the gate agent's console lines
+MESSAGES.update(AUDIT_MESSAGES)  # why a reason fired (audit explain)
 MESSAGES.update({f"symptom.{code.value}": pair for code, pair in SYMPTOMS.items()})
 MESSAGES.update({f"incident.{code.value}": pair for code, pair in INCIDENTS.items()})
 

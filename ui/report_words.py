@@ -194,7 +194,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "imp.p.yes_no": ("{text} 不是 是/否", "{text} is not yes/no (是/否)"),
     "imp.p.doc_type": (
-        "证件类型无法识别：{text}（可填 身份证/护照/回乡证/台胞证/永居证）",
+        "证件类型无法识别：{text}（可填 {types}，或 身份证/护照/回乡证/台胞证/永居证）",
         "unknown document type {text} (one of {types}, or 身份证/护照/回乡证/台胞证/永居证)",
     ),
     "imp.p.id_as_number": (
@@ -217,9 +217,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imp.p.too_long": ("{what}超过 {limit} 个字符", "{what} is longer than {limit} characters"),
     "imp.p.control": ("{what}含有控制字符", "{what} has control characters"),
     "imp.p.kind": (
-        "类别无法识别：{text}（可填 学生/教职工/家属/访客/外包）",
+        "类别无法识别：{text}（可填 {kinds}）",
         "unknown kind {text} (one of {kinds} or 学生/教职工/家属/访客/外包)",
     ),
+    "imp.kinds": ("学生/教职工/家属/访客/外包", "student, staff, family, visitor, contractor"),
     "imp.p.until_before_from": (
         "有效期止 {end} 早于有效期起 {start}",
         "valid until {end} is before valid from {start}",
@@ -282,6 +283,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "外国人永久居留身份证号校验位错误",
         "外国人永久居留身份证 number check digit is wrong",
     ),
-    "doc.p.unknown_type": ("证件类型未知：{type}", "unknown document type {type} (one of {types})"),
+    "doc.p.unknown_type": (
+        "证件类型未知：{type}（可填 {types}）",
+        "unknown document type {type} (one of {types})",
+    ),
     "doc.p.empty": ("证件号码为空", "document number is empty"),
 }

@@ -12,8 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kernel.localtime import local_times
 from services.cli.common import Say, add_actor, add_db, say
 from services.cli.loop import add_heartbeat
+from ui.i18n import say as say_in
+from ui.records import params_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -134,28 +137,6 @@ def _print_entries(entries: list[EntryView], words: Say) -> None:
     print(words("cli.audit.count", n=len(entries)))
 
 
-def _params(text: str, words: Say) -> str:
-    """A logged action's parameters: their names and values worded, times local."""
-    import json
-
-    from services.cli.common import field_value, local_times
-
-    try:
-        params = json.loads(text)
-    except ValueError:
-        return local_times(text, words)
-    if not isinstance(params, dict):
-        return local_times(text, words)
-    return (
-        "{"
-        + ", ".join(
-            f"{words.word('field', key)}: {field_value(key, value, words)}"
-            for key, value in params.items()
-        )
-        + "}"
-    )
-
-
 def _export(args: argparse.Namespace, entries: list[EntryView]) -> None:
     from services.audit.export import export_entries
     from services.exports import format_from_path
@@ -239,7 +220,8 @@ def run_explain(args: argparse.Namespace) -> int:
     print("\n" + words("cli.audit.reasons"))
     for reason in found.reasons:
         print(words("cli.audit.reason", outcome=words.word("decision", reason.outcome),
-                    reason=words.reasons([reason.reason]), why=reason.why))  # fmt: skip
+                    reason=words.reasons([reason.reason]),
+                    why=local_times(say_in(words.lang, reason.why), words.tz)))  # fmt: skip
     print("\ninputs (as the gate sent them):")
     for key, value in found.inputs.items():
         print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
@@ -318,7 +300,7 @@ def run_log(args: argparse.Namespace) -> int:
     for r in rows:
         print(words("cli.audit.record", at=words.time(r.at), actor=r.actor,
                     role=words.word("role", r.role), action=words.word("action", r.action),
-                    target=r.target, params=_params(r.params, words),
+                    target=r.target, params=params_text(words.lang, r.params, words.tz),
                     count=r.result_count))  # fmt: skip
     print(words("cli.audit.records", n=len(rows)))
     return 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from kernel.errors import ConfigError
 from kernel.localtime import Timespec, local_iso, site_zone
 from ui.i18n import Lang, lang_arg, reasons_text, t, word
+from ui.records import value_text
 
 DEFAULT_DB = "sqlite:///var/campusgate.db"
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -102,49 +102,13 @@ class Say:
         return reasons_text(self.lang, codes) or "-"
 
 
-# A record's fields whose values are words of the catalogue: field -> family of words.
-WORDED_FIELDS = {"status": "appt.status", "kind": "kind", "state": "pass.state",
-                 "decision": "decision", "direction": "direction", "role": "role"}  # fmt: skip
-
-
-def field_value(name: str, value: object, words: Say) -> str:
-    """One value of a record as people read it: words, local times, 是/否, lists."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return words("cli.yes" if value else "cli.no")
-    if isinstance(value, datetime):
-        return words.time(value)
-    if isinstance(value, list | tuple):
-        return ", ".join(field_value(name, v, words) for v in value)
-    if isinstance(value, str) and name in WORDED_FIELDS:
-        return words.word(WORDED_FIELDS[name], value)
-    if isinstance(value, str):
-        return local_times(value, words)
-    return str(value)
-
-
-def local_times(text: str, words: Say) -> str:
-    """``text`` with every stored (UTC) ISO time in it on the site's clock."""
-
-    def local(match: re.Match[str]) -> str:
-        try:
-            return words.time(datetime.fromisoformat(match.group().replace("Z", "+00:00")))
-        except ValueError:
-            return match.group()
-
-    return ISO_TIME.sub(local, text)
-
-
-ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
-
-
 def print_fields(fields: dict[str, object], words: Say) -> None:
     """A record field by field (``show`` commands): names and values in the asked language,
     times on the site's clock."""
     for key, value in fields.items():
         name = words.word("field", key)
-        print(words("cli.field", key=f"{name:>20}", value=field_value(key, value, words)))
+        shown = value_text(words.lang, key, value, words.tz)
+        print(words("cli.field", key=f"{name:>20}", value=shown))
 
 
 def say(args: argparse.Namespace) -> Say:

@@ -21,7 +21,6 @@ from services.identity.documents import DOC_TYPES
 from services.roster.columns import (
     ALL_GATES,
     GATE_SEPARATORS,
-    KINDS,
     NO,
     YES,
     kind_for,
@@ -219,7 +218,7 @@ def _kind(value: object) -> str:
     text = cell_text(value)
     found = kind_for(text)
     if found is None:
-        raise ValueError(Phrase("imp.p.kind", text=repr(text), kinds=", ".join(KINDS)))
+        raise ValueError(Phrase("imp.p.kind", text=repr(text), kinds=Phrase("imp.kinds")))
     return found
 
 

@@ -262,5 +262,5 @@ def test_cli_import_xlsx_with_progress_dry_run_and_export(
     assert "学生1" not in text  # names masked for circulation
     assert "学*" in text
     assert main(["roster", "show", "S00001", "--db", url]) == 0
-    assert "return_approved: False" in capsys.readouterr().out
+    assert "return_approved: no" in capsys.readouterr().out
     assert main(["roster", "show", "nobody", "--db", url]) == 2
