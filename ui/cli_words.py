@@ -30,6 +30,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{rows} row(s), {matched} person(s) matched, {problems} problem(s); "
         "{opened} case(s) opened, {joined} joined; {written}",
     ),
+    "bulk.too_many": ("超过 {rows} 行：其余未读取", "more than {rows} rows: the rest is not read"),
+    "bulk.not_an_id": (
+        "既不是学号/工号也不是有效的身份证号",
+        "neither a person id nor a valid ID number",
+    ),
+    "bulk.unknown": ("白名单中没有此编号的人员", "nobody in the roster has this id"),
     "cli.written": ("已写入", "written"),
     "cli.nothing_written": ("未写入", "nothing written"),
     "cli.case.now": ("{case} {status}", "{case} {status}"),

@@ -137,10 +137,12 @@ def run_open(args: argparse.Namespace) -> int:
         report = isolate_list(session, args.site, args.file.read_bytes(), hasher=hasher,
                               origin=origin, note=args.note, actor=who, now=now(),
                               dry_run=args.dry_run)  # fmt: skip
+    from ui.i18n import say as say_in
+
     words = say(args)
     for problem in report.problems:
         print(words("cli.case.problem", line=problem.line, value=problem.value,
-                    reason=problem.reason))  # fmt: skip
+                    reason=say_in(words.lang, problem.reason)))  # fmt: skip
     written = words("cli.written" if report.written else "cli.nothing_written")
     print(words("cli.case.bulk", rows=report.rows, matched=report.matched,
                 problems=report.problem_count, opened=len(report.opened),

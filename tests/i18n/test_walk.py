@@ -258,10 +258,14 @@ def test_every_report_export_and_listing_speaks_chinese_on_the_site_clock(
     today = datetime.now(ZoneInfo(site.zone)).date().isoformat()
     roster = tmp_path / "名单导入.csv"
     roster.write_text("\n".join(chinese_csv_rows()) + "\n", encoding="utf-8")
+    contacts = tmp_path / "密接名单.txt"
+    contacts.write_text("nobody-here\n12/34\n", encoding="utf-8")  # one unknown, one not an id
     s = site.seeded
     listings: dict[str, list[str]] = {
         "case list": ["case", "list", "--site", SITE, "--all"],
         "case show": ["case", "show", s.case_id, "--site", SITE],
+        "case open --file": ["case", "open", "--file", str(contacts), "--site", SITE,
+                             "--dry-run", "--demo-key"],
         "checkin sheet": ["checkin", "sheet", "--site", SITE, "--unit", UNIT],
         "checkin missing": ["checkin", "missing", "--site", SITE, "--slot", "morning"],
         "user list": ["user", "list"],
