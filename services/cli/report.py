@@ -149,7 +149,7 @@ def run_schedule(args: argparse.Namespace) -> int:
     try:
         if args.once:
             for path in scheduler.run_pending():
-                print(f"written: {path}")
+                print(say(args)("cli.report.written", path=path))
             return 0
         print(
             f"daily reports for {args.site} at {args.at} ({scheduler.tz}) into {args.out_dir}",
