@@ -222,22 +222,27 @@ def run_explain(args: argparse.Namespace) -> int:
         print(words("cli.audit.reason", outcome=words.word("decision", reason.outcome),
                     reason=words.reasons([reason.reason]),
                     why=local_times(say_in(words.lang, reason.why), words.tz)))  # fmt: skip
-    print("\ninputs (as the gate sent them):")
+
+    # The recorded evidence as recorded (its field names and codes), its times local.
+    def evidence(value: object) -> str:
+        return local_times(json.dumps(value, ensure_ascii=False, default=str), words.tz)
+
+    print("\n" + words("audit.inputs") + ":")
     for key, value in found.inputs.items():
-        print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
-    print("  credentials:")
+        print(f"  {key}: {evidence(value)}")
+    print("  " + words("audit.codes") + ":")
     for code in found.codes:
         print(
             f"    {code.kind} {code.typ or ''} subject={code.subject} key={code.key_id} "
-            f"expires={code.expires_at} once={code.once} signature/validity then: "
-            f"{code.status_then}"
+            f"expires={local_times(str(code.expires_at), words.tz)} once={code.once} "
+            f"signature/validity then: {code.status_then}"
         )
-    print("\nfacts:")
+    print("\n" + words("audit.facts") + ":")
     for key, value in found.facts.items():
-        print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
-    print(f"\npolicy: {json.dumps(found.policy, ensure_ascii=False, default=str)}")
-    print(f"decision: {json.dumps(found.decision, ensure_ascii=False, default=str)}")
-    print(f"seal: {json.dumps(found.seal, ensure_ascii=False, default=str)}")
+        print(f"  {key}: {evidence(value)}")
+    print("\n" + words("audit.policy_then") + ": " + evidence(found.policy))
+    print(words("audit.answer") + ": " + evidence(found.decision))
+    print(words("audit.seal") + ": " + evidence(found.seal))
     return 0
 
 

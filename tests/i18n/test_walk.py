@@ -298,6 +298,13 @@ def test_every_report_export_and_listing_speaks_chinese_on_the_site_clock(
     for name, words in listings.items():
         out = cli(capsys, *words, *(db if words[0] not in ("keys",) else ()))
         found += faults(name, out.replace(str(tmp_path), "<folder>"))
+    # audit explain: the decision and why in words; the recorded evidence after it is shown
+    # as recorded (field names, codes), only its times on the site's clock.
+    explained = cli(capsys, "audit", "explain", str(s.north_event), *db)
+    words, _sep, evidence = explained.partition("\n" + MESSAGES["audit.inputs"][0])
+    assert evidence, explained
+    found += faults("audit explain", words)
+    found += [f for f in faults("audit explain", evidence) if ": UTC time " in f]
     written = sorted(p for p in tmp_path.iterdir() if p.suffix in (".csv", ".xlsx", ".pdf"))
     assert {p.name for p in written} >= {"日报告.pdf", "日报告.xlsx", "通行记录.csv", "追踪.xlsx"}
     for path in written:
