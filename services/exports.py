@@ -3,6 +3,8 @@
 CSV is UTF-8 with a BOM (Excel in China otherwise guesses GBK).  Text that a
 spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) is
 prefixed with an apostrophe: an exported name must never become a formula.
+A time is written as people read it: the site's wall clock with its offset
+(``kernel.localtime.local_iso``, e.g. ``2026-12-03T08:00:00+08:00``), never UTC.
 """
 
 from __future__ import annotations
@@ -13,20 +15,23 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
 from kernel.errors import ConfigError
+from kernel.localtime import local_iso
 
 TableFormat = Literal["csv", "xlsx"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value: object) -> object:
+def safe_cell(value: object, tz: ZoneInfo | None = None) -> object:
+    """A cell as a spreadsheet should hold it (``tz``: the site's zone, by default its own)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
+        return local_iso(value, tz)
     if isinstance(value, Decimal):
         return float(value)
     return value
@@ -39,15 +44,16 @@ def write_table(
     *,
     fmt: TableFormat,
     sheet: str = "data",
+    tz: ZoneInfo | None = None,
 ) -> int:
-    """Write one table; returns the number of rows written."""
+    """Write one table; returns the number of rows written (times on ``tz``'s clock)."""
     count = 0
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(headers)
             for row in rows:
-                writer.writerow(["" if v is None else safe_cell(v) for v in row])
+                writer.writerow(["" if v is None else safe_cell(v, tz) for v in row])
                 count += 1
         return count
     if fmt == "xlsx":
@@ -55,7 +61,7 @@ def write_table(
         worksheet = workbook.create_sheet(sheet[:31])
         worksheet.append(list(headers))
         for row in rows:
-            worksheet.append([safe_cell(v) for v in row])
+            worksheet.append([safe_cell(v, tz) for v in row])
             count += 1
         workbook.save(path)
         return count

@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.fixtures.secure_broker",
     "tests.fixtures.chat_receivers",
     "tests.fixtures.chat_notices",
+    "tests.fixtures.site_lang",
 ]
 
 

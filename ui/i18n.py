@@ -1,24 +1,45 @@
-"""A small message catalogue: zh-CN and English, chosen per user (no framework).
+"""The one catalogue of words: zh-CN and English (room for more), one lookup for everything.
 
 ``t(lang, key, **values)`` looks a key up and formats it; a missing key shows
-the key itself, so a gap is visible, never a crash.  Pages hand the whole
-catalogue of the user's language to their scripts for live rows.  The words for
-decision reasons are not kept here: they are the reason catalogue's own.
+the key itself, so a gap is visible, never a crash (and the tests look for keys
+in what the product writes).  Pages hand the whole catalogue of the user's
+language to their scripts for live rows; the CLI, the report files, the exports
+and the gate's console take their words from here too, in the language asked
+(``--lang``) or the site's (``CAMPUSGATE_LANG``, zh-CN by default).
+
+The words live in word modules merged here (``*_words.py``: visitors, health,
+reports and exports, the CLI's listings, the gate's console); a new part of the
+product adds its own module and one line below.  The words of decision reasons
+are defined with the reasons (``kernel.decision.reasons``, which the gate runs
+too) and merged as ``reason.<code>``; :func:`reason_words` reads them.
+
+Each entry is a tuple with one text per language, in the order of ``LANGS``: a
+third language is a third text in every tuple (the tests check each has all).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from typing import Literal, get_args
 
-from kernel.decision.reasons import REASONS
+from kernel.decision.reasons import INCIDENTS, REASONS, SYMPTOMS
+from kernel.errors import ConfigError
+from ui.audit_words import MESSAGES as AUDIT_MESSAGES
+from ui.cli_words import MESSAGES as CLI_MESSAGES
+from ui.console_words import MESSAGES as CONSOLE_MESSAGES
 from ui.health_words import HEALTH_MESSAGES
 from ui.notify_words import MESSAGES as NOTIFY_MESSAGES
 from ui.policy_words import MESSAGES as POLICY_MESSAGES
+from ui.report_words import MESSAGES as REPORT_MESSAGES
 from ui.visitor_words import MESSAGES as VISITOR_MESSAGES
 
 Lang = Literal["zh-CN", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
 DEFAULT_LANG: Lang = "zh-CN"
+LANG_ENV = "CAMPUSGATE_LANG"
+# What a person may type for a language (``--lang zh``, ``CAMPUSGATE_LANG=en``).
+LANG_NAMES: dict[str, Lang] = {"zh": "zh-CN", "zh-cn": "zh-CN", "zh_cn": "zh-CN", "en": "en"}
 
 # key -> (zh-CN, en)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -459,11 +480,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.cancel": ("取消", "Cancel"),
     "common.time": ("时间", "Time"),
     "common.none": ("无", "none"),
+    "list.sep": ("、", ", "),
     **HEALTH_MESSAGES,
 }
 MESSAGES.update(VISITOR_MESSAGES)  # the visitor, unit and walk-in pages' words
 MESSAGES.update(NOTIFY_MESSAGES)  # the chat and SMS alerts' words
 MESSAGES.update(POLICY_MESSAGES)  # the policy editor's and the levels' forms
+MESSAGES.update(REPORT_MESSAGES)  # report files, exports, the roster import's report
+MESSAGES.update(CLI_MESSAGES)  # the campusgate command's listings
+MESSAGES.update(CONSOLE_MESSAGES)  # the gate agent's console lines
+MESSAGES.update(AUDIT_MESSAGES)  # why a reason fired (audit explain)
+MESSAGES.update({f"symptom.{code.value}": pair for code, pair in SYMPTOMS.items()})
+MESSAGES.update({f"incident.{code.value}": pair for code, pair in INCIDENTS.items()})
 
 
 def lang_or_default(value: str | None) -> Lang:
@@ -473,12 +501,29 @@ def lang_or_default(value: str | None) -> Lang:
     return DEFAULT_LANG
 
 
-def t(lang: Lang, key: str, **values: object) -> str:
+def lang_arg(value: str | None) -> Lang:
+    """The language a person named (``zh``, ``zh-CN``, ``en``); None: the site's language."""
+    if value is None:
+        return site_lang()
+    found = LANG_NAMES.get(value.strip().lower())
+    if found is None:
+        raise ConfigError(f"unknown language {value!r} (zh or en)")
+    return found
+
+
+def site_lang() -> Lang:
+    """The site's language: ``$CAMPUSGATE_LANG`` (zh or en), else zh-CN."""
+    value = os.environ.get(LANG_ENV, "").strip()
+    return lang_arg(value) if value else DEFAULT_LANG
+
+
+def t(lang: Lang, key: str, /, **values: object) -> str:
     """The message ``key`` in ``lang``, formatted with ``values``; the key if unknown."""
     pair = MESSAGES.get(key)
     if pair is None:
         return key
-    text = pair[0] if lang == "zh-CN" else pair[1]
+    index = LANGS.index(lang) if lang in LANGS else 0
+    text = pair[index] if index < len(pair) else pair[0]
     if values:
         try:
             return text.format(**values)
@@ -489,8 +534,50 @@ def t(lang: Lang, key: str, **values: object) -> str:
 
 def catalogue(lang: Lang) -> dict[str, str]:
     """Every message in ``lang`` (for the page scripts)."""
-    index = 0 if lang == "zh-CN" else 1
-    return {key: pair[index] for key, pair in MESSAGES.items()}
+    return {key: t(lang, key) for key in MESSAGES}
+
+
+class Phrase(str):
+    """A sentence made for a person that can be said in every language: it *is* its English
+    text (so logs, exceptions and old callers see what they always saw) and it keeps its
+    catalogue key and values, so :func:`say` words it in another language later."""
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, /, **values: object) -> Phrase:
+        made = super().__new__(cls, t("en", key, **values))
+        made.key, made.values = key, values
+        return made
+
+
+def say(lang: Lang, text: str) -> str:
+    """``text`` in ``lang`` when it is a :class:`Phrase` (its values too); else as it is."""
+    if not isinstance(text, Phrase):
+        return text
+    values = {k: say(lang, v) if isinstance(v, str) else v for k, v in text.values.items()}
+    return t(lang, text.key, **values)
+
+
+def reason_words(lang: Lang, code: str) -> str:
+    """The words of a reason code; a code nobody knows (from a newer gate) is shown as itself."""
+    key = f"reason.{code}"
+    return t(lang, key) if key in MESSAGES else code
+
+
+def reasons_text(lang: Lang, codes: Iterable[str]) -> str:
+    """Several reasons' words in one cell or line (、 in Chinese, commas in English)."""
+    return t(lang, "list.sep").join(reason_words(lang, code) for code in codes if code)
+
+
+def word(lang: Lang, family: str, value: str) -> str:
+    """A status, kind, direction, outcome ... as words: ``family.value``, else the value.
+
+    For values read back from storage or the wire, where an unknown one is shown as it
+    is rather than as a key (the tests check that every known value has its words).
+    """
+    key = f"{family}.{value}"
+    return t(lang, key) if key in MESSAGES else value
 
 
 def lang_from_header(accept_language: str | None) -> Lang:

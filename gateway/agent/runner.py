@@ -1,7 +1,8 @@
 """Wiring for ``campusgate gate``: settings -> devices, uplink, agent; run until a signal.
 
 Also the guard's console (``--console``): one command per line on stdin, and a
-line per decision on stdout, big enough to read at the lane.
+line per decision (and per device change) on stdout, big enough to read at the lane,
+in the console's language (:mod:`gateway.agent.console`).
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ import logging
 import signal
 import sys
 import threading
-import uuid
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TextIO
 
 from devices.code_reader import CodeReader, open_code_reader
 from devices.relay import open_relay
 from devices.thermometer import open_thermometer
 from gateway.agent.agent import GateAgent
+from gateway.agent.console import Console
 from gateway.agent.events import Inbox
-from gateway.agent.handheld import Choice
 from gateway.agent.observe import gate_registry, readiness_checks
 from gateway.agent.settings import GateSettings
 from gateway.agent.uplink import MqttUplink
@@ -34,25 +33,25 @@ from kernel.codes.keys import KeyRing
 from kernel.observe import ObserveServer
 from schemas.messages import Decision, Passage
 from schemas.snapshot import GateSnapshot, SnapshotGuard
+from ui.i18n import Lang
 
 if TYPE_CHECKING:
     from gateway.kiosk.server import KioskServer
 
 log = logging.getLogger(__name__)
 
-CONSOLE_HELP = (
-    "commands: nomask | recheck EVENT_ID CELSIUS | temp CELSIUS (handheld mode) | "
-    "handheld on|off|auto | vehicle PLATE OCCUPANTS | status"
-)
-SCREENING_CHOICES: dict[str, Choice] = {"on": "handheld", "off": "thermometer", "auto": "auto"}
-
 
 def build_agent(
-    settings: GateSettings, *, out: TextIO = sys.stdout, feed: KioskFeed | None = None
+    settings: GateSettings,
+    *,
+    out: TextIO = sys.stdout,
+    feed: KioskFeed | None = None,
+    console: Console | None = None,
 ) -> GateAgent:
     # Long because it wires every part of the lane from its setting, one after another.
     clock = SystemClock()
     inbox = Inbox()
+    words = console or Console(out=out)
     thermometer = open_thermometer(
         settings.thermometer,
         clock=clock,
@@ -96,10 +95,11 @@ def build_agent(
         readers=readers,
         clock=clock,
         snapshots=snapshots,
-        on_decision=lambda decision, passage: _decided(decision, passage, out, feed),
+        on_decision=lambda decision, passage: _decided(decision, passage, out, feed, words),
     )
     if feed is not None:
         feed_statuses(agent, feed, clock)
+    agent.on_status.append(words.watch)  # a device's fault or recovery, as a console line
     # The central side saw a gap in this gate's numbering: send what is waiting now.
     agent.on_sync.append(uplink.resend_unanswered)
     agent.fallback = LocalDecider(
@@ -119,9 +119,13 @@ def feed_statuses(agent: GateAgent, feed: KioskFeed, clock: SystemClock) -> None
 
 
 def _decided(
-    decision: Decision, passage: Passage | None, out: TextIO, feed: KioskFeed | None
+    decision: Decision,
+    passage: Passage | None,
+    out: TextIO,
+    feed: KioskFeed | None,
+    console: Console,
 ) -> None:
-    print(decision_line(decision), file=out, flush=True)
+    print(console.decision_line(decision), file=out, flush=True)
     if feed is not None:
         feed.decision(decision, passage)
 
@@ -186,66 +190,35 @@ def _open_readers(settings: GateSettings, inbox: Inbox) -> tuple[CodeReader, ...
     return tuple(reader for reader in (camera, scanner) if reader is not None)
 
 
-def decision_line(decision: Decision) -> str:
-    """One line per person for the guard: outcome, who, temperature, why."""
-    who = "unknown person"
-    if decision.person is not None:
-        person = decision.person
-        who = f"{person.name} ({person.kind}, {person.masked_id})"
-    celsius = f"{decision.celsius} C" if decision.celsius is not None else "no temperature"
-    reasons = ", ".join(decision.reasons) or "ok"
-    case = f"  case {decision.case_id}" if decision.case_id else ""
-    return f"{decision.decision.upper():8} {who}  {celsius}  [{reasons}]{case}  {decision.event_id}"
+def decision_line(decision: Decision, lang: Lang | None = None) -> str:
+    """One line per person for the guard (:meth:`Console.decision_line`)."""
+    return Console(lang).decision_line(decision)
 
 
-def console_command(agent: GateAgent, line: str) -> str:
-    """Carry out one console line; returns what to tell the guard."""
-    words = line.split()
-    if not words:
-        return ""
-    match words:
-        case ["nomask"]:
-            agent.mark_no_mask()
-            return "next passage: no mask"
-        case ["recheck", event_id, celsius]:
-            try:
-                agent.remeasure(uuid.UUID(event_id), Decimal(celsius))
-            except (ValueError, InvalidOperation):
-                return f"cannot read {event_id!r} {celsius!r}; {CONSOLE_HELP}"
-            return f"re-measure of {event_id} sent"
-        case ["temp", celsius]:
-            try:
-                agent.typed_temperature(celsius)
-            except ValueError as exc:
-                return f"{exc}; {CONSOLE_HELP}"
-            return f"handheld reading {celsius} C"
-        case ["handheld", choice] if choice in SCREENING_CHOICES:
-            agent.choose_screening(SCREENING_CHOICES[choice])
-            return f"screening: {SCREENING_CHOICES[choice]}"
-        case ["vehicle", plate, occupants] if occupants.isdigit():
-            agent.begin_vehicle(plate, int(occupants))
-            return f"vehicle {plate}: {occupants} occupant(s) to screen"
-        case ["status"]:
-            devices = agent.devices()
-            return "; ".join(f"{name}: {d.state} {d.detail}".strip() for name, d in devices.items())
-        case _:
-            return CONSOLE_HELP
+def console_command(agent: GateAgent, line: str, lang: Lang | None = None) -> str:
+    """Carry out one console line; returns what to tell the guard (:meth:`Console.command`)."""
+    return Console(lang).command(agent, line)
 
 
-def _console(agent: GateAgent, stop: threading.Event) -> None:
+def _console(agent: GateAgent, stop: threading.Event, console: Console) -> None:
     for line in sys.stdin:
         if stop.is_set():
             return
-        reply = console_command(agent, line)
+        reply = console.command(agent, line)
         if reply:
             print(reply, flush=True)
 
 
 def run_until_signalled(
-    settings: GateSettings, *, console: bool = False, http: str | None = None
+    settings: GateSettings,
+    *,
+    console: bool = False,
+    http: str | None = None,
+    lang: Lang | None = None,
 ) -> int:
     feed = KioskFeed() if settings.kiosk else None
-    agent = build_agent(settings, feed=feed)
+    words = Console(lang, out=sys.stdout)
+    agent = build_agent(settings, feed=feed, console=words)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -260,8 +233,8 @@ def run_until_signalled(
     if http:
         server = ObserveServer(http, gate_registry(agent), readiness_checks(agent)).start()
     if console:
-        threading.Thread(target=_console, args=(agent, stop), daemon=True).start()
-        print(CONSOLE_HELP, flush=True)
+        threading.Thread(target=_console, args=(agent, stop, words), daemon=True).start()
+        print(words.help, flush=True)
     log.info("gate %s/%s running", settings.site, settings.gate)
     try:
         agent.run(stop)

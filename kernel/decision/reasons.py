@@ -4,8 +4,10 @@ The decision core fires these members (never bare strings), the gate adds
 ``snapshot_stale`` when it decides on an old snapshot, the central worker answers
 an unreadable message with ``malformed`` and flags a passage whose gate clock is
 not believable with ``gate_clock``.  The pages, the explainer and the reports
-read the labels and outcomes from here, so a reason cannot exist in one place and
-be missing in another (a test walks the sources to make sure).
+read the outcomes from here, and the words through the one catalogue of words
+(``ui.i18n``, which merges them as ``reason.<code>``; ``reason_words`` looks them
+up), so a reason cannot exist in one place and be missing in another (a test
+walks the sources to make sure).
 
 A reason's ``outcome`` is the one its rule fires with.  ``fever`` is the one rule
 whose outcome depends on the gate: ``isolate`` under hard screening (the default,
@@ -16,11 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
 from schemas.messages import Outcome
-
-LabelLang = Literal["zh-CN", "en"]
 
 
 class Reason(StrEnum):
@@ -57,9 +56,6 @@ class ReasonInfo:
     outcome: Outcome
     zh: str
     en: str
-
-    def label(self, lang: LabelLang) -> str:
-        return self.zh if lang == "zh-CN" else self.en
 
 
 REASONS: dict[Reason, ReasonInfo] = {
@@ -111,12 +107,6 @@ def reason_info(code: str) -> ReasonInfo | None:
         return REASONS[Reason(code)]
     except ValueError:
         return None
-
-
-def label(code: str, lang: LabelLang) -> str:
-    """The words for a reason code; an unknown code is shown as itself, never hidden."""
-    info = reason_info(code)
-    return code if info is None else info.label(lang)
 
 
 class Symptom(StrEnum):

@@ -14,7 +14,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SkipValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from services.audit.why import why
 from services.policy.store import stored_policy
 from services.storage.audit_log import log_action
 from services.storage.models import EntryChainRow
+from ui.i18n import Phrase
 
 
 def _outcome(reason: str) -> str:
@@ -62,7 +63,8 @@ class Reason(BaseModel):
 
     reason: str
     outcome: str
-    why: str
+    # A ui.i18n.Phrase kept as it is (not copied to a plain str): pages and the CLI word it.
+    why: SkipValidation[str]
 
 
 class Explanation(BaseModel):
@@ -177,7 +179,7 @@ def explain(
         key=lambda r: -SEVERITY.get(r.outcome, 0),  # type: ignore[call-overload]
     )
     if not reasons:
-        reasons = [Reason(reason="(none)", outcome=row.decision, why="no rule fired: admitted")]
+        reasons = [Reason(reason="(none)", outcome=row.decision, why=Phrase("why.admitted"))]
     seal = _seal(session, row)
     log_action(
         session,

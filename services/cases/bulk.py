@@ -24,6 +24,7 @@ from services.cases.lifecycle import Actor, CaseRefused, Origin
 from services.cases.service import open_case
 from services.identity import IdHasher, normalise, validate_cn_id
 from services.storage.models import PersonRow
+from ui.i18n import Phrase
 
 MAX_BYTES = 4 * 1024 * 1024
 """100,000 ID numbers with their line ends are under 2 MB."""
@@ -94,14 +95,14 @@ def parse_list(data: bytes, report: BulkReport) -> list[ListEntry]:
             continue
         report.rows += 1
         if report.rows > MAX_ROWS:
-            report.problem(number, "", f"more than {MAX_ROWS:,} rows: the rest is not read")
+            report.problem(number, "", Phrase("bulk.too_many", rows=f"{MAX_ROWS:,}"))
             break
         if validate_cn_id(value) is None:
             entries.append(ListEntry(number, normalise(value), id_number=True))
         elif PERSON_ID.fullmatch(value):
             entries.append(ListEntry(number, value, id_number=False))
         else:
-            report.problem(number, shown(value), "neither a person id nor a valid ID number")
+            report.problem(number, shown(value), Phrase("bulk.not_an_id"))
     return entries
 
 
@@ -126,7 +127,7 @@ def match(
         person = by_hash.get(hashes[entry.value]) if entry.id_number else None
         person = person or by_id.get(entry.value)
         if person is None:
-            report.problem(entry.line, shown(entry.value), "nobody in the roster has this id")
+            report.problem(entry.line, shown(entry.value), Phrase("bulk.unknown"))
         else:
             people.setdefault(person.person_id, person)
     report.matched = len(people)

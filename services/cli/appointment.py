@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from services.cli.common import add_actor, add_db
+from services.cli.common import Say, add_actor, add_db, print_fields, say
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -92,18 +92,18 @@ def ask_id_number(given: str | None) -> str:
     return sys.stdin.readline().strip()
 
 
-def _line(appointment: object) -> str:
+def _line(appointment: object, words: Say) -> str:
     from services.appointments import Appointment
 
     assert isinstance(appointment, Appointment)
     a = appointment
-    return (
-        f"{a.appointment_id} {a.status:<9} {a.visitor_name} ({a.masked_id}, {a.phone or '-'}) "
-        f"host {a.host_unit} gates {','.join(a.gates)} "
-        f"{a.valid_from.isoformat(timespec='minutes')} .. "
-        f"{a.valid_until.isoformat(timespec='minutes')}"
-        + (f" decided by {a.decided_by}" if a.decided_by else "")
-    )
+    decided = words("cli.appt.decided", who=a.decided_by) if a.decided_by else ""
+    return words(
+        "cli.appt.line", id=a.appointment_id, status=words.word("appt.status", a.status),
+        visitor=a.visitor_name, masked=a.masked_id, phone=a.phone or "-", unit=a.host_unit,
+        gates=",".join(a.gates), start=words.time(a.valid_from, "minutes"),
+        end=words.time(a.valid_until, "minutes"), decided=decided,
+    )  # fmt: skip
 
 
 def run_request(args: argparse.Namespace) -> int:
@@ -129,7 +129,7 @@ def run_request(args: argparse.Namespace) -> int:
     with session_scope(args, write=True) as session:
         made = request_appointment(session=session, request=request, hasher=hasher,
                                    by=actor(args), now=now())  # fmt: skip
-    print(f"{made.appointment_id} requested; waiting for an approver of {made.host_unit}")
+    print(say(args)("cli.appt.requested", id=made.appointment_id, unit=made.host_unit))
     return 0
 
 
@@ -143,14 +143,14 @@ def run_approve(args: argparse.Namespace) -> int:
     with session_scope(args, write=True) as session:
         approval = approve(session=session, appointment_id=args.appointment, by=actor(args),
                            now=now(), key=key, note=args.note)  # fmt: skip
-    a = approval.appointment
-    print(f"{a.appointment_id} approved by {a.decided_by}; code valid until "
-          f"{a.code_expires_at.isoformat() if a.code_expires_at else '?'}"
-          f"{' (one-time)' if a.once else ''}")  # fmt: skip
+    a, words = approval.appointment, say(args)
+    print(words("cli.appt.approved", id=a.appointment_id, who=a.decided_by,
+                until=words.time(a.code_expires_at),
+                once=words("cli.appt.once") if a.once else ""))  # fmt: skip
     print(approval.code)
     if args.png:
         write_code_png(approval.code, args.png)
-        print(f"QR image: {args.png}")
+        print(words("cli.qr", path=args.png))
     return 0
 
 
@@ -161,7 +161,8 @@ def run_refuse(args: argparse.Namespace) -> int:
     with session_scope(args, write=True) as session:
         a = refuse(session=session, appointment_id=args.appointment, by=actor(args), now=now(),
                    reason=args.reason)  # fmt: skip
-    print(f"{a.appointment_id} refused by {a.decided_by}: {a.decision_note}")
+    print(say(args)("cli.appt.refused", id=a.appointment_id, who=a.decided_by,
+                    note=a.decision_note))  # fmt: skip
     return 0
 
 
@@ -172,7 +173,7 @@ def run_cancel(args: argparse.Namespace) -> int:
     with session_scope(args, write=True) as session:
         a = cancel(session=session, appointment_id=args.appointment, by=actor(args), now=now(),
                    reason=args.reason)  # fmt: skip
-    print(f"{a.appointment_id} cancelled ({a.decision_note})")
+    print(say(args)("cli.appt.cancelled", id=a.appointment_id, note=a.decision_note))
     return 0
 
 
@@ -186,9 +187,10 @@ def run_list(args: argparse.Namespace) -> int:
     with session_scope(args, write=False) as session:
         found = list_appointments(session=session, status=args.status, unit=args.unit, day=day,
                                   role=args.role)  # fmt: skip
+    words = say(args)
     for appointment in found:
-        print(_line(appointment))
-    print(f"{len(found)} appointment(s)")
+        print(_line(appointment, words))
+    print(words("cli.appt.count", n=len(found)))
     return 0
 
 
@@ -198,8 +200,7 @@ def run_show(args: argparse.Namespace) -> int:
 
     with session_scope(args, write=False) as session:
         a = get_appointment(session=session, appointment_id=args.appointment, role=args.role)
-    for key, value in a.model_dump().items():
-        print(f"{key:>16}: {'' if value is None else value}")
+    print_fields(a.model_dump(), say(args))
     return 0
 
 

@@ -12,8 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from services.cli.common import add_actor, add_db
+from kernel.localtime import local_times
+from services.cli.common import Say, add_actor, add_db, say
 from services.cli.loop import add_heartbeat
+from ui.i18n import say as say_in
+from ui.records import params_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -121,16 +124,17 @@ def _window(args: argparse.Namespace, *, days: int = DEFAULT_DAYS) -> tuple[date
     return since, until
 
 
-def _print_entries(entries: list[EntryView]) -> None:
+def _print_entries(entries: list[EntryView], words: Say) -> None:
     for e in entries:
         who = e.person_id or e.grant_id or "-"
         celsius = f"{e.celsius}" if e.celsius is not None else "-"
-        print(
-            f"{e.ts.isoformat(timespec='seconds')} {e.gate:<10} {e.direction:<3} "
-            f"{e.decision:<7} {celsius:>5} {who} {e.name or ''} "
-            f"[{','.join(e.reasons) or '-'}] {e.event_id}"
-        )
-    print(f"{len(entries)} passage(s)")
+        print(words(
+            "cli.audit.entry", at=words.time(e.ts), gate=f"{e.gate:<10}",
+            direction=words.word("direction", e.direction),
+            decision=words.word("decision", e.decision), celsius=f"{celsius:>5}", who=who,
+            name=e.name or "", reasons=words.reasons(e.reasons), event=e.event_id,
+        ))  # fmt: skip
+    print(words("cli.audit.count", n=len(entries)))
 
 
 def _export(args: argparse.Namespace, entries: list[EntryView]) -> None:
@@ -138,8 +142,10 @@ def _export(args: argparse.Namespace, entries: list[EntryView]) -> None:
     from services.exports import format_from_path
 
     if args.out:
-        count = export_entries(args.out, entries, fmt=format_from_path(args.out))
-        print(f"exported {count} passage(s) to {args.out}")
+        words = say(args)
+        count = export_entries(args.out, entries, fmt=format_from_path(args.out),
+                               lang=words.lang, tz=words.tz)  # fmt: skip
+        print(words("cli.audit.exported", n=count, path=args.out))
 
 
 def run_person(args: argparse.Namespace) -> int:
@@ -157,7 +163,7 @@ def run_person(args: argparse.Namespace) -> int:
             role=args.role,
             now=now(),
         )
-    _print_entries(entries)
+    _print_entries(entries, say(args))
     _export(args, entries)
     return 0
 
@@ -179,7 +185,7 @@ def run_gate(args: argparse.Namespace) -> int:
             now=now(),
             decisions=args.decision,
         )
-    _print_entries(entries)
+    _print_entries(entries, say(args))
     _export(args, entries)
     return 0
 
@@ -204,30 +210,39 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.json:
         print(found.model_dump_json(indent=2))
         return 0
-    e = found.entry
-    print(
-        f"event {found.event_id}: {e['decision'].upper()} at {e['site']}/{e['gate']} "
-        f"({e['direction']}) {e['ts']}"
-    )
-    print("\nreasons:")
+    e, words = found.entry, say(args)
+    at = e["ts"]
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    shown = words.time(at) if isinstance(at, datetime) else at
+    print(words("cli.audit.event", event=found.event_id,
+                decision=words.word("decision", e["decision"]), site=e["site"], gate=e["gate"],
+                direction=words.word("direction", e["direction"]), at=shown))  # fmt: skip
+    print("\n" + words("cli.audit.reasons"))
     for reason in found.reasons:
-        print(f"  {reason.outcome:<7} {reason.reason}: {reason.why}")
-    print("\ninputs (as the gate sent them):")
+        print(words("cli.audit.reason", outcome=words.word("decision", reason.outcome),
+                    reason=words.reasons([reason.reason]),
+                    why=local_times(say_in(words.lang, reason.why), words.tz)))  # fmt: skip
+
+    # The recorded evidence as recorded (its field names and codes), its times local.
+    def evidence(value: object) -> str:
+        return local_times(json.dumps(value, ensure_ascii=False, default=str), words.tz)
+
+    print("\n" + words("audit.inputs") + ":")
     for key, value in found.inputs.items():
-        print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
-    print("  credentials:")
+        print(f"  {key}: {evidence(value)}")
+    print("  " + words("audit.codes") + ":")
     for code in found.codes:
         print(
             f"    {code.kind} {code.typ or ''} subject={code.subject} key={code.key_id} "
-            f"expires={code.expires_at} once={code.once} signature/validity then: "
-            f"{code.status_then}"
+            f"expires={local_times(str(code.expires_at), words.tz)} once={code.once} "
+            f"signature/validity then: {code.status_then}"
         )
-    print("\nfacts:")
+    print("\n" + words("audit.facts") + ":")
     for key, value in found.facts.items():
-        print(f"  {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
-    print(f"\npolicy: {json.dumps(found.policy, ensure_ascii=False, default=str)}")
-    print(f"decision: {json.dumps(found.decision, ensure_ascii=False, default=str)}")
-    print(f"seal: {json.dumps(found.seal, ensure_ascii=False, default=str)}")
+        print(f"  {key}: {evidence(value)}")
+    print("\n" + words("audit.policy_then") + ": " + evidence(found.policy))
+    print(words("audit.answer") + ": " + evidence(found.decision))
+    print(words("audit.seal") + ": " + evidence(found.seal))
     return 0
 
 
@@ -250,22 +265,23 @@ def run_trace(args: argparse.Namespace) -> int:
             since=since,
             until=until,
         )
-    print(
-        f"{report.person_id} {report.name or ''}: {len(report.passages)} passage(s) "
-        f"{report.since.isoformat(timespec='minutes')} .. "
-        f"{report.until.isoformat(timespec='minutes')}, window "
-        f"{report.window_minutes:g} min"
-    )
+    words = say(args)
+    print(words("cli.audit.trace", person=report.person_id, name=report.name or "",
+                n=len(report.passages), start=words.time(report.since, "minutes"),
+                end=words.time(report.until, "minutes"),
+                window=f"{report.window_minutes:g}"))  # fmt: skip
     for c in report.contacts:
-        print(
-            f"  {c.who} {c.name or ''} ({c.kind or '?'}): {c.encounters}x, closest "
-            f"{c.closest_seconds:.0f} s at {','.join(c.gates)}, "
-            f"{c.first.isoformat(timespec='minutes')} .. {c.last.isoformat(timespec='minutes')}"
-        )
-    print(f"{len(report.contacts)} contact(s)")
+        print(words(
+            "cli.audit.contact", who=c.who, name=c.name or "",
+            kind=words.word("kind", c.kind) if c.kind else "?", encounters=c.encounters,
+            closest=f"{c.closest_seconds:.0f}", gates=",".join(c.gates),
+            first=words.time(c.first, "minutes"), last=words.time(c.last, "minutes"),
+        ))  # fmt: skip
+    print(words("cli.audit.contacts", n=len(report.contacts)))
     if args.out:
-        export_trace(args.out, report, fmt=format_from_path(args.out))
-        print(f"exported to {args.out}")
+        export_trace(args.out, report, fmt=format_from_path(args.out), lang=words.lang,
+                     tz=words.tz)  # fmt: skip
+        print(words("cli.audit.exported_to", path=args.out))
     return 0
 
 
@@ -285,12 +301,13 @@ def run_log(args: argparse.Namespace) -> int:
             who=args.who,
             action_prefix=args.action,
         )
+    words = say(args)
     for r in rows:
-        print(
-            f"{r.at.isoformat(timespec='seconds')} {r.actor} ({r.role}) {r.action} "
-            f"{r.target} {r.params} -> {r.result_count}"
-        )
-    print(f"{len(rows)} record(s)")
+        print(words("cli.audit.record", at=words.time(r.at), actor=r.actor,
+                    role=words.word("role", r.role), action=words.word("action", r.action),
+                    target=r.target, params=params_text(words.lang, r.params, words.tz),
+                    count=r.result_count))  # fmt: skip
+    print(words("cli.audit.records", n=len(rows)))
     return 0
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.cases.lifecycle import OPENED_BY_HAND
-from services.cli.common import add_actor, add_db
+from services.cli.common import Say, add_actor, add_db, say
 
 if TYPE_CHECKING:
     from services.cases.lifecycle import Action
@@ -67,18 +67,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         actions.choices[name].set_defaults(handler=run_action)
 
 
-def _line(view: object) -> str:
+def _line(view: object, say: Say) -> str:
     from services.web.api.models import CaseView
 
     assert isinstance(view, CaseView)
     who = "?" if view.person is None else f"{view.person.id} {view.person.name}"
-    flags = " suspended" if view.suspended else ""
+    flags = say("cli.case.suspended") if view.suspended else ""
     for flag in view.flags:  # under observation: a twice-daily reading missed, the end passed
-        missed = ", ".join(view.missed_readings)
-        flags += f" {flag}({missed})" if flag == "missed_reading" else f" {flag}"
+        flags += say("cli.case.flag", flag=say.word("flag", flag))
+        if flag == "missed_reading":
+            flags += f"（{', '.join(view.missed_readings)}）"
     if view.observation_until is not None and view.status == "observation":
-        flags += f" until {view.observation_until.isoformat()}"
-    return f"{view.case_id}  {view.status:<12} {who}  opened {view.opened_at.isoformat()}{flags}"
+        flags += say("cli.case.until", until=say.time(view.observation_until))
+    return say("cli.case.line", case=view.case_id, status=say.word("status", view.status),
+               who=who, opened=say.time(view.opened_at), flags=flags)  # fmt: skip
 
 
 def _as_of() -> object:
@@ -101,9 +103,10 @@ def run_list(args: argparse.Namespace) -> int:
         rows = store.cases(session=session, site=args.site, include_closed=args.all, limit=10_000)
         found = views(session, rows, as_of)
     found = [v for v in found if args.flag is None or args.flag in v.flags]
+    words = say(args)
     for view in found:
-        print(_line(view))
-    print(f"{len(found)} case(s)")
+        print(_line(view, words))
+    print(words("cli.case.count", n=len(found)))
     return 0
 
 
@@ -123,10 +126,13 @@ def run_show(args: argparse.Namespace) -> int:
             views(session, [found], as_of)[0],
             store.events(session=session, case_id=args.case_id),
         )
-    print(_line(view))
-    print(f"  origin {view.origin}  gate {view.gate or '-'}  note {view.note or '-'}")
+    words = say(args)
+    print(_line(view, words))
+    print(words("cli.case.detail", origin=words.word("origin", view.origin),
+                gate=view.gate or "-", note=view.note or "-"))  # fmt: skip
     for event in timeline:
-        print(f"  {event.at.isoformat()}  {event.kind:<13} {event.actor:<12} {event.detail}")
+        print(words("cli.case.event", at=words.time(event.at), kind=words.word("event", event.kind),
+                    actor=event.actor, detail=event.detail))  # fmt: skip
     return 0
 
 
@@ -148,19 +154,24 @@ def run_open(args: argparse.Namespace) -> int:
                 raise CaseNotFound(f"no person {args.person} in the roster")
             row, new = open_case(session, args.site, person, origin=origin, note=args.note,
                                  actor=who, now=now())  # fmt: skip
-        print(f"{row.case_id} {'opened' if new else 'joined'} for {args.person}")
+        key = "cli.case.opened_for" if new else "cli.case.joined_for"
+        print(say(args)(key, case=row.case_id, person=args.person))
         return 0
     hasher = IdHasher(load_id_hash_key(allow_demo_key=args.demo_key))
     with session_scope(args) as session:
         report = isolate_list(session, args.site, args.file.read_bytes(), hasher=hasher,
                               origin=origin, note=args.note, actor=who, now=now(),
                               dry_run=args.dry_run)  # fmt: skip
+    from ui.i18n import say as say_in
+
+    words = say(args)
     for problem in report.problems:
-        print(f"line {problem.line}: {problem.value}: {problem.reason}")
-    written = "written" if report.written else "nothing written"
-    print(f"{report.rows} row(s), {report.matched} person(s) matched, "
-          f"{report.problem_count} problem(s); {len(report.opened)} case(s) opened, "
-          f"{len(report.joined)} joined; {written}")  # fmt: skip
+        print(words("cli.case.problem", line=problem.line, value=problem.value,
+                    reason=say_in(words.lang, problem.reason)))  # fmt: skip
+    written = words("cli.written" if report.written else "cli.nothing_written")
+    print(words("cli.case.bulk", rows=report.rows, matched=report.matched,
+                problems=report.problem_count, opened=len(report.opened),
+                joined=len(report.joined), written=written))  # fmt: skip
     return 0 if report.problem_count == 0 else 1
 
 
@@ -206,5 +217,5 @@ def run_action(args: argparse.Namespace) -> int:
         row = act(session, args.site, args.case_id, action, actor=Actor(actor(args), "clinic"),
                   now=now())  # fmt: skip
         status = row.status
-    print(f"{args.case_id} {status}")
+    print(say(args)("cli.case.now", case=args.case_id, status=say(args).word("status", status)))
     return 0

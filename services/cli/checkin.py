@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from services.cli.common import add_actor, add_db
+from services.cli.common import add_actor, add_db, say
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,10 +58,14 @@ def run_record(args: argparse.Namespace) -> int:
                                   zone=site_zone())  # fmt: skip
     except ValueError as exc:  # an unknown slot or symptom code
         raise ConfigError(str(exc)) from exc
-    case = (
-        f"; case {done.case_id} {'opened' if done.new_case else 'joined'}" if done.case_id else ""
-    )
-    print(f"{done.person_id} {done.day} {done.slot.value} {done.celsius} °C recorded{case}")
+    words = say(args)
+    case = ""
+    if done.case_id:
+        key = "cli.checkin.case_opened" if done.new_case else "cli.checkin.case_joined"
+        case = words(key, case=done.case_id)
+    print(words("cli.checkin.recorded", person=done.person_id, day=done.day,
+                slot=words.word("slot", done.slot.value), celsius=done.celsius,
+                case=case))  # fmt: skip
     return 0
 
 
@@ -75,10 +79,17 @@ def run_sheet(args: argparse.Namespace) -> int:
     assert isinstance(day, date)
     with session_scope(args, write=False) as session:
         rows = sheet(session, args.site, unit=args.unit, day=day)
+    words = say(args)
     for row in rows:
-        cells = [f"{r.celsius} {r.symptoms}".strip() if r else "-" for r in (row.morning, row.noon)]
-        print(f"{row.person_id}  {row.name}  morning {cells[0]}  noon {cells[1]}")
-    print(f"{len(rows)} person(s) in {args.unit} on {day}")
+        cells = [
+            " ".join([str(r.celsius), *(words.word("symptom", x) for x in r.symptoms)])
+            if r
+            else "-"
+            for r in (row.morning, row.noon)
+        ]
+        print(words("cli.checkin.row", person=row.person_id, name=row.name, morning=cells[0],
+                    noon=cells[1]))  # fmt: skip
+    print(words("cli.checkin.count", n=len(rows), unit=args.unit, day=day))
     return 0
 
 
@@ -101,8 +112,15 @@ def run_missing(args: argparse.Namespace) -> int:
     with session_scope(args, write=False) as session:
         found = missing(session, args.site, day=day, slot=args.slot)
     late = overdue(day, args.slot, now=now(), zone=site_zone(), deadlines=deadlines)
+    words = say(args)
     for unit, people in found.items():
-        print(f"{unit} ({len(people)}): {', '.join(p.person_id for p in people)}")
-    state = "overdue" if late else f"due {deadlines[args.slot].strftime('%H:%M')}"
-    print(f"{sum(len(p) for p in found.values())} missing {args.slot} report(s) on {day} ({state})")
+        print(words("cli.checkin.unit", unit=unit, n=len(people),
+                    people=words("list.sep").join(p.person_id for p in people)))  # fmt: skip
+    state = (
+        words("cli.checkin.overdue")
+        if late
+        else words("cli.checkin.due", time=deadlines[args.slot].strftime("%H:%M"))
+    )
+    print(words("cli.checkin.missing", n=sum(len(p) for p in found.values()),
+                slot=words.word("slot", args.slot), day=day, state=state))  # fmt: skip
     return 0

@@ -1,4 +1,5 @@
-"""Helpers shared by the administration command groups (database, actor, progress, times)."""
+"""Helpers shared by the administration command groups (database, actor, progress, times,
+and the words and clock of what they print: ``--lang`` on every command, :class:`Say`)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ import getpass
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from kernel.errors import ConfigError
+from kernel.localtime import Timespec, local_iso, site_zone
+from ui.i18n import Lang, lang_arg, reasons_text, t, word
+from ui.records import value_text
 
 DEFAULT_DB = "sqlite:///var/campusgate.db"
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -76,10 +81,43 @@ def session_scope(args: argparse.Namespace, *, write: bool = True) -> Iterator[S
         engine.dispose()
 
 
+class Say:
+    """The words and the clock of one command's output: its language, the site's zone."""
+
+    def __init__(self, lang: Lang, tz: ZoneInfo) -> None:
+        self.lang = lang
+        self.tz = tz
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        return t(self.lang, key, **values)
+
+    def time(self, value: datetime | None, timespec: Timespec = "seconds") -> str:
+        """A stored time on the site's wall clock with its offset (``-`` for none)."""
+        return "-" if value is None else local_iso(value, self.tz, timespec=timespec)
+
+    def word(self, family: str, value: str) -> str:
+        return word(self.lang, family, value)
+
+    def reasons(self, codes: Iterable[str]) -> str:
+        return reasons_text(self.lang, codes) or "-"
+
+
+def print_fields(fields: dict[str, object], words: Say) -> None:
+    """A record field by field (``show`` commands): names and values in the asked language,
+    times on the site's clock."""
+    for key, value in fields.items():
+        name = words.word("field", key)
+        shown = value_text(words.lang, key, value, words.tz)
+        print(words("cli.field", key=f"{name:>20}", value=shown))
+
+
+def say(args: argparse.Namespace) -> Say:
+    """What ``args`` asks: ``--lang`` (else the site's language), ``--tz`` (else the site's)."""
+    return Say(lang_arg(getattr(args, "lang", None)), site_zone(getattr(args, "tz", None)))
+
+
 def parse_when(text: str, *, end: bool = False) -> datetime:
     """An ISO date (local midnight; with end=True the next midnight) or an aware date-time."""
-    from kernel.localtime import site_zone
-
     try:
         if len(text) == 10:
             day = date.fromisoformat(text) + (timedelta(days=1) if end else timedelta())

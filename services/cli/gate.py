@@ -126,4 +126,8 @@ def run(args: argparse.Namespace) -> int:
         from gateway.agent.check import check_devices
 
         return 1 if check_devices(settings, out=sys.stdout, seconds=args.check_seconds) else 0
-    return run_until_signalled(settings, console=args.console, http=args.http)
+    from ui.i18n import lang_arg
+
+    return run_until_signalled(
+        settings, console=args.console, http=args.http, lang=lang_arg(args.lang)
+    )

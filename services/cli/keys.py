@@ -82,19 +82,21 @@ def run_list(args: argparse.Namespace) -> int:
 
     from kernel.codes import KeyRing
     from kernel.codes.keys import active_kid
+    from services.cli.common import say
 
     active = active_kid(args.dir)
     ring = KeyRing.load(args.dir)
-    now = datetime.now(UTC)
-    print(f"key set version {ring.version}")
+    now, words = datetime.now(UTC), say(args)
+    print(words("cli.keys.version", version=ring.version))
     for kid in ring.kids:
         retires = ring.retires_at(kid)
         note = ""
         if retires is not None:
-            note = f"  {'retired' if retires <= now else 'retires'} {retires.isoformat()}"
+            key = "cli.keys.retired_at" if retires <= now else "cli.keys.retires_at"
+            note = words(key, at=words.time(retires))
         print(f"{'*' if kid == active else ' '} {kid}{note}")
     for kid in sorted(ring.retired):
-        print(f"  {kid}  retired for good")
+        print(words("cli.keys.gone", kid=kid))
     return 0
 
 
@@ -122,7 +124,7 @@ def run_retire(args: argparse.Namespace) -> int:
     from datetime import UTC
 
     from kernel.errors import ConfigError
-    from services.cli.common import actor, session_scope
+    from services.cli.common import actor, say, session_scope
     from services.enrolment.retire import retire
 
     if args.no_grace and not args.force:
@@ -134,22 +136,23 @@ def run_retire(args: argparse.Namespace) -> int:
         done = retire(session, directory=args.dir, kid=args.kid, now=datetime.now(UTC),
                       actor=actor(args), at=at, force=args.force,
                       no_grace=args.no_grace)  # fmt: skip
+    words = say(args)
     if done.grace:
-        print(f"retired {args.kid} for signing; {done.live.count} live code(s) keep verifying "
-              f"until {done.at} (grace), then it stops")  # fmt: skip
+        print(words("cli.keys.grace", kid=args.kid, n=done.live.count,
+                    at=words.time(done.at)))  # fmt: skip
     elif done.at is None:
-        print(f"retired {args.kid}: its codes stop verifying within seconds"
-              + (f" ({done.live.count} live code(s) cut: --force --no-grace)"
-                 if done.forced else ""))  # fmt: skip
+        forced = words("cli.keys.forced", n=done.live.count) if done.forced else ""
+        print(words("cli.keys.now", kid=args.kid, forced=forced))
     else:
-        print(f"retiring {args.kid}: its codes verify until {done.at}")
+        print(words("cli.keys.later", kid=args.kid, at=words.time(done.at)))
     _export(args)
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     from kernel.codes.keys import export_public_keys
+    from services.cli.common import say
 
     kids = export_public_keys(args.dir, args.out)
-    print(f"{len(kids)} public key(s) in {args.out}: {', '.join(kids)}")
+    print(say(args)("cli.keys.exported", n=len(kids), path=args.out, kids=", ".join(kids)))
     return 0

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from kernel.errors import CampusgateError, ConfigError
 from kernel.logjson import FORMATS, formatter
+from services.cli.lang import add_lang_everywhere
 from services.cli.loop import LOG_FORMAT_ENV, add_log_format
 
 # command name -> module under services.cli that registers it
@@ -62,6 +63,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for module_name in names:
         module = importlib.import_module(f"services.cli.{module_name}")
         module.register(commands)
+    add_lang_everywhere(parser)
     return parser
 
 

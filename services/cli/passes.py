@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from services.cli.common import add_actor, add_db
+from services.cli.common import Say, add_actor, add_db, say
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,17 +77,17 @@ def _register_categories(actions: argparse._SubParsersAction[argparse.ArgumentPa
     define.set_defaults(handler=run_category)
 
 
-def _line(p: object) -> str:
+def _line(p: object, words: Say) -> str:
     from services.passes import TempPass
 
     assert isinstance(p, TempPass)
     uses = f"{p.uses}/{p.max_uses}" if p.max_uses is not None else f"{p.uses}/-"
-    return (
-        f"{p.pass_id} {p.state:<8} {p.category:<9} {p.holder_name} ({p.masked_id}) "
-        f"gates {','.join(p.gates)} uses {uses} "
-        f"{p.valid_from.isoformat(timespec='minutes')} .. "
-        f"{p.valid_until.isoformat(timespec='minutes')}"
-    )
+    return words(
+        "cli.pass.line", id=p.pass_id, state=words.word("pass.state", p.state),
+        category=p.category, holder=p.holder_name, masked=p.masked_id, gates=",".join(p.gates),
+        uses=uses, start=words.time(p.valid_from, "minutes"),
+        end=words.time(p.valid_until, "minutes"),
+    )  # fmt: skip
 
 
 def run_issue(args: argparse.Namespace) -> int:
@@ -117,11 +117,12 @@ def run_issue(args: argparse.Namespace) -> int:
     with session_scope(args, write=True) as session:
         issued = issue_pass(session=session, request=request, hasher=hasher, key=key,
                             by=actor(args), now=now())  # fmt: skip
-    print(_line(issued.temp_pass))
+    words = say(args)
+    print(_line(issued.temp_pass, words))
     print(issued.code)
     if args.png:
         write_code_png(issued.code, args.png)
-        print(f"QR image: {args.png}")
+        print(words("cli.qr", path=args.png))
     return 0
 
 
@@ -132,7 +133,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     with session_scope(args, write=True) as session:
         p = revoke_pass(session=session, pass_id=args.pass_id, by=actor(args), now=now(),
                         reason=args.reason)  # fmt: skip
-    print(f"{p.pass_id} revoked by {p.revoked_by}")
+    print(say(args)("cli.pass.revoked", id=p.pass_id, who=p.revoked_by))
     return 0
 
 
@@ -143,9 +144,10 @@ def run_list(args: argparse.Namespace) -> int:
     with session_scope(args, write=False) as session:
         found = list_passes(session=session, now=now(), category=args.category,
                             states=args.state, role=args.role)  # fmt: skip
+    words = say(args)
     for p in found:
-        print(_line(p))
-    print(f"{len(found)} pass(es)")
+        print(_line(p, words))
+    print(words("cli.pass.count", n=len(found)))
     return 0
 
 
@@ -161,10 +163,12 @@ def run_category(args: argparse.Namespace) -> int:
                 gates=args.gate or ["*"],
             ), by=actor(args), now=now())  # fmt: skip
         categories = list_categories(session=session)
+    words = say(args)
     for c in categories:
-        print(f"{c.name:<10} {c.label}: max {c.max_days or '-'} day(s), "
-              f"{c.max_active or 'unlimited'} in force, {c.default_uses or 'unlimited'} use(s), "
-              f"gates {','.join(c.gates)}")  # fmt: skip
+        print(words("cli.pass.category", name=f"{c.name:<10}", label=c.label,
+                    days=c.max_days or "-", active=c.max_active or words("cli.unlimited"),
+                    uses=c.default_uses or words("cli.unlimited"),
+                    gates=",".join(c.gates)))  # fmt: skip
     return 0
 
 
@@ -177,14 +181,16 @@ def run_quota(args: argparse.Namespace) -> int:
         policy = current_policy(session=session, site=args.site)
         status = household_quota(session=session, household=args.household, policy=policy,
                                  now=now(), gate=args.gate)  # fmt: skip
+    words = say(args)
     if status.quota is None:
-        print(f"household {status.household}: no exit quota applies")
+        print(words("cli.quota.none", household=status.household))
         return 0
     q = status.quota
-    print(f"household {status.household}: {len(status.exits_in_window)} exit(s) in the last "
-          f"{q.window_hours} h, quota {q.exits}; {status.remaining} left")  # fmt: skip
+    print(words("cli.quota.line", household=status.household, used=len(status.exits_in_window),
+                hours=q.window_hours, exits=q.exits, left=status.remaining))  # fmt: skip
     for e in status.exits_in_window:
-        print(f"  {e.exited_at.isoformat(timespec='minutes')} {e.person_id} via {e.gate}")
+        print(words("cli.quota.exit", at=words.time(e.exited_at, "minutes"),
+                    person=e.person_id, gate=e.gate))  # fmt: skip
     if status.next_exit_at is not None:
-        print(f"next exit allowed from {status.next_exit_at.isoformat(timespec='minutes')}")
+        print(words("cli.quota.next", at=words.time(status.next_exit_at, "minutes")))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from services.cli.common import add_actor, add_db
+from services.cli.common import Say, add_actor, add_db, say
 
 
 def _site(sub: argparse.ArgumentParser) -> None:
@@ -99,14 +99,12 @@ def _register_levels(actions: argparse._SubParsersAction[argparse.ArgumentParser
     switch.set_defaults(handler=run_switch)
 
 
-def _print_version(v: object) -> None:
+def _print_version(v: object, words: Say) -> None:
     from services.policy.service import PolicyVersion
 
     assert isinstance(v, PolicyVersion)
-    print(
-        f"site {v.site} policy version {v.version} (level {v.level or '-'}), "
-        f"{v.changed_at.isoformat(timespec='seconds')} by {v.changed_by}: {v.reason}"
-    )
+    print(words("cli.policy.version", site=v.site, version=v.version, level=v.level or "-",
+                at=words.time(v.changed_at), who=v.changed_by, why=v.reason))  # fmt: skip
     print(v.policy.model_dump_json(indent=2))
 
 
@@ -138,10 +136,10 @@ def run_show(args: argparse.Namespace) -> int:
     if found is None:
         from schemas.policy import Policy
 
-        print(f"site {args.site}: no stored policy; the defaults apply")
+        print(say(args)("cli.policy.none", site=args.site))
         print(Policy(site=args.site).model_dump_json(indent=2))
         return 0
-    _print_version(found)
+    _print_version(found, say(args))
     return 0
 
 
@@ -151,16 +149,15 @@ def run_history(args: argparse.Namespace) -> int:
 
     with session_scope(args, write=False) as session:
         versions = history(session=session, site=args.site)
-    previous = None
+    previous, words = None, say(args)
     for v in versions:
         changes: dict[str, list[object]] = diff(previous.policy, v.policy) if previous else {}
-        changed = ", ".join(f"{k} {a}->{b}" for k, (a, b) in changes.items()) or "first version"
-        print(
-            f"v{v.version} {v.changed_at.isoformat(timespec='seconds')} {v.changed_by} "
-            f"[{v.level or '-'}] {v.reason}: {changed}"
-        )
+        changed = ", ".join(f"{k} {a}->{b}" for k, (a, b) in changes.items())
+        print(words("cli.policy.history", version=v.version, at=words.time(v.changed_at),
+                    who=v.changed_by, level=v.level or "-", why=v.reason,
+                    changed=changed or words("cli.policy.first")))  # fmt: skip
         previous = v
-    print(f"{len(versions)} version(s)")
+    print(words("cli.policy.count", n=len(versions)))
     return 0
 
 

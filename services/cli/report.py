@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from services.cli.common import add_db
+from services.cli.common import add_db, say
 from services.cli.loop import add_heartbeat
 
 FORMATS = ["csv", "xlsx", "pdf"]
@@ -60,7 +60,7 @@ def run_daily(args: argparse.Namespace) -> int:
     from services.cli.common import actor, now, session_scope
     from services.reports.service import produce_daily, report_path
 
-    tz = site_zone(args.tz)
+    tz, words = site_zone(args.tz), say(args)
     current = now()
     day = (
         date.fromisoformat(args.date)
@@ -78,14 +78,13 @@ def run_daily(args: argparse.Namespace) -> int:
             path=path,
             fmt=args.format,
             actor=actor(args),
+            lang=words.lang,
         )
-    kind = "zero report" if report.zero else "daily report"
-    print(
-        f"{kind} for {args.site} {day}: {report.entries} passage(s), {report.fevers} fever(s), "
-        f"{report.denials} denial(s), {report.cases.opened} case(s) opened; chain head "
-        f"{report.chain_anchor}"
-    )
-    print(f"written: {path}")
+    kind = words("rpt.zero_report" if report.zero else "rpt.daily")
+    print(words("cli.report.done", kind=kind, site=args.site, day=day, n=report.entries,
+                fevers=report.fevers, denials=report.denials, cases=report.cases.opened,
+                anchor=report.chain_anchor))  # fmt: skip
+    print(words("cli.report.written", path=path))
     return 0
 
 
@@ -106,7 +105,7 @@ def run_clinic(args: argparse.Namespace) -> int:
     )
     with session_scope(args, write=True) as session:
         report = daily_report(session=session, site=args.site, day=day, tz=tz, now=current)
-    print(clinic_report(report), end="")
+    print(clinic_report(report), end="")  # the office's form: zh-CN whatever --lang says
     return 0
 
 
@@ -150,7 +149,7 @@ def run_schedule(args: argparse.Namespace) -> int:
     try:
         if args.once:
             for path in scheduler.run_pending():
-                print(f"written: {path}")
+                print(say(args)("cli.report.written", path=path))
             return 0
         print(
             f"daily reports for {args.site} at {args.at} ({scheduler.tz}) into {args.out_dir}",

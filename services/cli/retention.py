@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from services.cli.common import add_actor, add_db
+from services.cli.common import add_actor, add_db, say
 from services.cli.loop import add_heartbeat
 
 
@@ -57,14 +57,14 @@ def run_retention(args: argparse.Namespace) -> int:
             )
     finally:
         engine.dispose()
-    verb = "purged" if result.mode == "purge" else "anonymised"
-    print(
-        f"retention run {result.run_id}: {verb} {result.entries} entr(ies) before "
-        f"{result.cutoff.isoformat(timespec='seconds')}; kept {result.kept_for_cases} of "
-        f"isolation cases; {result.not_sealed} not sealed yet (left alone); deleted "
-        f"{result.household_exits} household exit(s) and {result.rejected_messages} rejected "
-        f"message(s); {result.grants_anonymised} ended appointment(s)/pass(es) anonymised"
-    )
+    words = say(args)
+    verb = words("cli.retention.purged" if result.mode == "purge" else "cli.retention.anonymised")
+    print(words(
+        "cli.retention.done", id=result.run_id, verb=verb, n=result.entries,
+        cutoff=words.time(result.cutoff), kept=result.kept_for_cases,
+        unsealed=result.not_sealed, exits=result.household_exits,
+        rejected=result.rejected_messages, grants=result.grants_anonymised,
+    ))  # fmt: skip
     return 0
 
 
@@ -106,11 +106,13 @@ def run_list(args: argparse.Namespace) -> int:
 
     with session_scope(args, write=False) as session:
         rows = session.scalars(select(RetentionRunRow).order_by(RetentionRunRow.id)).all()
+        words = say(args)
         for r in rows:
-            print(
-                f"{r.id} {r.run_at.isoformat(timespec='seconds')} {r.actor} {r.mode} "
-                f"{r.days} d, cutoff {r.cutoff.isoformat(timespec='seconds')}: "
-                f"{r.entries_affected} entr(ies) {r.detail_json}"
+            mode = words(
+                "cli.retention.purged" if r.mode == "purge" else "cli.retention.anonymised"
             )
-    print(f"{len(rows)} run(s)")
+            print(words("cli.retention.run", id=r.id, at=words.time(r.run_at), actor=r.actor,
+                        mode=mode, days=r.days, cutoff=words.time(r.cutoff),
+                        n=r.entries_affected, detail=r.detail_json))  # fmt: skip
+    print(words("cli.retention.count", n=len(rows)))
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from services.cli.common import add_actor, add_db
+from services.cli.common import add_actor, add_db, print_fields, say
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,7 +63,8 @@ def _register_others(actions: argparse._SubParsersAction[argparse.ArgumentParser
     export.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
     add_db(export)
     add_actor(export, role="admin")
-    export.add_argument("--lang", choices=["en", "zh"], default="en", help="header language")
+    export.add_argument("--lang", choices=["en", "zh"], default=None,
+                        help="header language (default: env CAMPUSGATE_LANG, zh)")  # fmt: skip
     export.add_argument("--kind", action="append", help="only this kind (repeatable)")
     export.add_argument("--active", action="store_true", help="only active people")
     export.set_defaults(handler=run_export)
@@ -107,16 +108,19 @@ def run_import(args: argparse.Namespace) -> int:
         finally:
             if bar is not None:
                 bar.close()
+    from ui.i18n import say as say_in
+
+    words = say(args)
     for error in report.errors:
-        print(error)
+        print(error.text(words.lang))
     for warning in report.warnings:
-        print(f"warning: {warning}")
+        print(words("imp.warning", text=say_in(words.lang, warning)))
     if args.strict and report.errors:
-        print(f"nothing imported: {len(report.bad_lines)} bad row(s) (--strict)")
+        print(words("imp.strict", bad=len(report.bad_lines)))
         return 1
-    print(report.summary() + (" (dry run)" if args.dry_run else ""))
+    print(report.summary(words.lang) + (words("imp.dry_run") if args.dry_run else ""))
     if report.photos:
-        print(f"{report.photos} photo(s) stored")
+        print(words("imp.photos", n=report.photos))
     return 1 if report.errors else 0
 
 
@@ -128,9 +132,9 @@ def run_export(args: argparse.Namespace) -> int:
     with session_scope(args, write=False) as session:
         count = export_roster(
             args.out, session=session, fmt=format_from_path(args.out), role=args.role,
-            lang=args.lang, kinds=args.kind, active_only=args.active,
+            lang=say(args).lang, kinds=args.kind, active_only=args.active, tz=say(args).tz,
         )  # fmt: skip
-    print(f"exported {count} people to {args.out}")
+    print(say(args)("imp.exported", n=count, path=args.out))
     return 0
 
 
@@ -143,8 +147,10 @@ def run_return(args: argparse.Namespace) -> int:
             session=session, person_id=args.person, approved=args.approve, by=actor(args),
             now=now(), note=args.note,
         )  # fmt: skip
-    state = "approved" if entry.return_approved else "not approved"
-    print(f"{entry.person_id} {entry.name}: return {state} by {entry.return_approved_by}")
+    words = say(args)
+    state = words("cli.roster.approved" if entry.return_approved else "cli.roster.not_approved")
+    print(words("cli.roster.return", person=entry.person_id, name=entry.name, state=state,
+                who=entry.return_approved_by))  # fmt: skip
     return 0
 
 
@@ -154,6 +160,5 @@ def run_show(args: argparse.Namespace) -> int:
 
     with session_scope(args, write=False) as session:
         entry = get_person(session=session, person_id=args.person, role=args.role)
-    for key, value in entry.model_dump().items():
-        print(f"{key:>20}: {'' if value is None else value}")
+    print_fields(entry.model_dump(), say(args))
     return 0

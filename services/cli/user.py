@@ -77,8 +77,12 @@ def run_add(args: argparse.Namespace) -> int:
         raise ConfigError(f"user {args.username!r}: {exc.detail or exc.code}") from exc
     finally:
         engine.dispose()
-    bound = f" at {', '.join(sorted(user.gates))}" if user.gates else ""
-    print(f"user {user.username} added as {user.role.value}{bound}")
+    from services.cli.common import say
+
+    words = say(args)
+    bound = words("cli.user.bound", gates=", ".join(sorted(user.gates))) if user.gates else ""
+    print(words("cli.user.added", user=user.username, role=words.word("role", user.role.value),
+                bound=bound))  # fmt: skip
     return 0
 
 
@@ -94,8 +98,13 @@ def run_list(args: argparse.Namespace) -> int:
             users = list_users(session=session)
     finally:
         engine.dispose()
+    from services.cli.common import say
+
+    words = say(args)
     for user in users:
-        state = "" if user.active else "  (disabled)"
+        state = "" if user.active else words("cli.user.disabled")
         gates = ",".join(sorted(user.gates)) or "-"
-        print(f"{user.username:<24} {user.role.value:<9} {gates:<24} {user.lang}{state}")
+        print(words("cli.user.line", user=f"{user.username:<24}",
+                    role=f"{words.word('role', user.role.value):<9}", gates=f"{gates:<24}",
+                    lang=user.lang, state=state))  # fmt: skip
     return 0

@@ -241,6 +241,8 @@ def compose_env(directory: Path, options: InitOptions) -> str:
         f"CAMPUSGATE_DEPLOY={directory}\n"
         f"CAMPUSGATE_SITE={options.site}\n"
         f"CAMPUSGATE_TZ={options.timezone}\n"
+        "# the site's language (zh or en): reports, exports, CLI listings, the gate console\n"
+        "CAMPUSGATE_LANG=zh\n"
         f"CAMPUSGATE_WEB_PORT={options.web_port}\n"
         f"CAMPUSGATE_REPORT_AT={options.report_at}\n"
         f"CAMPUSGATE_RETENTION_AT={options.retention_at}\n"

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import date
 
 from kernel.plain_ids import normalise_plain_id
+from ui.i18n import Phrase
 
 DEFAULT_DOC_TYPE = "cn_id"
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -44,31 +45,31 @@ def validate_cn_id(number: str) -> str | None:
     """None if ``number`` is a well-formed PRC resident ID; else why not."""
     value = normalise_plain_id(number)
     if not _CN_ID.fullmatch(value):
-        return "ID number must be 17 digits and a digit or X"
+        return Phrase("doc.p.cn_id_shape")
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "ID number has an impossible birth date"
+        return Phrase("doc.p.cn_id_birth")
     if not check_digit_ok(value):
-        return "ID number check digit is wrong"
+        return Phrase("doc.p.cn_id_check")
     return None
 
 
 def _passport(value: str) -> str | None:
     if not _PASSPORT.fullmatch(value) or not any(c.isdigit() for c in value):
-        return "passport number must be 5-20 letters and digits"
+        return Phrase("doc.p.passport")
     return None
 
 
 def _hkmo(value: str) -> str | None:
     if not _HKMO.fullmatch(value):
-        return "港澳居民来往内地通行证 number must be H or M and 8 or 10 digits"
+        return Phrase("doc.p.hkmo")
     return None
 
 
 def _tw(value: str) -> str | None:
     if not _TW.fullmatch(value):
-        return "台湾居民来往大陆通行证 number must be 8 (or 10) digits"
+        return Phrase("doc.p.tw")
     return None
 
 
@@ -76,11 +77,9 @@ def _foreign_pr(value: str) -> str | None:
     if _PR_OLD.fullmatch(value):
         return None
     if not _PR_NEW.fullmatch(value):
-        return (
-            "外国人永久居留身份证 number must be 18 digits beginning 9, or 3 letters and 12 digits"
-        )
+        return Phrase("doc.p.pr_shape")
     if not check_digit_ok(value):
-        return "外国人永久居留身份证 number check digit is wrong"
+        return Phrase("doc.p.pr_check")
     return None
 
 
@@ -120,8 +119,8 @@ def validate_document(doc_type: str, number: str) -> str | None:
     """None if ``number`` is well formed for ``doc_type``; else why not (naming the type)."""
     validate = VALIDATORS.get(doc_type)
     if validate is None:
-        return f"unknown document type {doc_type!r} (one of {', '.join(DOC_TYPES)})"
+        return Phrase("doc.p.unknown_type", type=repr(doc_type), types=", ".join(DOC_TYPES))
     value = normalise_plain_id(number)
     if not value:
-        return "document number is empty"
+        return Phrase("doc.p.empty")
     return validate(value)

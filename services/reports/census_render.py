@@ -1,44 +1,39 @@
-"""The health census as rows for the report files, and the clinic report sent upward (上报)."""
+"""The health census as rows for the report files, and the clinic report sent upward (上报).
+
+Figures are named by ``rpt.fig.*`` keys of the one catalogue (``render.key_figures``
+words them); origins and incidents are words, never codes.
+"""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from kernel.decision.reasons import Reason
 from services.reports.census import Census
 from services.reports.daily import DailyReport
-
-ORIGIN_WORDS = {
-    Reason.FEVER.value: "门岗发热",
-    Reason.SYMPTOMS.value: "症状",
-    "close_contact": "密切接触者",
-    "authority": "卫健部门名单",
-    "checkin": "晨午检异常",
-    "manual": "校医手动",
-}
+from ui.i18n import Lang, t, word
 
 
 def census_figures(census: Census) -> list[tuple[str, object]]:
+    """(figure name, value): the name is ``rpt.fig.<name>`` in the catalogue."""
     expected, morning, noon = census.checkin_totals()
     return [
-        ("on campus at end of day (admitted in - out)", census.on_campus),
-        ("  net flow this day", census.net_flow),
-        ("check-ins morning / noon / expected", f"{morning} / {noon} / {expected}"),
-        ("fevers at the gates / in check-ins", f"{census.gate_fevers} / {census.checkin_fevers}"),
-        ("new cases (zero report when 0)", census.new_cases),
-        ("  of which with symptoms", census.symptom_cases),
-        ("awaiting the clinic at end of day", census.pending),
-        ("under observation", census.observation),
-        ("referred to hospital", census.referred),
+        ("on_campus", census.on_campus),
+        ("net_flow", census.net_flow),
+        ("checkins", f"{morning} / {noon} / {expected}"),
+        ("fever_sources", f"{census.gate_fevers} / {census.checkin_fevers}"),
+        ("new_cases", census.new_cases),
+        ("symptom_cases", census.symptom_cases),
+        ("pending", census.pending),
+        ("observation", census.observation),
+        ("referred", census.referred),
         ("suspected", census.suspected),
         ("confirmed", census.confirmed),
-        ("released this day", census.released),
-        ("suspended (confirmed, not returned)", census.suspended),
-        ("returned (back to school) this day", census.returned),
-        ("incidents at the lanes", sum(census.incidents.values())),
-        ("under observation: a reading missed / end passed",
-         f"{census.missed_reading_cases} / {census.end_passed_cases}"),
-    ]  # fmt: skip
+        ("released", census.released),
+        ("suspended_cases", census.suspended),
+        ("returned", census.returned),
+        ("incidents", sum(census.incidents.values())),
+        ("followup", f"{census.missed_reading_cases} / {census.end_passed_cases}"),
+    ]
 
 
 def checkin_rows(census: Census) -> list[list[object]]:
@@ -49,35 +44,37 @@ def checkin_rows(census: Census) -> list[list[object]]:
     return rows
 
 
-CHECKIN_HEADER = ["unit", "expected", "morning", "noon", "complete"]
+CHECKIN_HEADER = ("rpt.col.unit", "rpt.col.expected", "rpt.col.morning", "rpt.col.noon",
+                  "rpt.col.complete")  # fmt: skip
 
 
-FOLLOWUP_HEADER = ["case", "planned end", "flags", "missed readings"]
+FOLLOWUP_HEADER = ("rpt.col.case", "rpt.col.planned_end", "rpt.col.flags", "rpt.col.missed")
 
 
-def followup_rows(census: Census, zone: ZoneInfo) -> list[list[object]]:
+def followup_rows(census: Census, zone: ZoneInfo, lang: Lang) -> list[list[object]]:
     """The cases under observation that need the clinic's eye (local times)."""
     return [
-        [f.case_id, f.until.astimezone(zone).strftime("%Y-%m-%d %H:%M"), " ".join(f.flags),
-         ", ".join(f.missed)]
+        [f.case_id, f.until.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+         "、".join(t(lang, f"flag.{flag}") for flag in f.flags), ", ".join(f.missed)]
         for f in census.followup
     ]  # fmt: skip
 
 
-def origin_rows(census: Census) -> list[list[object]]:
-    return [[origin, n] for origin, n in sorted(census.new_by_origin.items())] + [
-        [f"incident: {kind}", n] for kind, n in sorted(census.incidents.items())
+def origin_rows(census: Census, lang: Lang) -> list[list[object]]:
+    return [[word(lang, "origin", o), n] for o, n in sorted(census.new_by_origin.items())] + [
+        [t(lang, "rpt.incident", what=word(lang, "incident", kind)), n]
+        for kind, n in sorted(census.incidents.items())
     ]
 
 
 def clinic_report(report: DailyReport) -> str:
-    """The clinic's daily report to the epidemic-control office, as plain text (zh-CN)."""
+    """The clinic's daily report to the epidemic-control office: its form, in zh-CN always."""
     census = report.census
     assert census is not None
     expected, morning, noon = census.checkin_totals()
     kind = "零报告" if census.zero else "日报告"
     by_origin = sorted(census.new_by_origin.items())
-    new = "，".join(f"{ORIGIN_WORDS.get(o, o)} {n}" for o, n in by_origin) or "无新增，零报告"
+    new = "，".join(f"{word('zh-CN', 'origin', o)} {n}" for o, n in by_origin) or "无新增，零报告"
     lines = [
         f"{report.site} 校园疫情防控{kind}（{report.day.isoformat()}，{report.timezone}）",
         f"在校人数：{census.on_campus}（当日进出净增 {census.net_flow}）",

@@ -43,6 +43,7 @@ from services.storage.models import (
 ENTRIES: Table = EntryRow.__table__  # type: ignore[assignment]
 CASES: Table = IsolationCaseRow.__table__  # type: ignore[assignment]
 DECISIONS = ("admit", "recheck", "deny", "isolate")
+NO_SENSOR = "(none)"  # a fever no sensor measured (a reading typed by hand)
 
 
 class GateCount(BaseModel):
@@ -239,7 +240,7 @@ def _thermometers(session: Session, site: str, start: datetime, end: datetime) -
         for event_id, sensor, version, reasons in rows:
             if Reason.FEVER not in (reasons or "").split(","):
                 continue
-            figures = per[sensor or "(none)"]
+            figures = per[sensor or NO_SENSOR]
             figures[0] += 1
             measured = clinic[event_id]
             if measured is not None:

@@ -1,5 +1,10 @@
 """The daily report as CSV, XLSX (with the chart) or PDF (with the chart), via matplotlib Agg.
 
+Every word comes from the one catalogue (``ui.i18n``) in the language asked (the
+site's by default), reasons as words, never codes; every time is on the site's
+clock with its offset (``kernel.localtime.local_iso``).  The column headers are
+catalogue keys in the tables below (``COLUMNS``), which tests/i18n checks.
+
 matplotlib is used without pyplot (a ``Figure`` per drawing), so rendering is
 safe off the main thread and never opens a window.  Chinese text uses a CJK
 font when one is installed (Noto Sans CJK), with DejaVu Sans as the fallback.
@@ -23,7 +28,7 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlsxImage
 from openpyxl.styles import Font
 
-from kernel.decision.reasons import label
+from kernel.localtime import local_iso
 from services.exports import safe_cell
 from services.reports.census_render import (
     CHECKIN_HEADER,
@@ -33,7 +38,8 @@ from services.reports.census_render import (
     followup_rows,
     origin_rows,
 )
-from services.reports.daily import DECISIONS, DailyReport
+from services.reports.daily import DECISIONS, NO_SENSOR, DailyReport
+from ui.i18n import Lang, reason_words, site_lang, t, word
 
 ReportFormat = Literal["csv", "xlsx", "pdf"]
 Rect = tuple[float, float, float, float]
@@ -51,67 +57,93 @@ def has_cjk_font() -> bool:
     return len(font_family()) > 1
 
 
-def title(report: DailyReport, *, cjk: bool = True) -> str:
-    """The report's title; Chinese only where it can be drawn (``cjk``) or is text (CSV/XLSX)."""
-    kind = "Zero report" if report.zero else "Daily report"
-    if cjk:
-        kind += " 零报告" if report.zero else " 日报告"
-    return f"{kind} — {report.site} — {report.day.isoformat()}"
+# Column headers, as catalogue keys (tests/i18n/test_catalogue.py checks each has words).
+SUMMARY_HEADER = ("rpt.col.figure", "rpt.col.value")
+BY_GATE_HEADER = ("rpt.col.gate", "rpt.col.direction", "rpt.col.kind", "rpt.col.decision",
+                  "rpt.col.count")  # fmt: skip
+HOURS_HEADER = ("rpt.col.hour", *(f"decision.{d}" for d in DECISIONS))
+GATES_HEADER = ("rpt.col.gate", *(f"decision.{d}" for d in DECISIONS), "rpt.col.total")
+DENIAL_HEADER = ("rpt.col.reason", "rpt.col.count")
+THERMOMETER_HEADER = ("rpt.col.sensor", "rpt.col.fever_cases", "rpt.col.remeasured",
+                      "rpt.col.below", "rpt.col.rate")  # fmt: skip
+OUTCOME_HEADER = ("rpt.col.outcome", "rpt.col.count")
+ORIGIN_HEADER = ("rpt.col.what", "rpt.col.count")
+COLUMNS = (SUMMARY_HEADER, BY_GATE_HEADER, HOURS_HEADER, GATES_HEADER, DENIAL_HEADER,
+           THERMOMETER_HEADER, OUTCOME_HEADER, ORIGIN_HEADER, CHECKIN_HEADER)  # fmt: skip
 
 
-def key_figures(report: DailyReport) -> list[tuple[str, object]]:
+def header(lang: Lang, keys: Sequence[str]) -> list[str]:
+    return [t(lang, key) for key in keys]
+
+
+def generated(report: DailyReport) -> str:
+    """When the report was made, on the site's clock with its offset."""
+    return local_iso(report.generated_at, ZoneInfo(report.timezone))
+
+
+def title(report: DailyReport, lang: Lang) -> str:
+    kind = t(lang, "rpt.zero_report" if report.zero else "rpt.daily")
+    return t(lang, "rpt.title", kind=kind, site=report.site, day=report.day.isoformat())
+
+
+def key_figures(report: DailyReport, lang: Lang) -> list[tuple[str, object]]:
     c, v = report.cases, report.visitors
-    return [
+    figures: list[tuple[str, object]] = [
         ("passages", report.entries),
-        ("in / out", f"{report.by_direction['in']} / {report.by_direction['out']}"),
+        ("in_out", f"{report.by_direction['in']} / {report.by_direction['out']}"),
         ("admitted", report.by_decision["admit"]),
         ("denied", report.denials),
         ("recheck", report.by_decision["recheck"]),
         ("isolated", report.by_decision["isolate"]),
-        ("fevers (>= threshold)", report.fevers),
-        ("cases opened / closed", f"{c.opened} / {c.closed}"),
-        ("cases open at end of day", c.open_at_end),
-        ("  of which not acknowledged", c.unacknowledged_at_end),
-        ("cases escalated", c.escalated),
-        ("visitors expected / admitted", f"{v.expected} / {v.admitted}"),
-        (
-            "appointments requested / approved / refused",
-            f"{v.requested} / {v.approved} / {v.refused}",
-        ),
-        ("temporary passes issued / entries", f"{v.passes_issued} / {v.pass_entries}"),
-        ("household exits", report.household_exits),
-        ("rejected messages", report.rejected_messages),
-        ("policy versions", ", ".join(map(str, report.policy_versions)) or "-"),
+        ("fevers", report.fevers),
+        ("cases_opened_closed", f"{c.opened} / {c.closed}"),
+        ("cases_open_end", c.open_at_end),
+        ("cases_unack", c.unacknowledged_at_end),
+        ("cases_escalated", c.escalated),
+        ("visitors", f"{v.expected} / {v.admitted}"),
+        ("appointments", f"{v.requested} / {v.approved} / {v.refused}"),
+        ("passes", f"{v.passes_issued} / {v.pass_entries}"),
+        ("household_exits", report.household_exits),
+        ("rejected", report.rejected_messages),
+        ("policy_versions", ", ".join(map(str, report.policy_versions)) or "-"),
         *([] if report.census is None else census_figures(report.census)),
     ]
+    return [(t(lang, f"rpt.fig.{name}"), value) for name, value in figures]
 
 
-def thermometer_rows(report: DailyReport) -> list[list[object]]:
+def thermometer_rows(report: DailyReport, lang: Lang) -> list[list[object]]:
+    """Per sensor; fevers no sensor measured (typed by hand) under the catalogue's "none"."""
     return [
         [
-            t.sensor,
-            t.fever_cases,
-            t.remeasured,
-            t.below_threshold,
-            "-" if t.rate is None else f"{t.rate:.0%}",
+            t(lang, "rpt.none") if s.sensor == NO_SENSOR else s.sensor,
+            s.fever_cases,
+            s.remeasured,
+            s.below_threshold,
+            "-" if s.rate is None else f"{s.rate:.0%}",
         ]
-        for t in report.thermometers
+        for s in report.thermometers
     ]
 
 
-DENIAL_HEADER = ["reason", "label", "count"]
+def denial_rows(report: DailyReport, lang: Lang) -> list[list[object]]:
+    """Denials by reason, each reason in words (不在白名单), never its code."""
+    return [[reason_words(lang, reason), n] for reason, n in report.denial_reasons.items()]
 
 
-def denial_rows(report: DailyReport, *, cjk: bool = True) -> list[list[object]]:
-    """Denials by reason, each with its words from the reason catalogue (Chinese where drawable)."""
+def by_gate_rows(report: DailyReport, lang: Lang) -> list[list[object]]:
     return [
-        [
-            reason,
-            f"{label(reason, 'zh-CN')} / {label(reason, 'en')}" if cjk else label(reason, "en"),
-            n,
-        ]
-        for reason, n in report.denial_reasons.items()
-    ]
+        [g.gate, word(lang, "direction", g.direction), word(lang, "kind", g.kind),
+         word(lang, "decision", g.decision), g.count]
+        for g in report.by_gate
+    ]  # fmt: skip
+
+
+def outcome_rows(report: DailyReport, lang: Lang) -> list[list[object]]:
+    return [[word(lang, "outcome", o), n] for o, n in report.cases.outcomes.items()]
+
+
+def hour_rows(report: DailyReport) -> list[list[object]]:
+    return [[h, *(report.by_hour[h][d] for d in DECISIONS)] for h in range(24)]
 
 
 def gate_rows(report: DailyReport) -> list[list[object]]:
@@ -124,7 +156,7 @@ def gate_rows(report: DailyReport) -> list[list[object]]:
 # --- the chart --------------------------------------------------------------------------------
 
 
-def draw_hours(figure: Figure, report: DailyReport, rect: Rect | None = None) -> None:
+def draw_hours(figure: Figure, report: DailyReport, lang: Lang, rect: Rect | None = None) -> None:
     axes = figure.add_axes(rect or (0.08, 0.15, 0.9, 0.72))
     hours = list(range(24))
     bottom = [0] * 24
@@ -132,26 +164,39 @@ def draw_hours(figure: Figure, report: DailyReport, rect: Rect | None = None) ->
         values = [report.by_hour[h].get(decision, 0) for h in hours]
         if any(values):
             axes.bar(
-                hours, values, bottom=bottom, color=COLOURS[decision], label=decision, width=0.85
+                hours,
+                values,
+                bottom=bottom,
+                color=COLOURS[decision],
+                label=t(lang, f"decision.{decision}"),
+                width=0.85,
             )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     axes.set_xticks(range(0, 24, 2))
     axes.set_xlim(-0.6, 23.6)
-    axes.set_xlabel(f"hour ({report.timezone})")
-    axes.set_ylabel("passages")
-    axes.set_title("Passages per hour by decision")
+    axes.set_xlabel(t(lang, "chart.hour", zone=report.timezone))
+    axes.set_ylabel(t(lang, "chart.passages"))
+    axes.set_title(t(lang, "chart.title"))
     if report.entries:
         axes.legend(loc="upper left", fontsize=8, ncols=4)
     else:
         axes.set_ylim(0, 1)
-        axes.text(11.5, 0.5, "no passages: zero report", ha="center", va="center", fontsize=12)
+        axes.text(11.5, 0.5, t(lang, "chart.empty"), ha="center", va="center", fontsize=12)
     axes.grid(axis="y", alpha=0.3)
 
 
-def chart_png(report: DailyReport, *, dpi: int = 110) -> bytes:
+def chart_figure(report: DailyReport, lang: Lang) -> Figure:
+    """The chart as a figure (its texts are what a person reads on it)."""
+    figure = Figure(figsize=(8, 3.4))
+    with fonts():
+        draw_hours(figure, report, lang)
+    return figure
+
+
+def chart_png(report: DailyReport, lang: Lang | None = None, *, dpi: int = 110) -> bytes:
     figure = Figure(figsize=(8, 3.4), dpi=dpi)
     with fonts():
-        draw_hours(figure, report)
+        draw_hours(figure, report, lang or site_lang())
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -175,117 +220,84 @@ class fonts:  # noqa: N801 - used as a context manager
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def write_csv(report: DailyReport, path: Path) -> None:
+Section = tuple[str, Sequence[str], list[list[object]]]
+
+
+def _sections(report: DailyReport, lang: Lang) -> list[Section]:
+    """(name, header keys, rows) of every table the CSV and XLSX files hold, in order; the
+    name keys ``rpt.sec.NAME`` (a CSV section's title) and ``rpt.sec.NAME_short`` (a sheet's)."""
+    sections: list[Section] = [
+        ("gates", GATES_HEADER, gate_rows(report)),
+        ("by_gate", BY_GATE_HEADER, by_gate_rows(report, lang)),
+        ("hours", HOURS_HEADER, hour_rows(report)),
+        ("denials", DENIAL_HEADER, denial_rows(report, lang)),
+        ("thermometers", THERMOMETER_HEADER, thermometer_rows(report, lang)),
+        ("cases", OUTCOME_HEADER, outcome_rows(report, lang)),
+    ]
+    if report.census is not None:
+        sections.append(("checkins", CHECKIN_HEADER, checkin_rows(report.census)))
+        sections.append(("new_cases", ORIGIN_HEADER, origin_rows(report.census, lang)))
+        zone = ZoneInfo(report.timezone)
+        sections.append(("followup", FOLLOWUP_HEADER, followup_rows(report.census, zone, lang)))
+    return sections
+
+
+def _head(report: DailyReport, lang: Lang) -> list[tuple[str, str]]:
+    return [
+        (t(lang, "rpt.generated"), generated(report)),
+        (t(lang, "rpt.time_zone"), report.timezone),
+        (t(lang, "rpt.chain_head"), report.chain_anchor),
+    ]
+
+
+def write_csv(report: DailyReport, path: Path, lang: Lang) -> None:
     """Sections one under another: a title row, a header row, rows, a blank line."""
 
     def section(
-        writer: Any, name: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+        writer: Any, name: str, head: Sequence[str], rows: Iterable[Sequence[object]]
     ) -> None:
         writer.writerow([name])
-        writer.writerow(list(header))
+        writer.writerow(header(lang, head))
         for row in rows:
             writer.writerow([safe_cell(v) for v in row])
         writer.writerow([])
 
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([title(report)])
-        writer.writerow(
-            [
-                "generated",
-                report.generated_at.isoformat(timespec="seconds"),
-                "time zone",
-                report.timezone,
-                "chain head",
-                report.chain_anchor,
-            ]
-        )
+        writer.writerow([title(report, lang)])
+        writer.writerow([cell for pair in _head(report, lang) for cell in pair])
         writer.writerow([])
-        section(writer, "summary", ["figure", "value"], key_figures(report))
-        section(
-            writer,
-            "entries per gate, direction, kind and decision",
-            ["gate", "direction", "kind", "decision", "count"],
-            [[g.gate, g.direction, g.kind, g.decision, g.count] for g in report.by_gate],
-        )
-        section(
-            writer,
-            "entries per hour",
-            ["hour", *DECISIONS],
-            [[h, *(report.by_hour[h][d] for d in DECISIONS)] for h in range(24)],
-        )
-        section(writer, "denials by reason", DENIAL_HEADER, denial_rows(report))
-        section(
-            writer,
-            "thermometers: false-fever rate",
-            ["sensor", "fever cases", "re-measured", "below threshold", "rate"],
-            thermometer_rows(report),
-        )
-        section(
-            writer,
-            "case outcomes (cases opened this day)",
-            ["outcome", "count"],
-            list(report.cases.outcomes.items()),
-        )
-        if report.census is not None:
-            section(writer, "check-ins per unit", CHECKIN_HEADER, checkin_rows(report.census))
-            section(writer, "new cases and incidents", ["what", "count"],
-                    origin_rows(report.census))  # fmt: skip
-            section(writer, "observation follow-up", FOLLOWUP_HEADER,
-                    followup_rows(report.census, ZoneInfo(report.timezone)))  # fmt: skip
+        section(writer, t(lang, "rpt.sec.summary"), SUMMARY_HEADER, key_figures(report, lang))
+        for name, head, rows in _sections(report, lang):
+            section(writer, t(lang, f"rpt.sec.{name}"), head, rows)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
-def write_xlsx(report: DailyReport, path: Path, *, chart: bytes | None = None) -> None:
+def write_xlsx(report: DailyReport, path: Path, lang: Lang, *, chart: bytes | None = None) -> None:
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
-    summary.title = "summary"
-    summary.append([title(report)])
+    summary.title = t(lang, "rpt.sec.summary")
+    summary.append([title(report, lang)])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append(["generated", report.generated_at.isoformat(timespec="seconds")])
-    summary.append(["time zone", report.timezone])
-    summary.append(["chain head", report.chain_anchor])
+    for label, text in _head(report, lang):
+        summary.append([label, text])
     summary.append([])
-    for name, value in key_figures(report):
-        summary.append([name, safe_cell(value)])
+    for label, value in key_figures(report, lang):
+        summary.append([label, safe_cell(value)])
     summary.column_dimensions["A"].width = 44
     summary.column_dimensions["B"].width = 16
-    image = XlsxImage(io.BytesIO(chart or chart_png(report)))
+    image = XlsxImage(io.BytesIO(chart or chart_png(report, lang)))
     summary.add_image(image, "D2")
-
-    def sheet(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-        ws = workbook.create_sheet(name)
-        ws.append(list(header))
+    for name, head, rows in _sections(report, lang):
+        ws = workbook.create_sheet(t(lang, f"rpt.sec.{name}_short")[:31])
+        ws.append(header(lang, head))
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
             ws.append([safe_cell(v) for v in row])
-
-    sheet("gates", ["gate", *DECISIONS, "total"], gate_rows(report))
-    sheet(
-        "by gate and kind",
-        ["gate", "direction", "kind", "decision", "count"],
-        [[g.gate, g.direction, g.kind, g.decision, g.count] for g in report.by_gate],
-    )
-    sheet(
-        "hours",
-        ["hour", *DECISIONS],
-        [[h, *(report.by_hour[h][d] for d in DECISIONS)] for h in range(24)],
-    )
-    sheet("denials", DENIAL_HEADER, denial_rows(report))
-    sheet(
-        "thermometers",
-        ["sensor", "fever cases", "re-measured", "below threshold", "rate"],
-        thermometer_rows(report),
-    )
-    sheet("cases", ["outcome", "count"], list(report.cases.outcomes.items()))
-    if report.census is not None:
-        sheet("check-ins", CHECKIN_HEADER, checkin_rows(report.census))
-        sheet("new cases", ["what", "count"], origin_rows(report.census))
-        sheet("follow-up", FOLLOWUP_HEADER, followup_rows(report.census, ZoneInfo(report.timezone)))
     workbook.save(path)
 
 
@@ -299,10 +311,13 @@ TOP, BOTTOM, LEFT, WIDTH = 0.93, 0.05, 0.06, 0.88
 class Flow:
     """Blocks placed top to bottom on A4 pages, a new page when one does not fit."""
 
-    def __init__(self, pdf: PdfPages, report: DailyReport, heading: str | None = None) -> None:
+    def __init__(
+        self, pdf: PdfPages, report: DailyReport, lang: Lang, heading: str | None = None
+    ) -> None:
         self.pdf = pdf
         self.report = report
-        self.heading_text = heading or title(report, cjk=has_cjk_font())
+        self.lang = lang
+        self.heading_text = heading or title(report, lang)
         self.page: Figure | None = None
         self.y = TOP
 
@@ -329,18 +344,16 @@ class Flow:
         page.text(LEFT, self.y - 0.02, text, fontsize=10, fontweight="bold")
         self.y -= 0.028
 
-    def table(
-        self, heading: str, header: Sequence[str], rows: list[list[object]], width: float = WIDTH
-    ) -> None:
-        shown = rows or [["none", *[""] * (len(header) - 1)]]
+    def table(self, heading: str, head: Sequence[str], rows: list[list[object]]) -> None:
+        shown = rows or [[t(self.lang, "rpt.none"), *[""] * (len(head) - 1)]]
         height = ROW_H * (len(shown) + 1)
         self.heading(heading)
         page = self.room(height)
-        axes = page.add_axes((LEFT, self.y - height, width, height))
+        axes = page.add_axes((LEFT, self.y - height, WIDTH, height))
         axes.axis("off")
         table = axes.table(
             cellText=[[str(v) for v in r] for r in shown],
-            colLabels=list(header),
+            colLabels=header(self.lang, head),
             cellLoc="left",
             colLoc="left",
             bbox=Bbox.from_bounds(0, 0, 1, 1),
@@ -352,7 +365,7 @@ class Flow:
     def chart(self, height: float = 0.3) -> None:
         page = self.room(height)
         rect = (LEFT + 0.05, self.y - height + 0.05, WIDTH - 0.07, height - 0.08)
-        draw_hours(page, self.report, rect)
+        draw_hours(page, self.report, self.lang, rect)
         self.y -= height
 
     def close(self) -> None:
@@ -360,48 +373,39 @@ class Flow:
             self.pdf.savefig(self.page)  # type: ignore[no-untyped-call]
 
 
-def write_pdf(report: DailyReport, path: Path) -> None:
-    metadata = {"Title": title(report), "Creator": "campusgate"}
+def write_pdf(report: DailyReport, path: Path, lang: Lang) -> None:
+    metadata = {"Title": title(report, lang), "Creator": "campusgate"}
     with fonts(), PdfPages(path, metadata=metadata) as pdf:
-        flow = Flow(pdf, report)
-        flow.text(
-            f"generated {report.generated_at.isoformat(timespec='seconds')}; "
-            f"times in {report.timezone}"
-        )
+        flow = Flow(pdf, report, lang)
+        flow.text(t(lang, "rpt.generated_line", at=generated(report), zone=report.timezone))
         if report.zero:
-            flow.text(
-                "No new case this day: a zero report" + (" (零报告)." if has_cjk_font() else "."),
-                size=10,
-                colour="#2e7d32",
-            )
-        flow.table("Summary", ["figure", "value"], [[k, v] for k, v in key_figures(report)])
+            flow.text(t(lang, "rpt.zero_line"), size=10, colour="#2e7d32")
+        flow.table(t(lang, "rpt.sec.summary"), SUMMARY_HEADER,
+                   [[k, v] for k, v in key_figures(report, lang)])  # fmt: skip
         flow.chart()
-        flow.table("Passages per gate", ["gate", *DECISIONS, "total"], gate_rows(report))
-        flow.table("Denials by reason", DENIAL_HEADER, denial_rows(report, cjk=has_cjk_font()))
-        flow.table(
-            "Isolation cases opened this day: outcomes",
-            ["outcome", "count"],
-            [list(i) for i in report.cases.outcomes.items()],
-        )
+        flow.table(t(lang, "rpt.sec.gates"), GATES_HEADER, gate_rows(report))
+        flow.table(t(lang, "rpt.sec.denials"), DENIAL_HEADER, denial_rows(report, lang))
+        flow.table(t(lang, "rpt.sec.cases"), OUTCOME_HEADER, outcome_rows(report, lang))
         if report.census is not None:
-            flow.table("Daily check-ins per unit", CHECKIN_HEADER, checkin_rows(report.census))
-            followup = followup_rows(report.census, ZoneInfo(report.timezone))
-            flow.table("Under observation: a reading missed, the planned end passed",
-                       FOLLOWUP_HEADER, followup)  # fmt: skip
+            flow.table(t(lang, "rpt.sec.checkins"), CHECKIN_HEADER, checkin_rows(report.census))
+            flow.table(t(lang, "rpt.sec.followup"), FOLLOWUP_HEADER,
+                       followup_rows(report.census, ZoneInfo(report.timezone), lang))  # fmt: skip
         flow.table(
-            "Thermometers: fever cases the clinic re-measured below the threshold",
-            ["sensor", "fever cases", "re-measured", "below threshold", "false-fever rate"],
-            thermometer_rows(report),
+            t(lang, "rpt.sec.thermometers"), THERMOMETER_HEADER, thermometer_rows(report, lang)
         )
-        flow.text("Entry-log hash chain head (check with campusgate audit verify --anchor):")
+        flow.text(t(lang, "rpt.chain_line"))
         flow.text(report.chain_anchor, size=7, colour="#000000")
         flow.close()
 
 
-def write_report(report: DailyReport, path: Path, fmt: ReportFormat) -> None:
+def write_report(
+    report: DailyReport, path: Path, fmt: ReportFormat, lang: Lang | None = None
+) -> None:
+    """One report file in ``lang`` (default: the site's language)."""
+    chosen = lang or site_lang()
     if fmt == "csv":
-        write_csv(report, path)
+        write_csv(report, path, chosen)
     elif fmt == "xlsx":
-        write_xlsx(report, path)
+        write_xlsx(report, path, chosen)
     else:
-        write_pdf(report, path)
+        write_pdf(report, path, chosen)

@@ -14,6 +14,7 @@ from services.reports.daily import DailyReport, daily_report
 from services.reports.render import ReportFormat, write_report
 from services.storage.audit_log import log_action
 from services.storage.models import ReportRunRow
+from ui.i18n import Lang
 
 FORMATS: tuple[ReportFormat, ...] = ("csv", "xlsx", "pdf")
 
@@ -33,12 +34,13 @@ def produce_daily(
     fmt: ReportFormat,
     actor: str,
     report: DailyReport | None = None,
+    lang: Lang | None = None,
 ) -> DailyReport:
     """Write one report file atomically and record it (path, SHA-256, zero or not)."""
     report = report or daily_report(session=session, site=site, day=day, tz=tz, now=now)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    write_report(report, temporary, fmt)
+    write_report(report, temporary, fmt, lang)
     os.replace(temporary, path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     row = session.get(ReportRunRow, (site, day.isoformat(), fmt))

@@ -37,6 +37,7 @@ from services.roster.photo_zip import PhotoSource
 from services.roster.photos import Photo, PhotoInvalid, process_photo, store_photo
 from services.roster.source import Sheet, csv_sheet, open_roster
 from services.storage.models import AuditLogRow, PersonRow
+from ui.i18n import Lang, Phrase, say, t
 
 CHUNK = 500
 PROGRESS_EVERY = 1000
@@ -63,7 +64,13 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.reason}"
+        return self.text("en")
+
+    def text(self, lang: Lang) -> str:
+        """The problem as the validation report says it, in ``lang``."""
+        column = t(lang, "imp.row") if self.column == "(row)" else self.column
+        return t(lang, "imp.row_error", line=self.line, column=column,
+                 reason=say(lang, self.reason))  # fmt: skip
 
 
 @dataclass
@@ -83,12 +90,11 @@ class ImportReport:
     def bad_lines(self) -> list[int]:
         return sorted({e.line for e in self.errors})
 
-    def summary(self) -> str:
-        verb = "would import" if self.dry_run or not self.written else "imported"
-        return (
-            f"{verb}: {self.inserted} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.deactivated} deactivated; {len(self.bad_lines)} bad row(s) of {self.rows}"
-        )
+    def summary(self, lang: Lang = "en") -> str:
+        verb = t(lang, "imp.would_import" if self.dry_run or not self.written else "imp.imported")
+        return t(lang, "imp.summary", verb=verb, inserted=self.inserted, updated=self.updated,
+                 unchanged=self.unchanged, deactivated=self.deactivated,
+                 bad=len(self.bad_lines), rows=self.rows)  # fmt: skip
 
 
 def _stored_values(row: Any) -> dict[str, Any]:
@@ -149,7 +155,7 @@ def _validate(
         if first is not None:
             report.errors.append(RowError(
                 line, sheet.column_of("person_id"),
-                f"duplicate person {values.person_id!r} (first on line {first})",
+                Phrase("imp.p.duplicate_person", person=repr(values.person_id), first=first),
             ))  # fmt: skip
             continue
         seen_ids[values.person_id] = line
@@ -158,15 +164,13 @@ def _validate(
             if holder[0] != line:
                 report.errors.append(RowError(
                     line, sheet.column_of("card_no"),
-                    f"duplicate card number {values.card_no} (also {holder[1]!r} on line "
-                    f"{holder[0]})",
+                    Phrase("imp.p.duplicate_card", card=values.card_no, holder=repr(holder[1]),
+                           line=holder[0]),
                 ))  # fmt: skip
                 continue
         twin = by_hash.get(values.id_hash)
         if twin is not None:
-            report.warnings.append(
-                f"line {line}: same ID number as line {twin[0]} ({twin[1]}); both imported"
-            )
+            report.warnings.append(Phrase("imp.w.same_id", line=line, twin=twin[0], name=twin[1]))
         else:
             by_hash[values.id_hash] = (line, values.person_id)
         good[values.person_id] = (line, values)
@@ -194,7 +198,7 @@ def _card_conflicts(
         if holder != person_id and not moving:
             line = good.pop(person_id)[0]
             report.errors.append(RowError(
-                line, column, f"card number {card} already belongs to {holder!r}",
+                line, column, Phrase("imp.p.card_taken", card=card, holder=repr(holder)),
             ))  # fmt: skip
 
 
@@ -318,7 +322,9 @@ def import_sheet(
     report = ImportReport(dry_run=dry_run)
     if sheet.unknown_headers:
         report.warnings.append(
-            f"line {sheet.header_line}: ignored column(s) {', '.join(sheet.unknown_headers)}"
+            Phrase(
+                "imp.w.ignored", line=sheet.header_line, columns=", ".join(sheet.unknown_headers)
+            )
         )
     good, seen_ids = _validate(sheet, report, hasher=hasher, tz=tz, progress=progress)
     _card_conflicts(session, good, report, sheet.column_of("card_no"))

@@ -21,11 +21,11 @@ from services.identity.documents import DOC_TYPES
 from services.roster.columns import (
     ALL_GATES,
     GATE_SEPARATORS,
-    KINDS,
     NO,
     YES,
     kind_for,
 )
+from ui.i18n import Phrase
 
 MAX_FIELD = 200
 MAX_NAME = 100  # a name longer than this is a pasted paragraph, not a name
@@ -91,6 +91,12 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def why(exc: ValueError) -> str:
+    """What a parser said, keeping a :class:`~ui.i18n.Phrase` (words in every language)."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Phrase) else str(exc)
+
+
 def parse_day(value: object) -> date:
     """A date as schools write it: 2026-09-01, 2026/9/1, 2026.09.01, 2026年9月1日, 20260901."""
     if isinstance(value, datetime):
@@ -104,12 +110,12 @@ def parse_day(value: object) -> date:
         try:
             return datetime.fromisoformat(text).date()
         except ValueError:
-            raise ValueError(f"bad date {text!r}") from None
+            raise ValueError(Phrase("imp.p.bad_date", text=repr(text))) from None
     year, month, day = (int(g) for g in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"impossible date {text!r}") from None
+        raise ValueError(Phrase("imp.p.impossible_date", text=repr(text))) from None
 
 
 def parse_range(value: object) -> tuple[date | None, date | None]:
@@ -123,7 +129,7 @@ def parse_range(value: object) -> tuple[date | None, date | None]:
         return parse_day("-".join(g[:3])), parse_day("-".join(g[3:]))
     parts = RANGE_SEPARATOR.split(text)
     if len(parts) != 2:
-        raise ValueError(f"bad validity {text!r}: write start~end, e.g. 2026-09-01~2027-07-01")
+        raise ValueError(Phrase("imp.p.bad_validity", text=repr(text)))
     start, end = (p.strip() for p in parts)
     return (parse_day(start) if start else None), (parse_day(end) if end else None)
 
@@ -135,7 +141,7 @@ def parse_gates(value: object) -> str:
     names = [g for g in GATE_SEPARATORS.split(text) if g]
     bad = [g for g in names if not is_valid_name(g)]
     if bad:
-        raise ValueError(f"bad gate name {bad[0]!r} (lower-case letters, digits and -)")
+        raise ValueError(Phrase("imp.p.bad_gate", name=repr(bad[0])))
     return ";".join(dict.fromkeys(names))
 
 
@@ -147,15 +153,14 @@ def parse_yes_no(value: object) -> bool | None:
         return True
     if text in NO:
         return False
-    raise ValueError(f"{text!r} is not yes/no (是/否)")
+    raise ValueError(Phrase("imp.p.yes_no", text=repr(text)))
 
 
 def parse_doc_type(value: object) -> str:
     text = cell_text(value)
     found = doc_type_for(text)
     if found is None:
-        raise ValueError(f"unknown document type {text!r} (one of {', '.join(DOC_TYPES)}, "
-                         "or 身份证/护照/回乡证/台胞证/永居证)")  # fmt: skip
+        raise ValueError(Phrase("imp.p.doc_type", text=repr(text), types=", ".join(DOC_TYPES)))
     return found
 
 
@@ -164,8 +169,7 @@ def parse_document(value: object, doc_type: str) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         # Excel keeps 15 significant digits: an 18-digit number stored as a
         # number has already lost its last digits.
-        raise ValueError("ID number is stored as a number in the sheet (digits lost); "
-                         "format the column as text")  # fmt: skip
+        raise ValueError(Phrase("imp.p.id_as_number"))
     text = cell_text(value).replace(" ", "").upper()
     problem = validate_document(doc_type, text)
     if problem:
@@ -176,7 +180,7 @@ def parse_document(value: object, doc_type: str) -> str:
 def parse_person_id(value: object) -> str:
     text = _text(value, limit=MAX_PERSON_ID, what="person id", required=True)
     if not PERSON_ID_RE.fullmatch(text):
-        raise ValueError(f"person id {text[:20]!r} has a space, / or \\ in it")
+        raise ValueError(Phrase("imp.p.person_id", text=repr(text[:20])))
     return text
 
 
@@ -185,7 +189,7 @@ def parse_card_no(value: object) -> str | None:
     if not text:
         return None
     if not CARD_RE.fullmatch(text):
-        raise ValueError("card number must be 4-32 letters and digits")
+        raise ValueError(Phrase("imp.p.card_no"))
     return text
 
 
@@ -194,18 +198,19 @@ def parse_phone(value: object) -> str | None:
     if not text:
         return None
     if not PHONE_RE.fullmatch(text):
-        raise ValueError("phone must be 5-20 digits (a leading + allowed)")
+        raise ValueError(Phrase("imp.p.phone"))
     return text
 
 
 def _text(value: object, *, limit: int, what: str, required: bool) -> str:
     text = cell_text(value)
+    named = Phrase(f"imp.what.{what.replace(' ', '_')}")
     if required and not text:
-        raise ValueError(f"{what} is empty")
+        raise ValueError(Phrase("imp.p.empty", what=named))
     if len(text) > limit:
-        raise ValueError(f"{what} is longer than {limit} characters")
+        raise ValueError(Phrase("imp.p.too_long", what=named, limit=limit))
     if text and not text.isprintable():
-        raise ValueError(f"{what} has control characters")
+        raise ValueError(Phrase("imp.p.control", what=named))
     return text
 
 
@@ -213,9 +218,7 @@ def _kind(value: object) -> str:
     text = cell_text(value)
     found = kind_for(text)
     if found is None:
-        raise ValueError(
-            f"unknown kind {text!r} (one of {', '.join(KINDS)} or 学生/教职工/家属/访客/外包)"
-        )
+        raise ValueError(Phrase("imp.p.kind", text=repr(text), kinds=Phrase("imp.kinds")))
     return found
 
 
@@ -230,7 +233,7 @@ def _validity(
         try:
             start, end = parse_range(cells["validity"])
         except ValueError as exc:
-            problems.append(("validity", str(exc)))
+            problems.append(("validity", why(exc)))
     else:
         date_field = "valid_until"
         for field in ("valid_from", "valid_until"):
@@ -238,14 +241,14 @@ def _validity(
                 try:
                     day = parse_day(cells[field])
                 except ValueError as exc:
-                    problems.append((field, str(exc)))
+                    problems.append((field, why(exc)))
                     continue
                 if field == "valid_from":
                     start = day
                 else:
                     end = day
     if start and end and end < start:
-        problems.append((date_field, f"valid until {end} is before valid from {start}"))
+        problems.append((date_field, Phrase("imp.p.until_before_from", end=end, start=start)))
     return start, end
 
 
@@ -266,13 +269,13 @@ def parse_row(
     values: dict[str, Any] = {}
     keep = kept_document is not None and not cell_text(cells.get("id_number"))
     if keep and cell_text(cells.get("doc_type")):
-        problems.append(("id_number", "a new document type needs its number"))
+        problems.append(("id_number", Phrase("imp.p.doc_needs_number")))
 
     def check(field: str, parse: Any) -> None:
         try:
             values[field] = parse(cells.get(field))
         except ValueError as exc:
-            problems.append((field, str(exc)))
+            problems.append((field, why(exc)))
 
     check("person_id", parse_person_id)
     check("name", lambda v: _text(v, limit=MAX_NAME, what="name", required=True))

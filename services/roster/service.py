@@ -21,9 +21,10 @@ from kernel.errors import NotFound
 from kernel.localtime import site_zone
 from kernel.masking import Masker, Role, mask_id_number
 from services.exports import TableFormat, write_table
-from services.roster.columns import CHINESE_HEADER, ENGLISH_HEADER, KIND_LABELS_ZH
+from services.roster.columns import ENGLISH_HEADER
 from services.storage.models import AuditLogRow, PersonRow
 from services.storage.photo_models import PersonPhotoRow
+from ui.i18n import Lang, lang_arg, t, word
 
 
 class RosterEntry(BaseModel):
@@ -124,32 +125,35 @@ def set_return_approval(
     return _entry(row, Masker(Role.ADMIN), site_zone())
 
 
+# The export's columns: the import's fields and "active" (keys ``roster.col.<field>``).
+ROSTER_COLUMNS = (*ENGLISH_HEADER, "active")
+
+
 def export_roster(
     path: Path,
     *,
     session: Session,
     fmt: TableFormat,
     role: Role | str = Role.ADMIN,
-    lang: Literal["en", "zh"] = "en",
+    lang: Lang | Literal["zh"] | None = None,
     kinds: Collection[str] | None = None,
     active_only: bool = False,
     tz: ZoneInfo | None = None,
 ) -> int:
-    """Write the roster as CSV or XLSX; ID numbers appear masked (only the last four exist)."""
-    fields = [*ENGLISH_HEADER, "active"]
-    if lang == "zh":
-        headers = [CHINESE_HEADER.get(f, "在册" if f == "active" else f) for f in fields]
-        headers[fields.index("id_number")] = "身份证号(后四位)"
-    else:
-        headers = [f if f != "id_number" else "id_number (masked)" for f in fields]
+    """Write the roster as CSV or XLSX; ID numbers appear masked (only the last four exist).
+
+    Headers and words in ``lang`` (default: the site's); the zh-CN headers are ones the
+    import reads back (``roster.col.*`` match ``columns.CHINESE_HEADER``)."""
+    chosen = lang_arg(lang)
+    headers = [t(chosen, f"roster.col.{f}") for f in ROSTER_COLUMNS]
 
     def yes_no(value: bool) -> str:
-        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        return t(chosen, "exp.yes" if value else "exp.no")
 
     def rows() -> Iterator[list[object]]:
         for e in list_roster(session=session, role=role, kinds=kinds, active_only=active_only,
                              tz=tz):  # fmt: skip
-            kind = KIND_LABELS_ZH.get(e.kind, e.kind) if lang == "zh" else e.kind
+            kind = word(chosen, "kind", e.kind)
             yield [
                 e.person_id, e.name, kind, e.masked_id, e.unit, e.household or "",
                 e.valid_from.isoformat() if e.valid_from else "",
@@ -158,4 +162,4 @@ def export_roster(
                 e.class_name, e.dormitory, yes_no(e.active),
             ]  # fmt: skip
 
-    return write_table(path, headers, rows(), fmt=fmt, sheet="roster")
+    return write_table(path, headers, rows(), fmt=fmt, sheet=t(chosen, "exp.roster"), tz=tz)

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from kernel.localtime import local_times
 from services.web.auth import devices
 from services.web.auth import service as auth
 from services.web.auth.roles import Permission, Principal, Role
@@ -26,8 +27,9 @@ from services.web.context import context
 from services.web.errors import Forbidden, NotAuthenticated
 from services.web.peer import Peer, peer_of
 from ui import TEMPLATES
-from ui.i18n import Lang, catalogue, lang_from_header, t
+from ui.i18n import Lang, catalogue, lang_from_header, say, t, word
 from ui.pages import script_json
+from ui.records import params_text
 
 SESSION_COOKIE = "cg_session"
 LOGIN_COOKIE = "cg_login"
@@ -187,6 +189,12 @@ def render(
     context_values = {
         "lang": language,
         "t": translate,
+        # A stored value in words (``word('kind', p.kind)``), an action's parameters and a
+        # stored text's times on the site's clock (``local_text(r.params, tz)``).
+        "word": lambda family, value: word(language, family, value),
+        "params_text": lambda text, tz: params_text(language, text, tz),
+        "local_text": local_times,
+        "say": lambda text: say(language, text),
         "principal": principal,
         "csrf_token": principal.csrf_token if principal else "",
         "can": (lambda p: principal.can(Permission(p))) if principal else (lambda _p: False),

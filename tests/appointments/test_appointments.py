@@ -31,6 +31,9 @@ from tests.fixtures.campus import Campus
 from tests.fixtures.passages import passage
 from tests.fixtures.roster import GOOD
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 

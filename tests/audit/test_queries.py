@@ -27,6 +27,9 @@ from tests.fixtures.campus import Campus
 from tests.fixtures.passages import passage
 from tests.fixtures.roster import GOOD
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 DAY = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 
 
@@ -280,7 +283,7 @@ def test_exports_and_the_audit_log_of_queries(
     with (tmp_path / "e.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert rows[0][:3] == ["time", "site", "gate"]
-    assert {r[4] for r in rows[1:]} == {"admit", "isolate"}
+    assert {r[4] for r in rows[1:]} == {"ADMIT", "ISOLATE"}
     export_trace(tmp_path / "t.xlsx", report, fmt="xlsx")
     workbook = openpyxl.load_workbook(tmp_path / "t.xlsx")
     assert workbook.sheetnames == ["trace", "contacts", "passages"]
@@ -311,7 +314,7 @@ def test_cli_person_trace_explain_log(
     )
     out = capsys.readouterr().out
     assert "2 passage(s)" in out
-    assert "isolate" in out
+    assert "ISOLATE" in out
     assert (tmp_path / "x.xlsx").exists()
     assert (
         main(["audit", "trace", x, "--window", "30m", *span, "--out", str(tmp_path / "t.csv")]) == 0
@@ -323,7 +326,7 @@ def test_cli_person_trace_explain_log(
     assert isinstance(events, dict)
     assert main(["audit", "explain", str(events["x2"].event_id), "--db", db_url]) == 0
     out = capsys.readouterr().out
-    assert "isolate fever:" in out
+    assert "ISOLATE fever:" in out
     assert "CG1." not in out
     assert main(["audit", "gate", "north-1", "--decision", "deny", *span]) == 0
     assert "1 passage(s)" in capsys.readouterr().out

@@ -32,6 +32,9 @@ from tests.fixtures.campus import Campus
 from tests.fixtures.passages import passage
 from tests.fixtures.roster import GOOD
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=40)
 RECENT = NOW - timedelta(days=5)
@@ -322,7 +325,7 @@ def test_cli_retention(
     assert "anonymised 2 entr(ies)" in out
     assert "kept 1 of isolation cases" in out
     assert main(["retention", "runs", "--db", db_url]) == 0
-    assert "dpo anonymise 30 d" in capsys.readouterr().out
+    assert "dpo anonymised 30 d" in capsys.readouterr().out
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(RetentionRunRow)) == 1
     assert main(["audit", "verify", "--db", db_url]) == 0

@@ -12,6 +12,9 @@ from services.cli.main import main
 from services.storage.engine import make_engine, upgrade
 from services.storage.models import PersonRow
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
@@ -44,21 +47,21 @@ def test_the_lifecycle_from_the_console(db: str, capsys: pytest.CaptureFixture[s
     assert (code, "already_acknowledged" in out) == (2, True)
     code, out = case(db, capsys, "measure", case_id, "150")
     assert (code, "implausible_reading" in out) == (2, True)
-    assert case(db, capsys, "measure", case_id, "36.8") == (0, f"{case_id} remeasured\n")
+    assert case(db, capsys, "measure", case_id, "36.8") == (0, f"{case_id} re-measured\n")
     code, out = case(
         db, capsys, "observe", case_id, "--from", "2026-12-10", "--until", "2026-12-01"
     )
     assert (code, "observation_ends_before_start" in out) == (2, True)
     observed = case(db, capsys, "observe", case_id, "--until", "2099-12-17", "--room", "R2")
-    assert observed == (0, f"{case_id} observation\n")
+    assert observed == (0, f"{case_id} under observation\n")
     code, out = case(db, capsys, "list")
-    assert f"{case_id}  observation  S1 Name S1" in out
+    assert f"{case_id}  under observation  S1 Name S1" in out
     assert case(db, capsys, "release", case_id, "--reason", "14 days, no fever")[0] == 0
     code, out = case(db, capsys, "release", case_id, "--reason", "again")
     assert (code, "case_released" in out) == (2, True)
     code, out = case(db, capsys, "show", case_id)
-    kinds = [line.split()[1] for line in out.splitlines()[2:]]
-    assert kinds == ["acknowledged", "remeasured", "observation", "released"]
+    kinds = [line.split("  ")[2] for line in out.splitlines()[2:]]
+    assert kinds == ["acknowledged", "clinical re-measurement", "observation", "released"]
     assert all("dr-wang" in line for line in out.splitlines()[2:])
     assert "1 case(s)" not in case(db, capsys, "list")[1]  # released: no longer listed
 

@@ -32,7 +32,7 @@ from tests.fixtures.campus import Campus
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 
-pytestmark = pytest.mark.mqtt
+pytestmark = [pytest.mark.usefixtures("english_site"), pytest.mark.mqtt]
 VISITOR_ID = SecretStr(cn_id_number(random.Random(7), date(1990, 5, 17)))
 
 

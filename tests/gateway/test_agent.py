@@ -282,8 +282,14 @@ def test_stop_says_goodbye_on_the_status_topic(lane: Lane) -> None:
 
 
 def test_guard_console_commands(lane: Lane) -> None:
-    from gateway.agent.runner import CONSOLE_HELP, console_command, decision_line
+    from gateway.agent.runner import console_command as command
+    from gateway.agent.runner import decision_line
+    from ui.i18n import t
 
+    def console_command(agent: object, line: str) -> str:
+        return command(agent, line, "en")  # type: ignore[arg-type]
+
+    CONSOLE_HELP = t("en", "con.help")  # noqa: N806
     assert console_command(lane.agent, "nomask") == "next passage: no mask"
     assert lane.person().mask is False
     first = lane.uplink.passages[0]
@@ -297,7 +303,16 @@ def test_guard_console_commands(lane: Lane) -> None:
     lane.answer(first, "deny", "not_whitelisted")
     lane.settled()
     assert lane.agent.last_decision is not None
-    line = decision_line(lane.agent.last_decision)
-    assert line.startswith("DENY")
+    line = decision_line(lane.agent.last_decision, "en")
+    assert "  DENY  " in line
     assert "unknown person" in line
-    assert "not_whitelisted" in line
+    assert "not on the whitelist" in line
+    assert "not_whitelisted" not in line
+    # The Chinese console: words, never codes; the time on the site's clock with its offset.
+    zh = decision_line(lane.agent.last_decision, "zh-CN")
+    assert "禁止通行" in zh
+    assert "不在白名单" in zh
+    assert "未识别人员" in zh
+    assert "not_whitelisted" not in zh
+    assert "+08:00" in zh.split()[0]
+    assert command(lane.agent, "nomask", "zh-CN") == "下一位：未戴口罩"

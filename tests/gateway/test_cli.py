@@ -100,8 +100,10 @@ def test_gate_process_admits_through_real_ports_and_stops_cleanly(
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=WAIT_S)
         assert process.returncode == 0
-        assert "ADMIT" in out
-        assert person.name in out
+        # The guard's console speaks the site's language (zh by default), local time.
+        decided = next(line for line in out.splitlines() if person.name in line)
+        assert "  通行  " in decided
+        assert "+08:00" in decided.split()[0]
         # The agent said goodbye itself: the retained status is offline.
         last = wait_status(watcher, lambda s: not s.online)
         assert last.mode == "offline"

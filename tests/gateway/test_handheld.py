@@ -23,7 +23,7 @@ from gateway.agent.handheld import (
     Handheld,
     handheld_celsius,
 )
-from gateway.agent.runner import console_command
+from gateway.agent.runner import console_command as command
 from kernel.clock import SystemClock
 from schemas.messages import GateStatus, Passage
 from tests.fixtures.gate_fakes import RecordingTurnstile, RecordingUplink
@@ -99,6 +99,10 @@ def lanes() -> Iterator[Callable[..., RealLane]]:
 
 def thermometer_is(state: str, screening: str) -> Callable[[GateStatus], bool]:
     return lambda s: s.devices["thermometer"].state == state and s.screening == screening
+
+
+def console_command(agent: object, line: str) -> str:
+    return command(agent, line, "en")  # type: ignore[arg-type]
 
 
 def test_a_surface_module_without_offset_says_so_in_status_and_log_and_goes_handheld(

@@ -28,6 +28,9 @@ from tests.fixtures.campus import Campus
 from tests.fixtures.passages import passage
 from tests.fixtures.roster import GOOD
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
@@ -205,7 +208,7 @@ def test_cli_category_issue_list_revoke(tmp_path: Path, capsys: pytest.CaptureFi
         )
         == 0
     )
-    assert "volunteer  campus volunteers: max 30 day(s), 50 in force" in capsys.readouterr().out
+    assert "volunteer   campus volunteers: max 30 day(s), 50 in force" in capsys.readouterr().out
     start = datetime.now(UTC)
     png = tmp_path / "pass.png"
     assert (

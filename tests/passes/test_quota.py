@@ -18,6 +18,9 @@ from tests.fixtures.admin import SITE, decide_batch, make_processor
 from tests.fixtures.campus import Campus
 from tests.fixtures.passages import passage
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 

@@ -34,6 +34,9 @@ from tests.fixtures.central import StartCentral
 from tests.fixtures.gate_client import DecisionClient
 from tests.fixtures.passages import passage
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 

@@ -25,6 +25,9 @@ from services.storage.health_models import CensusDayRow, IncidentRow
 from services.storage.models import PersonRow
 from services.storage.records import EntryRecord
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
 SITE = "main"

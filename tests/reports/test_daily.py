@@ -34,6 +34,9 @@ from tests.fixtures.campus import Campus
 from tests.fixtures.passages import passage
 from tests.fixtures.roster import GOOD
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
 START = datetime.combine(DAY, time.min, tzinfo=TZ)
@@ -198,7 +201,7 @@ def test_zero_report_on_an_empty_day(
         path = tmp_path / f"zero.{fmt}"
         write_report(report, path, fmt)  # type: ignore[arg-type]
         assert path.stat().st_size > 0
-    assert "Zero report 零报告" in (tmp_path / "zero.csv").read_text(encoding="utf-8-sig")
+    assert "Zero report — " in (tmp_path / "zero.csv").read_text(encoding="utf-8-sig")
 
 
 def test_csv_xlsx_and_pdf(
@@ -210,10 +213,12 @@ def test_csv_xlsx_and_pdf(
         write_report(report, tmp_path / f"day.{fmt}", fmt)  # type: ignore[arg-type]
     with (tmp_path / "day.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0][0].startswith("Daily report 日报告")
+    assert rows[0][0].startswith("Daily report — ")
     assert ["passages", str(report.entries)] in rows
     section = rows.index(["thermometers: false-fever rate"])
-    assert rows[section + 1] == ["sensor", "fever cases", "re-measured", "below threshold", "rate"]
+    assert rows[section + 1] == [
+        "sensor", "fever cases", "re-measured", "below threshold", "false-fever rate"
+    ]  # fmt: skip
     workbook = openpyxl.load_workbook(tmp_path / "day.xlsx")
     assert workbook.sheetnames == [
         "summary",
@@ -325,7 +330,7 @@ def test_cli_daily(
         == 0
     )
     text = capsys.readouterr().out
-    assert f"daily report for main {DAY}: 82 passage(s)" in text
+    assert f"Daily report for main {DAY}: 82 passage(s)" in text
     assert out.exists()
     empty = tmp_path / "z.csv"
     assert (
@@ -345,7 +350,7 @@ def test_cli_daily(
         )
         == 0
     )
-    assert "zero report for main 2026-01-01: 0 passage(s)" in capsys.readouterr().out
+    assert "Zero report for main 2026-01-01: 0 passage(s)" in capsys.readouterr().out
     assert (
         main(
             [
@@ -373,5 +378,5 @@ def test_pdf_without_a_cjk_font_draws_no_missing_glyphs(
     monkeypatch.setattr(render, "font_family", lambda: ["DejaVu Sans"])
     report = make_report(engine, DAY)  # an empty database: a zero report
     assert report.zero
-    render.write_pdf(report, tmp_path / "latin.pdf")  # warnings are errors: no missing glyph
+    render.write_pdf(report, tmp_path / "latin.pdf", "en")  # warnings are errors: no missing glyph
     assert (tmp_path / "latin.pdf").read_bytes().startswith(b"%PDF")

@@ -25,6 +25,9 @@ from services.storage.engine import make_engine
 from services.storage.models import AuditLogRow, PersonRow
 from tests.fixtures.roster import GOOD, chinese_csv_rows, ids, wrong_check_digit
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 HASHER = IdHasher(DEMO_KEY)
@@ -259,5 +262,5 @@ def test_cli_import_xlsx_with_progress_dry_run_and_export(
     assert "学生1" not in text  # names masked for circulation
     assert "学*" in text
     assert main(["roster", "show", "S00001", "--db", url]) == 0
-    assert "return_approved: False" in capsys.readouterr().out
+    assert "return_approved: no" in capsys.readouterr().out
     assert main(["roster", "show", "nobody", "--db", url]) == 2

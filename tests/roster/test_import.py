@@ -16,6 +16,9 @@ from services.roster import import_roster
 from services.storage import repository as repo
 from services.storage.engine import make_engine
 
+# These tests read the English words of the CLI and files (the default is zh-CN).
+pytestmark = pytest.mark.usefixtures("english_site")
+
 HEADER = "person_id,name,kind,id_number,unit,household,valid_from,valid_until,gates"
 GOOD_ID = "11010519491231002X"  # a well-formed sample number with a correct check digit
 GOOD = f"S1,Alice,student,{GOOD_ID},CS,,2026-09-01,2027-07-01,north-1;south-2"

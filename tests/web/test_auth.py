@@ -316,5 +316,8 @@ def test_campusgate_user_add_and_list(sqlite_url: str) -> None:
         stdin="short\n",
     )
     assert short.returncode == 2
-    listed = cli("user", "list", "--db", sqlite_url)
+    listed = cli("user", "list", "--db", sqlite_url, "--lang", "en")
     assert re.search(r"gate-keeper\s+guard\s+north-1,north-2\s+en", listed.stdout)
+    # The site's language (zh by default) words the role.
+    listed = cli("user", "list", "--db", sqlite_url)
+    assert re.search(r"gate-keeper\s+门岗\s+north-1,north-2\s+en", listed.stdout)

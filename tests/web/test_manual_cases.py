@@ -121,7 +121,7 @@ def test_an_uploaded_list_of_100000_ids_with_garbage_is_refused_row_by_row(
         assert report["problems"][0] == {
             "line": 1,
             "value": "<garbage 0>?",
-            "reason": "neither a person id nor a valid ID number",
+            "reason": "既不是学号/工号也不是有效的身份证号",  # the nurse reads zh-CN
         }
         too_big = nurse.post("/api/v1/cases/list", files={"file": ("x.txt", b"x" * (5 << 20))})
         assert (too_big.status_code, too_big.json()["error"]) == (422, "list_too_large")

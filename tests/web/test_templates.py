@@ -16,15 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session
 
 from kernel.codes import new_key
 from services.broker_admin.local_broker import LocalBroker
-from services.enrolment.links import make_links
-from services.storage.engine import make_engine, upgrade
-from services.storage.models import PersonRow
+from services.storage.engine import upgrade
+from tests.fixtures.pages import PAGES, enrol_tokens
 from tests.fixtures.web import add_users, web_settings
-from tests.fixtures.web_seed import PERSON_ID, Seeded, appointment_request, seed
+from tests.fixtures.web_seed import Seeded, appointment_request, seed
 from tests.fixtures.web_server import WebServer
 
 pytestmark = pytest.mark.mqtt
@@ -41,37 +39,6 @@ VOID = frozenset(
 OPTIONAL_END = frozenset(
     "li dt dd p rt rp optgroup option tr td th thead tbody tfoot colgroup caption".split()  # noqa: SIM905
 )
-# template -> (who asks, URL); ``{event}`` is a seeded passage.
-PAGES: dict[str, tuple[str | None, str]] = {
-    "login.html": (None, "/login"),
-    "kiosk_index.html": ("admin", "/kiosk"),
-    "kiosk.html": ("guard-n1", "/kiosk/north-1"),
-    "dashboard.html": ("officer", "/dashboard"),
-    "clinic.html": ("nurse", "/clinic"),
-    "checkins.html": ("nurse", "/checkins"),
-    "reports.html": ("officer", "/reports"),
-    "clinic_report.html": ("nurse", "/clinic/report"),
-    "audit.html": ("auditor", f"/audit/person?person_id={PERSON_ID}"),
-    "audit_event.html": ("auditor", "/audit/events/{event}"),
-    "audit_log.html": ("auditor", "/audit/log"),
-    "appointments.html": ("admin", "/admin/appointments"),
-    "passes.html": ("admin", "/admin/passes"),
-    "policy.html": ("admin", "/admin/policy"),
-    "policy_levels.html": ("admin", "/admin/policy/levels"),
-    "roster.html": ("admin", "/admin/roster"),
-    "users.html": ("admin", "/admin/users"),
-    "error.html": ("guard-n1", "/admin/users"),  # a page this role may not see
-    "me_login.html": (None, "/me"),
-    "me_enrol.html": (None, "/me/enrol/{enrol}"),
-    "me.html": ("person", "/me"),  # a person who enrolled with a link of their own
-    "visit.html": (None, "/visit"),
-    "visit_status.html": (None, "/visit/status/{visit}"),
-    "unit.html": ("approver-cs", "/unit"),
-    "walkin.html": ("guard-n1", "/kiosk/north-1/walkin"),
-    "decisions.html": ("officer", "/office/decisions"),
-    "units_admin.html": ("admin", "/admin/units"),
-    "everyday.html": ("admin", "/admin/everyday"),
-}
 # Included by the pages above, never rendered alone.
 PARTS = frozenset({"base.html", "_entries.html", "_user.html", "_checkin.html", "_me_checkin.html"})
 
@@ -196,26 +163,6 @@ def server(broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> Ite
         ).raise_for_status()
     yield web
     web.stop()
-
-
-def enrol_tokens(url: str) -> tuple[str, str]:
-    """Enrolment links of two people: one whose page is shown, one spent to sign in."""
-    engine = make_engine(url)
-    tokens = []
-    try:
-        with Session(engine) as session, session.begin():
-            for person_id in ("me-1", "me-2"):
-                person = PersonRow(
-                    person_id=person_id, name="王小明 <b>", kind="student", unit="Physics",
-                    id_hash="0" * 64, id_last4="1234", household=None, gates="*",
-                    active=True, return_approved=True, updated_at=datetime.now(UTC),
-                )  # fmt: skip
-                session.add(person)
-                session.flush()
-                tokens.append(make_links(session, [person], now=datetime.now(UTC))[0].token)
-    finally:
-        engine.dispose()
-    return tokens[0], tokens[1]
 
 
 def client_for(server: WebServer, user: str | None) -> httpx.Client:

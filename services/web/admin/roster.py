@@ -22,6 +22,7 @@ from services.web.admin.service import id_hasher
 from services.web.auth.roles import Principal
 from services.web.context import WebContext
 from services.web.errors import InvalidInput
+from ui.i18n import Lang, say
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # a 100,000-row XLSX is about 6 MB
 MAX_PHOTOS_BYTES = 2 * 1024**3  # a ZIP of 20,000 phone photos of ~100 KB
@@ -54,7 +55,8 @@ class RosterReportView(BaseModel):
     summary: str
 
 
-def _view(report: ImportReport) -> RosterReportView:
+def _view(report: ImportReport, lang: Lang) -> RosterReportView:
+    """The import's report in the uploader's language (its problems and summary worded)."""
     return RosterReportView(
         rows=report.rows,
         inserted=report.inserted,
@@ -63,13 +65,13 @@ def _view(report: ImportReport) -> RosterReportView:
         deactivated=report.deactivated,
         bad_rows=len(report.bad_lines),
         errors=[
-            RowErrorView(line=e.line, column=e.column, reason=e.reason)
+            RowErrorView(line=e.line, column=e.column, reason=say(lang, e.reason))
             for e in report.errors[:MAX_ERRORS_SHOWN]
         ],
-        warnings=report.warnings,
+        warnings=[say(lang, w) for w in report.warnings],
         dry_run=report.dry_run,
         written=report.written,
-        summary=report.summary(),
+        summary=report.summary(lang),
     )
 
 
@@ -98,7 +100,7 @@ def run_import(
             force=force,
             photos=PhotoSource.open(zip_path=photos),  # row paths: refused (folder None)
         )
-    return _view(report)
+    return _view(report, principal.lang)
 
 
 async def _copy(upload: UploadFile, path: Path, limit: int) -> None:

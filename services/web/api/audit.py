@@ -75,7 +75,7 @@ def person_history(
     if format == "json":
         return entries
     stem = f"history-{person_id}-{span.since}-{span.until}"
-    return as_attachment(service.entries_download(stem, entries, format))
+    return as_attachment(service.entries_download(stem, entries, format, principal.lang, ctx.tz))
 
 
 @router.get("/gates/{gate}/history", response_model=list[EntryView], responses=DOWNLOADS)
@@ -105,7 +105,7 @@ def gate_history(
     if format == "json":
         return entries
     stem = f"gate-{gate}-{span.since}-{span.until}"
-    return as_attachment(service.entries_download(stem, entries, format))
+    return as_attachment(service.entries_download(stem, entries, format, principal.lang, ctx.tz))
 
 
 @router.get("/events/{event_id}", response_model=Explanation)
@@ -137,7 +137,7 @@ def contact_trace(
     if format == "json":
         return report
     stem = f"trace-{person_id}-{window}min-{days}d"
-    return as_attachment(service.trace_download(stem, report, format))
+    return as_attachment(service.trace_download(stem, report, format, principal.lang, ctx.tz))
 
 
 @router.get("/log", response_model=list[AuditLogView])

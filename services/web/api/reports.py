@@ -49,7 +49,7 @@ def daily(
         report = service.build(session, ctx, principal, chosen, format)
     if format == "json":
         return report
-    return as_attachment(service.download(report, format))
+    return as_attachment(service.download(report, format, principal.lang))
 
 
 @router.get("/clinic", response_class=PlainTextResponse, responses=CLINIC_DOWNLOADS)

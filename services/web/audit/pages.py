@@ -182,6 +182,7 @@ def event_page(event_id: UUID, request: Request, principal: Auditor) -> Response
         principal=principal,
         x=explanation,
         parts=explanation.model_dump(mode="json"),
+        tz=ctx.tz,
     )
 
 

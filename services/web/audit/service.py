@@ -36,6 +36,7 @@ from services.audit.trace import trace_contacts as service_trace
 from services.storage.models import AppointmentRow, EntryRow, PersonRow, TempPassRow
 from services.web.auth.roles import Principal
 from services.web.errors import InvalidInput, NotFound
+from ui.i18n import Lang
 
 # Dates people may ask about: far enough back for any archive, never so far that
 # adding a day overflows ``date``.
@@ -193,9 +194,16 @@ def _download(stem: str, fmt: ExportFormat, write: Callable[[Path], object]) -> 
     return Download(f"{stem}.{fmt}", MEDIA_TYPES[fmt], content)
 
 
-def entries_download(stem: str, entries: Sequence[EntryView], fmt: ExportFormat) -> Download:
-    return _download(stem, fmt, lambda path: export_entries(path, entries, fmt=fmt))
+def entries_download(
+    stem: str, entries: Sequence[EntryView], fmt: ExportFormat, lang: Lang, tz: ZoneInfo
+) -> Download:
+    """The passages as a file in the asker's language, on the site's clock."""
+    return _download(
+        stem, fmt, lambda path: export_entries(path, entries, fmt=fmt, lang=lang, tz=tz)
+    )
 
 
-def trace_download(stem: str, report: TraceReport, fmt: ExportFormat) -> Download:
-    return _download(stem, fmt, lambda path: export_trace(path, report, fmt=fmt))
+def trace_download(
+    stem: str, report: TraceReport, fmt: ExportFormat, lang: Lang, tz: ZoneInfo
+) -> Download:
+    return _download(stem, fmt, lambda path: export_trace(path, report, fmt=fmt, lang=lang, tz=tz))

@@ -19,6 +19,7 @@ from services.web.auth.roles import Permission, Principal
 from services.web.clinic import store
 from services.web.clinic.service import actor_of, case_view, refusal
 from services.web.errors import InvalidInput, NotFound
+from ui.i18n import say
 
 
 def _view(session: Session, site: str, case_id: str) -> CaseView:
@@ -142,7 +143,8 @@ def isolate_upload(
         opened=report.opened,
         joined=report.joined,
         problems=[
-            ListProblemView(line=p.line, value=p.value, reason=p.reason) for p in report.problems
+            ListProblemView(line=p.line, value=p.value, reason=say(principal.lang, p.reason))
+            for p in report.problems
         ],
         problem_count=report.problem_count,
         written=report.written,

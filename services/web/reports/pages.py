@@ -48,7 +48,7 @@ def reports_page(
         "reports.html",
         principal=principal,
         report=report,
-        figures=key_figures(report),
+        figures=key_figures(report, principal.lang),
         checkins=[] if report.census is None else checkin_rows(report.census),
         clinic_text=clinic_report(report),
         gate_totals=report.gate_totals(),

@@ -22,6 +22,7 @@ from services.web.audit.service import FIRST_DAY, LAST_DAY, Download
 from services.web.auth.roles import Principal
 from services.web.context import WebContext
 from services.web.errors import InvalidInput
+from ui.i18n import Lang
 
 MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
@@ -69,10 +70,11 @@ def clinic_download(report: DailyReport, fmt: ClinicFormat) -> Download:
     return Download(name, CLINIC_MEDIA_TYPES[fmt], content)
 
 
-def download(report: DailyReport, fmt: ReportFormat) -> Download:
+def download(report: DailyReport, fmt: ReportFormat, lang: Lang) -> Download:
+    """The report file in the asker's language."""
     with tempfile.TemporaryDirectory(prefix="cg-report-") as folder:
         path = Path(folder) / f"report.{fmt}"
-        write_report(report, path, fmt)
+        write_report(report, path, fmt, lang)
         content = path.read_bytes()
     name = f"daily-{report.site}-{report.day.isoformat()}.{fmt}"
     return Download(name, MEDIA_TYPES[fmt], content)
