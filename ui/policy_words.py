@@ -176,4 +176,13 @@ PAGE: dict[str, tuple[str, str]] = {
     "error.payload_too_large": ("提交的内容过大", "The request is too large"),
 }
 
-MESSAGES: dict[str, tuple[str, str]] = {**FIELDS, **VALUES, **ERRORS, **PAGE}
+MESSAGES: dict[str, tuple[str, str]] = {
+    # the response levels the product ships (an administrator's own levels show their name)
+    "level.normal": ("常态", "normal"),
+    "level.elevated": ("加强", "elevated"),
+    "level.lockdown": ("封控", "lockdown"),
+    **FIELDS,
+    **VALUES,
+    **ERRORS,
+    **PAGE,
+}

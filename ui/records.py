@@ -16,7 +16,8 @@ from ui.i18n import Lang, t, word
 
 # A record's fields whose values are words of the catalogue: field -> family of words.
 WORDED_FIELDS = {"status": "appt.status", "kind": "kind", "state": "pass.state",
-                 "decision": "decision", "direction": "direction", "role": "role"}  # fmt: skip
+                 "decision": "decision", "direction": "direction", "role": "role",
+                 "format": "format"}  # fmt: skip
 
 
 def value_text(lang: Lang, name: str, value: object, tz: ZoneInfo | None = None) -> str:

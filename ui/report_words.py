@@ -77,6 +77,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rpt.sec.clinic": ("上报内容", "report"),
     "rpt.sec.census": ("健康统计", "health census"),
     "rpt.col.case": ("病例", "case"),
+    # -- how a report was asked for (the action log's "format")
+    "format.page": ("报告页面", "the reports page"),
+    "format.clinic-page": ("校医院上报页面", "the clinic report page"),
     "rpt.col.planned_end": ("计划结束", "planned end"),
     "rpt.col.flags": ("跟进标记", "flags"),
     "rpt.col.missed": ("漏测", "missed readings"),

@@ -79,12 +79,12 @@ def test_the_cli_lists_the_flags_and_the_clinic_report_counts_them(
     site = web.settings.site
     assert main(["case", "list", "--db", users, "--site", site]) == 0
     listing = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[:-1]}
-    assert "missed_reading(" in listing[forgotten]
-    assert "end_passed" in listing[forgotten]
-    assert "missed_reading" not in listing[fresh]
+    assert "漏测体温（" in listing[forgotten]  # the site speaks Chinese: flags in words
+    assert "观察期满未解除" in listing[forgotten]
+    assert "漏测体温" not in listing[fresh]
     assert main(["case", "list", "--db", users, "--site", site, "--flag", "end_passed"]) == 0
     only = capsys.readouterr().out.splitlines()
-    assert (len(only), only[0].split()[0], only[-1]) == (2, forgotten, "1 case(s)")
+    assert (len(only), only[0].split()[0], only[-1]) == (2, forgotten, "共 1 个病例")
     today = datetime.now(ZONE).date().isoformat()
     args = ["report", "clinic", "--db", users, "--site", site, "--date", today, "--tz", str(ZONE)]
     assert main(args) == 0
@@ -127,11 +127,12 @@ def test_the_clinic_sees_the_flags_and_opens_its_report_with_downloads(
         downloads[fmt] = answer.body()
     assert "观察期满未解除 1 例" in downloads["txt"].decode()
     csv_text = downloads["csv"].decode("utf-8-sig")
-    assert "observation follow-up" in csv_text
+    followup_title = "隔离观察跟进：漏测体温、观察期满未解除"
+    assert followup_title in csv_text
     assert f"{forgotten}," in csv_text
     book = load_workbook(io.BytesIO(downloads["xlsx"]))
-    rows = [[c.value for c in r] for r in book["observation follow-up"].iter_rows()]
+    rows = [[c.value for c in r] for r in book[followup_title[:31]].iter_rows()]
     assert rows[1][0] == forgotten
-    assert rows[1][2] == "missed_reading end_passed"
+    assert rows[1][2] == "漏测体温、观察期满未解除"
     assert downloads["pdf"].startswith(b"%PDF")
     assert page.request.get(f"{web.url}/reports").status == 403  # still the office's page

@@ -16,6 +16,7 @@ from services.web.context import context
 from services.web.errors import InvalidInput
 from services.web.http import render, require, require_any
 from services.web.reports import service
+from ui.i18n import t
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,7 +79,7 @@ def clinic_report_page(
         report=report,
         day=chosen.isoformat(),
         clinic_text=clinic_report(report),
-        figures=census_figures(census),
+        figures=[(t(principal.lang, f"rpt.fig.{key}"), v) for key, v in census_figures(census)],
         checkins=checkin_rows(census),
         followup=census.followup,
         zone=ctx.tz,
